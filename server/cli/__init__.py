@@ -1,0 +1,8 @@
+"""The `captionls` command line: a thin click layer over the domain code."""
+
+import click
+
+
+@click.group()
+def main() -> None:
+    """Tag vocabulary manager and language server for caption datasets."""

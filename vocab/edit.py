@@ -1,0 +1,315 @@
+"""Writing to the vocabulary: tags, aliases, implications, translations, lists and groups.
+
+A `Writer` lives inside one `Store.transaction()`; importers and the CLI both use it, so the rules
+(real tags win over imported aliases, aliases resolve transitively, loops are refused) hold everywhere.
+`finish()` brings the search index up to date for what was touched.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass, field
+
+from . import terms
+from .normalize import tag_key
+from .store import Store, StoreError
+
+MAX_TAG_LENGTH = 500
+# Past this many touched tags, re-indexing everything is cheaper than tracking each one.
+_FULL_REINDEX_AFTER = 50_000
+
+
+def check_name(name: str) -> str:
+    """The normalised key of a tag name, or a StoreError saying why the name cannot be a tag."""
+    if len(name) > MAX_TAG_LENGTH:
+        raise StoreError(f"tag longer than {MAX_TAG_LENGTH} characters")
+    key = tag_key(name)
+    if not key:
+        raise StoreError("empty tag name")
+    if any(ord(c) < 32 for c in key):
+        raise StoreError(f"control character in tag {name!r}")
+    return key
+
+
+@dataclass
+class Counts:
+    """What a write changed, for import reports."""
+
+    tags: int = 0
+    aliases: int = 0
+    translations: int = 0
+    groups: int = 0
+    skipped: int = 0
+    notes: dict[str, int] = field(default_factory=dict)
+
+    def note(self, reason: str) -> None:
+        self.notes[reason] = self.notes.get(reason, 0) + 1
+
+
+class Writer:
+    """Writes into an open transaction of `store`."""
+
+    def __init__(self, store: Store) -> None:
+        if not store.conn.in_transaction:
+            raise RuntimeError("Writer needs an open transaction")
+        self.conn: sqlite3.Connection = store.conn
+        self.counts = Counts()
+        self._touched: set[int] = set()
+        self._reindex_all = False
+        self._list_ids: dict[str, int] = {}
+
+    def _touch(self, tag_id: int) -> None:
+        if self._reindex_all:
+            return
+        self._touched.add(tag_id)
+        if len(self._touched) > _FULL_REINDEX_AFTER:
+            self._reindex_all = True
+            self._touched.clear()
+
+    def finish(self) -> None:
+        """Bring the search index up to date with everything written so far."""
+        if self._reindex_all:
+            terms.rebuild(self.conn)
+        else:
+            terms.refresh(self.conn, self._touched)
+        self._touched.clear()
+        self._reindex_all = False
+
+    # Tags -----------------------------------------------------------------------------------
+
+    def tag_id(self, name: str) -> int | None:
+        """The id of the tag `name` names, directly or through an alias."""
+        key = tag_key(name)
+        row = self.conn.execute("SELECT id FROM tags WHERE key = ?", (key,)).fetchone()
+        if row is None:
+            row = self.conn.execute("SELECT tag_id FROM aliases WHERE key = ?", (key,)).fetchone()
+        return None if row is None else int(row[0])
+
+    def tag(
+        self,
+        name: str,
+        *,
+        category: str | None = None,
+        post_count: int | None = None,
+        deprecated: bool | None = None,
+        source: str = "",
+    ) -> int:
+        """Insert the tag or update the fields given; returns its id.
+
+        A tag whose key was an alias stops being one: a real tag always wins over an alias.
+        """
+        name = name.strip()
+        key = check_name(name)
+        row = self.conn.execute(
+            "SELECT id, category, post_count, deprecated FROM tags WHERE key = ?", (key,)
+        ).fetchone()
+        if row is None:
+            self.conn.execute("DELETE FROM aliases WHERE key = ?", (key,))
+            tag_id = self.conn.execute(
+                "INSERT INTO tags (key, name, category, post_count, deprecated, source)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (key, name, category or "general", post_count or 0, int(bool(deprecated)), source),
+            ).lastrowid
+            assert tag_id is not None
+            self.counts.tags += 1
+            self._touch(tag_id)
+            return tag_id
+        tag_id, old_category, old_count, old_deprecated = row
+        new = (
+            category if category is not None else old_category,
+            post_count if post_count is not None else old_count,
+            int(deprecated) if deprecated is not None else old_deprecated,
+        )
+        if new != (old_category, old_count, old_deprecated):
+            self.conn.execute(
+                "UPDATE tags SET category = ?, post_count = ?, deprecated = ? WHERE id = ?",
+                (*new, tag_id),
+            )
+            self.counts.tags += 1
+            if new[1] != old_count:
+                self._touch(tag_id)
+        return int(tag_id)
+
+    def remove_tag(self, tag_id: int) -> None:
+        self.conn.execute("DELETE FROM tags WHERE id = ?", (tag_id,))
+        self._touch(tag_id)
+
+    def rename(self, old: str, new: str) -> int:
+        """Give a tag a new name; the old name stays as an alias of it."""
+        tag_id = self.tag_id(old)
+        if tag_id is None:
+            raise StoreError(f"unknown tag {old!r}")
+        new = new.strip()
+        new_key = check_name(new)
+        other = self.conn.execute("SELECT id FROM tags WHERE key = ?", (new_key,)).fetchone()
+        if other is not None and other[0] != tag_id:
+            raise StoreError(f"{new!r} is already a tag; use `alias {old!r} {new!r}` to merge")
+        old_name, old_key = self.conn.execute(
+            "SELECT name, key FROM tags WHERE id = ?", (tag_id,)
+        ).fetchone()
+        self.conn.execute("DELETE FROM aliases WHERE key = ?", (new_key,))
+        self.conn.execute(
+            "UPDATE tags SET key = ?, name = ? WHERE id = ?", (new_key, new, tag_id)
+        )
+        if old_key != new_key:
+            self.conn.execute(
+                "INSERT OR REPLACE INTO aliases (key, name, tag_id) VALUES (?, ?, ?)",
+                (old_key, old_name, tag_id),
+            )
+        self._touch(tag_id)
+        return tag_id
+
+    # Aliases --------------------------------------------------------------------------------
+
+    def alias(self, alias: str, canonical: str, *, merge: bool = False) -> bool:
+        """Make `alias` another name of `canonical` (itself resolved through aliases).
+
+        Importers pass `merge=False`: an alias that names a real tag is skipped, since a stale
+        alias must not swallow a tag. The user's own `vocab alias` passes `merge=True`: the tag
+        becomes an alias and its aliases, lists and translations move to the canonical tag.
+        Returns whether the alias was written.
+        """
+        alias = alias.strip()
+        alias_key = check_name(alias)
+        target = self.tag_id(canonical)
+        if target is None:
+            raise StoreError(f"unknown tag {canonical!r}")
+        (target_key,) = self.conn.execute(
+            "SELECT key FROM tags WHERE id = ?", (target,)
+        ).fetchone()
+        if alias_key == target_key:
+            if tag_key(canonical) != alias_key:
+                raise StoreError(f"alias loop: {alias} -> {canonical} -> {alias}")
+            return False
+        own = self.conn.execute("SELECT id FROM tags WHERE key = ?", (alias_key,)).fetchone()
+        if own is not None:
+            if not merge:
+                self.counts.note("alias names an existing tag")
+                return False
+            self._merge(int(own[0]), target)
+        existing = self.conn.execute(
+            "SELECT tag_id FROM aliases WHERE key = ?", (alias_key,)
+        ).fetchone()
+        if existing is not None and existing[0] != target and not merge:
+            self.counts.note("alias already points at another tag")
+            return False
+        self.conn.execute(
+            "INSERT OR REPLACE INTO aliases (key, name, tag_id) VALUES (?, ?, ?)",
+            (alias_key, alias, target),
+        )
+        self.counts.aliases += existing is None or existing[0] != target
+        self._touch(target)
+        return True
+
+    def _merge(self, source_id: int, target_id: int) -> None:
+        for table, column in (("list_tags", "list_id"), ("group_tags", "group_id")):
+            self.conn.execute(
+                f"INSERT OR IGNORE INTO {table} ({column}, tag_id) "
+                f"SELECT {column}, ? FROM {table} WHERE tag_id = ?",
+                (target_id, source_id),
+            )
+        self.conn.execute(
+            "INSERT OR IGNORE INTO translations (tag_id, lang, text, manual) "
+            "SELECT ?, lang, text, manual FROM translations WHERE tag_id = ?",
+            (target_id, source_id),
+        )
+        self.conn.execute(
+            "UPDATE OR IGNORE implications SET tag_id = ? WHERE tag_id = ?", (target_id, source_id)
+        )
+        self.conn.execute(
+            "UPDATE OR IGNORE implications SET implied_id = ? WHERE implied_id = ?",
+            (target_id, source_id),
+        )
+        self.conn.execute("DELETE FROM implications WHERE tag_id = implied_id")
+        self.conn.execute("UPDATE aliases SET tag_id = ? WHERE tag_id = ?", (target_id, source_id))
+        self.remove_tag(source_id)
+        self._touch(target_id)
+
+    # Relations ------------------------------------------------------------------------------
+
+    def implication(self, tag: str, implied: str) -> bool:
+        """`tag` implies `implied`; both must exist. Returns whether it was new."""
+        ids = [self.tag_id(name) for name in (tag, implied)]
+        if ids[0] is None or ids[1] is None:
+            missing = tag if ids[0] is None else implied
+            raise StoreError(f"unknown tag {missing!r}")
+        if ids[0] == ids[1]:
+            return False
+        cursor = self.conn.execute(
+            "INSERT OR IGNORE INTO implications (tag_id, implied_id) VALUES (?, ?)", (ids[0], ids[1])
+        )
+        return cursor.rowcount > 0
+
+    def translation(self, tag_id: int, lang: str, text: str, *, manual: bool = False) -> bool:
+        """Set the tag's translation in `lang`; returns whether anything changed."""
+        cursor = self.conn.execute(
+            "INSERT INTO translations (tag_id, lang, text, manual) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (tag_id, lang) DO UPDATE SET text = excluded.text, manual = excluded.manual"
+            " WHERE text != excluded.text OR manual != excluded.manual",
+            (tag_id, lang, text, int(manual)),
+        )
+        changed = cursor.rowcount > 0
+        self.counts.translations += changed
+        return changed
+
+    def list_id(self, name: str) -> int:
+        if name not in self._list_ids:
+            self.conn.execute("INSERT OR IGNORE INTO lists (name) VALUES (?)", (name,))
+            (self._list_ids[name],) = self.conn.execute(
+                "SELECT id FROM lists WHERE name = ?", (name,)
+            ).fetchone()
+        return self._list_ids[name]
+
+    def add_to_list(self, list_name: str, tag_id: int) -> bool:
+        cursor = self.conn.execute(
+            "INSERT OR IGNORE INTO list_tags (list_id, tag_id) VALUES (?, ?)",
+            (self.list_id(list_name), tag_id),
+        )
+        return cursor.rowcount > 0
+
+    def remove_from_list(self, list_name: str, tag_id: int) -> bool:
+        cursor = self.conn.execute(
+            "DELETE FROM list_tags WHERE list_id = (SELECT id FROM lists WHERE name = ?)"
+            " AND tag_id = ?",
+            (list_name, tag_id),
+        )
+        return cursor.rowcount > 0
+
+    def group(self, name: str, parent_id: int | None, position: int, *, source: str = "") -> int:
+        """The id of group `name` under `parent_id`, created or moved to `position`."""
+        key = tag_key(name)
+        row = self.conn.execute(
+            "SELECT id FROM groups WHERE coalesce(parent_id, 0) = coalesce(?, 0) AND key = ?",
+            (parent_id, key),
+        ).fetchone()
+        if row is not None:
+            self.conn.execute(
+                "UPDATE groups SET name = ?, position = ? WHERE id = ?", (name, position, row[0])
+            )
+            return int(row[0])
+        group_id = self.conn.execute(
+            "INSERT INTO groups (parent_id, key, name, position, source) VALUES (?, ?, ?, ?, ?)",
+            (parent_id, key, name, position, source),
+        ).lastrowid
+        assert group_id is not None
+        self.counts.groups += 1
+        return group_id
+
+    def clear_group(self, group_id: int) -> None:
+        """Forget a group's members and subgroups, so a re-import replaces it whole."""
+        self.conn.execute("DELETE FROM group_tags WHERE group_id = ?", (group_id,))
+        self.conn.execute("DELETE FROM groups WHERE parent_id = ?", (group_id,))
+
+    def add_to_group(self, group_id: int, tag_id: int, position: int) -> None:
+        self.conn.execute(
+            "INSERT OR REPLACE INTO group_tags (group_id, tag_id, position) VALUES (?, ?, ?)",
+            (group_id, tag_id, position),
+        )
+
+    def record_import(self, path: str, fmt: str) -> None:
+        c = self.counts
+        self.conn.execute(
+            "INSERT INTO imports (path, format, tags, aliases, translations, groups, skipped)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (path, fmt, c.tags, c.aliases, c.translations, c.groups, c.skipped),
+        )

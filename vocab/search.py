@@ -1,0 +1,210 @@
+"""Ranked tag search: candidates off SQLite indexes, then scoring by match kind and popularity.
+
+Never a scan of every tag: exact and prefix candidates come from `terms` by index, short queries from
+`prefix_top`, typo candidates from the most popular terms sharing each query word's start, and
+rapidfuzz only scores that small set. The score adds a bonus per match kind to the log of the post count,
+so a common completion beats a rare exact match (`contra` -> `contrapposto` before `contra`).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+from typing import Literal
+
+from rapidfuzz import fuzz, process
+
+from .normalize import tag_key
+from .query import Tag, Vocabulary
+from .terms import HEAD_LENGTH
+
+MatchKind = Literal["exact", "prefix", "word", "substring", "fuzzy"]
+
+_KIND_BONUS: dict[str, float] = {
+    "exact": 3.0,
+    "prefix": 2.0,
+    "word": 1.6,
+    "substring": 1.0,
+    "fuzzy": 0.0,
+}
+_KIND_ORDER = ("exact", "prefix", "word", "substring", "fuzzy")
+_POPULARITY_WEIGHT = 0.5
+_ALIAS_PENALTY = 0.6
+_BOOST = 4.0
+_CANDIDATES = 96
+_FUZZY_CUTOFF = 70.0
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One search result: the canonical tag, what matched (tag name or alias) and how."""
+
+    tag: Tag
+    matched: str
+    match: MatchKind
+    score: float
+    alias: str | None = None
+
+
+@dataclass
+class _Candidate:
+    tag_id: int
+    term: str
+    alias: str | None
+    word: bool
+    pop: int
+
+
+def _upper(prefix: str) -> str:
+    return prefix + "\U0010ffff"
+
+
+class Searcher:
+    """Search over one vocabulary; cheap to keep for the life of a server."""
+
+    def __init__(self, vocabulary: Vocabulary) -> None:
+        self.vocabulary = vocabulary
+        self.conn = vocabulary.conn
+
+    def _rows(self, sql: str, params: tuple[object, ...]) -> list[_Candidate]:
+        return [
+            _Candidate(int(tag_id), term, alias, bool(word), int(pop))
+            for tag_id, term, alias, word, pop in self.conn.execute(sql, params)
+        ]
+
+    def _prefixed(self, prefix: str, limit: int) -> list[_Candidate]:
+        """The most popular terms starting with `prefix`, at most `limit` of them."""
+        columns = "tag_id, term, alias, word, pop"
+        if len(prefix) < HEAD_LENGTH:
+            return self._rows(
+                f"SELECT {columns} FROM prefix_top WHERE prefix = ? ORDER BY pop DESC LIMIT ?",
+                (prefix, limit),
+            )
+        sparse = self._rows(
+            f"SELECT {columns} FROM terms WHERE term >= ? AND term < ? LIMIT ?",
+            (prefix, _upper(prefix), limit + 1),
+        )
+        if len(sparse) <= limit:
+            return sparse
+        # Many matches: walk the head's terms from the most popular down until enough match.
+        return self._rows(
+            f"SELECT {columns} FROM terms WHERE head = ? AND term >= ? AND term < ?"
+            " ORDER BY pop DESC LIMIT ?",
+            (prefix[:HEAD_LENGTH], prefix, _upper(prefix), limit),
+        )
+
+    def _fuzzy_pool(self, key: str) -> list[_Candidate]:
+        """Popular terms sharing a start with the query or any of its words: typo candidates."""
+        words = key.split()
+        starts = {key[:2]} | {word[:HEAD_LENGTH] for word in words if len(word) >= HEAD_LENGTH}
+        pool: list[_Candidate] = []
+        for start in starts:
+            pool.extend(self._prefixed(start, 64))
+        return pool
+
+    def search(
+        self,
+        query: str,
+        limit: int = 20,
+        *,
+        boost: Collection[str] = (),
+        within: Collection[int] | None = None,
+        category: str | None = None,
+    ) -> list[Hit]:
+        """Ranked hits for `query`.
+
+        `boost` holds tag keys to lift (the dataset's own tags, the personal list); `within`
+        restricts the hits to a set of tag ids (a group, a list).
+        """
+        key = tag_key(query)
+        if not key:
+            return []
+        if within is not None:
+            # A group or list is small: score every term of its members, typos included.
+            members = self._rows(
+                "SELECT tag_id, term, alias, word, pop FROM terms"
+                " WHERE tag_id IN (SELECT value FROM json_each(?))",
+                (json.dumps(sorted(within)),),
+            )
+            scored = self._score(key, members, fuzzy=True)
+        else:
+            candidates = self._prefixed(key, _CANDIDATES)
+            words = key.split()
+            if len(words) > 1:
+                candidates += self._prefixed(words[-1], _CANDIDATES)
+            scored = self._score(key, candidates)
+            if len(scored) < limit:
+                fuzzy = self._score(key, self._fuzzy_pool(key), fuzzy=True)
+                scored.update((i, best) for i, best in fuzzy.items() if i not in scored)
+        hits = self._hits(scored, boost, category)
+        hits.sort(key=lambda hit: (-hit.score, hit.tag.key))
+        return hits[:limit]
+
+    def _score(
+        self,
+        key: str,
+        candidates: Iterable[_Candidate],
+        *,
+        fuzzy: bool = False,
+    ) -> dict[int, tuple[float, MatchKind, _Candidate]]:
+        best: dict[int, tuple[float, MatchKind, _Candidate]] = {}
+        pool = list(candidates)
+        ratios: dict[str, float] = {}
+        if fuzzy and pool:
+            terms = list({c.term for c in pool})
+            for term, ratio, _ in process.extract(
+                key, terms, scorer=fuzz.WRatio, limit=None, score_cutoff=_FUZZY_CUTOFF
+            ):
+                ratios[term] = ratio
+        for candidate in pool:
+            kind = _match_kind(key, candidate)
+            bonus: float
+            if kind is None:
+                ratio = ratios.get(candidate.term)
+                if ratio is None:
+                    continue
+                kind, bonus = "fuzzy", (ratio - _FUZZY_CUTOFF) / (100 - _FUZZY_CUTOFF)
+            else:
+                bonus = _KIND_BONUS[kind]
+            score = bonus + _POPULARITY_WEIGHT * math.log10(candidate.pop + 1)
+            if candidate.alias is not None:
+                score -= _ALIAS_PENALTY
+            current = best.get(candidate.tag_id)
+            if current is None or score > current[0]:
+                best[candidate.tag_id] = (score, kind, candidate)
+        return best
+
+    def _hits(
+        self,
+        scored: dict[int, tuple[float, MatchKind, _Candidate]],
+        boost: Collection[str],
+        category: str | None,
+    ) -> list[Hit]:
+        tags = self.vocabulary.tags_by_id(scored)
+        hits = []
+        for tag_id, (score, kind, candidate) in scored.items():
+            tag = tags.get(tag_id)
+            if tag is None or (category is not None and tag.category != category):
+                continue
+            if tag.key in boost:
+                score += _BOOST
+            matched = candidate.alias if candidate.alias is not None else tag.name
+            hits.append(Hit(tag, matched, kind, score, candidate.alias))
+        return hits
+
+
+def _match_kind(key: str, candidate: _Candidate) -> MatchKind | None:
+    term = candidate.term
+    if term == key:
+        return "word" if candidate.word else "exact"
+    if term.startswith(key):
+        return "word" if candidate.word else "prefix"
+    if key in term:
+        return "substring"
+    return None
+
+
+def kind_rank(kind: MatchKind) -> int:
+    return _KIND_ORDER.index(kind)

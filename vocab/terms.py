@@ -1,0 +1,138 @@
+"""The search index: which terms lead to which tag, kept in step with tags and aliases.
+
+A term is a tag key, an alias key, or a word-start suffix of either (`at viewer`, `viewer` for
+`looking at viewer`). Each carries the tag's post count, and `head` (its first three characters) so that
+the most popular terms with a given start come straight off the `(head, pop DESC)` index. Queries of one
+or two characters read `prefix_top`, the precomputed most popular terms per short prefix.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Iterator
+
+HEAD_LENGTH = 3
+PREFIX_TOP_SIZE = 64
+
+_TERMS_INDEXES = (
+    "CREATE INDEX IF NOT EXISTS terms_term ON terms(term)",
+    "CREATE INDEX IF NOT EXISTS terms_head_pop ON terms(head, pop DESC)",
+    "CREATE INDEX IF NOT EXISTS terms_tag ON terms(tag_id)",
+)
+_PREFIX_TOP_SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS prefix_top "
+    "(prefix TEXT NOT NULL, pop INTEGER NOT NULL, term TEXT NOT NULL, tag_id INTEGER NOT NULL,"
+    " alias TEXT, word INTEGER NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS prefix_top_prefix ON prefix_top(prefix, pop DESC)",
+)
+
+
+def word_starts(key: str) -> Iterator[int]:
+    """Offsets after the first where a word begins: an alphanumeric after a non-alphanumeric."""
+    for i in range(1, len(key)):
+        if key[i].isalnum() and not key[i - 1].isalnum():
+            yield i
+
+
+def term_rows(
+    tag_id: int, key: str, alias: str | None, pop: int
+) -> Iterator[tuple[str, str, int, str | None, int, int]]:
+    """The rows of `terms` for one tag key or alias key."""
+    yield key, key[:HEAD_LENGTH], tag_id, alias, 0, pop
+    for start in word_starts(key):
+        suffix = key[start:]
+        yield suffix, suffix[:HEAD_LENGTH], tag_id, alias, 1, pop
+
+
+def _rows_for(conn: sqlite3.Connection, tag_ids: Iterable[int] | None) -> Iterator[tuple]:  # type: ignore[type-arg]
+    where = "" if tag_ids is None else " WHERE tags.id IN (SELECT value FROM json_each(?))"
+    params: tuple[str, ...] = () if tag_ids is None else (_json_ids(tag_ids),)
+    for tag_id, key, pop in conn.execute(f"SELECT id, key, post_count FROM tags{where}", params):
+        yield from term_rows(tag_id, key, None, pop)
+    alias_sql = (
+        "SELECT aliases.tag_id, aliases.key, aliases.name, tags.post_count "
+        f"FROM aliases JOIN tags ON tags.id = aliases.tag_id{where}"
+    )
+    for tag_id, key, name, pop in conn.execute(alias_sql, params):
+        yield from term_rows(tag_id, key, name, pop)
+
+
+def _json_ids(tag_ids: Iterable[int]) -> str:
+    return "[" + ",".join(str(int(i)) for i in tag_ids) + "]"
+
+
+_INSERT = "INSERT INTO terms (term, head, tag_id, alias, word, pop) VALUES (?, ?, ?, ?, ?, ?)"
+
+
+def rebuild(conn: sqlite3.Connection) -> None:
+    """Rebuild the whole index (after a bulk import): drop indexes, refill, re-index."""
+    conn.execute("DROP INDEX IF EXISTS terms_term")
+    conn.execute("DROP INDEX IF EXISTS terms_head_pop")
+    conn.execute("DROP INDEX IF EXISTS terms_tag")
+    conn.execute("DELETE FROM terms")
+    conn.executemany(_INSERT, _rows_for(conn, None))
+    for statement in _TERMS_INDEXES:
+        conn.execute(statement)
+    _rebuild_prefix_top(conn, None)
+
+
+def refresh(conn: sqlite3.Connection, tag_ids: set[int]) -> None:
+    """Re-index the given tags (after a small edit); deleted tags simply lose their terms."""
+    if not tag_ids:
+        return
+    ids = _json_ids(tag_ids)
+    prefixes = {
+        term[:n]
+        for (term,) in conn.execute(
+            "SELECT term FROM terms WHERE tag_id IN (SELECT value FROM json_each(?))", (ids,)
+        )
+        for n in (1, 2)
+    }
+    conn.execute("DELETE FROM terms WHERE tag_id IN (SELECT value FROM json_each(?))", (ids,))
+    rows = list(_rows_for(conn, tag_ids))
+    conn.executemany(_INSERT, rows)
+    prefixes.update(row[0][:n] for row in rows for n in (1, 2))
+    _rebuild_prefix_top(conn, prefixes)
+
+
+def _rebuild_prefix_top(conn: sqlite3.Connection, prefixes: set[str] | None) -> None:
+    for statement in _PREFIX_TOP_SCHEMA:
+        conn.execute(statement)
+    if prefixes is None:
+        conn.execute("DELETE FROM prefix_top")
+        # The (head, pop DESC) index hands each head's best rows over in order, so the window
+        # needs no sort; short prefixes then only look at those per-head winners.
+        conn.execute(
+            f"""
+            INSERT INTO prefix_top (prefix, pop, term, tag_id, alias, word)
+            WITH head_best AS (
+                SELECT * FROM (
+                    SELECT head, pop, term, tag_id, alias, word,
+                           row_number() OVER (PARTITION BY head ORDER BY pop DESC) AS rank
+                    FROM terms
+                ) WHERE rank <= {PREFIX_TOP_SIZE}
+            ), short AS (
+                SELECT substr(term, 1, 1) AS prefix, pop, term, tag_id, alias, word FROM head_best
+                UNION ALL
+                SELECT substr(term, 1, 2), pop, term, tag_id, alias, word FROM head_best
+                WHERE length(term) >= 2
+            )
+            SELECT prefix, pop, term, tag_id, alias, word FROM (
+                SELECT *, row_number() OVER (PARTITION BY prefix ORDER BY pop DESC) AS rank
+                FROM short
+            ) WHERE rank <= {PREFIX_TOP_SIZE}
+            """
+        )
+        return
+    for prefix in prefixes:
+        upper = prefix + "\U0010ffff"
+        conn.execute("DELETE FROM prefix_top WHERE prefix = ?", (prefix,))
+        conn.execute(
+            f"""
+            INSERT INTO prefix_top (prefix, pop, term, tag_id, alias, word)
+            SELECT ?, pop, term, tag_id, alias, word FROM terms
+            WHERE head >= ? AND head < ? AND term >= ? AND term < ?
+            ORDER BY pop DESC LIMIT {PREFIX_TOP_SIZE}
+            """,
+            (prefix, prefix, upper, prefix, upper),
+        )
