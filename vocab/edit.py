@@ -144,13 +144,9 @@ class Writer:
         other = self.conn.execute("SELECT id FROM tags WHERE key = ?", (new_key,)).fetchone()
         if other is not None and other[0] != tag_id:
             raise StoreError(f"{new!r} is already a tag; use `alias {old!r} {new!r}` to merge")
-        old_name, old_key = self.conn.execute(
-            "SELECT name, key FROM tags WHERE id = ?", (tag_id,)
-        ).fetchone()
+        old_name, old_key = self.conn.execute("SELECT name, key FROM tags WHERE id = ?", (tag_id,)).fetchone()
         self.conn.execute("DELETE FROM aliases WHERE key = ?", (new_key,))
-        self.conn.execute(
-            "UPDATE tags SET key = ?, name = ? WHERE id = ?", (new_key, new, tag_id)
-        )
+        self.conn.execute("UPDATE tags SET key = ?, name = ? WHERE id = ?", (new_key, new, tag_id))
         if old_key != new_key:
             self.conn.execute(
                 "INSERT OR REPLACE INTO aliases (key, name, tag_id) VALUES (?, ?, ?)",
@@ -174,9 +170,7 @@ class Writer:
         target = self.tag_id(canonical)
         if target is None:
             raise StoreError(f"unknown tag {canonical!r}")
-        (target_key,) = self.conn.execute(
-            "SELECT key FROM tags WHERE id = ?", (target,)
-        ).fetchone()
+        (target_key,) = self.conn.execute("SELECT key FROM tags WHERE id = ?", (target,)).fetchone()
         if alias_key == target_key:
             if tag_key(canonical) != alias_key:
                 raise StoreError(f"alias loop: {alias} -> {canonical} -> {alias}")
@@ -187,9 +181,7 @@ class Writer:
                 self.counts.note("alias names an existing tag")
                 return False
             self._merge(int(own[0]), target)
-        existing = self.conn.execute(
-            "SELECT tag_id FROM aliases WHERE key = ?", (alias_key,)
-        ).fetchone()
+        existing = self.conn.execute("SELECT tag_id FROM aliases WHERE key = ?", (alias_key,)).fetchone()
         if existing is not None and existing[0] != target and not merge:
             self.counts.note("alias already points at another tag")
             return False
@@ -269,8 +261,7 @@ class Writer:
 
     def remove_from_list(self, list_name: str, tag_id: int) -> bool:
         cursor = self.conn.execute(
-            "DELETE FROM list_tags WHERE list_id = (SELECT id FROM lists WHERE name = ?)"
-            " AND tag_id = ?",
+            "DELETE FROM list_tags WHERE list_id = (SELECT id FROM lists WHERE name = ?) AND tag_id = ?",
             (list_name, tag_id),
         )
         return cursor.rowcount > 0

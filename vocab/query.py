@@ -118,6 +118,32 @@ class Vocabulary:
         )
         return [row[0] for row in rows]
 
+    def group_ids(self, name: str) -> list[int]:
+        """Ids of every group called `name` (any depth), e.g. `posture` or `tag group:posture`."""
+        key = tag_key(name)
+        keys = {key, key.removeprefix("tag group:"), f"tag group:{key}"}
+        return [
+            int(row[0])
+            for row in self.conn.execute(
+                "SELECT id FROM groups WHERE key IN (SELECT value FROM json_each(?)) ORDER BY id",
+                (json.dumps(sorted(keys)),),
+            )
+        ]
+
+    def group_tag_ids(self, group_ids: Iterable[int]) -> set[int]:
+        """Ids of the tags in the given groups and all their subgroups."""
+        rows = self.conn.execute(
+            """
+            WITH RECURSIVE down(id) AS (
+                SELECT value FROM json_each(?)
+                UNION SELECT groups.id FROM groups JOIN down ON groups.parent_id = down.id
+            )
+            SELECT DISTINCT tag_id FROM group_tags WHERE group_id IN (SELECT id FROM down)
+            """,
+            (json.dumps(list(group_ids)),),
+        )
+        return {int(row[0]) for row in rows}
+
     def details(self, name: str) -> TagDetails | None:
         resolved = self.resolve(name)
         if resolved is None:

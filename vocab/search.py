@@ -162,10 +162,10 @@ class Searcher:
             kind = _match_kind(key, candidate)
             bonus: float
             if kind is None:
-                ratio = ratios.get(candidate.term)
-                if ratio is None:
+                if candidate.term not in ratios:
                     continue
-                kind, bonus = "fuzzy", (ratio - _FUZZY_CUTOFF) / (100 - _FUZZY_CUTOFF)
+                kind = "fuzzy"
+                bonus = (ratios[candidate.term] - _FUZZY_CUTOFF) / (100 - _FUZZY_CUTOFF)
             else:
                 bonus = _KIND_BONUS[kind]
             score = bonus + _POPULARITY_WEIGHT * math.log10(candidate.pop + 1)

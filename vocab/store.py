@@ -160,9 +160,7 @@ class Store:
     def _migrate(self) -> None:
         if self.version >= SCHEMA_VERSION:
             if self.version > SCHEMA_VERSION:
-                raise StoreError(
-                    f"{self.path}: schema version {self.version} is newer than this captionls"
-                )
+                raise StoreError(f"{self.path}: schema version {self.version} is newer than this captionls")
             return
         with self.transaction():
             # Re-read inside the write lock: another process may have migrated meanwhile.
@@ -187,7 +185,8 @@ class Store:
         self.conn.execute("COMMIT")
 
     def is_empty(self) -> bool:
-        return self.conn.execute("SELECT NOT EXISTS (SELECT 1 FROM tags)").fetchone()[0] == 1
+        (empty,) = self.conn.execute("SELECT NOT EXISTS (SELECT 1 FROM tags)").fetchone()
+        return bool(empty)
 
     def data_version(self) -> tuple[int, int]:
         """Changes when any connection commits a write: lets a long-running server notice imports."""
