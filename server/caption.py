@@ -1,0 +1,337 @@
+"""Parse a caption into tags with exact source offsets. Pure, never raises.
+
+A caption file holds one caption per line: the first line is the caption, every further non-empty line
+is a variant (OneTrainer picks one at random) and is checked the same way. Inside a line, tags are split
+at the separator (`,` by default), at kohya's keep-tokens separator `|||` and at the prompt keyword
+`BREAK`. Attention syntax (`(tag:1.2)`, `(tag)`, `[tag]`, nesting, groups spanning several tags such as
+`(red hair, blue eyes:1.2)`) is recognised so that a tag's *name* span never includes it; escaped
+brackets (`fate \\(series\\)`) are part of the name.
+
+All offsets are `str` indices into the whole document text.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from captionls.vocab.normalize import tag_key
+
+KEEP_SEPARATOR = "|||"
+BREAK = "BREAK"
+# A1111: `(x)` multiplies attention by 1.1, `[x]` divides by it; `(x:w)` sets the factor to w.
+ATTENTION_STEP = 1.1
+_WEIGHT_SUFFIX = re.compile(r":\s*([+-]?(?:\d+(?:\.\d*)?|\.\d+))\s*$")
+_OPENERS = {"(": ")", "[": "]"}
+_CLOSERS = {")": "(", "]": "["}
+_BLANK = " \t\r\n\f\v\ufeff\u00a0\u3000"
+
+
+@dataclass(frozen=True)
+class TagSpan:
+    """One tag of a caption line.
+
+    `start`/`end` cover the tag with its own attention syntax (`(long hair:1.2)`): what deleting the tag
+    removes. `name_start`/`name_end` cover the bare name (`long hair`): what renaming replaces.
+    """
+
+    start: int
+    end: int
+    text: str
+    key: str
+    weight: float | None
+    name_start: int
+    name_end: int
+    name: str
+    line: int
+    index: int
+    keep: bool = False
+
+    @property
+    def unweighted(self) -> bool:
+        return self.weight is None
+
+
+@dataclass(frozen=True)
+class Segment:
+    """The text between two separators of a line (whitespace included); `tag` is None when it is empty."""
+
+    start: int
+    end: int
+    tag: TagSpan | None
+    # The separator that ends this segment, as (start, end); None for the last segment of the line.
+    separator: tuple[int, int] | None
+    # The separator before it, as (start, end); None for the first segment of the line.
+    previous_separator: tuple[int, int] | None
+    separator_text: str = ""
+    previous_separator_text: str = ""
+    # A segment that is just the keyword `BREAK` (`a, BREAK, b`): neither a tag nor empty.
+    is_break: bool = False
+
+
+@dataclass
+class CaptionLine:
+    """One caption line: the caption itself (index 0) or a variant."""
+
+    index: int
+    start: int
+    end: int
+    tags: list[TagSpan] = field(default_factory=list)
+    segments: list[Segment] = field(default_factory=list)
+    # Offset where `|||` starts, when the line has one: tags before it are kohya's kept tokens.
+    keep_separator: int | None = None
+    breaks: list[tuple[int, int]] = field(default_factory=list)
+
+    @property
+    def empty_segments(self) -> list[Segment]:
+        """Segments with no tag between two separators, or after a trailing separator.
+
+        A segment bordering `|||` is not empty: kohya drops those, and `a, ||| b` is the usual style.
+        """
+        return [
+            segment
+            for segment in self.segments
+            if segment.tag is None
+            and not segment.is_break
+            and (segment.separator is not None or segment.previous_separator is not None)
+            and KEEP_SEPARATOR not in (segment.separator_text, segment.previous_separator_text)
+            and BREAK not in (segment.separator_text, segment.previous_separator_text)
+        ]
+
+
+@dataclass
+class Caption:
+    """A parsed caption document."""
+
+    text: str
+    separator: str
+    lines: list[CaptionLine]
+
+    @property
+    def tags(self) -> list[TagSpan]:
+        """Every tag of every line, in document order."""
+        return [tag for line in self.lines for tag in line.tags]
+
+    def line_at(self, offset: int) -> CaptionLine | None:
+        starts = [line.start for line in self.lines]
+        i = bisect.bisect_right(starts, offset) - 1
+        if i < 0:
+            return None
+        line = self.lines[i]
+        return line if offset <= line.end else None
+
+    def segment_at(self, offset: int) -> Segment | None:
+        """The segment holding `offset` (a cursor: an offset equal to a segment's end belongs to it)."""
+        line = self.line_at(offset)
+        if line is None:
+            return None
+        for segment in line.segments:
+            if segment.start <= offset <= segment.end:
+                return segment
+        return None
+
+    def tag_at(self, offset: int) -> TagSpan | None:
+        """The tag whose span (attention syntax included) holds `offset`, cursor-style (end inclusive)."""
+        segment = self.segment_at(offset)
+        if segment is None or segment.tag is None:
+            return None
+        tag = segment.tag
+        return tag if tag.start <= offset <= tag.end else None
+
+    def slot_at(self, offset: int) -> tuple[int, int]:
+        """The (start, end) a completion at `offset` replaces: the tag name there, or an empty slot.
+
+        Right after a separator, at the start of a file or in blanks, the slot is (offset, offset).
+        """
+        segment = self.segment_at(offset)
+        if segment is not None and segment.tag is not None:
+            tag = segment.tag
+            if tag.name_start <= offset <= tag.name_end:
+                return tag.name_start, tag.name_end
+        return offset, offset
+
+
+def parse_caption(text: str, separator: str = ",") -> Caption:
+    """Parse `text`; any string parses (unknown syntax is part of a tag's name)."""
+    separator = separator or ","
+    lines: list[CaptionLine] = []
+    start = 0
+    number = 0
+    length = len(text)
+    while start <= length:
+        newline = text.find("\n", start)
+        end = length if newline < 0 else newline
+        content_end = end - 1 if end > start and text[end - 1] == "\r" else end
+        if number == 0 or text[start:content_end].strip(_BLANK):
+            lines.append(_parse_line(text, start, content_end, len(lines), separator))
+        number += 1
+        if newline < 0:
+            break
+        start = newline + 1
+    return Caption(text, separator, lines)
+
+
+@lru_cache(maxsize=16)
+def _token_pattern(separator: str) -> re.Pattern[str]:
+    return re.compile(
+        r"(?P<escape>\\.)|(?P<open>[(\[])|(?P<close>[)\]])|(?P<keep>\|\|\|)"
+        rf"|(?P<brk>(?<!\S)BREAK(?!\S))|(?P<sep>{re.escape(separator)})",
+        re.DOTALL,
+    )
+
+
+def _parse_line(text: str, start: int, end: int, index: int, separator: str) -> CaptionLine:
+    line = CaptionLine(index, start, end)
+    # Bracket pairs over the whole line (groups may span separators); unmatched brackets are literal.
+    close_of: dict[int, int] = {}
+    open_of: dict[int, int] = {}
+    stack: list[int] = []
+    # Separators as (start, end, text), in order.
+    cuts: list[tuple[int, int, str]] = []
+    for match in _token_pattern(separator).finditer(text, start, end):
+        kind = match.lastgroup
+        position = match.start()
+        if kind == "open":
+            stack.append(position)
+        elif kind == "close":
+            closer = text[position]
+            # Pop to the nearest opener of the same kind; a mismatched closer is literal text.
+            for depth in range(len(stack) - 1, -1, -1):
+                if text[stack[depth]] == _CLOSERS[closer]:
+                    opener = stack[depth]
+                    del stack[depth:]
+                    close_of[opener] = position
+                    open_of[position] = opener
+                    break
+        elif kind in ("keep", "brk", "sep"):
+            cuts.append((position, match.end(), match.group()))
+            if kind == "keep" and line.keep_separator is None:
+                line.keep_separator = position
+            elif kind == "brk":
+                line.breaks.append((position, match.end()))
+    weights = _pair_weights(text, close_of) if close_of else {}
+    segment_start = start
+    previous: tuple[int, int, str] | None = None
+    for cut in [*cuts, None]:
+        segment_end = cut[0] if cut is not None else end
+        trimmed = _trim(text, segment_start, segment_end)
+        is_break = text[trimmed[0] : trimmed[1]] == BREAK
+        tag = (
+            None if is_break else _tag_in(text, segment_start, segment_end, close_of, open_of, weights, line)
+        )
+        if is_break:
+            line.breaks.append(trimmed)
+        elif tag is not None:
+            line.tags.append(tag)
+        line.segments.append(
+            Segment(
+                segment_start,
+                segment_end,
+                tag,
+                None if cut is None else (cut[0], cut[1]),
+                None if previous is None else (previous[0], previous[1]),
+                "" if cut is None else cut[2],
+                "" if previous is None else previous[2],
+                is_break,
+            )
+        )
+        if cut is not None:
+            segment_start = cut[1]
+            previous = cut
+    return line
+
+
+def _pair_weights(text: str, close_of: dict[int, int]) -> dict[int, float]:
+    """The attention factor each bracket pair applies, by opener offset."""
+    weights = {}
+    for opener, closer in close_of.items():
+        if text[opener] == "[":
+            weights[opener] = 1 / ATTENTION_STEP
+            continue
+        explicit = _WEIGHT_SUFFIX.search(text, opener + 1, closer)
+        weights[opener] = float(explicit.group(1)) if explicit else ATTENTION_STEP
+    return weights
+
+
+def _tag_in(
+    text: str,
+    seg_start: int,
+    seg_end: int,
+    close_of: dict[int, int],
+    open_of: dict[int, int],
+    weights: dict[int, float],
+    line: CaptionLine,
+) -> TagSpan | None:
+    s, e = _trim(text, seg_start, seg_end)
+    if s >= e:
+        return None
+    own_start: int | None = None
+    own_end: int | None = None
+    # Peel attention brackets: leading openers whose partner is the segment's last char or lies past
+    # the segment (a group), trailing closers whose partner lies before the name.
+    while s < e:
+        char = text[s]
+        if char in _OPENERS and s in close_of:
+            closer = close_of[s]
+            if closer == e - 1:
+                if own_start is None:
+                    own_start = s
+                    own_end = e
+                e = _strip_weight(text, s, e - 1)
+                s += 1
+            elif closer >= seg_end:
+                s += 1
+            else:
+                break
+            s, e = _trim(text, s, e)
+            continue
+        last = text[e - 1]
+        if last in _CLOSERS and e - 1 in open_of and open_of[e - 1] < s:
+            e = _strip_weight(text, open_of[e - 1], e - 1)
+            s, e = _trim(text, s, e)
+            continue
+        break
+    if s >= e:
+        # Only brackets (`()`): keep them as the name rather than lose the tag.
+        s, e = _trim(text, seg_start, seg_end)
+        own_start = own_end = None
+    start = own_start if own_start is not None else s
+    stop = own_end if own_end is not None else e
+    weight: float | None = None
+    for opener, factor in weights.items():
+        if opener < s and close_of[opener] >= e:
+            weight = factor if weight is None else weight * factor
+    name = text[s:e]
+    keep = line.keep_separator is not None and start < line.keep_separator
+    return TagSpan(
+        start=start,
+        end=stop,
+        text=text[start:stop],
+        key=tag_key(name),
+        weight=None if weight is None else round(weight, 4),
+        name_start=s,
+        name_end=e,
+        name=name,
+        line=line.index,
+        index=len(line.tags),
+        keep=keep,
+    )
+
+
+def _strip_weight(text: str, opener: int, closer: int) -> int:
+    """The end of a `(name:1.2)` pair's name: before the weight when there is one."""
+    if text[opener] == "(":
+        explicit = _WEIGHT_SUFFIX.search(text, opener + 1, closer)
+        if explicit is not None:
+            return explicit.start()
+    return closer
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start] in _BLANK:
+        start += 1
+    while end > start and text[end - 1] in _BLANK:
+        end -= 1
+    return start, end
