@@ -95,6 +95,17 @@ class Searcher:
             (prefix[:HEAD_LENGTH], prefix, _upper(prefix), limit),
         )
 
+    def _containing(self, key: str) -> list[_Candidate]:
+        """Whole terms containing `key` anywhere, off the trigram index (keys of 3+ characters)."""
+        # GLOB, not LIKE: the trigram index serves GLOB, and it serves no LIKE with an ESCAPE clause.
+        pattern = "".join(f"[{c}]" if c in "*?[" else c for c in key)
+        return self._rows(
+            "SELECT terms.tag_id, terms.term, terms.alias, terms.word, terms.pop"
+            " FROM term_grams JOIN terms ON terms.rowid = term_grams.rowid"
+            " WHERE term_grams.term GLOB ? LIMIT ?",
+            (f"*{pattern}*", _CANDIDATES),
+        )
+
     def _fuzzy_pool(self, key: str) -> list[_Candidate]:
         """Popular terms sharing a start with the query or any of its words: typo candidates."""
         words = key.split()
@@ -135,6 +146,9 @@ class Searcher:
             if len(words) > 1:
                 candidates += self._prefixed(words[-1], _CANDIDATES)
             scored = self._score(key, candidates)
+            if len(scored) < limit and len(key) >= 3:
+                inside = self._score(key, self._containing(key))
+                scored.update((i, best) for i, best in inside.items() if i not in scored)
             if len(scored) < limit:
                 fuzzy = self._score(key, self._fuzzy_pool(key), fuzzy=True)
                 scored.update((i, best) for i, best in fuzzy.items() if i not in scored)

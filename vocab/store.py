@@ -15,7 +15,7 @@ from pathlib import Path
 import platformdirs
 import sqlite_utils
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 BUSY_TIMEOUT_MS = 60_000
 
 # Each entry migrates from version N to N + 1; the list index is N.
@@ -101,6 +101,13 @@ _MIGRATIONS: list[str] = [
     CREATE INDEX terms_term ON terms(term);
     CREATE INDEX terms_head_pop ON terms(head, pop DESC);
     CREATE INDEX terms_tag ON terms(tag_id);
+    """,
+    # Substring search: a trigram index over whole terms (word-start suffixes add nothing to it).
+    """
+    CREATE VIRTUAL TABLE term_grams USING fts5(
+        term, content='terms', content_rowid='rowid', tokenize='trigram', detail='none'
+    );
+    INSERT INTO term_grams (rowid, term) SELECT rowid, term FROM terms WHERE word = 0;
     """,
 ]
 

@@ -3,7 +3,8 @@
 A term is a tag key, an alias key, or a word-start suffix of either (`at viewer`, `viewer` for
 `looking at viewer`). Each carries the tag's post count, and `head` (its first three characters) so that
 the most popular terms with a given start come straight off the `(head, pop DESC)` index. Queries of one
-or two characters read `prefix_top`, the precomputed most popular terms per short prefix.
+or two characters read `prefix_top`, the precomputed most popular terms per short prefix; `term_grams` is a
+trigram index over whole terms for substring matches.
 """
 
 from __future__ import annotations
@@ -70,7 +71,9 @@ def rebuild(conn: sqlite3.Connection) -> None:
     conn.execute("DROP INDEX IF EXISTS terms_head_pop")
     conn.execute("DROP INDEX IF EXISTS terms_tag")
     conn.execute("DELETE FROM terms")
+    conn.execute("INSERT INTO term_grams (term_grams) VALUES ('delete-all')")
     conn.executemany(_INSERT, _rows_for(conn, None))
+    conn.execute("INSERT INTO term_grams (rowid, term) SELECT rowid, term FROM terms WHERE word = 0")
     for statement in _TERMS_INDEXES:
         conn.execute(statement)
     _rebuild_prefix_top(conn, None)
@@ -88,9 +91,20 @@ def refresh(conn: sqlite3.Connection, tag_ids: set[int]) -> None:
         )
         for n in (1, 2)
     }
+    # The trigram index reads its content from `terms`, so it forgets rows before they go.
+    conn.execute(
+        "INSERT INTO term_grams (term_grams, rowid, term) SELECT 'delete', rowid, term FROM terms"
+        " WHERE tag_id IN (SELECT value FROM json_each(?)) AND word = 0",
+        (ids,),
+    )
     conn.execute("DELETE FROM terms WHERE tag_id IN (SELECT value FROM json_each(?))", (ids,))
     rows = list(_rows_for(conn, tag_ids))
     conn.executemany(_INSERT, rows)
+    conn.execute(
+        "INSERT INTO term_grams (rowid, term) SELECT rowid, term FROM terms"
+        " WHERE tag_id IN (SELECT value FROM json_each(?)) AND word = 0",
+        (ids,),
+    )
     prefixes.update(row[0][:n] for row in rows for n in (1, 2))
     _rebuild_prefix_top(conn, prefixes)
 

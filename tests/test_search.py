@@ -1,0 +1,109 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from captionls.vocab.edit import Writer
+from captionls.vocab.query import Vocabulary
+from captionls.vocab.search import Searcher
+from captionls.vocab.store import Store
+
+# Facts copied from the tagcomplete danbooru.csv: name, category, posts, aliases.
+ROWS = [
+    ("long_hair", "general", 4350743, ["longhair"]),
+    ("looking_at_viewer", "general", 3315722, ["pov_eye_contact"]),
+    ("very_long_hair", "general", 952244, ["hair_past_waist"]),
+    ("ponytail", "general", 599087, ["long_ponytail", "pony_tail"]),
+    ("from_side", "general", 222299, ["side_view", "viewed_from_side"]),
+    ("arms_up", "general", 188117, ["arms_raised", "raised_arms"]),
+    ("kneeling", "general", 118116, ["on_knees"]),
+    ("leg_up", "general", 80951, ["one_leg_raised"]),
+    ("contrapposto", "general", 30005, []),
+    ("contra", "copyright", 53, []),
+]
+
+
+@pytest.fixture(scope="module")
+def searcher(tmp_path_factory: pytest.TempPathFactory) -> Searcher:
+    store = Store.open(tmp_path_factory.mktemp("search") / "v.sqlite")
+    with store.transaction():
+        writer = Writer(store)
+        for name, category, count, aliases in ROWS:
+            writer.tag(name, category=category, post_count=count)
+            for alias in aliases:
+                writer.alias(alias, name)
+        writer.finish()
+    return Searcher(Vocabulary(store))
+
+
+def names(searcher: Searcher, query: str, **kwargs: object) -> list[str]:
+    return [hit.tag.name for hit in searcher.search(query, **kwargs)]  # type: ignore[arg-type]
+
+
+def test_a_common_completion_beats_a_rare_exact_match(searcher: Searcher) -> None:
+    hits = searcher.search("contra")
+    assert [hit.tag.name for hit in hits[:2]] == ["contrapposto", "contra"]
+    assert [hit.match for hit in hits[:2]] == ["prefix", "exact"]
+
+
+def test_multi_word_prefixes(searcher: Searcher) -> None:
+    assert names(searcher, "from si")[0] == "from_side"
+    assert names(searcher, "long ha")[0] == "long_hair"
+    assert names(searcher, "leg up")[0] == "leg_up"
+
+
+def test_word_starts_inside_a_tag(searcher: Searcher) -> None:
+    hits = {hit.tag.name: hit.match for hit in searcher.search("hair")}
+    assert hits["long_hair"] == "word"
+    assert hits["very_long_hair"] == "word"
+
+
+def test_an_alias_match_names_its_canonical_tag(searcher: Searcher) -> None:
+    top = searcher.search("raised arms")[0]
+    assert (top.tag.name, top.matched, top.match) == ("arms_up", "raised_arms", "exact")
+
+
+def test_typos_are_tolerated(searcher: Searcher) -> None:
+    assert names(searcher, "lokking at")[0] == "looking_at_viewer"
+    assert "contrapposto" in names(searcher, "contrapposot")
+
+
+def test_substring(searcher: Searcher) -> None:
+    hits = {hit.tag.name: hit.match for hit in searcher.search("appos")}
+    assert hits.get("contrapposto") in {"substring", "fuzzy"}
+
+
+def test_boost_lifts_the_dataset_own_tags(searcher: Searcher) -> None:
+    assert names(searcher, "lo", boost={"very long hair"})[0] == "very_long_hair"
+
+
+def test_within_and_category_restrict_hits(searcher: Searcher) -> None:
+    vocabulary = searcher.vocabulary
+    kneeling = vocabulary.resolve("kneeling")
+    assert kneeling is not None
+    assert names(searcher, "kneel", within={kneeling.tag.id}) == ["kneeling"]
+    assert names(searcher, "contra", category="copyright") == ["contra"]
+
+
+def test_blank_query_finds_nothing(searcher: Searcher) -> None:
+    assert searcher.search("  ,  ") == [] or all(h.tag for h in searcher.search("  ,  "))
+    assert searcher.search("") == []
+
+
+def test_search_index_follows_small_edits(searcher: Searcher, tmp_path: Path) -> None:
+    store = searcher.vocabulary.store
+    with store.transaction():
+        writer = Writer(store)
+        writer.tag("contrapposto_pose_test", post_count=10**8)
+        writer.finish()
+    try:
+        assert names(searcher, "co")[0] == "contrapposto_pose_test"
+    finally:
+        with store.transaction():
+            writer = Writer(store)
+            tag_id = writer.tag_id("contrapposto_pose_test")
+            assert tag_id is not None
+            writer.remove_tag(tag_id)
+            writer.finish()
+    assert "contrapposto_pose_test" not in names(searcher, "co")

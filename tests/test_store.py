@@ -1,0 +1,140 @@
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from captionls.vocab.edit import Writer
+from captionls.vocab.query import Vocabulary
+from captionls.vocab.store import SCHEMA_VERSION, Store, StoreError, default_path
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    return Store.open(tmp_path / "vocab.sqlite")
+
+
+def write(store: Store) -> Writer:
+    return Writer(store)
+
+
+def test_new_database_is_migrated_and_in_wal_mode(store: Store) -> None:
+    assert store.version == SCHEMA_VERSION
+    (mode,) = store.conn.execute("PRAGMA journal_mode").fetchone()
+    assert mode == "wal"
+    assert store.is_empty()
+
+
+def test_reopening_keeps_the_data(tmp_path: Path) -> None:
+    path = tmp_path / "v.sqlite"
+    with Store.open(path) as first, first.transaction():
+        Writer(first).tag("long_hair", post_count=5)
+    with Store.open(path) as second:
+        resolved = Vocabulary(second).resolve("Long Hair")
+        assert resolved is not None and resolved.tag.post_count == 5
+
+
+def test_a_newer_schema_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "v.sqlite"
+    Store.open(path).close()
+    conn = sqlite3.connect(path)
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    conn.close()
+    with pytest.raises(StoreError, match="newer"):
+        Store.open(path)
+
+
+def test_a_file_that_is_not_sqlite_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "v.sqlite"
+    path.write_bytes(b"\x00not a database" * 100)
+    with pytest.raises(StoreError, match="not a captionls vocabulary"):
+        Store.open(path)
+
+
+def test_default_path_honours_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("CAPTIONLS_DB", str(tmp_path / "x.sqlite"))
+    assert default_path() == tmp_path / "x.sqlite"
+
+
+def test_a_failed_transaction_leaves_nothing(store: Store) -> None:
+    with pytest.raises(StoreError), store.transaction():
+        writer = write(store)
+        writer.tag("kept_nowhere")
+        writer.tag("")
+    assert store.is_empty()
+
+
+def test_aliases_resolve_transitively_and_tags_win(store: Store) -> None:
+    with store.transaction():
+        writer = write(store)
+        writer.tag("arms_up", post_count=100)
+        writer.alias("raised_arms", "arms up")
+        # An alias of an alias points at the canonical tag.
+        writer.alias("arms_raised", "raised arms")
+        # An imported alias never swallows a real tag.
+        writer.tag("pink_pillow", post_count=3)
+        writer.tag("pillow", post_count=50)
+        assert writer.alias("pink_pillow", "pillow") is False
+        writer.finish()
+    vocabulary = Vocabulary(store)
+    resolved = vocabulary.resolve("Arms Raised")
+    assert resolved is not None and resolved.tag.name == "arms_up" and resolved.alias == "arms_raised"
+    pink = vocabulary.resolve("pink pillow")
+    assert pink is not None and pink.tag.name == "pink_pillow" and pink.alias is None
+
+
+def test_a_tag_arriving_after_its_alias_replaces_the_alias(store: Store) -> None:
+    with store.transaction():
+        writer = write(store)
+        writer.tag("pillow")
+        writer.alias("red_pillow", "pillow")
+        writer.tag("red_pillow")
+    resolved = Vocabulary(store).resolve("red pillow")
+    assert resolved is not None and resolved.alias is None and resolved.tag.name == "red_pillow"
+
+
+def test_user_alias_merges_a_tag_and_refuses_loops(store: Store) -> None:
+    with store.transaction():
+        writer = write(store)
+        a = writer.tag("legs_raised", post_count=1)
+        writer.tag("legs_up", post_count=10)
+        writer.add_to_list("personal", a)
+        writer.alias("legs_raised", "legs_up", merge=True)
+    vocabulary = Vocabulary(store)
+    details = vocabulary.details("legs raised")
+    assert details is not None
+    assert details.tag.name == "legs_up" and details.lists == ["personal"]
+    with pytest.raises(StoreError, match="alias loop"), store.transaction():
+        write(store).alias("legs_up", "legs_raised", merge=True)
+
+
+def test_rename_keeps_the_old_name_as_an_alias(store: Store) -> None:
+    with store.transaction():
+        writer = write(store)
+        writer.tag("leg_up")
+        writer.rename("leg up", "one leg up")
+        writer.finish()
+    resolved = Vocabulary(store).resolve("leg_up")
+    assert resolved is not None and resolved.tag.name == "one leg up" and resolved.alias == "leg_up"
+
+
+def test_sql_looking_names_are_just_tags(store: Store) -> None:
+    name = "'); drop table tags;--"
+    with store.transaction():
+        write(store).tag(name)
+    resolved = Vocabulary(store).resolve(name)
+    assert resolved is not None and resolved.tag.name == name
+    assert Vocabulary(store).size() == 1
+
+
+def test_groups_nest_and_report_paths(store: Store) -> None:
+    with store.transaction():
+        writer = write(store)
+        kneeling = writer.tag("kneeling")
+        posture = writer.group("posture", None, 0)
+        legs = writer.group("legs", posture, 0)
+        writer.add_to_group(legs, kneeling, 0)
+    vocabulary = Vocabulary(store)
+    assert vocabulary.group_paths(kneeling) == [["posture", "legs"]]
+    assert vocabulary.group_tag_ids(vocabulary.group_ids("Posture")) == {kneeling}
