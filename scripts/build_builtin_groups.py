@@ -10,7 +10,7 @@ The outline renders a page's headings 4 columns deeper than the heading above an
 2 columns deeper than their bullet, which is how a heading (a subgroup only) is told from a bullet
 with nested bullets (a member tag and a subgroup of its own). Run from the repository root:
 
-    .venv/bin/python scripts/build_builtin_groups.py [--data ../shared/data]
+    .venv/bin/python scripts/build_builtin_groups.py [--data ../shared/data] [--output FILE]
 """
 
 from __future__ import annotations
@@ -150,6 +150,7 @@ def prune(node: Node) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data")
+    parser.add_argument("--output", type=Path, default=TARGET)
     args = parser.parse_args()
     builder = Builder(read_tags(args.data))
     trees = []
@@ -164,8 +165,8 @@ def main() -> None:
     }
     text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
     # mtime=0: the same input always gives the same bytes, so the committed file only changes with its data.
-    TARGET.write_bytes(gzip.compress(text.encode("utf-8"), compresslevel=9, mtime=0))
-    print(f"{TARGET.relative_to(REPO)}: {len(trees)} groups, {TARGET.stat().st_size:,} bytes")
+    args.output.write_bytes(gzip.compress(text.encode("utf-8"), compresslevel=9, mtime=0))
+    print(f"{args.output}: {len(trees)} groups, {args.output.stat().st_size:,} bytes")
 
 
 if __name__ == "__main__":

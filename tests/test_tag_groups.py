@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 from captionls.vocab.edit import Writer
@@ -114,3 +116,21 @@ def test_builtin_groups_on_a_fresh_vocabulary(tmp_path: Path) -> None:
         assert install_builtin_groups(writer) == 1
     assert tree_of(vocabulary, "posture") == ["posture: kneeling"]
     assert "backgrounds > Colors:" in tree_of(vocabulary, "backgrounds")[1]
+
+
+def test_committed_builtin_file_is_what_the_build_script_makes(shared_data: Path, tmp_path: Path) -> None:
+    repo = Path(__file__).resolve().parent.parent
+    output = tmp_path / "groups.json.gz"
+    subprocess.run(
+        [
+            sys.executable,
+            str(repo / "scripts" / "build_builtin_groups.py"),
+            "--data",
+            str(shared_data),
+            "--output",
+            str(output),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    assert output.read_bytes() == (repo / "vocab" / "builtin" / "groups.json.gz").read_bytes()
