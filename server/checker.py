@@ -1,0 +1,159 @@
+"""The one entry point both `captionls check` and the language server call: `check_text`.
+
+`CheckContext` holds what rules ask about besides the caption itself (configuration, vocabulary, dataset
+index, sections) and caches the vocabulary's answers per tag key, so a whole dataset costs one lookup per
+distinct tag rather than one per occurrence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from pathlib import Path
+
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
+
+from captionls.vocab.normalize import TagStyle, tag_key
+from captionls.vocab.query import Resolved, Vocabulary
+from captionls.vocab.search import Hit, Searcher
+from captionls.vocab.sections import SectionMap
+
+from .caption import Caption, parse_caption
+from .config import Config
+from .dataset import DatasetIndex
+from .findings import SEVERITIES, Finding, Severity
+from .rules.base import Document, Rule
+from .rules.registry import RULES
+from .sections import Sections
+
+
+class CheckContext:
+    """Everything the rules consult, with per-key caches. Keep one per dataset for the life of a run."""
+
+    def __init__(
+        self,
+        config: Config,
+        vocabulary: Vocabulary,
+        index: DatasetIndex,
+        section_map: SectionMap | None = None,
+        *,
+        select: Collection[str] | None = None,
+        ignore: Collection[str] = (),
+    ) -> None:
+        self.config = config
+        self.vocabulary = vocabulary
+        self.index = index
+        self.sections = Sections(config, vocabulary, section_map)
+        self.triggers = {tag_key(trigger) for trigger in config.trigger}
+        self.rules: list[tuple[Rule, Severity, Mapping[str, object]]] = []
+        for rule in RULES.values():
+            if (select is not None and rule.name not in select) or rule.name in ignore:
+                continue
+            setting = config.setting(rule.name)
+            severity = setting.severity or rule.severity
+            if severity == "off" or severity not in SEVERITIES:
+                continue
+            self.rules.append((rule, _severity(severity), {**rule.options, **setting.options}))
+        self._resolved: dict[str, Resolved | None] = {}
+        self._searches: dict[str, list[Hit]] = {}
+        self._searcher: Searcher | None = None
+        self._concepts: dict[str, list[str]] = {}
+        self._near: dict[str, str | None] = {}
+        self._style: TagStyle | None = None
+        self._keys_version = -1
+
+    def enabled(self, rule: str) -> bool:
+        return any(entry[0].name == rule for entry in self.rules)
+
+    def resolve(self, key: str) -> Resolved | None:
+        """The vocabulary's tag for a key (own key or alias), cached."""
+        if key in self._resolved:
+            return self._resolved[key]
+        resolved = self.vocabulary.resolve_key(key)
+        self._resolved[key] = resolved
+        return resolved
+
+    def concept(self, key: str) -> str:
+        """The canonical key a key stands for: through an alias when it is one, else itself."""
+        resolved = self.resolve(key)
+        return key if resolved is None else resolved.tag.key
+
+    def search(self, name: str, limit: int = 3) -> list[Hit]:
+        """The vocabulary tags closest to an unknown name, cached."""
+        if name not in self._searches:
+            if self._searcher is None:
+                self._searcher = Searcher(self.vocabulary)
+            self._searches[name] = self._searcher.search(name, limit)
+        return self._searches[name][:limit]
+
+    def _refresh(self) -> None:
+        """Drop what depends on the dataset's key set once it changed."""
+        if self._keys_version == self.index.keys_version:
+            return
+        self._keys_version = self.index.keys_version
+        self._concepts = {}
+        self._near = {}
+        self._style = None
+        for key in self.index.keys():  # noqa: SIM118 (a method, not a dict)
+            self._concepts.setdefault(self.concept(key), []).append(key)
+
+    def concept_keys(self, concept: str) -> list[str]:
+        """The dataset's keys that stand for `concept` (the canonical key and its aliases)."""
+        self._refresh()
+        return self._concepts.get(concept, [])
+
+    def near_duplicate(self, key: str, max_distance: int) -> str | None:
+        """A more used dataset key one or two typos away from `key` (same digits), or None."""
+        self._refresh()
+        cache_key = f"{max_distance}\0{key}"
+        if cache_key in self._near:
+            return self._near[cache_key]
+        count = self.index.count(key)
+        digits = [c for c in key if c.isdigit()]
+        words = len(key.split())
+        choices = [
+            other
+            for other in self.index.keys()  # noqa: SIM118
+            if other != key and self.index.count(other) > count and abs(len(other) - len(key)) <= max_distance
+        ]
+        best: str | None = None
+        for other, _distance, _ in process.extract(
+            key, choices, scorer=Levenshtein.distance, score_cutoff=max_distance, limit=None
+        ):
+            same_shape = [c for c in other if c.isdigit()] == digits and len(other.split()) == words
+            if same_shape and (best is None or self.index.count(other) > self.index.count(best)):
+                best = other
+        self._near[cache_key] = best
+        return best
+
+    @property
+    def tag_style(self) -> TagStyle:
+        """The configured tag style, else the dataset's majority (cached until the key set changes)."""
+        self._refresh()
+        if self._style is None:
+            self._style = self.index.tag_style()
+        return self._style
+
+
+def _severity(name: str) -> Severity:
+    for severity in SEVERITIES:
+        if severity == name:
+            return severity
+    raise ValueError(name)
+
+
+def check_text(path: Path, text: str, ctx: CheckContext) -> list[Finding]:
+    """Every finding for the caption `text` of `path`, in document order."""
+    return check_caption(path, parse_caption(text, ctx.config.separator), ctx)
+
+
+def check_caption(path: Path, caption: Caption, ctx: CheckContext) -> list[Finding]:
+    document = Document(path, caption.text, caption, ctx)
+    findings: list[Finding] = []
+    for rule, severity, options in ctx.rules:
+        for finding in rule.check(rule, document, options):
+            finding.severity = severity
+            findings.append(finding)
+    # Document order; at one place, in the registry's order (stable sort keeps each rule's own order).
+    findings.sort(key=lambda finding: finding.start)
+    return findings

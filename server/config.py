@@ -1,0 +1,263 @@
+"""`captionls.toml`: the dataset's captioning conventions, found by walking up from a caption file.
+
+Every key is optional. A wrong key or value is a `ConfigError` whose message is one line naming the file
+and the line, so the CLI can print it and the language server can show it.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from captionls.vocab.normalize import TagStyle
+
+from .findings import SEVERITY_SETTINGS
+
+CONFIG_NAME = "captionls.toml"
+DEFAULT_STRUCTURE = ("globals", "type", "action", "subject", "details", "background", "associations")
+DEFAULT_EXTENSIONS = (".txt", ".caption")
+IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif", ".avif", ".jxl")
+GROUP_PREFIX = "group:"
+
+
+class ConfigError(Exception):
+    """A `captionls.toml` that cannot be used; the message is `file:line: reason`."""
+
+
+@dataclass(frozen=True)
+class RuleSetting:
+    """`[rules]` entry: a severity (None keeps the rule's default) and options."""
+
+    severity: str | None = None
+    options: Mapping[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Config:
+    """All `captionls.toml` keys with their defaults; `path` is the file read (None: defaults only)."""
+
+    root: Path
+    path: Path | None = None
+    trigger: tuple[str, ...] = ()
+    keep_tokens: int | None = None
+    separator: str = ","
+    tag_style: TagStyle | None = None
+    escape_parentheses: bool = False
+    min_tags: int = 8
+    max_tags: int = 20
+    structure: tuple[str, ...] = DEFAULT_STRUCTURE
+    # Section name -> tags (`long hair`) and groups (`group:posture`) that belong to it.
+    sections: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    rules: Mapping[str, RuleSetting] = field(default_factory=dict)
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    vocab: Path | None = None
+    extensions: tuple[str, ...] = DEFAULT_EXTENSIONS
+
+    @property
+    def keep_count(self) -> int:
+        """How many leading tags the triggers must fall within (kohya's keep_tokens)."""
+        return self.keep_tokens if self.keep_tokens is not None else len(self.trigger)
+
+    def setting(self, rule: str) -> RuleSetting:
+        return self.rules.get(rule, RuleSetting())
+
+
+def find_config(start: Path) -> Path | None:
+    """The nearest `captionls.toml` in `start` (a file's folder) or above it."""
+    folder = (start if start.is_dir() else start.parent).resolve()
+    for candidate in (folder, *folder.parents):
+        if (candidate / CONFIG_NAME).is_file():
+            return candidate / CONFIG_NAME
+    return None
+
+
+def load_config(start: Path) -> Config:
+    """The configuration governing `start` (a caption file or a folder); defaults when there is none."""
+    path = find_config(start)
+    if path is None:
+        folder = start if start.is_dir() else start.parent
+        return Config(root=folder.resolve())
+    return read_config(path)
+
+
+def read_config(path: Path) -> Config:
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        raise ConfigError(f"{path}:1: cannot read ({error.strerror or error})") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}:1: not UTF-8") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        line = re.search(r"at line (\d+)", str(error))
+        reason = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(error))
+        raise ConfigError(f"{path}:{line.group(1) if line else 1}: {reason}") from None
+    return _Reader(path, text).config(data)
+
+
+class _Reader:
+    """Turns parsed TOML into a `Config`, naming the line of whatever is wrong."""
+
+    def __init__(self, path: Path, text: str) -> None:
+        self.path = path
+        self.lines = text.splitlines()
+
+    def fail(self, key: str, reason: str, table: str | None = None) -> ConfigError:
+        return ConfigError(f"{self.path}:{self.line_of(key, table)}: {reason}")
+
+    def line_of(self, key: str, table: str | None) -> int:
+        """The line defining `key` (inside `[table]` when given); 1 when it cannot be found."""
+        current: str | None = None
+        pattern = re.compile(rf"^\s*(\"?){re.escape(key)}\1\s*=")
+        for number, line in enumerate(self.lines, 1):
+            header = re.match(r"^\s*\[+\s*([^\]]+?)\s*\]+", line)
+            if header is not None:
+                current = header.group(1)
+                if table is None and current == key:
+                    return number
+                if table is not None and current == f"{table}.{key}":
+                    return number
+                continue
+            if current == table and pattern.match(line):
+                return number
+        return 1
+
+    def config(self, data: dict[str, Any]) -> Config:
+        readers = {
+            "trigger": self.trigger,
+            "keep_tokens": lambda v: self.integer("keep_tokens", v, 0),
+            "separator": self.separator,
+            "tag_style": self.tag_style,
+            "escape_parentheses": lambda v: self.boolean("escape_parentheses", v),
+            "min_tags": lambda v: self.integer("min_tags", v, 0),
+            "max_tags": lambda v: self.integer("max_tags", v, 1),
+            "structure": self.structure,
+            "sections": self.sections,
+            "rules": self.rules,
+            "include": lambda v: self.strings("include", v),
+            "exclude": lambda v: self.strings("exclude", v),
+            "vocab": self.vocab,
+            "extensions": self.extensions,
+        }
+        values: dict[str, Any] = {}
+        for key, value in data.items():
+            reader = readers.get(key)
+            if reader is None:
+                raise self.fail(key, f"unknown key {key!r} (known: {', '.join(readers)})")
+            values[key] = reader(value)
+        config = Config(root=self.path.parent.resolve(), path=self.path, **values)
+        if config.min_tags > config.max_tags:
+            raise self.fail("min_tags", f"min_tags ({config.min_tags}) is above max_tags ({config.max_tags})")
+        for name in config.sections:
+            if name not in config.structure:
+                raise self.fail(name, f"section {name!r} is not in structure", "sections")
+        return config
+
+    def strings(self, key: str, value: object, table: str | None = None) -> tuple[str, ...]:
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+            raise self.fail(key, f"{key} must be a list of strings", table)
+        return tuple(value)
+
+    def integer(self, key: str, value: object, minimum: int) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+            raise self.fail(key, f"{key} must be an integer >= {minimum}")
+        return value
+
+    def boolean(self, key: str, value: object) -> bool:
+        if not isinstance(value, bool):
+            raise self.fail(key, f"{key} must be true or false")
+        return value
+
+    def trigger(self, value: object) -> tuple[str, ...]:
+        triggers = self.strings("trigger", value)
+        if any(not item.strip() for item in triggers):
+            raise self.fail("trigger", "trigger tags must not be empty")
+        return triggers
+
+    def separator(self, value: object) -> str:
+        if not isinstance(value, str) or not value.strip() or value.strip() in ("|||", "BREAK"):
+            raise self.fail("separator", 'separator must be a non-blank string such as "," or ";"')
+        return value.strip()
+
+    def tag_style(self, value: object) -> TagStyle:
+        if value == "spaces":
+            return "spaces"
+        if value == "underscores":
+            return "underscores"
+        raise self.fail("tag_style", 'tag_style must be "spaces" or "underscores"')
+
+    def structure(self, value: object) -> tuple[str, ...]:
+        names = self.strings("structure", value)
+        if len(set(names)) != len(names) or not names:
+            raise self.fail("structure", "structure must list distinct section names")
+        return names
+
+    def sections(self, value: object) -> dict[str, tuple[str, ...]]:
+        if not isinstance(value, dict):
+            raise self.fail("sections", "[sections] must be a table of section = [tags and group:names]")
+        return {name: self.strings(name, items, "sections") for name, items in value.items()}
+
+    def rules(self, value: object) -> dict[str, RuleSetting]:
+        # The registry imports rule modules that import this one: look it up only when needed.
+        from .rules.registry import RULES
+
+        if not isinstance(value, dict):
+            raise self.fail("rules", "[rules] must be a table of rule-name = severity or { ... }")
+        settings = {}
+        for name, setting in value.items():
+            rule = RULES.get(name)
+            if rule is None:
+                raise self.fail(name, f"unknown rule {name!r} (see `captionls rules`)", "rules")
+            severity: object = None
+            options: dict[str, object] = {}
+            if isinstance(setting, str):
+                severity = setting
+            elif isinstance(setting, dict):
+                options = dict(setting)
+                severity = options.pop("severity", None)
+            else:
+                raise self.fail(name, f"{name} must be a severity or a table", "rules")
+            if severity is not None and severity not in SEVERITY_SETTINGS:
+                raise self.fail(
+                    name, f"{name}: severity must be one of {', '.join(SEVERITY_SETTINGS)}", "rules"
+                )
+            for option, given in options.items():
+                if option not in rule.options:
+                    known = ", ".join(["severity", *rule.options])
+                    raise self.fail(name, f"{name}: unknown option {option!r} (known: {known})", "rules")
+                if not _same_kind(given, rule.options[option]):
+                    raise self.fail(name, f"{name}: {option} must be like {rule.options[option]!r}", "rules")
+            settings[name] = RuleSetting(None if severity is None else str(severity), options)
+        return settings
+
+    def vocab(self, value: object) -> Path:
+        if not isinstance(value, str) or not value:
+            raise self.fail("vocab", "vocab must be the path of a vocabulary file")
+        return (self.path.parent / Path(value).expanduser()).resolve()
+
+    def extensions(self, value: object) -> tuple[str, ...]:
+        names = self.strings("extensions", value)
+        return tuple(name.lower() if name.startswith(".") else f".{name.lower()}" for name in names)
+
+
+def _same_kind(value: object, default: object) -> bool:
+    """Whether a configured rule option has the type of the option's default."""
+    if isinstance(default, bool):
+        return isinstance(value, bool)
+    if isinstance(default, int):
+        return isinstance(value, int) and not isinstance(value, bool)
+    if isinstance(default, float):
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    if isinstance(default, list | tuple):
+        return isinstance(value, list) and all(isinstance(item, str) for item in value)
+    return isinstance(value, type(default))

@@ -1,0 +1,215 @@
+"""Which files are captions, and the dataset index: tag -> captions, kept up to date one file at a time.
+
+The index is BooruDatasetTagManager's "All tags" panel: every tag key with the captions that use it and
+how each caption writes it. Tags used anywhere in the dataset count as known (`unknown-tag`) and their
+majority phrasing drives `inconsistent-tag`.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from captionls.vocab.normalize import TagStyle
+
+from .caption import Caption, parse_caption
+from .config import IMAGE_EXTENSIONS, Config, load_config
+from .edits import CaptionFile, CaptionReadError, read_caption_file
+
+
+def _relative(path: Path, config: Config) -> str | None:
+    try:
+        return path.resolve().relative_to(config.root).as_posix()
+    except ValueError:
+        return None
+
+
+def _matches(relative: str, patterns: tuple[str, ...]) -> bool:
+    """fnmatch globs against the path relative to the config's folder (`*` crosses `/`), or the name."""
+    name = relative.rsplit("/", 1)[-1]
+    return any(fnmatch.fnmatchcase(relative, p) or fnmatch.fnmatchcase(name, p) for p in patterns)
+
+
+def is_caption(path: Path, config: Config, siblings: set[str] | None = None) -> bool:
+    """Whether `path` is a caption: a caption extension and an image beside it, or an `include` glob.
+
+    `siblings` (the lower-cased names in the file's folder) saves a stat per image extension when scanning.
+    """
+    suffix = path.suffix.lower()
+    if suffix not in config.extensions:
+        return False
+    relative = _relative(path, config)
+    if relative is not None:
+        if config.exclude and _matches(relative, config.exclude):
+            return False
+        if config.include and _matches(relative, config.include):
+            return True
+    stem = path.name[: len(path.name) - len(path.suffix)]
+    if siblings is not None:
+        return any(f"{stem}{ext}".lower() in siblings for ext in IMAGE_EXTENSIONS)
+    return any(
+        path.with_name(stem + ext).exists() or path.with_name(stem + ext.upper()).exists()
+        for ext in IMAGE_EXTENSIONS
+    )
+
+
+@dataclass
+class _Entry:
+    """What one caption contributes: each key once, with the phrasing it was written in."""
+
+    phrasings: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ScanError:
+    path: Path
+    message: str
+
+
+class DatasetIndex:
+    """Tag -> captions for a folder tree."""
+
+    def __init__(self, root: Path, config: Config | None = None) -> None:
+        self.root = root
+        self.config = config if config is not None else load_config(root)
+        self._entries: dict[Path, _Entry] = {}
+        self._captions: dict[str, set[Path]] = {}
+        self._phrasings: dict[str, Counter[str]] = {}
+        self.errors: dict[Path, str] = {}
+        # Bumped whenever a key appears in or disappears from the dataset (caches keyed on the key set).
+        self.keys_version = 0
+        # Parsed captions and file details from the last scan or update (the CLI re-uses them).
+        self.files: dict[Path, CaptionFile] = {}
+
+    def walk(self) -> Iterator[Path]:
+        """Every caption file under the root, without following symlinked folders (no loops)."""
+        if self.root.is_file():
+            if is_caption(self.root, self.config):
+                yield self.root
+            return
+        for folder, dirs, names in os.walk(self.root, followlinks=False):
+            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            siblings = {name.lower() for name in names}
+            base = Path(folder)
+            for name in sorted(names):
+                path = base / name
+                if is_caption(path, self.config, siblings):
+                    yield path
+
+    def scan(self) -> None:
+        """Read every caption once; unreadable ones land in `errors`."""
+        for path in self.walk():
+            try:
+                file = read_caption_file(path)
+            except CaptionReadError as error:
+                self.errors[path] = str(error)
+                self.remove(path)
+                continue
+            self.files[path] = file
+            self.update(path, file.text)
+
+    def update(self, path: Path, text: str | Caption) -> Caption:
+        """Replace what `path` contributes with its new text; returns the parsed caption."""
+        caption = text if isinstance(text, Caption) else parse_caption(text, self.config.separator)
+        entry = _Entry()
+        for tag in caption.tags:
+            if tag.key and tag.key not in entry.phrasings:
+                entry.phrasings[tag.key] = tag.name
+        old = self._entries.get(path)
+        if old is not None:
+            if old.phrasings == entry.phrasings:
+                return caption
+            self._forget(path, old)
+        self._entries[path] = entry
+        self.errors.pop(path, None)
+        for key, name in entry.phrasings.items():
+            users = self._captions.get(key)
+            if users is None:
+                users = self._captions[key] = set()
+                self._phrasings[key] = Counter()
+                self.keys_version += 1
+            users.add(path)
+            self._phrasings[key][name] += 1
+        return caption
+
+    def remove(self, path: Path) -> None:
+        old = self._entries.pop(path, None)
+        self.files.pop(path, None)
+        if old is not None:
+            self._forget(path, old)
+
+    def _forget(self, path: Path, entry: _Entry) -> None:
+        for key, name in entry.phrasings.items():
+            users = self._captions[key]
+            users.discard(path)
+            phrasings = self._phrasings[key]
+            phrasings[name] -= 1
+            if phrasings[name] <= 0:
+                del phrasings[name]
+            if not users:
+                del self._captions[key]
+                del self._phrasings[key]
+                self.keys_version += 1
+
+    def captions(self) -> list[Path]:
+        return sorted(self._entries)
+
+    def captions_using(self, key: str) -> list[Path]:
+        return sorted(self._captions.get(key, ()))
+
+    def count(self, key: str) -> int:
+        users = self._captions.get(key)
+        return 0 if users is None else len(users)
+
+    def count_others(self, key: str, path: Path) -> int:
+        """How many captions other than `path` use `key`."""
+        users = self._captions.get(key)
+        if users is None:
+            return 0
+        return len(users) - (path in users)
+
+    def phrasings(self, key: str) -> dict[str, int]:
+        """How the dataset writes `key`: written form -> number of captions, most used first."""
+        return dict(self._phrasings.get(key, Counter()).most_common())
+
+    def keys(self) -> list[str]:
+        return list(self._captions)
+
+    def keys_of(self, path: Path) -> list[str]:
+        entry = self._entries.get(path)
+        return [] if entry is None else list(entry.phrasings)
+
+    def display(self, key: str) -> str:
+        """The dataset's most used phrasing of `key`."""
+        phrasings = self._phrasings.get(key)
+        if not phrasings:
+            return key
+        return phrasings.most_common(1)[0][0]
+
+    def tags(self) -> list[tuple[str, str, int]]:
+        """(key, display, caption count) for every tag, most used first."""
+        rows = [(key, self.display(key), len(users)) for key, users in self._captions.items()]
+        rows.sort(key=lambda row: (-row[2], row[0]))
+        return rows
+
+    def detected_style(self) -> TagStyle:
+        """The dataset's majority style among multi-word tags: `spaces` unless underscores win."""
+        underscores = spaces = 0
+        for phrasings in self._phrasings.values():
+            for name, count in phrasings.items():
+                if "_" in name.strip("_"):
+                    underscores += count
+                elif " " in name.strip():
+                    spaces += count
+        return "underscores" if underscores > spaces else "spaces"
+
+    def tag_style(self) -> TagStyle:
+        """The configured tag style, else the detected one."""
+        return self.config.tag_style or self.detected_style()
+
+    def __len__(self) -> int:
+        return len(self._entries)

@@ -1,0 +1,70 @@
+"""`inconsistent-tag`: the dataset more often writes the same concept another way.
+
+"The same concept" is the same canonical tag (through aliases), the same key written in another style
+(`arms_up`, `Arms Up`, escapes), or, for a rare tag the vocabulary does not know, a more used dataset tag
+a typo or two away (`looking at veiwer`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+
+from ..findings import Edit, Finding
+from .base import Document, Rule
+
+# Typos tolerated for a near-duplicate spelling: one in short tags, two from this length on.
+_LONG = 10
+_SHORTEST = 4
+
+
+def check(rule: Rule, doc: Document, options: Mapping[str, object]) -> Iterator[Finding]:
+    ctx = doc.ctx
+    index = ctx.index
+    rare = options["rare"]
+    assert isinstance(rare, int)
+    # With `non-canonical-tag` on, an alias is never the phrasing to converge on (the two rules would
+    # pull in opposite directions); that rule moves alias users to the canonical tag instead.
+    skip_aliases = ctx.enabled("non-canonical-tag")
+    seen: set[tuple[int, str]] = set()
+    for tag in doc.caption.tags:
+        if not tag.key or tag.key in ctx.triggers:
+            continue
+        # A second writing of a concept in one line is `duplicate-tag`'s business.
+        concept = ctx.concept(tag.key)
+        if (tag.line, concept) in seen:
+            continue
+        seen.add((tag.line, concept))
+        keys = list(ctx.concept_keys(concept))
+        if ctx.resolve(tag.key) is None and len(tag.key) >= _SHORTEST and index.count(tag.key) <= rare:
+            near = ctx.near_duplicate(tag.key, 2 if len(tag.key) >= _LONG else 1)
+            if near is not None:
+                keys += ctx.concept_keys(ctx.concept(near))
+        written: dict[str, int] = {}
+        for key in keys:
+            if skip_aliases and ctx.concept(key) != key:
+                continue
+            for name, count in index.phrasings(key).items():
+                written[name] = written.get(name, 0) + count
+        if not written:
+            continue
+        best, best_count = min(written.items(), key=lambda item: (-item[1], item[0]))
+        own = index.phrasings(tag.key).get(tag.name, 0)
+        if best == tag.name or best_count <= own:
+            continue
+        yield rule.finding(
+            tag.name_start,
+            tag.name_end,
+            f'the dataset writes this as "{best}" in {best_count} caption{"s" if best_count != 1 else ""}'
+            f' ("{tag.name}": {own})',
+            [(f'Use "{best}"', [Edit(tag.name_start, tag.name_end, best)])],
+        )
+
+
+RULE = Rule(
+    name="inconsistent-tag",
+    severity="warning",
+    doc="The dataset more often writes this concept another way (alias, `_`/space style, near spelling).",
+    check=check,
+    options={"rare": 2},
+    safe_fix=True,
+)

@@ -1,0 +1,71 @@
+"""`repeated-word`: one content word in several tags (`simple background, white background, lamp in
+background`) multiplies its weight; the guide suggests combining them (`simple white background with a lamp`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+
+from ..caption import TagSpan
+from ..findings import Finding, Related
+from .base import Document, Rule
+
+_WORD = re.compile(r"[^\W_]+")
+# Words that carry no weight of their own.
+STOP_WORDS = frozenset(
+    {
+        *("a", "an", "the", "of", "on", "in", "at", "to", "into", "onto", "over", "under", "near"),
+        *("with", "without", "and", "or", "from", "for", "by", "as", "is", "are"),
+        *("its", "his", "her", "their", "one", "two"),
+    }
+)
+
+
+def word_key(word: str) -> str:
+    """`Walls` and `wall` count as one word."""
+    word = word.casefold()
+    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+        return word[:-1]
+    return word
+
+
+def check(rule: Rule, doc: Document, options: Mapping[str, object]) -> Iterator[Finding]:
+    minimum = options["min"]
+    ignore = options["ignore"]
+    assert isinstance(minimum, int) and isinstance(ignore, list | tuple)
+    ignored = STOP_WORDS | {word_key(str(word)) for word in ignore}
+    for line in doc.caption.lines:
+        # word -> [(tag, start, end of the word)], one entry per tag
+        places: dict[str, list[tuple[TagSpan, int, int]]] = {}
+        for tag in line.tags:
+            if tag.key in doc.ctx.triggers:
+                continue
+            seen: set[str] = set()
+            for match in _WORD.finditer(tag.name):
+                word = word_key(match.group())
+                if word in seen or word in ignored or word.isdigit() or len(word) < 2:
+                    continue
+                seen.add(word)
+                start = tag.name_start + match.start()
+                places.setdefault(word, []).append((tag, start, start + len(match.group())))
+        for word, where in places.items():
+            if len(where) < minimum:
+                continue
+            _, start, end = where[0]
+            names = ", ".join(tag.name for tag, _, _ in where)
+            yield rule.finding(
+                start,
+                end,
+                f'"{word}" is in {len(where)} tags ({names}): each repeat adds weight; combine them',
+                related=[Related(doc.path, s, e, f'"{word}" in "{tag.name}"') for tag, s, e in where],
+            )
+
+
+RULE = Rule(
+    name="repeated-word",
+    severity="info",
+    doc="A content word in at least `min` (3) tags of a caption: the repeats add weight; combine them.",
+    check=check,
+    options={"min": 3, "ignore": []},
+)

@@ -1,0 +1,41 @@
+"""`unknown-tag`: neither in the vocabulary nor in any other caption of the dataset (often a typo)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+
+from captionls.vocab.normalize import styled
+
+from ..findings import Edit, Finding
+from .base import Document, Rule
+
+SUGGESTIONS = 3
+
+
+def check(rule: Rule, doc: Document, options: Mapping[str, object]) -> Iterator[Finding]:
+    ctx = doc.ctx
+    for tag in doc.caption.tags:
+        if not tag.key or tag.key in ctx.triggers or ctx.resolve(tag.key) is not None:
+            continue
+        if ctx.index.count_others(tag.key, doc.path) > 0:
+            continue
+        names = []
+        for hit in ctx.search(tag.name, SUGGESTIONS):
+            name = styled(hit.tag.name, ctx.tag_style, ctx.config.escape_parentheses)
+            if name not in names:
+                names.append(name)
+        hint = f"; did you mean {', '.join(repr(name) for name in names)}?" if names else ""
+        yield rule.finding(
+            tag.name_start,
+            tag.name_end,
+            f'"{tag.name}" is in neither the vocabulary nor any other caption{hint}',
+            [(f'Replace with "{name}"', [Edit(tag.name_start, tag.name_end, name)]) for name in names],
+        )
+
+
+RULE = Rule(
+    name="unknown-tag",
+    severity="hint",
+    doc="A tag in neither the vocabulary nor any other caption; fixes offer the three closest tags.",
+    check=check,
+)

@@ -1,0 +1,178 @@
+"""Which section of the guide's caption structure a tag belongs to.
+
+In order of precedence: the configured triggers are `globals`; the config's `[sections]` table (tags,
+and `group:` names matched against the vocabulary's groups); the vocabulary's tag groups through the
+section map (Danbooru groups -> sections); the guide's own examples, built in below. A tag none of them
+places has no section, and a tag with no section is never out of order.
+"""
+
+from __future__ import annotations
+
+import re
+
+from captionls.vocab.normalize import tag_key
+from captionls.vocab.query import Vocabulary
+from captionls.vocab.sections import SectionMap, path_key
+
+from .config import GROUP_PREFIX, Config
+
+GLOBALS = "globals"
+
+# Whole tags, as the guide's examples and the issue list them.
+BUILTIN_TAGS: dict[str, str] = {
+    **dict.fromkeys(
+        [
+            "photograph", "photo", "realistic", "illustration", "drawing", "anime", "painting", "sketch",
+            "1girl", "1boy", "2girls", "2boys", "multiple girls", "multiple boys", "solo", "no humans",
+            "portrait", "full body", "upper body", "lower body", "cowboy shot", "close-up", "wide shot",
+            "from above", "from below", "from front", "from behind", "from side", "depth of field",
+            "pov", "dutch angle", "blurry background",
+        ],
+        "type",
+    ),
+    **dict.fromkeys(
+        [
+            "standing", "sitting", "leaning", "leaning forward", "leaning back", "kneeling", "lying",
+            "squatting", "walking", "running", "arms up", "arms behind back", "hand on hip", "head tilt",
+            "contrapposto", "looking at viewer", "looking away", "looking back", "smile", "smiling",
+            "closed eyes", "eyes closed", "open mouth", "blush", "crying", "wink", "raised arms",
+        ],
+        "action",
+    ),
+    **dict.fromkeys(
+        ["sunlight", "backlighting", "light rays", "sunbeam", "lens flare", "rim lighting", "shadow"],
+        "details",
+    ),
+    **dict.fromkeys(
+        [
+            "white background", "simple background", "indoors", "outdoors", "couch", "wooden floor",
+            "window", "sky", "night", "day", "city", "street", "forest", "beach", "room", "bedroom",
+        ],
+        "background",
+    ),
+    **dict.fromkeys(
+        ["dreary", "lonely", "hopeful", "melancholy", "peaceful", "cozy", "gloomy"], "associations"
+    ),
+}  # fmt: skip
+
+# Free-text tags (`coffee machine sitting on a countertop`) go by their leading words...
+BUILTIN_PREFIXES: tuple[tuple[str, str], ...] = (
+    ("holding ", "action"),
+    ("looking ", "action"),
+    ("from ", "type"),
+    ("of a ", "type"),
+    ("of an ", "type"),
+)
+# ...or by their head noun: the last word before a `with`/`as`/`through` clause (singular)...
+BUILTIN_HEADS: dict[str, str] = {
+    **dict.fromkeys(["shot", "view", "photo", "illustration"], "type"),
+    **dict.fromkeys(
+        [
+            "hair", "eye", "eyes", "dress", "shirt", "skirt", "pant", "pants", "short", "shorts", "jacket",
+            "coat", "hat", "glasses", "earring", "necklace", "ribbon", "bow", "glove", "boot", "shoe",
+            "slipper", "sock", "thighhighs", "uniform", "sweater", "hoodie", "kimono", "swimsuit",
+            "bikini", "ear", "tail", "wing", "horn", "skin", "bang", "bangs", "ponytail", "twintails",
+            "braid", "hairband", "ornament", "scarf", "apron", "belt", "collar", "sleeve", "sleeves",
+        ],
+        "subject",
+    ),
+    **dict.fromkeys(["lighting", "light", "sunlight", "moonlight", "shadow"], "details"),
+    **dict.fromkeys(
+        [
+            "background", "floor", "wall", "couch", "sofa", "window", "table", "room", "sky", "street",
+            "countertop", "counter", "bed", "chair", "curtain", "tree", "grass", "building", "ceiling",
+            "door", "shelf", "field", "city", "forest", "beach", "garden", "kitchen", "bedroom",
+        ],
+        "background",
+    ),
+}  # fmt: skip
+# ...or by a mood word in front (`dreary environment`).
+BUILTIN_LEADS: dict[str, str] = {
+    **dict.fromkeys(["sunlight", "moonlight", "backlighting"], "details"),
+    **dict.fromkeys(
+        ["dreary", "lonely", "hopeful", "melancholy", "peaceful", "cozy", "gloomy"], "associations"
+    ),
+}
+_CLAUSE = re.compile(r"\s(?:with|as|through)\s")
+
+
+def builtin_section(key: str) -> str | None:
+    """The section the guide's examples give `key`, or None."""
+    section = BUILTIN_TAGS.get(key)
+    if section is not None:
+        return section
+    for prefix, prefix_section in BUILTIN_PREFIXES:
+        if key.startswith(prefix):
+            return prefix_section
+    words = _CLAUSE.split(key, maxsplit=1)[0].split()
+    if not words:
+        return None
+    head = words[-1]
+    section = BUILTIN_HEADS.get(head)
+    if section is None and head.endswith("s") and not head.endswith("ss"):
+        section = BUILTIN_HEADS.get(head[:-1])
+    if section is None and len(words) > 1:
+        section = BUILTIN_LEADS.get(words[0])
+    return section
+
+
+class Sections:
+    """Resolves tag keys to section names for one configuration; caches one answer per key."""
+
+    def __init__(self, config: Config, vocabulary: Vocabulary, section_map: SectionMap | None) -> None:
+        self.config = config
+        self.vocabulary = vocabulary
+        self.section_map = section_map
+        self.order = {name: i for i, name in enumerate(config.structure)}
+        self.triggers = {tag_key(trigger) for trigger in config.trigger}
+        self._tags: dict[str, str] = {}
+        self._groups: list[tuple[tuple[str, ...], str]] = []
+        for section, items in config.sections.items():
+            for item in items:
+                if item.startswith(GROUP_PREFIX):
+                    self._groups.append((path_key([item[len(GROUP_PREFIX) :]]), section))
+                else:
+                    self._tags.setdefault(tag_key(item), section)
+        self._cache: dict[str, str | None] = {}
+
+    def section_of(self, key: str) -> str | None:
+        if key in self._cache:
+            return self._cache[key]
+        section = self._find(key)
+        if section is not None and section not in self.order:
+            section = None
+        self._cache[key] = section
+        return section
+
+    def rank(self, key: str) -> int | None:
+        """The position of the tag's section in the configured structure, or None."""
+        section = self.section_of(key)
+        return None if section is None else self.order[section]
+
+    def _find(self, key: str) -> str | None:
+        if key in self.triggers:
+            return GLOBALS
+        configured = self._tags.get(key)
+        if configured is not None:
+            return configured
+        resolved = self.vocabulary.resolve_key(key)
+        if resolved is not None:
+            canonical = resolved.tag.key
+            configured = self._tags.get(canonical)
+            if configured is not None:
+                return configured
+            if self._groups or self.section_map is not None:
+                paths = self.vocabulary.group_paths(resolved.tag.id)
+                for group, section in self._groups:
+                    if any(group[0] in path_key(path) for path in paths):
+                        return section
+                if self.section_map is not None:
+                    mapped = self.section_map.section_of(canonical, paths)
+                    if mapped is not None:
+                        return mapped
+            return builtin_section(canonical) or builtin_section(key)
+        if self.section_map is not None:
+            mapped = self.section_map.section_of(key, [])
+            if mapped is not None:
+                return mapped
+        return builtin_section(key)
