@@ -7,6 +7,7 @@ A `Writer` lives inside one `Store.transaction()`; importers and the CLI both us
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from dataclasses import dataclass, field
 
@@ -15,6 +16,7 @@ from .normalize import tag_key
 from .store import Store, StoreError
 
 MAX_TAG_LENGTH = 500
+_CONTROL = re.compile(r"[\x00-\x1f]")
 # Past this many touched tags, re-indexing everything is cheaper than tracking each one.
 _FULL_REINDEX_AFTER = 50_000
 
@@ -26,7 +28,7 @@ def check_name(name: str) -> str:
     key = tag_key(name)
     if not key:
         raise StoreError("empty tag name")
-    if any(ord(c) < 32 for c in key):
+    if _CONTROL.search(key):
         raise StoreError(f"control character in tag {name!r}")
     return key
 
@@ -57,6 +59,7 @@ class Writer:
         self._touched: set[int] = set()
         self._reindex_all = False
         self._list_ids: dict[str, int] = {}
+        self._new_tags = False
 
     def _touch(self, tag_id: int) -> None:
         if self._reindex_all:
@@ -67,7 +70,13 @@ class Writer:
             self._touched.clear()
 
     def finish(self) -> None:
-        """Bring the search index up to date with everything written so far."""
+        """Drop aliases that new tags took the name of, then bring the search index up to date."""
+        if self._new_tags:
+            shadowed = "EXISTS (SELECT 1 FROM tags WHERE tags.key = aliases.key)"
+            for (tag_id,) in self.conn.execute(f"SELECT tag_id FROM aliases WHERE {shadowed}"):
+                self._touch(tag_id)
+            self.conn.execute(f"DELETE FROM aliases WHERE {shadowed}")
+            self._new_tags = False
         if self._reindex_all:
             terms.rebuild(self.conn)
         else:
@@ -100,20 +109,21 @@ class Writer:
         """
         name = name.strip()
         key = check_name(name)
+        # Bulk imports mostly create tags: try the insert first, look the tag up only if it exists.
+        inserted = self.conn.execute(
+            "INSERT INTO tags (key, name, category, post_count, deprecated, source)"
+            " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING RETURNING id",
+            (key, name, category or "general", post_count or 0, int(bool(deprecated)), source),
+        ).fetchone()
+        if inserted is not None:
+            # An alias with this key is now shadowed by the tag; finish() deletes it.
+            self._new_tags = True
+            self.counts.tags += 1
+            self._touch(inserted[0])
+            return int(inserted[0])
         row = self.conn.execute(
             "SELECT id, category, post_count, deprecated FROM tags WHERE key = ?", (key,)
         ).fetchone()
-        if row is None:
-            self.conn.execute("DELETE FROM aliases WHERE key = ?", (key,))
-            tag_id = self.conn.execute(
-                "INSERT INTO tags (key, name, category, post_count, deprecated, source)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
-                (key, name, category or "general", post_count or 0, int(bool(deprecated)), source),
-            ).lastrowid
-            assert tag_id is not None
-            self.counts.tags += 1
-            self._touch(tag_id)
-            return tag_id
         tag_id, old_category, old_count, old_deprecated = row
         new = (
             category if category is not None else old_category,
@@ -157,8 +167,8 @@ class Writer:
 
     # Aliases --------------------------------------------------------------------------------
 
-    def alias(self, alias: str, canonical: str, *, merge: bool = False) -> bool:
-        """Make `alias` another name of `canonical` (itself resolved through aliases).
+    def alias(self, alias: str, canonical: str | int, *, merge: bool = False) -> bool:
+        """Make `alias` another name of `canonical` (a name resolved through aliases, or a tag id).
 
         Importers pass `merge=False`: an alias that names a real tag is skipped, since a stale
         alias must not swallow a tag. The user's own `vocab alias` passes `merge=True`: the tag
@@ -167,29 +177,39 @@ class Writer:
         """
         alias = alias.strip()
         alias_key = check_name(alias)
-        target = self.tag_id(canonical)
-        if target is None:
+        target = self.tag_id(canonical) if isinstance(canonical, str) else canonical
+        row = (
+            None
+            if target is None
+            else self.conn.execute("SELECT key FROM tags WHERE id = ?", (target,)).fetchone()
+        )
+        if target is None or row is None:
             raise StoreError(f"unknown tag {canonical!r}")
-        (target_key,) = self.conn.execute("SELECT key FROM tags WHERE id = ?", (target,)).fetchone()
-        if alias_key == target_key:
-            if tag_key(canonical) != alias_key:
+        if alias_key == row[0]:
+            if isinstance(canonical, str) and tag_key(canonical) != alias_key:
                 raise StoreError(f"alias loop: {alias} -> {canonical} -> {alias}")
             return False
-        own = self.conn.execute("SELECT id FROM tags WHERE key = ?", (alias_key,)).fetchone()
+        # One query for both ways the alias's name may already be taken.
+        own, existing = self.conn.execute(
+            "SELECT (SELECT id FROM tags WHERE key = ?1), (SELECT tag_id FROM aliases WHERE key = ?1)",
+            (alias_key,),
+        ).fetchone()
         if own is not None:
             if not merge:
                 self.counts.note("alias names an existing tag")
                 return False
-            self._merge(int(own[0]), target)
-        existing = self.conn.execute("SELECT tag_id FROM aliases WHERE key = ?", (alias_key,)).fetchone()
-        if existing is not None and existing[0] != target and not merge:
+            self._merge(int(own), target)
+            existing = None
+        if existing == target:
+            return False
+        if existing is not None and not merge:
             self.counts.note("alias already points at another tag")
             return False
         self.conn.execute(
             "INSERT OR REPLACE INTO aliases (key, name, tag_id) VALUES (?, ?, ?)",
             (alias_key, alias, target),
         )
-        self.counts.aliases += existing is None or existing[0] != target
+        self.counts.aliases += 1
         self._touch(target)
         return True
 

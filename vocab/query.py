@@ -190,6 +190,16 @@ class Vocabulary:
             )
         )
 
+    def list_tag_ids(self, list_name: str) -> set[int] | None:
+        """Ids of the tags in a named list; None when there is no such list (`search --list`)."""
+        if self.conn.execute("SELECT 1 FROM lists WHERE name = ?", (list_name,)).fetchone() is None:
+            return None
+        rows = self.conn.execute(
+            "SELECT tag_id FROM list_tags JOIN lists ON lists.id = list_tags.list_id WHERE lists.name = ?",
+            (list_name,),
+        )
+        return {int(row[0]) for row in rows}
+
     def lists(self) -> list[tuple[str, int]]:
         return [
             (name, int(count))

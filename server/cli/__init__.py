@@ -2,7 +2,12 @@
 
 import click
 
+from .vocab import vocab
+
 
 @click.group()
 def main() -> None:
     """Tag vocabulary manager and language server for caption datasets."""
+
+
+main.add_command(vocab)

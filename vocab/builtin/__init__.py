@@ -1,0 +1,75 @@
+"""The vocabulary that ships inside the package, and the one way every command opens a vocabulary.
+
+`open_vocabulary` opens (creating and migrating) the SQLite file and, when it is fresh (no tag and no
+import ever recorded), fills it from the built-in data in one transaction, so search, completion and
+the rules work on a new machine with nothing imported. A database the user has emptied on purpose
+keeps its import records and is never refilled behind their back.
+
+The bootstrap is the sequence `BOOTSTRAP_STEPS`: each step gets the store inside the bootstrap's
+transaction and writes one kind of built-in data. Adding built-in data is adding one step.
+"""
+
+from __future__ import annotations
+
+import gzip
+from collections.abc import Callable
+from pathlib import Path
+from typing import BinaryIO
+
+from ..importers import Source, import_files
+from ..store import Store
+
+BUILTIN_DIR = Path(__file__).resolve().parent
+DANBOORU_TAGS = BUILTIN_DIR / "danbooru.csv.gz"
+# What the imports table records for the built-in tags (`vocab stats` shows it).
+DANBOORU_SOURCE_NAME = "builtin:danbooru.csv"
+
+
+def _open_danbooru() -> BinaryIO:
+    return gzip.open(DANBOORU_TAGS, "rb")  # type: ignore[return-value]
+
+
+def install_danbooru_tags(store: Store) -> None:
+    """Danbooru's general, meta, copyright and character tags with counts and aliases."""
+    import_files(
+        store, [Source(DANBOORU_SOURCE_NAME, open_stream=_open_danbooru)], fmt="csv", numbering="danbooru"
+    )
+
+
+BootstrapStep = Callable[[Store], None]
+
+# In order; later steps may rely on the tags of earlier ones.
+BOOTSTRAP_STEPS: tuple[BootstrapStep, ...] = (install_danbooru_tags,)
+
+
+def is_fresh(store: Store) -> bool:
+    """Nothing in it and nothing ever imported: a database just created."""
+    (fresh,) = store.conn.execute(
+        "SELECT NOT EXISTS (SELECT 1 FROM tags) AND NOT EXISTS (SELECT 1 FROM imports)"
+    ).fetchone()
+    return bool(fresh)
+
+
+def bootstrap(store: Store) -> bool:
+    """Fill a fresh database from the built-in data; returns whether it did."""
+    if not is_fresh(store):
+        return False
+    with store.transaction():
+        # Checked again under the write lock: another process may have filled it meanwhile.
+        if not is_fresh(store):
+            return False
+        for step in BOOTSTRAP_STEPS:
+            step(store)
+    return True
+
+
+def open_vocabulary(path: Path | str | None = None) -> Store:
+    """Open the vocabulary at `path` (default: `$CAPTIONLS_DB` or the user data directory),
+    creating, migrating and filling it from the built-in data when it is fresh."""
+    store = Store.open(path)
+    try:
+        bootstrap(store)
+    except BaseException:
+        store.close()
+        raise
+    return store

@@ -1,0 +1,148 @@
+"""Importing vocabulary files: list.tag, tagcomplete CSV and BDTM translations.
+
+`import_files` is the one entry point (the CLI and the built-in bootstrap use it): it detects each file's
+format from its content, runs all files in ONE transaction (a bad line stops everything and leaves the
+database exactly as it was, unless `skip_bad`), records each import and refreshes the search index.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO, Literal
+
+from ..edit import Counts, Writer
+from ..store import Store
+from .common import ImportContext, ImportFailed, Progress, Skipped, peek
+from .listtag import import_listtag
+from .tagcomplete import Numbering, guess_numbering, import_tagcomplete, is_csv_row
+from .translations import import_translations, is_translation_line, language_from_name
+
+__all__ = ["ImportFailed", "ImportReport", "Source", "detect_format", "import_files"]
+
+Format = Literal["listtag", "csv", "translations"]
+FORMATS: tuple[Format, ...] = ("listtag", "csv", "translations")
+_SAMPLE_BYTES = 64 * 1024
+_SAMPLE_LINES = 200
+
+
+@dataclass(frozen=True)
+class Source:
+    """A file to import: a path, or a named stream (the built-in vocabulary ships gzipped)."""
+
+    name: str
+    path: Path | None = None
+    open_stream: Callable[[], BinaryIO] | None = None
+    size: int = 0
+
+    @classmethod
+    def file(cls, path: Path | str) -> Source:
+        path = Path(path)
+        try:
+            size = path.stat().st_size
+        except OSError as error:
+            raise ImportFailed(f"{path}: {error.strerror or error}") from None
+        return cls(str(path), path, None, size)
+
+    @contextmanager
+    def stream(self) -> Iterator[BinaryIO]:
+        if self.open_stream is not None:
+            with self.open_stream() as stream:
+                yield stream
+            return
+        assert self.path is not None
+        try:
+            handle = open(self.path, "rb")  # noqa: SIM115 - closed below, errors reported first
+        except OSError as error:
+            raise ImportFailed(f"{self.name}: {error.strerror or error}") from None
+        with handle:
+            yield handle
+
+
+@dataclass
+class ImportReport:
+    """What one file's import did."""
+
+    name: str
+    format: Format
+    counts: Counts
+    skipped: Skipped = field(default_factory=Skipped)
+    lang: str | None = None
+    numbering: Numbering | None = None
+
+
+def _sample(stream: BinaryIO) -> list[str]:
+    head = peek(stream, _SAMPLE_BYTES)
+    lines = head.decode("utf-8", errors="replace").lstrip("\ufeff").splitlines()
+    if lines and not head.endswith(b"\n"):
+        lines.pop()  # the peek may end in the middle of a line
+    return [line for line in lines if line.strip()][:_SAMPLE_LINES]
+
+
+def detect_format(sample: list[str]) -> Format:
+    """Mostly `name,number,...` rows -> csv; mostly `tag=text` or `//` -> translations; else listtag."""
+    if not sample:
+        return "listtag"
+    if sum(map(is_csv_row, sample)) * 2 >= len(sample):
+        return "csv"
+    if sum(map(is_translation_line, sample)) * 2 >= len(sample):
+        return "translations"
+    return "listtag"
+
+
+def import_files(
+    store: Store,
+    sources: Sequence[Source],
+    *,
+    fmt: Format | Literal["auto"] = "auto",
+    list_name: str | None = None,
+    numbering: Numbering | Literal["auto"] = "auto",
+    lang: str | None = None,
+    skip_bad: bool = False,
+    progress: Callable[[Source], Progress | None] | None = None,
+) -> list[ImportReport]:
+    """Import every source in one transaction; raises ImportFailed (database untouched) on a bad line."""
+    reports = []
+    with store.transaction():
+        for source in sources:
+            writer = Writer(store)
+            context = ImportContext(
+                writer, source.name, skip_bad=skip_bad, list_name=list_name, source=source.name
+            )
+            with source.stream() as stream:
+                report = _import_one(
+                    stream, source, context, fmt, numbering, lang, progress(source) if progress else None
+                )
+            writer.finish()
+            writer.record_import(source.name, report.format)
+            reports.append(report)
+    return reports
+
+
+def _import_one(
+    stream: BinaryIO,
+    source: Source,
+    context: ImportContext,
+    fmt: Format | Literal["auto"],
+    numbering: Numbering | Literal["auto"],
+    lang: str | None,
+    progress: Progress | None,
+) -> ImportReport:
+    sample = _sample(stream)
+    if fmt == "auto":
+        fmt = detect_format(sample)
+    report = ImportReport(source.name, fmt, context.writer.counts, context.skipped)
+    if fmt == "listtag":
+        import_listtag(stream, context, progress)
+    elif fmt == "csv":
+        report.numbering = guess_numbering(source.name, sample) if numbering == "auto" else numbering
+        report.lang = lang
+        import_tagcomplete(stream, context, numbering=report.numbering, lang=lang, progress=progress)
+    else:
+        report.lang = lang or language_from_name(source.name)
+        if report.lang is None:
+            raise ImportFailed(f"{source.name}: cannot tell the language from the file name; pass --lang")
+        import_translations(stream, context, lang=report.lang, progress=progress)
+    return report

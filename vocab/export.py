@@ -1,0 +1,80 @@
+"""Writing the vocabulary (or one list of it) back out as list.tag or tagcomplete CSV.
+
+Names are written exactly as stored, so an export imported into an empty database gives back the same
+tags, categories, counts and aliases. Rows stream straight from SQLite: exporting millions of tags
+never holds them all in memory.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from typing import Literal, TextIO
+
+from .importers.tagcomplete import CATEGORY_NUMBERS, Numbering
+from .store import Store, StoreError
+
+ExportFormat = Literal["listtag", "csv"]
+
+
+def _list_id(store: Store, list_name: str) -> int:
+    row = store.conn.execute("SELECT id FROM lists WHERE name = ?", (list_name,)).fetchone()
+    if row is None:
+        raise StoreError(f"no list called {list_name!r}")
+    return int(row[0])
+
+
+def _rows(store: Store, list_name: str | None, order: str) -> Iterator[tuple[str, str, int, str]]:
+    where = ""
+    params: tuple[int, ...] = ()
+    if list_name is not None:
+        where = " WHERE tags.id IN (SELECT tag_id FROM list_tags WHERE list_id = ?)"
+        params = (_list_id(store, list_name),)
+    # Aliases in key order so the same vocabulary always exports the same bytes.
+    sql = (
+        "SELECT tags.name, tags.category, tags.post_count,"
+        " (SELECT group_concat(name, ',') FROM (SELECT name FROM aliases"
+        "  WHERE aliases.tag_id = tags.id ORDER BY key))"
+        f" FROM tags{where} ORDER BY {order}"
+    )
+    for name, category, post_count, aliases in store.conn.execute(sql, params):
+        yield name, category, int(post_count), aliases or ""
+
+
+def export(
+    store: Store,
+    out: TextIO,
+    *,
+    fmt: ExportFormat = "listtag",
+    list_name: str | None = None,
+    numbering: Numbering = "danbooru",
+) -> int:
+    """Write the tags (of `list_name`, or all) to `out`; returns how many."""
+    count = 0
+    if fmt == "listtag":
+        for (name,) in store.conn.execute(*_listtag_query(store, list_name)):
+            out.write(f"{name}\n")
+            count += 1
+        return count
+    numbers = {category: number for number, category in CATEGORY_NUMBERS[numbering].items() if number >= 0}
+    writer = csv.writer(out, lineterminator="\n")
+    # Most popular first, as tagcomplete's own files are.
+    for name, category, post_count, aliases in _rows(store, list_name, "tags.post_count DESC, tags.key"):
+        if category not in numbers:
+            hint = "; try --categories e621" if numbering == "danbooru" else ""
+            raise StoreError(
+                f"tag {name!r} has category {category!r}, which {numbering} numbering lacks{hint}"
+            )
+        writer.writerow([name, numbers[category], post_count, aliases])
+        count += 1
+    return count
+
+
+def _listtag_query(store: Store, list_name: str | None) -> tuple[str, tuple[int, ...]]:
+    if list_name is None:
+        return "SELECT name FROM tags ORDER BY name", ()
+    return (
+        "SELECT tags.name FROM list_tags JOIN tags ON tags.id = list_tags.tag_id"
+        " WHERE list_tags.list_id = ? ORDER BY tags.name",
+        (_list_id(store, list_name),),
+    )

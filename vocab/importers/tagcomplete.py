@@ -1,0 +1,127 @@
+"""a1111-sd-webui-tagcomplete CSV: `name,category,post_count,aliases` and the 5-column extra format.
+
+No header. `aliases` is one field, quoted when it holds several comma-separated names, empty when none.
+The extra format (`name,category,meta_text,aliases,translation`) shows a text in place of the count, so
+its tags keep the count they have (0 when new). Category numbers depend on the site the list was made
+from: Danbooru and e621 number them differently.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from typing import BinaryIO, Literal
+
+from ..store import StoreError
+from .common import BadLine, ImportContext, Line, Progress
+
+FORMAT = "csv"
+
+Numbering = Literal["danbooru", "e621"]
+
+CATEGORY_NUMBERS: dict[Numbering, dict[int, str]] = {
+    "danbooru": {0: "general", 1: "artist", 3: "copyright", 4: "character", 5: "meta"},
+    "e621": {
+        -1: "invalid",
+        0: "general",
+        1: "artist",
+        2: "contributor",
+        3: "copyright",
+        4: "character",
+        5: "species",
+        6: "invalid",
+        7: "meta",
+        8: "lore",
+    },
+}
+# Numbers only e621 uses: one of them in a file's first rows settles the numbering.
+_E621_ONLY = {-1, 2, 6, 7, 8}
+_CSV_ROW = re.compile(r"^[^,]+,(-?\d+),")
+
+
+def guess_numbering(file_name: str, sample: list[str]) -> Numbering:
+    """e621 when the file says so by name or by a category number Danbooru never uses."""
+    if "e621" in file_name.casefold():
+        return "e621"
+    for text in sample:
+        match = _CSV_ROW.match(text)
+        if match and int(match.group(1)) in _E621_ONLY:
+            return "e621"
+    return "danbooru"
+
+
+def is_csv_row(text: str) -> bool:
+    return _CSV_ROW.match(text) is not None
+
+
+def split_row(text: str) -> list[str]:
+    if '"' not in text:
+        return text.split(",")
+    return next(csv.reader([text]))
+
+
+def _count(text: str) -> int:
+    text = text.strip()
+    try:
+        count = int(text)
+    except ValueError:
+        raise BadLine("post count is not a number", repr(text)) from None
+    if count < 0:
+        raise BadLine("negative post count", text)
+    return count
+
+
+def import_tagcomplete(
+    stream: BinaryIO,
+    context: ImportContext,
+    *,
+    numbering: Numbering,
+    lang: str | None = None,
+    progress: Progress | None = None,
+) -> None:
+    """Import rows; the extra format's translation column is kept only when `lang` names its language."""
+    writer = context.writer
+    categories = CATEGORY_NUMBERS[numbering]
+
+    def _alias(alias: str, tag_id: int) -> None:
+        # An alias is a side note of its row: one that cannot be a name (`[_]` normalises to
+        # nothing) is left out and counted, it does not make the whole row bad.
+        try:
+            writer.alias(alias, tag_id)
+        except StoreError as error:
+            writer.counts.note(f"unusable alias ({error})")
+
+    def handle(line: Line) -> None:
+        if not line.text.strip():
+            return
+        fields = split_row(line.text)
+        if len(fields) not in (3, 4, 5):
+            raise BadLine(
+                "wrong column count",
+                f"{len(fields)} columns, expected name,category,post_count,aliases"
+                " (or the 5-column extra format)",
+            )
+        name = fields[0].strip()
+        if not name:
+            raise BadLine("empty tag name")
+        try:
+            number = int(fields[1])
+        except ValueError:
+            raise BadLine("category is not a number", repr(fields[1])) from None
+        if number not in categories:
+            raise BadLine("unknown category", f"{number} in {numbering} numbering")
+        extra = len(fields) == 5
+        post_count = None if extra else _count(fields[2])
+        tag_id = writer.tag(name, category=categories[number], post_count=post_count, source=context.source)
+        context.imported(tag_id)
+        aliases = fields[3] if len(fields) > 3 else ""
+        for alias in aliases.split(","):
+            if alias.strip():
+                _alias(alias, tag_id)
+        if extra and fields[4].strip():
+            if lang is None:
+                writer.counts.note("translation column ignored (no --lang)")
+            else:
+                writer.translation(tag_id, lang, fields[4].strip())
+
+    context.each(context.lines(stream, progress), handle)
