@@ -2,6 +2,7 @@
 
 import click
 
+from .check import COMMANDS as CHECK_COMMANDS
 from .vocab import vocab
 
 
@@ -11,3 +12,5 @@ def main() -> None:
 
 
 main.add_command(vocab)
+for command in CHECK_COMMANDS:
+    main.add_command(command)

@@ -1,0 +1,413 @@
+"""`captionls check`, `stats`, `rename`, `format` and `rules`: the caption rules over a whole dataset."""
+
+from __future__ import annotations
+
+import bisect
+import difflib
+import json
+import sys
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import click
+
+from captionls.vocab.builtin import open_vocabulary
+from captionls.vocab.normalize import tag_key
+from captionls.vocab.query import Vocabulary
+from captionls.vocab.sections import load_section_map
+from captionls.vocab.store import StoreError
+
+from ..caption import parse_caption
+from ..checker import CheckContext, check_caption
+from ..config import Config, ConfigError, find_config, load_config
+from ..dataset import DatasetIndex, is_caption
+from ..edits import CaptionFile, apply_edits, write_caption_file
+from ..findings import Finding
+from ..formatting import format_caption
+from ..rename import rename_edits
+from ..rules.registry import RULES
+from .vocab import db_option, open_store
+
+# Exit codes: findings at warning or above, and usage or configuration errors.
+EXIT_FINDINGS = 1
+EXIT_USAGE = 2
+# `--fix` re-checks after fixing until nothing changes (a fix can settle what another rule counts).
+MAX_FIX_PASSES = 10
+READ_ERROR = "read-error"
+
+
+class UsageProblem(click.ClickException):
+    """A usage or configuration error: one line on stderr, exit code 2."""
+
+    exit_code = EXIT_USAGE
+
+
+def _fail(message: str) -> click.ClickException:
+    return UsageProblem(message)
+
+
+@contextmanager
+def _vocabulary(config: Config) -> Iterator[Vocabulary]:
+    """The dataset's own vocabulary (`vocab` in captionls.toml), else the one `--db` names."""
+    try:
+        if config.vocab is None:
+            yield Vocabulary(open_store(click.get_current_context()))
+            return
+        store = open_vocabulary(config.vocab)
+    except StoreError as error:
+        raise _fail(str(error)) from None
+    try:
+        yield Vocabulary(store)
+    finally:
+        store.close()
+
+
+@dataclass
+class Dataset:
+    """One dataset named on the command line: its root, configuration, index and the captions asked for."""
+
+    root: Path
+    config: Config
+    index: DatasetIndex
+    targets: list[Path] = field(default_factory=list)
+
+
+def _datasets(paths: Sequence[Path]) -> list[Dataset]:
+    """Group the PATH arguments by dataset; a file belongs to the folder of its captionls.toml."""
+    datasets: dict[Path, Dataset] = {}
+    for path in paths:
+        if not path.exists() and not path.is_symlink():
+            raise _fail(f"{path}: no such file or folder")
+        try:
+            config = load_config(path)
+        except ConfigError as error:
+            raise _fail(str(error)) from None
+        if path.is_dir():
+            root = path
+        else:
+            found = find_config(path)
+            root = found.parent if found is not None else path.parent
+        key = root.resolve()
+        dataset = datasets.get(key)
+        if dataset is None:
+            dataset = datasets[key] = Dataset(root, config, DatasetIndex(root, config))
+            dataset.index.scan()
+        if path.is_dir():
+            dataset.targets.extend(dataset.index.walk())
+        elif is_caption(path, config):
+            dataset.targets.append(path)
+    for dataset in datasets.values():
+        dataset.targets = sorted(set(dataset.targets))
+    return list(datasets.values())
+
+
+def _position(starts: list[int], offset: int) -> tuple[int, int]:
+    """1-based line and character column of a str offset."""
+    line = bisect.bisect_right(starts, offset) - 1
+    return line + 1, offset - starts[line] + 1
+
+
+def _line_starts(text: str) -> list[int]:
+    starts = [0]
+    index = text.find("\n")
+    while index >= 0:
+        starts.append(index + 1)
+        index = text.find("\n", index + 1)
+    return starts
+
+
+@dataclass
+class Report:
+    """The findings of one caption, with its text for positions."""
+
+    path: Path
+    text: str
+    findings: list[Finding]
+
+    def rows(self) -> Iterator[dict[str, object]]:
+        starts = _line_starts(self.text)
+        for finding in self.findings:
+            line, column = _position(starts, finding.start)
+            end_line, end_column = _position(starts, finding.end)
+            fixes = []
+            for fix in finding.fixes:
+                edits = []
+                for edit in fix.edits:
+                    e_line, e_column = _position(starts, edit.start)
+                    e_end_line, e_end_column = _position(starts, edit.end)
+                    edits.append(
+                        {
+                            "path": str(edit.path or self.path),
+                            "line": e_line,
+                            "column": e_column,
+                            "end_line": e_end_line,
+                            "end_column": e_end_column,
+                            "new_text": edit.new_text,
+                        }
+                    )
+                fixes.append({"title": fix.title, "edits": edits})
+            yield {
+                "path": str(self.path),
+                "line": line,
+                "column": column,
+                "end_line": end_line,
+                "end_column": end_column,
+                "rule": finding.rule,
+                "severity": finding.severity,
+                "message": finding.message,
+                "fixes": fixes,
+            }
+
+
+def _fixed_text(text: str, findings: list[Finding], fix_order: bool) -> str:
+    edits = [
+        edit
+        for finding in findings
+        for fix in finding.fixes
+        if fix.safe or (fix_order and fix.preferred and finding.rule == "structure-order")
+        for edit in fix.edits
+    ]
+    return apply_edits(text, edits) if edits else text
+
+
+def _diff(path: Path, before: str, after: str) -> str:
+    return "".join(
+        difflib.unified_diff(
+            before.splitlines(keepends=True),
+            after.splitlines(keepends=True),
+            fromfile=f"a/{path}",
+            tofile=f"b/{path}",
+        )
+    )
+
+
+def _rule_names(value: str | None) -> set[str] | None:
+    if value is None:
+        return None
+    names = {name.strip() for name in value.split(",") if name.strip()}
+    unknown = sorted(names - set(RULES))
+    if unknown:
+        raise _fail(f"unknown rule {', '.join(unknown)} (see `captionls rules`)")
+    return names
+
+
+@click.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--format", "output", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--select", help="Only these rules (comma-separated names).")
+@click.option("--ignore", help="Not these rules (comma-separated names).")
+@click.option("--fix", is_flag=True, help="Apply the safe fixes and rewrite the captions.")
+@click.option("--fix-order", is_flag=True, help="With --fix, also sort captions into section order.")
+@click.option("--diff", is_flag=True, help="Print the fixes as a unified diff; write nothing.")
+@db_option
+def check(
+    paths: tuple[Path, ...],
+    output: str,
+    select: str | None,
+    ignore: str | None,
+    fix: bool,
+    fix_order: bool,
+    diff: bool,
+) -> None:
+    """Check captions against the captioning guide's rules (exit 1 on warnings or errors)."""
+    selected = _rule_names(select)
+    ignored = _rule_names(ignore) or set()
+    reports: list[Report] = []
+    fixed = 0
+    for dataset in _datasets(paths):
+        with _vocabulary(dataset.config) as vocabulary:
+            ctx = CheckContext(
+                dataset.config,
+                vocabulary,
+                dataset.index,
+                load_section_map(),
+                select=selected,
+                ignore=ignored,
+            )
+            for path in dataset.targets:
+                if path in dataset.index.errors:
+                    reports.append(Report(path, "", [_read_error(dataset.index.errors[path])]))
+            readable = [path for path in dataset.targets if path in dataset.index.files]
+            texts = {path: dataset.index.files[path].text for path in readable}
+            results = _check_all(ctx, readable, texts)
+            if fix or fix_order or diff:
+                changed = _fix(ctx, readable, texts, results, fix_order)
+                for path in changed:
+                    file = dataset.index.files[path]
+                    if diff:
+                        click.echo(_diff(path, file.text, texts[path]), nl=False)
+                    else:
+                        _write(path, file, texts[path])
+                        fixed += 1
+            reports.extend(Report(path, texts[path], results[path]) for path in readable)
+    reports.sort(key=lambda report: str(report.path))
+    rows = [row for report in reports for row in report.rows()]
+    if output == "json":
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+    elif not diff:
+        for row in rows:
+            where = f"{row['path']}:{row['line']}:{row['column']}"
+            click.echo(f"{where}: {row['severity']} {row['rule']} {row['message']}")
+        click.echo(_summary(rows, len(reports), fixed))
+    if any(row["severity"] in ("error", "warning") for row in rows):
+        sys.exit(EXIT_FINDINGS)
+
+
+def _read_error(message: str) -> Finding:
+    # The reader's message is already `path:line: reason`; the row adds the path again.
+    reason = message.split(": ", 1)[1] if ": " in message else message
+    return Finding(READ_ERROR, "error", 0, 0, reason)
+
+
+def _write(path: Path, file: CaptionFile, text: str) -> None:
+    try:
+        write_caption_file(path, file, text)
+    except OSError as error:
+        raise _fail(f"{path}: cannot write ({error.strerror or error})") from None
+
+
+def _check_all(ctx: CheckContext, paths: list[Path], texts: dict[Path, str]) -> dict[Path, list[Finding]]:
+    separator = ctx.config.separator
+    return {path: check_caption(path, parse_caption(texts[path], separator), ctx) for path in paths}
+
+
+def _fix(
+    ctx: CheckContext,
+    paths: list[Path],
+    texts: dict[Path, str],
+    results: dict[Path, list[Finding]],
+    fix_order: bool,
+) -> set[Path]:
+    """Apply fixes until a pass changes nothing; `texts` and `results` end up fixed. Returns what changed."""
+    changed: set[Path] = set()
+    for _ in range(MAX_FIX_PASSES):
+        touched = []
+        for path in paths:
+            new = _fixed_text(texts[path], results[path], fix_order)
+            if new != texts[path]:
+                texts[path] = new
+                ctx.index.update(path, new)
+                touched.append(path)
+        if not touched:
+            break
+        changed.update(touched)
+        results.update(_check_all(ctx, paths, texts))
+    return changed
+
+
+def _summary(rows: list[dict[str, object]], captions: int, fixed: int) -> str:
+    counts = Counter(str(row["rule"]) for row in rows)
+    fixed_note = f", {fixed} caption{'s' if fixed != 1 else ''} fixed" if fixed else ""
+    checked = f"{captions} caption{'s' if captions != 1 else ''} checked{fixed_note}"
+    if not rows:
+        return f"No findings; {checked}."
+    parts = ", ".join(f"{rule} {count}" for rule, count in sorted(counts.items()))
+    return f"{len(rows)} finding{'s' if len(rows) != 1 else ''} ({parts}); {checked}."
+
+
+@click.command()
+def rules() -> None:
+    """List the caption rules with their default severity and what they check."""
+    width = max(len(name) for name in RULES)
+    for rule in RULES.values():
+        fixable = " [fix]" if rule.safe_fix else ""
+        click.echo(f"{rule.name:<{width}}  {rule.severity:<7}  {rule.doc}{fixable}")
+
+
+@click.command()
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--top", type=click.IntRange(min=1), help="Only the N most used tags.")
+@db_option
+def stats(path: Path, as_json: bool, top: int | None) -> None:
+    """Tags with their caption counts, the tags in every caption, and the sections each caption covers."""
+    (dataset,) = _datasets([path])
+    index = dataset.index
+    with _vocabulary(dataset.config) as vocabulary:
+        ctx = CheckContext(dataset.config, vocabulary, index, load_section_map())
+        tags = index.tags()
+        total = len(index)
+        common = [display for _, display, count in tags if total and count == total]
+        coverage = {}
+        for caption in index.captions():
+            sections = {ctx.sections.section_of(key) for key in index.keys_of(caption)} - {None}
+            coverage[str(caption)] = [name for name in dataset.config.structure if name in sections]
+    shown = tags[:top] if top else tags
+    if as_json:
+        data = {
+            "captions": total,
+            "tags": [{"tag": display, "key": key, "captions": count} for key, display, count in shown],
+            "common": common,
+            "sections": coverage,
+            "errors": {str(p): message for p, message in sorted(index.errors.items())},
+        }
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"{total} captions, {len(tags)} distinct tags")
+    width = len(str(tags[0][2])) if tags else 1
+    for _, display, count in shown:
+        click.echo(f"  {count:>{width}}  {display}")
+    click.echo(f"In every caption: {', '.join(common) if common else '(none)'}")
+    structure = dataset.config.structure
+    click.echo(f"Sections covered per caption (of {len(structure)}: {', '.join(structure)}):")
+    for name, covered in coverage.items():
+        click.echo(f"  {len(covered)}  {name}  ({', '.join(covered)})")
+    for error in sorted(index.errors.values()):
+        click.echo(error, err=True)
+
+
+@click.command()
+@click.argument("old")
+@click.argument("new")
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Print the changes as a unified diff; write nothing.")
+def rename(old: str, new: str, path: Path, dry_run: bool) -> None:
+    """Rename the tag OLD to NEW in every caption under PATH (merging where NEW is already there)."""
+    if not tag_key(new):
+        raise _fail("the new tag name is empty")
+    (dataset,) = _datasets([path])
+    index = dataset.index
+    changes = rename_edits(index, tag_key(old), new.strip())
+    for caption, edits in sorted(changes.items()):
+        file = index.files[caption]
+        text = apply_edits(file.text, edits)
+        if dry_run:
+            click.echo(_diff(caption, file.text, text), nl=False)
+        else:
+            _write(caption, file, text)
+    verb = "would change" if dry_run else "changed"
+    click.echo(f"{verb} {len(changes)} caption{'s' if len(changes) != 1 else ''}", err=dry_run)
+
+
+@click.command(name="format")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--check", "check_only", is_flag=True, help="Only report captions that would change (exit 1).")
+def format_command(paths: tuple[Path, ...], check_only: bool) -> None:
+    """Rewrite captions with one separator style, trimmed blanks and the tag style."""
+    changed = 0
+    for dataset in _datasets(paths):
+        style = dataset.index.tag_style()
+        for unreadable, message in sorted(dataset.index.errors.items()):
+            if unreadable in dataset.targets:
+                click.echo(message, err=True)
+        for path in dataset.targets:
+            file = dataset.index.files.get(path)
+            if file is None:
+                continue
+            text = format_caption(file.text, dataset.config, style)
+            if text == file.text:
+                continue
+            changed += 1
+            if check_only:
+                click.echo(f"would reformat {path}")
+            else:
+                _write(path, file, text)
+                click.echo(f"reformatted {path}")
+    if check_only and changed:
+        sys.exit(EXIT_FINDINGS)
+
+
+COMMANDS = (check, stats, rename, format_command, rules)

@@ -1,0 +1,64 @@
+"""Rename a tag in every caption of a dataset (`captionls rename`, LSP rename, "Use X in all captions").
+
+A caption that already has the new tag keeps it and loses the old one (a merge), so a rename never
+creates a duplicate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from captionls.vocab.normalize import tag_key
+
+from .caption import Caption, parse_caption
+from .dataset import DatasetIndex
+from .edits import CaptionReadError, read_caption_file
+from .findings import Edit
+from .rules.base import remove_tag
+
+
+def caption_rename_edits(caption: Caption, old_key: str, new_display: str) -> list[Edit]:
+    """The edits renaming `old_key` to `new_display` in one caption (every line)."""
+    new_key = tag_key(new_display)
+    edits: list[Edit] = []
+    for line in caption.lines:
+        olds = [tag for tag in line.tags if tag.key == old_key]
+        if not olds:
+            continue
+        merge = new_key != old_key and any(tag.key == new_key for tag in line.tags)
+        for tag in olds:
+            if merge:
+                edits.append(remove_tag(caption.text, line, tag))
+            elif tag.name != new_display:
+                edits.append(Edit(tag.name_start, tag.name_end, new_display))
+    return edits
+
+
+def rename_edits(
+    index: DatasetIndex,
+    old_key: str,
+    new_display: str,
+    texts: Mapping[Path, str] | None = None,
+) -> dict[Path, list[Edit]]:
+    """Per caption file, the edits that rename the tag `old_key` to `new_display`.
+
+    `texts` gives the current text of captions open in an editor; others are read from disk (or from the
+    index's last scan). Files that cannot be read are skipped: they are in `index.errors`.
+    """
+    texts = texts or {}
+    result: dict[Path, list[Edit]] = {}
+    for path in index.captions_using(old_key):
+        text = texts.get(path)
+        if text is None:
+            file = index.files.get(path)
+            if file is None:
+                try:
+                    file = read_caption_file(path)
+                except CaptionReadError:
+                    continue
+            text = file.text
+        edits = caption_rename_edits(parse_caption(text, index.config.separator), old_key, new_display)
+        if edits:
+            result[path] = [Edit(e.start, e.end, e.new_text, path) for e in edits]
+    return result
