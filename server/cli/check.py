@@ -5,6 +5,7 @@ from __future__ import annotations
 import bisect
 import difflib
 import json
+import os
 import sys
 from collections import Counter
 from collections.abc import Iterator, Sequence
@@ -85,11 +86,16 @@ def _datasets(paths: Sequence[Path]) -> list[Dataset]:
             config = load_config(path)
         except ConfigError as error:
             raise _fail(str(error)) from None
+        path = Path(os.path.normpath(path))
         if path.is_dir():
             root = path
         else:
+            # The dataset is the folder of the file's captionls.toml, spelled like the PATH given so
+            # that reported paths read the way the user typed them.
             found = find_config(path)
-            root = found.parent if found is not None else path.parent
+            root = path.parent
+            if found is not None and found.parent != root.resolve():
+                root = found.parent if path.is_absolute() else Path(os.path.relpath(found.parent))
         key = root.resolve()
         dataset = datasets.get(key)
         if dataset is None:
@@ -217,6 +223,7 @@ def check(
     ignored = _rule_names(ignore) or set()
     reports: list[Report] = []
     fixed = 0
+    would_change = False
     for dataset in _datasets(paths):
         with _vocabulary(dataset.config) as vocabulary:
             ctx = CheckContext(
@@ -235,10 +242,11 @@ def check(
             results = _check_all(ctx, readable, texts)
             if fix or fix_order or diff:
                 changed = _fix(ctx, readable, texts, results, fix_order)
-                for path in changed:
+                for path in sorted(changed):
                     file = dataset.index.files[path]
                     if diff:
                         click.echo(_diff(path, file.text, texts[path]), nl=False)
+                        would_change = True
                     else:
                         _write(path, file, texts[path])
                         fixed += 1
@@ -252,7 +260,7 @@ def check(
             where = f"{row['path']}:{row['line']}:{row['column']}"
             click.echo(f"{where}: {row['severity']} {row['rule']} {row['message']}")
         click.echo(_summary(rows, len(reports), fixed))
-    if any(row["severity"] in ("error", "warning") for row in rows):
+    if would_change or any(row["severity"] in ("error", "warning") for row in rows):
         sys.exit(EXIT_FINDINGS)
 
 
