@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from ..importers import Source, import_files
+from ..importers.tag_groups import install_tag_groups
 from ..store import Store
 
 BUILTIN_DIR = Path(__file__).resolve().parent
@@ -39,7 +40,7 @@ def install_danbooru_tags(store: Store) -> None:
 BootstrapStep = Callable[[Store], None]
 
 # In order; later steps may rely on the tags of earlier ones.
-BOOTSTRAP_STEPS: tuple[BootstrapStep, ...] = (install_danbooru_tags,)
+BOOTSTRAP_STEPS: tuple[BootstrapStep, ...] = (install_danbooru_tags, install_tag_groups)
 
 
 def is_fresh(store: Store) -> bool:

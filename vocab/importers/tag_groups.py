@@ -19,6 +19,7 @@ from typing import Any
 
 from ..edit import Writer
 from ..normalize import tag_key
+from ..store import Store
 from .dtext import Member, Node
 
 BUILTIN_FILE = "groups.json.gz"
@@ -29,6 +30,7 @@ BUILTIN_SOURCE = "builtin"
 class StoredGroup:
     """What storing one page did."""
 
+    group_id: int
     members: int = 0
     created: int = 0
     unknown: int = 0
@@ -43,8 +45,8 @@ def store_page(
     create_missing: bool = True,
 ) -> StoredGroup:
     """Replace the top-level group `tree.name` with `tree` (headings and nested bullets as subgroups)."""
-    result = StoredGroup()
     root = writer.group(tree.name, None, position, source=source)
+    result = StoredGroup(root)
     writer.clear_group(root)
     _store_node(writer, tree, root, result, source=source, create_missing=create_missing)
     return result
@@ -114,3 +116,10 @@ def install_builtin_groups(writer: Writer) -> int:
         store_page(writer, tree, position, source=BUILTIN_SOURCE)
         stored += 1
     return stored
+
+
+def install_tag_groups(store: Store) -> None:
+    """The built-in bootstrap's step: the built-in tag groups, members resolved against its tags."""
+    writer = Writer(store)
+    install_builtin_groups(writer)
+    writer.finish()
