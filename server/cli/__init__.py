@@ -3,6 +3,7 @@
 import click
 
 from .check import COMMANDS as CHECK_COMMANDS
+from .serve import serve
 from .vocab import vocab
 
 
@@ -12,5 +13,6 @@ def main() -> None:
 
 
 main.add_command(vocab)
+main.add_command(serve)
 for command in CHECK_COMMANDS:
     main.add_command(command)

@@ -1,0 +1,83 @@
+"""A vocabulary kept open by a long-running process (the language server), noticing changes.
+
+Another process may import into the file (`captionls vocab import`), or replace it outright; the
+server must then answer from the new content without a restart. `changed()` is cheap enough to call
+before every request: one `stat` and one `PRAGMA data_version`.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from captionls.vocab.builtin import open_vocabulary
+from captionls.vocab.edit import Writer
+from captionls.vocab.query import Vocabulary
+from captionls.vocab.search import Searcher
+from captionls.vocab.store import Store, StoreError, default_path
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return stat.st_dev, stat.st_ino
+
+
+class LiveVocabulary:
+    """The vocabulary at `path` (None: the default store), reopened when the file is replaced."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path if path is not None else default_path()
+        self.error: str | None = None
+        self.generation = 0
+        self._open()
+
+    def _open(self) -> None:
+        try:
+            self.store = open_vocabulary(self.path)
+            self.error = None
+        except StoreError as error:
+            # Keep serving (completion from the dataset alone) and say why the vocabulary is empty.
+            self.error = str(error)
+            self.store = Store.open(":memory:")
+        self.vocabulary = Vocabulary(self.store)
+        self.searcher = Searcher(self.vocabulary)
+        self._identity = _identity(self.path)
+        self._version = self._data_version()
+        self.generation += 1
+
+    def _data_version(self) -> tuple[int, int] | None:
+        try:
+            return self.store.data_version()
+        except Exception:
+            return None
+
+    def changed(self) -> bool:
+        """Whether the vocabulary changed since the last call (reopening it if the file was replaced)."""
+        identity = _identity(self.path)
+        if identity is not None and identity != self._identity:
+            self.store.close()
+            self._open()
+            return True
+        version = self._data_version()
+        if version != self._version:
+            self._version = version
+            self.generation += 1
+            return True
+        return False
+
+    def close(self) -> None:
+        self.store.close()
+
+    def add_to_list(self, name: str, list_name: str) -> bool:
+        """Put the tag `name` (created when the vocabulary lacks it) into a list; False if already there."""
+        with self.store.transaction():
+            writer = Writer(self.store)
+            tag_id = writer.tag_id(name)
+            if tag_id is None:
+                tag_id = writer.tag(name, source=list_name)
+            added = writer.add_to_list(list_name, tag_id)
+            writer.finish()
+        return added

@@ -1,0 +1,166 @@
+"""textDocument/codeAction: rule fixes, fix-all, sorting, dataset-wide rewrites, the personal list."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from lsprotocol import types
+
+from captionls.server.caption import TagSpan
+from captionls.server.edits import apply_edits
+from captionls.server.findings import Edit, Finding
+from captionls.server.rename import rename_edits
+from captionls.server.suggest import PERSONAL_LIST
+
+from .commands import ADD_TO_PERSONAL
+from .edits import whole_change, workspace_edit
+from .workspace import CaptionView
+
+if TYPE_CHECKING:
+    from .server import CaptionServer
+
+SORT_TAGS = f"{types.CodeActionKind.Source.value}.sortTags"
+STRUCTURE_RULE = "structure-order"
+KINDS: list[types.CodeActionKind | str] = [
+    types.CodeActionKind.QuickFix,
+    types.CodeActionKind.SourceFixAll,
+    SORT_TAGS,
+    types.CodeActionKind.RefactorRewrite,
+]
+
+
+def _wanted(kind: str, only: list[str] | None) -> bool:
+    return only is None or any(kind == want or kind.startswith(f"{want}.") for want in only)
+
+
+def code_actions(server: CaptionServer, params: types.CodeActionParams) -> list[types.CodeAction]:
+    view = server.captions.view(params.text_document.uri)
+    if view is None:
+        return []
+    start, end = view.lines.span(params.range)
+    only = [
+        str(kind.value if isinstance(kind, types.CodeActionKind) else kind)
+        for kind in params.context.only or []
+    ]
+    only_or_none = only or None
+    findings = server.diagnoser.findings(view)
+    actions: list[types.CodeAction] = []
+    if _wanted(types.CodeActionKind.QuickFix.value, only_or_none):
+        for finding in findings:
+            if finding.start <= end and start <= finding.end:
+                actions.extend(_quickfixes(server, view, finding))
+    if _wanted(types.CodeActionKind.SourceFixAll.value, only_or_none):
+        fix_all = _fix_all(server, view, findings)
+        if fix_all is not None:
+            actions.append(fix_all)
+    if _wanted(SORT_TAGS, only_or_none):
+        actions.extend(_sort(server, view, findings))
+    tag = view.caption.tag_at(start)
+    if tag is not None and tag.key:
+        if _wanted(types.CodeActionKind.RefactorRewrite.value, only_or_none):
+            actions.extend(_use_everywhere(server, view, tag))
+        if _wanted(types.CodeActionKind.QuickFix.value, only_or_none):
+            actions.extend(_add_to_personal(view, tag))
+    return actions
+
+
+def _quickfixes(server: CaptionServer, view: CaptionView, finding: Finding) -> list[types.CodeAction]:
+    diagnostic = server.diagnoser.diagnostic(view, finding)
+    return [
+        types.CodeAction(
+            title=fix.title,
+            kind=types.CodeActionKind.QuickFix,
+            diagnostics=[diagnostic],
+            is_preferred=True if fix.preferred else None,
+            edit=workspace_edit(server, view, fix.edits),
+        )
+        for fix in finding.fixes
+    ]
+
+
+def _fix_all(server: CaptionServer, view: CaptionView, findings: list[Finding]) -> types.CodeAction | None:
+    """Every safe fix of this caption at once: what `captionls check --fix` does to it."""
+    edits = [
+        edit
+        for finding in findings
+        for fix in finding.fixes
+        if fix.safe
+        for edit in fix.edits
+        if edit.path is None or edit.path == view.path
+    ]
+    if not edits:
+        return None
+    fixed = apply_edits(view.text, [Edit(edit.start, edit.end, edit.new_text) for edit in edits])
+    if fixed == view.text:
+        return None
+    return types.CodeAction(
+        title="Fix all safe captionls findings",
+        kind=types.CodeActionKind.SourceFixAll,
+        edit=workspace_edit(server, view, [whole_change(view.text, fixed)]),
+    )
+
+
+def _sort(server: CaptionServer, view: CaptionView, findings: list[Finding]) -> list[types.CodeAction]:
+    """The structure-order rule's fix, offered as a source action wherever the cursor is."""
+    for finding in findings:
+        if finding.rule == STRUCTURE_RULE and finding.fixes:
+            return [
+                types.CodeAction(
+                    title="Sort tags into structure order",
+                    kind=SORT_TAGS,
+                    edit=workspace_edit(server, view, finding.fixes[0].edits),
+                )
+            ]
+    return []
+
+
+def _use_everywhere(server: CaptionServer, view: CaptionView, tag: TagSpan) -> list[types.CodeAction]:
+    """ "Use X in all captions": every other phrasing of this tag in the dataset rewritten to X.
+
+    X is the tag as written here and, when that is an alias, also the canonical tag.
+    """
+    dataset = view.dataset
+    context = dataset.context()
+    concept = context.concept(tag.key)
+    keys = set(context.concept_keys(concept)) | {tag.key}
+    texts = {other.path: other.text for other in server.captions.open_views() if other.dataset is dataset}
+    texts[view.path] = view.text
+    canonical = context.resolve(tag.key)
+    targets = [tag.name]
+    if canonical is not None and canonical.tag.key != tag.key:
+        targets.append(dataset.index.display(concept) if dataset.index.count(concept) else canonical.tag.name)
+    actions = []
+    for target in targets:
+        edits: list[Edit] = []
+        for key in sorted(keys):
+            for path_edits in rename_edits(dataset.index, key, target, texts).values():
+                edits.extend(path_edits)
+        if not edits:
+            continue
+        files = len({edit.path for edit in edits})
+        actions.append(
+            types.CodeAction(
+                title=f"Use `{target}` in all captions ({files} file{'s' if files != 1 else ''})",
+                kind=types.CodeActionKind.RefactorRewrite,
+                edit=workspace_edit(server, view, edits),
+            )
+        )
+    return actions
+
+
+def _add_to_personal(view: CaptionView, tag: TagSpan) -> list[types.CodeAction]:
+    vocabulary = view.dataset.vocabulary.vocabulary
+    resolved = vocabulary.resolve_key(tag.key)
+    if resolved is not None and resolved.tag.key in vocabulary.list_keys(PERSONAL_LIST):
+        return []
+    name = resolved.tag.name if resolved is not None else tag.name
+    title = f"Add `{name}` to the personal vocabulary"
+    return [
+        types.CodeAction(
+            title=title,
+            kind=types.CodeActionKind.QuickFix,
+            command=types.Command(
+                title=title, command=ADD_TO_PERSONAL, arguments=[{"name": name, "uri": view.uri}]
+            ),
+        )
+    ]

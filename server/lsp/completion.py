@@ -1,0 +1,126 @@
+"""textDocument/completion and completionItem/resolve: suggestions for the tag slot under the cursor."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lsprotocol import types
+
+from captionls.server.suggest import PERSONAL_LIST, DatasetTags, Suggestion, suggest
+
+from .hover import tag_markdown
+from .workspace import CaptionView, CaptionWorkspace
+
+MAX_ITEMS = 50
+TRIGGER_CHARACTERS = [",", " "]
+_CATEGORY_KIND = {
+    "general": types.CompletionItemKind.Value,
+    "artist": types.CompletionItemKind.Constructor,
+    "copyright": types.CompletionItemKind.Module,
+    "character": types.CompletionItemKind.Class,
+    "meta": types.CompletionItemKind.Property,
+}
+
+
+class Completer:
+    """Completion state kept between requests: the dataset tags' search string."""
+
+    def __init__(self, workspace: CaptionWorkspace) -> None:
+        self.workspace = workspace
+        self.dataset_tags: dict[int, DatasetTags] = {}
+
+    def complete(self, params: types.CompletionParams) -> types.CompletionList | None:
+        view = self.workspace.view(params.text_document.uri)
+        if view is None:
+            return None
+        offset = view.lines.offset(params.position)
+        start, end = view.caption.slot_at(offset)
+        query = view.text[start:offset]
+        dataset = view.dataset
+        dataset.vocabulary.changed()
+        live = dataset.vocabulary
+        tags = self.dataset_tags.setdefault(id(dataset.index), DatasetTags())
+        suggestions = suggest(
+            query,
+            searcher=live.searcher,
+            index=dataset.index,
+            dataset_tags=tags,
+            personal=live.vocabulary.list_keys(PERSONAL_LIST),
+            exclude=view.keys_except(offset),
+            own_keys=set(dataset.index.keys_of(view.path)),
+            style=dataset.tag_style,
+            escape_parentheses=dataset.escape_parentheses,
+            limit=MAX_ITEMS,
+        )
+        prefix = _spacing_before(view, start)
+        edit_range = view.lines.range(start, end)
+        items = [
+            _item(view, suggestion, rank, prefix, edit_range) for rank, suggestion in enumerate(suggestions)
+        ]
+        return types.CompletionList(is_incomplete=True, items=items)
+
+    def resolve(self, item: types.CompletionItem) -> types.CompletionItem:
+        data = item.data if isinstance(item.data, dict) else {}
+        uri, name = data.get("uri"), data.get("name")
+        if not isinstance(uri, str) or not isinstance(name, str):
+            return item
+        view = self.workspace.view(uri)
+        if view is None:
+            return item
+        item.documentation = types.MarkupContent(types.MarkupKind.Markdown, tag_markdown(view, name))
+        return item
+
+
+def _spacing_before(view: CaptionView, start: int) -> str:
+    """A space when the slot starts right after a separator (`a,|`), so the caption reads `a, b`."""
+    if start == 0 or start != _slot_start_without_blanks(view, start):
+        return ""
+    previous = view.text[start - 1]
+    return " " if previous == view.caption.separator[-1:] or previous == "|" else ""
+
+
+def _slot_start_without_blanks(view: CaptionView, start: int) -> int:
+    segment = view.caption.segment_at(start)
+    return start if segment is None or segment.start == start else -1
+
+
+def _detail(suggestion: Suggestion, groups: list[list[str]]) -> str:
+    parts = []
+    if suggestion.tag is not None:
+        parts.append(suggestion.tag.category)
+        parts.append(f"{suggestion.tag.post_count:,} posts")
+    if groups:
+        parts.append(" > ".join(groups[0]))
+    if suggestion.dataset_count:
+        captions = "caption" if suggestion.dataset_count == 1 else "captions"
+        parts.append(f"in {suggestion.dataset_count} {captions}")
+    elif suggestion.personal:
+        parts.append("personal")
+    return " · ".join(parts)
+
+
+def _item(
+    view: CaptionView,
+    suggestion: Suggestion,
+    rank: int,
+    prefix: str,
+    edit_range: types.Range,
+) -> types.CompletionItem:
+    vocabulary = view.dataset.vocabulary.vocabulary
+    groups = vocabulary.group_paths(suggestion.tag.id) if suggestion.tag is not None else []
+    data: dict[str, Any] = {"uri": view.uri, "name": suggestion.matched}
+    return types.CompletionItem(
+        label=suggestion.label,
+        kind=_CATEGORY_KIND.get(
+            suggestion.tag.category if suggestion.tag else "", types.CompletionItemKind.Text
+        ),
+        detail=_detail(suggestion, groups),
+        sort_text=f"{rank:04d}",
+        filter_text=suggestion.matched,
+        text_edit=types.TextEdit(range=edit_range, new_text=prefix + suggestion.insert),
+        preselect=True if rank == 0 else None,
+        deprecated=suggestion.tag.deprecated
+        if suggestion.tag is not None and suggestion.tag.deprecated
+        else None,
+        data=data,
+    )

@@ -1,0 +1,87 @@
+"""textDocument/hover: the synonym hover (canonical tag, aliases, groups, dataset usage) as Markdown."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from lsprotocol import types
+
+from captionls.server.describe import TagDescription, describe_tag
+from captionls.vocab.normalize import tag_key
+
+from .workspace import CaptionView
+
+if TYPE_CHECKING:
+    from .server import CaptionServer
+
+
+def hover(server: CaptionServer, params: types.HoverParams) -> types.Hover | None:
+    found = server.captions.tag_under(params.text_document.uri, params.position)
+    if found is None:
+        return None
+    view, tag = found
+    view.dataset.vocabulary.changed()
+    return types.Hover(
+        contents=types.MarkupContent(types.MarkupKind.Markdown, tag_markdown(view, tag.name)),
+        range=view.lines.range(tag.name_start, tag.name_end),
+    )
+
+
+def tag_markdown(view: CaptionView, name: str) -> str:
+    dataset = view.dataset
+    context = dataset.context()
+    description = describe_tag(
+        name,
+        vocabulary=dataset.vocabulary.vocabulary,
+        searcher=dataset.vocabulary.searcher,
+        index=dataset.index,
+        section=context.sections.section_of(tag_key(name)),
+    )
+    return render(description)
+
+
+def _code(text: str) -> str:
+    # Backticks inside a tag would end the code span early: use a longer fence.
+    fence = "``" if "`" in text else "`"
+    return f"{fence}{text}{fence}"
+
+
+def render(description: TagDescription) -> str:
+    lines: list[str] = []
+    details = description.details
+    if details is None:
+        lines.append(f"**{description.written}** — not in the vocabulary")
+        if description.closest:
+            lines.append("")
+            lines.append("Closest tags: " + ", ".join(_code(name) for name in description.closest))
+    else:
+        tag = details.tag
+        title = f"**{tag.name}**"
+        if details.alias is not None:
+            title = f"{_code(details.alias)} → **{tag.name}** (alias)"
+        lines.append(f"{title} · {tag.category} · {tag.post_count:,} posts")
+        if tag.deprecated:
+            lines.append("")
+            lines.append("Deprecated tag.")
+        facts = [
+            ("Synonyms", [_code(alias) for alias in details.aliases]),
+            ("Group", [" > ".join(path) for path in details.groups]),
+            ("Implies", [_code(name) for name in details.implies]),
+            ("Implied by", [_code(name) for name in details.implied_by]),
+            ("Translations", [f"{lang}: {text}" for lang, text in details.translations.items()]),
+            ("Lists", list(details.lists)),
+        ]
+        lines.append("")
+        for label, values in facts:
+            if values:
+                lines.append(f"- {label}: {', '.join(values)}")
+    if description.section is not None:
+        lines.append(f"- Section: {description.section}")
+    count = description.dataset_count
+    lines.append(f"- This dataset: {count} caption{'s' if count != 1 else ''}")
+    if description.other_phrasings:
+        others = ", ".join(
+            f"{_code(phrasing)} ({uses})" for phrasing, uses in description.other_phrasings.items()
+        )
+        lines.append(f"- Also written here as: {others}")
+    return "\n".join(lines)

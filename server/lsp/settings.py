@@ -1,0 +1,65 @@
+"""Editor settings: initializationOptions and the workspace/configuration section `captionls`.
+
+Both carry the same keys (the ones editors/nvim/lsp/captionls.lua documents). They are the editor's
+defaults; a dataset's captionls.toml wins over them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from captionls.server.findings import SEVERITY_SETTINGS
+
+SECTION = "captionls"
+TAG_STYLES = ("spaces", "underscores")
+
+
+@dataclass(frozen=True)
+class Settings:
+    vocabulary: Path | None = None
+    tag_style: str | None = None
+    escape_parentheses: bool | None = None
+    rules: dict[str, str] = field(default_factory=dict)
+
+
+def parse_settings(data: Any, base: Settings | None = None) -> tuple[Settings, list[str]]:
+    """Settings from a JSON object over `base`, and one message per value that was ignored."""
+    base = base or Settings()
+    if data is None:
+        return base, []
+    if not isinstance(data, dict):
+        return base, [f"settings: expected an object, got {type(data).__name__}"]
+    problems: list[str] = []
+    vocabulary = base.vocabulary
+    tag_style = base.tag_style
+    escape = base.escape_parentheses
+    rules = dict(base.rules)
+    for name, value in data.items():
+        if name == "vocabulary":
+            if isinstance(value, str) and value.strip():
+                vocabulary = Path(value).expanduser()
+            elif value not in (None, ""):
+                problems.append("settings: vocabulary must be a path")
+        elif name == "tagStyle":
+            if value in TAG_STYLES:
+                tag_style = value
+            elif value is not None:
+                problems.append(f"settings: tagStyle must be one of {', '.join(TAG_STYLES)}")
+        elif name == "escapeParentheses":
+            if isinstance(value, bool):
+                escape = value
+            elif value is not None:
+                problems.append("settings: escapeParentheses must be true or false")
+        elif name == "rules":
+            if not isinstance(value, dict):
+                problems.append("settings: rules must be an object of rule name -> severity")
+                continue
+            for rule, severity in value.items():
+                if severity in SEVERITY_SETTINGS:
+                    rules[str(rule)] = severity
+                else:
+                    problems.append(f"settings: rules.{rule}: severity must be one of {SEVERITY_SETTINGS}")
+        # Other keys belong to the editor integration (VS Code's `server`, `preview`): not ours.
+    return Settings(vocabulary, tag_style, escape, rules), problems

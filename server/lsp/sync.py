@@ -1,0 +1,240 @@
+"""Keeping the dataset index and everyone's diagnostics in step with documents, files and settings.
+
+A caption edit updates the dataset index at once. When it changes what the caption contributes to the
+index (a tag added, removed or re-phrased), other captions' diagnostics may change too (`inconsistent-tag`
+counts the whole dataset), so the other open captions are refreshed shortly after, once per burst of edits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import unquote
+
+from lsprotocol import types
+from pygls.uris import to_fs_path
+
+from captionls.server.config import CONFIG_NAME
+from captionls.server.edits import CaptionReadError, read_caption_file
+
+from .workspace import CaptionView, Dataset
+
+if TYPE_CHECKING:
+    from .server import CaptionServer
+
+REFRESH_DELAY = 0.3
+POLL_INTERVAL = 2.0
+_WATCHERS_ID = "captionls-files"
+
+
+def _signature(view: CaptionView) -> frozenset[tuple[str, str]]:
+    """What a caption contributes to the dataset: (key, written form) of each tag."""
+    return frozenset((tag.key, tag.name) for tag in view.caption.tags)
+
+
+class DocumentSync:
+    def __init__(self, server: CaptionServer) -> None:
+        self.server = server
+        self.captions = server.captions
+        self._signatures: dict[Path, frozenset[tuple[str, str]]] = {}
+        self._refresh: asyncio.TimerHandle | None = None
+        self._config_stamps: dict[Path, tuple[int, int] | None] = {}
+        self._poller: asyncio.Task[None] | None = None
+
+    # Documents ------------------------------------------------------------------------------
+
+    def opened(self, params: types.DidOpenTextDocumentParams) -> None:
+        self._edited(params.text_document.uri)
+
+    def changed(self, params: types.DidChangeTextDocumentParams) -> None:
+        self._edited(params.text_document.uri)
+
+    def saved(self, params: types.DidSaveTextDocumentParams) -> None:
+        if params.text_document.uri.endswith(CONFIG_NAME):
+            self.config_changed()
+
+    def closed(self, params: types.DidCloseTextDocumentParams) -> None:
+        uri = params.text_document.uri
+        self.captions.forget(uri)
+        self.server.diagnoser.forget(uri)
+        fs_path = to_fs_path(uri)
+        if fs_path is not None:
+            path = Path(fs_path)
+            dataset = self.captions.dataset_for(path)
+            if dataset is not None:
+                # The file on disk is the truth again (the buffer may have been closed unsaved).
+                self.reindex_file(dataset, path)
+        if not self.server.pull_diagnostics:
+            self.server.text_document_publish_diagnostics(
+                types.PublishDiagnosticsParams(uri=uri, diagnostics=[])
+            )
+
+    def _edited(self, uri: str) -> None:
+        view = self.captions.view(uri)
+        if view is None:
+            return
+        signature = _signature(view)
+        if self._signatures.get(view.path) != signature:
+            self._signatures[view.path] = signature
+            view.dataset.index.update(view.path, view.caption)
+            self.dataset_changed(view.dataset, except_uri=uri)
+        if not self.server.pull_diagnostics:
+            self.publish(view)
+
+    def reindex_file(self, dataset: Dataset, path: Path) -> None:
+        try:
+            text = read_caption_file(path).text
+        except (CaptionReadError, OSError):
+            dataset.index.remove(path)
+        else:
+            dataset.index.update(path, text)
+        self._signatures.pop(path, None)
+        self.dataset_changed(dataset)
+
+    # Files and settings ---------------------------------------------------------------------
+
+    def files_changed(self, params: types.DidChangeWatchedFilesParams) -> None:
+        for change in params.changes:
+            fs_path = to_fs_path(change.uri)
+            if fs_path is None:
+                continue
+            path = Path(fs_path)
+            if path.name == CONFIG_NAME:
+                self.config_changed()
+                continue
+            if unquote(path.as_uri()) in self.server.workspace.text_documents:
+                continue  # the editor's buffer is the truth while it is open
+            dataset = self.captions.dataset_for(path) if change.type != types.FileChangeType.Deleted else None
+            if dataset is not None:
+                self.reindex_file(dataset, path)
+            elif change.type == types.FileChangeType.Deleted:
+                for known in self.captions.datasets.values():
+                    if path.is_relative_to(known.root) and known.index.keys_of(path):
+                        known.index.remove(path)
+                        self.dataset_changed(known)
+
+    def config_changed(self) -> None:
+        self.captions.reload_configs()
+        self.refresh_all()
+
+    def watch_files(self) -> None:
+        caps = self.server.client_capabilities.workspace
+        watched = caps.did_change_watched_files if caps else None
+        if not (watched and watched.dynamic_registration):
+            return
+        options = types.DidChangeWatchedFilesRegistrationOptions(
+            watchers=[
+                types.FileSystemWatcher(glob_pattern=f"**/{CONFIG_NAME}"),
+                types.FileSystemWatcher(glob_pattern="**/*.{txt,caption}"),
+            ]
+        )
+        self.server.client_register_capability(
+            types.RegistrationParams(
+                registrations=[
+                    types.Registration(
+                        id=_WATCHERS_ID,
+                        method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
+                        register_options=options,
+                    )
+                ]
+            )
+        )
+
+    def start_polling(self) -> None:
+        """Notice vocabulary imports and captionls.toml edits even when the client watches no files."""
+        if self._poller is None:
+            self._poller = asyncio.ensure_future(self._poll())
+
+    async def _poll(self) -> None:
+        while True:
+            await asyncio.sleep(POLL_INTERVAL)
+            try:
+                self.poll_once()
+            except Exception as error:
+                self.server.log(f"polling failed: {error}")
+
+    def poll_once(self) -> None:
+        changed = False
+        for dataset in self.captions.datasets.values():
+            if dataset.vocabulary.changed():
+                dataset.generation += 1
+                changed = True
+            config = dataset.config.path
+            if config is not None:
+                stamp = _stamp(config)
+                if self._config_stamps.setdefault(config, stamp) != stamp:
+                    self._config_stamps[config] = stamp
+                    self.config_changed()
+                    return
+        if changed:
+            self.refresh_all()
+
+    # Diagnostics ----------------------------------------------------------------------------
+
+    def dataset_changed(self, dataset: Dataset, except_uri: str | None = None) -> None:
+        dataset.generation += 1
+        loop = asyncio.get_event_loop()
+        if self._refresh is not None:
+            self._refresh.cancel()
+        self._refresh = loop.call_later(REFRESH_DELAY, self.refresh_all, except_uri)
+
+    def refresh_all(self, except_uri: str | None = None) -> None:
+        """Tell the client every caption's diagnostics may have changed."""
+        self._refresh = None
+        if self.server.pull_diagnostics:
+            self.server.workspace_diagnostic_refresh(None)
+            return
+        for view in self.captions.open_views():
+            if view.uri != except_uri:
+                self.publish(view)
+
+    def publish(self, view: CaptionView) -> None:
+        self.server.text_document_publish_diagnostics(
+            types.PublishDiagnosticsParams(
+                uri=view.uri, diagnostics=self.server.diagnoser.diagnostics(view), version=view.version
+            )
+        )
+
+    def pull_document(self, params: types.DocumentDiagnosticParams) -> types.DocumentDiagnosticReport:
+        view = self.captions.view(params.text_document.uri)
+        if view is None:
+            return types.RelatedFullDocumentDiagnosticReport(items=[])
+        result_id = self.server.diagnoser.result_id(view)
+        if params.previous_result_id == result_id:
+            return types.RelatedUnchangedDocumentDiagnosticReport(result_id=result_id)
+        return types.RelatedFullDocumentDiagnosticReport(
+            items=self.server.diagnoser.diagnostics(view), result_id=result_id
+        )
+
+    def pull_workspace(self, params: types.WorkspaceDiagnosticParams) -> types.WorkspaceDiagnosticReport:
+        """Reports for the open captions (what an editor shows); closed ones are `captionls check`'s job."""
+        previous = {item.uri: item.value for item in params.previous_result_ids}
+        items: list[types.WorkspaceDocumentDiagnosticReport] = []
+        for view in self.captions.open_views():
+            result_id = self.server.diagnoser.result_id(view)
+            if previous.get(view.uri) == result_id:
+                items.append(
+                    types.WorkspaceUnchangedDocumentDiagnosticReport(
+                        uri=view.uri, version=view.version, result_id=result_id
+                    )
+                )
+            else:
+                items.append(
+                    types.WorkspaceFullDocumentDiagnosticReport(
+                        uri=view.uri,
+                        version=view.version,
+                        items=self.server.diagnoser.diagnostics(view),
+                        result_id=result_id,
+                    )
+                )
+        return types.WorkspaceDiagnosticReport(items=items)
+
+
+def _stamp(path: Path) -> tuple[int, int] | None:
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return stat.st_mtime_ns, stat.st_size

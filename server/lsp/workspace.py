@@ -1,0 +1,255 @@
+"""What the server knows: editor settings, vocabularies, datasets (config + index) and parsed documents.
+
+Only caption files (as `dataset.is_caption` decides) get a `CaptionView`; every feature starts by asking
+for one, so a README.txt gets nothing from any feature.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import unquote
+
+from lsprotocol import types
+from pygls.uris import to_fs_path
+from pygls.workspace import Workspace
+
+from captionls.server.caption import Caption, TagSpan, parse_caption
+from captionls.server.checker import CheckContext
+from captionls.server.config import Config, ConfigError, RuleSetting, load_config
+from captionls.server.dataset import DatasetIndex, is_caption
+from captionls.server.edits import CaptionReadError, read_caption_file
+from captionls.server.live_vocabulary import LiveVocabulary
+from captionls.vocab.normalize import TagStyle
+from captionls.vocab.sections import SectionMap, load_section_map
+
+from .positions import LineIndex
+from .settings import Settings
+
+Log = Callable[[str], None]
+
+
+@functools.cache
+def section_map() -> SectionMap:
+    return load_section_map()
+
+
+@dataclass
+class Dataset:
+    """One dataset: the folder its captionls.toml governs (or a caption's own folder)."""
+
+    root: Path
+    config: Config
+    index: DatasetIndex
+    vocabulary: LiveVocabulary
+    indexed: bool = False
+    # Bumped when anything a caption's diagnostics depend on changes outside that caption.
+    generation: int = 0
+    _context: CheckContext | None = None
+    _context_for: tuple[int, int, int] = (-1, -1, -1)
+
+    def context(self) -> CheckContext:
+        """The rules' context, rebuilt when the configuration or the vocabulary changed."""
+        stamp = (id(self.config), id(self.vocabulary), self.vocabulary.generation)
+        if self._context is None or stamp != self._context_for:
+            self._context = CheckContext(self.config, self.vocabulary.vocabulary, self.index, section_map())
+            self._context_for = stamp
+        return self._context
+
+    @property
+    def tag_style(self) -> TagStyle:
+        return self.index.tag_style()
+
+    @property
+    def escape_parentheses(self) -> bool:
+        return self.config.escape_parentheses
+
+
+@dataclass
+class CaptionView:
+    """One caption document as the features see it: its text parsed, with its dataset."""
+
+    uri: str
+    path: Path
+    version: int | None
+    text: str
+    caption: Caption
+    lines: LineIndex
+    dataset: Dataset
+    other_keys: set[str] = field(default_factory=set)
+
+    def keys_except(self, offset: int) -> set[str]:
+        """Keys of the caption line at `offset`, without the tag under it (what completion must not offer)."""
+        line = self.caption.line_at(offset)
+        here = self.caption.tag_at(offset)
+        return {tag.key for tag in (line.tags if line else []) if tag is not here}
+
+
+def effective_config(config: Config, settings: Settings) -> Config:
+    """captionls.toml over the editor settings: editor values fill what the file leaves unset."""
+    rules = {
+        name: RuleSetting(severity)
+        for name, severity in settings.rules.items()
+        if config.setting(name).severity is None
+    }
+    merged_rules = dict(config.rules)
+    for name, setting in rules.items():
+        merged_rules[name] = RuleSetting(setting.severity, config.setting(name).options)
+    return dataclasses.replace(
+        config,
+        tag_style=config.tag_style or settings.tag_style,  # type: ignore[arg-type]
+        escape_parentheses=config.escape_parentheses or bool(settings.escape_parentheses),
+        rules=merged_rules,
+        vocab=config.vocab or settings.vocabulary,
+    )
+
+
+class CaptionWorkspace:
+    """Datasets and caption views for one server session."""
+
+    def __init__(self, documents: Callable[[], Workspace], log: Log) -> None:
+        self._documents = documents
+        self.log = log
+        self.settings = Settings()
+        self.vocabularies: dict[Path | None, LiveVocabulary] = {}
+        self.datasets: dict[Path, Dataset] = {}
+        self._configs: dict[Path, Config] = {}
+        self._views: dict[str, CaptionView] = {}
+        self._reported: set[str] = set()
+        # Called with a dataset the first time it is seen, so the server can index it in the background.
+        self.on_new_dataset: Callable[[Dataset], None] = lambda dataset: None
+
+    # Settings and configuration -------------------------------------------------------------
+
+    def apply_settings(self, settings: Settings) -> None:
+        """New editor settings: forget every dataset's configuration (indexes are kept)."""
+        self.settings = settings
+        self.reload_configs()
+
+    def reload_configs(self) -> None:
+        self._configs.clear()
+        self._views.clear()
+        for dataset in self.datasets.values():
+            config = self.config_for(dataset.root)
+            dataset.config = config
+            dataset.index.config = config
+            dataset.vocabulary = self.vocabulary(config.vocab)
+            dataset.generation += 1
+
+    def report_once(self, message: str) -> None:
+        if message not in self._reported:
+            self._reported.add(message)
+            self.log(message)
+
+    def config_for(self, folder: Path) -> Config:
+        config = self._configs.get(folder)
+        if config is None:
+            try:
+                config = load_config(folder)
+            except ConfigError as error:
+                # A broken captionls.toml: say so once, keep serving with the defaults.
+                self.report_once(str(error))
+                config = Config(root=folder.resolve())
+            config = effective_config(config, self.settings)
+            self._configs[folder] = config
+        return config
+
+    def vocabulary(self, path: Path | None) -> LiveVocabulary:
+        key = path.resolve() if path is not None else None
+        live = self.vocabularies.get(key)
+        if live is None:
+            live = self.vocabularies[key] = LiveVocabulary(key)
+            if live.error:
+                self.report_once(f"vocabulary: {live.error}")
+        return live
+
+    # Datasets and documents -----------------------------------------------------------------
+
+    def dataset_for(self, path: Path) -> Dataset | None:
+        """The dataset of a caption file; None when `path` is not a caption."""
+        config = self.config_for(path.parent)
+        if not is_caption(path, config):
+            return None
+        dataset = self.datasets.get(config.root)
+        if dataset is None:
+            dataset = Dataset(
+                config.root, config, DatasetIndex(config.root, config), self.vocabulary(config.vocab)
+            )
+            self.datasets[config.root] = dataset
+            self.on_new_dataset(dataset)
+        return dataset
+
+    def dataset_at(self, root: Path) -> Dataset:
+        """The dataset rooted at a folder (a workspace folder being indexed)."""
+        config = self.config_for(root)
+        dataset = self.datasets.get(config.root)
+        if dataset is None:
+            dataset = Dataset(
+                config.root, config, DatasetIndex(config.root, config), self.vocabulary(config.vocab)
+            )
+            self.datasets[config.root] = dataset
+        return dataset
+
+    def view(self, uri: str) -> CaptionView | None:
+        """The caption view of a document (open, or read from disk); None when it is not a caption."""
+        document = self._documents().get_text_document(uri)
+        cached = self._views.get(uri)
+        if cached is not None and cached.version == document.version and cached.text is document.source:
+            return cached
+        fs_path = to_fs_path(uri)
+        if fs_path is None:
+            return None
+        path = Path(fs_path)
+        dataset = self.dataset_for(path)
+        if dataset is None:
+            return None
+        if document.version is None:
+            # Not open in the editor: the file on disk is the truth.
+            try:
+                text = read_caption_file(path).text
+            except CaptionReadError as error:
+                self.report_once(str(error))
+                return None
+        else:
+            text = document.source
+        caption = parse_caption(text, dataset.config.separator)
+        view = CaptionView(
+            uri, path, document.version, text, caption, LineIndex(text, document.position_codec), dataset
+        )
+        if document.version is not None:
+            self._views[uri] = view
+        return view
+
+    def tag_under(self, uri: str, position: types.Position) -> tuple[CaptionView, TagSpan] | None:
+        """The caption view and the tag under a client position (None: not a caption, or no tag there)."""
+        view = self.view(uri)
+        if view is None:
+            return None
+        tag = view.caption.tag_at(view.lines.offset(position))
+        if tag is None or not tag.key:
+            return None
+        return view, tag
+
+    def forget(self, uri: str) -> None:
+        self._views.pop(uri, None)
+
+    def open_views(self) -> list[CaptionView]:
+        views = []
+        for uri in list(self._documents().text_documents):
+            view = self.view(uri)
+            if view is not None:
+                views.append(view)
+        return views
+
+    def text_of(self, path: Path) -> str | None:
+        """A caption's current text: the editor's buffer when open, else the file."""
+        document = self._documents().text_documents.get(unquote(path.as_uri()))
+        if document is not None:
+            return str(document.source)
+        try:
+            return read_caption_file(path).text
+        except CaptionReadError:
+            return None

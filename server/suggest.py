@@ -1,0 +1,183 @@
+"""Tag suggestions for a partly typed tag: what completion offers, ordered to keep captions consistent.
+
+Tags the dataset already uses come first (most used first), then the personal list, then the vocabulary
+by match kind and popularity. Pure: no protocol types; the language server turns these into items.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Collection
+from dataclasses import dataclass
+
+from captionls.vocab.normalize import TagStyle, styled, tag_key
+from captionls.vocab.query import Tag, Vocabulary
+from captionls.vocab.search import Searcher
+
+from .dataset import DatasetIndex
+
+PERSONAL_LIST = "personal"
+_KIND_ORDER = {"exact": 0, "prefix": 1, "word": 2, "substring": 3, "fuzzy": 4}
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """One tag to offer: `insert` is the text to put in the caption, `label` what the menu shows."""
+
+    key: str
+    insert: str
+    label: str
+    # What was matched: the alias for an alias hit, else the tag name (editors filter on it).
+    matched: str
+    match: str
+    tag: Tag | None
+    alias: str | None
+    dataset_count: int
+    personal: bool
+
+
+class DatasetTags:
+    """The dataset's tag keys in one searchable string, rebuilt only when the key set changes."""
+
+    def __init__(self) -> None:
+        self._index_id = 0
+        self._version = -1
+        self.keys: list[str] = []
+        self.key_set: frozenset[str] = frozenset()
+        self._blob = ""
+        self._starts: list[int] = []
+
+    def refresh(self, index: DatasetIndex) -> None:
+        if id(index) == self._index_id and index.keys_version == self._version:
+            return
+        self._index_id, self._version = id(index), index.keys_version
+        self.keys = sorted(index.keys())
+        self.key_set = frozenset(self.keys)
+        self._starts = []
+        position = 0
+        for key in self.keys:
+            self._starts.append(position)
+            position += len(key) + 1
+        self._blob = "\n".join(self.keys)
+
+    def matching(self, key: str) -> list[tuple[str, str]]:
+        """(dataset key, match kind) for every dataset key containing `key`."""
+        found: dict[str, str] = {}
+        start = self._blob.find(key)
+        while start >= 0:
+            i = bisect.bisect_right(self._starts, start) - 1
+            candidate = self.keys[i]
+            if key in candidate and candidate not in found:
+                found[candidate] = _kind(key, candidate)
+            # Continue after this key: one hit per key is enough.
+            start = self._blob.find(key, self._starts[i] + len(candidate) + 1)
+        return list(found.items())
+
+
+def _kind(key: str, candidate: str) -> str:
+    if candidate == key:
+        return "exact"
+    if candidate.startswith(key):
+        return "prefix"
+    position = candidate.find(key)
+    while position > 0:
+        if not candidate[position - 1].isalnum():
+            return "word"
+        position = candidate.find(key, position + 1)
+    return "substring"
+
+
+def suggest(
+    query: str,
+    *,
+    searcher: Searcher,
+    index: DatasetIndex,
+    dataset_tags: DatasetTags,
+    personal: Collection[str],
+    exclude: Collection[str],
+    own_keys: Collection[str] = (),
+    style: TagStyle,
+    escape_parentheses: bool,
+    limit: int = 50,
+) -> list[Suggestion]:
+    """Suggestions for `query` (the text typed so far in the tag slot; may be empty).
+
+    `exclude` are keys not to offer (the caption's other tags); `own_keys` are the keys the caption being
+    edited contributes to `index`, so a half-typed tag does not suggest itself.
+    """
+    vocabulary = searcher.vocabulary
+    dataset_tags.refresh(index)
+    key = tag_key(query)
+    seen: set[str] = set(exclude)
+    found: list[Suggestion] = []
+
+    def write(name: str) -> str:
+        return styled(name, style, escape_parentheses)
+
+    # 1. The dataset's own tags: most used first, then by how well they match.
+    matches = dataset_tags.matching(key) if key else [(tag, "prefix") for tag in dataset_tags.keys]
+    def others(dataset_key: str) -> int:
+        return index.count(dataset_key) - (dataset_key in own_keys)
+
+    ranked = sorted(matches, key=lambda item: (-others(item[0]), _KIND_ORDER[item[1]], item[0]))
+    for dataset_key, kind in ranked:
+        if len(found) >= limit:
+            break
+        if dataset_key in seen or others(dataset_key) <= 0:
+            continue
+        seen.add(dataset_key)
+        resolved = vocabulary.resolve_key(dataset_key)
+        display = index.display(dataset_key)
+        found.append(
+            Suggestion(
+                key=dataset_key,
+                insert=write(display),
+                label=display,
+                matched=display,
+                match=kind,
+                tag=resolved.tag if resolved else None,
+                alias=resolved.alias if resolved else None,
+                dataset_count=index.count(dataset_key),
+                personal=resolved is not None and resolved.tag.key in personal,
+            )
+        )
+    if len(found) >= limit:
+        return found
+    # 2 and 3. The vocabulary, the personal list lifted to the top of it.
+    if key:
+        hits = searcher.search(query, limit=limit + len(seen), boost=personal)
+        hits.sort(key=lambda hit: (hit.tag.key not in personal, -hit.score, hit.tag.key))
+        candidates = [(hit.tag, hit.alias, hit.matched, str(hit.match)) for hit in hits]
+    else:
+        tags = vocabulary.tags_by_id(_personal_ids(vocabulary, personal))
+        candidates = [(tag, None, tag.name, "prefix") for tag in sorted(tags.values(), key=lambda t: t.key)]
+    for tag, alias, matched, kind in candidates:
+        if len(found) >= limit:
+            break
+        if tag.key in seen or (alias is not None and tag_key(alias) in seen):
+            continue
+        seen.add(tag.key)
+        label = f"{alias} → {tag.name}" if alias is not None else tag.name
+        found.append(
+            Suggestion(
+                key=tag.key,
+                insert=write(tag.name),
+                label=label,
+                matched=matched,
+                match=kind,
+                tag=tag,
+                alias=alias,
+                dataset_count=0,
+                personal=tag.key in personal,
+            )
+        )
+    return found
+
+
+def _personal_ids(vocabulary: Vocabulary, personal: Collection[str]) -> list[int]:
+    ids = []
+    for key in personal:
+        resolved = vocabulary.resolve_key(key)
+        if resolved is not None:
+            ids.append(resolved.tag.id)
+    return ids

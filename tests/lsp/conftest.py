@@ -1,0 +1,33 @@
+"""Fixtures for the language server tests: a tmp vocabulary, a tmp dataset and a started session."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+from lsp_harness import PULL_CLIENT, Session, build_vocabulary, make_dataset, start_session
+
+
+@pytest.fixture
+def vocabulary_db(tmp_path: Path) -> Path:
+    return build_vocabulary(tmp_path / "vocabulary.sqlite")
+
+
+@pytest.fixture
+def dataset(tmp_path: Path) -> Path:
+    return make_dataset(tmp_path / "dataset")
+
+
+CLIENTS = ["neovim", "visual-studio-code", PULL_CLIENT]
+
+
+@pytest_asyncio.fixture(params=CLIENTS)
+async def session(
+    request: pytest.FixtureRequest, dataset: Path, vocabulary_db: Path
+) -> AsyncIterator[Session]:
+    started = await start_session(dataset, vocabulary_db, request.param)
+    yield started
+    await started.client.shutdown_session()
+    await started.client.stop()
