@@ -97,9 +97,11 @@ def read_config(path: Path) -> Config:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
-        line = re.search(r"at line (\d+)", str(error))
-        reason = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(error))
-        raise ConfigError(f"{path}:{line.group(1) if line else 1}: {reason}") from None
+        found = re.search(r"at line (\d+)", str(error))
+        # "at end of document": the last line is where the unfinished value starts to show.
+        line = int(found.group(1)) if found else max(1, len(text.splitlines()))
+        reason = re.sub(r"\s*\(at (line \d+, column \d+|end of document)\)", "", str(error))
+        raise ConfigError(f"{path}:{line}: {reason}") from None
     return _Reader(path, text).config(data)
 
 

@@ -22,8 +22,10 @@ from .edits import CaptionFile, CaptionReadError, read_caption_file
 
 
 def _relative(path: Path, config: Config) -> str | None:
+    # The folder is resolved, not the file: a caption may be a symlink (even one in a loop).
+    folder = Path(os.path.realpath(path.parent))
     try:
-        return path.resolve().relative_to(config.root).as_posix()
+        return (folder / path.name).relative_to(config.root).as_posix()
     except ValueError:
         return None
 
@@ -42,7 +44,7 @@ def is_caption(path: Path, config: Config, siblings: set[str] | None = None) -> 
     suffix = path.suffix.lower()
     if suffix not in config.extensions:
         return False
-    relative = _relative(path, config)
+    relative = _relative(path, config) if config.include or config.exclude else None
     if relative is not None:
         if config.exclude and _matches(relative, config.exclude):
             return False

@@ -1,0 +1,116 @@
+"""The caption parser: exact offsets, separators, `|||`, weights, escapes, BREAK and variant lines."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from captionls.server.caption import Caption, parse_caption
+from captionls.vocab.normalize import tag_key
+
+
+def names(caption: Caption, line: int = 0) -> list[str]:
+    return [tag.name for tag in caption.lines[line].tags]
+
+
+def test_plain_tags_keep_exact_offsets() -> None:
+    text = "ohwxStyle,  long hair , smile"
+    caption = parse_caption(text)
+    assert names(caption) == ["ohwxStyle", "long hair", "smile"]
+    for tag in caption.tags:
+        assert text[tag.start : tag.end] == tag.text == tag.name
+        assert tag.key == tag_key(tag.name)
+    assert [tag.index for tag in caption.tags] == [0, 1, 2]
+    assert caption.tags[1].start == 12
+
+
+def test_weights_are_syntax_not_name() -> None:
+    text = "(long hair:1.2), ((smile)), [sky], (red hair, blue eyes:0.8), fate \\(series\\)"
+    caption = parse_caption(text)
+    assert names(caption) == ["long hair", "smile", "sky", "red hair", "blue eyes", "fate \\(series\\)"]
+    tags = caption.tags
+    assert tags[0].text == "(long hair:1.2)" and tags[0].weight == 1.2
+    assert tags[1].text == "((smile))" and tags[1].weight == 1.21
+    assert tags[2].weight == round(1 / 1.1, 4)
+    # A group spanning two tags: each tag's span is its bare name, the brackets stay put.
+    assert tags[3].text == "red hair" and tags[3].weight == 0.8
+    assert tags[4].text == "blue eyes" and tags[4].weight == 0.8
+    assert tags[5].key == "fate (series)" and tags[5].weight is None
+    for tag in tags:
+        assert text[tag.name_start : tag.name_end] == tag.name
+
+
+def test_parentheses_inside_a_tag_are_part_of_it() -> None:
+    caption = parse_caption("fate (series), :), (unbalanced")
+    assert names(caption) == ["fate (series)", ":)", "(unbalanced"]
+
+
+def test_keep_tokens_separator_and_break() -> None:
+    caption = parse_caption("ohwxStyle, 1girl ||| smile, BREAK, sky BREAK sea")
+    line = caption.lines[0]
+    assert names(caption) == ["ohwxStyle", "1girl", "smile", "sky", "sea"]
+    assert [tag.keep for tag in line.tags] == [True, True, False, False, False]
+    assert line.keep_separator == caption.text.index("|||")
+    assert len(line.breaks) == 2
+    assert line.empty_segments == []
+
+
+def test_empty_segments() -> None:
+    text = ", a,, b , ,c,"
+    line = parse_caption(text).lines[0]
+    assert [tag.name for tag in line.tags] == ["a", "b", "c"]
+    assert [(segment.start, segment.end) for segment in line.empty_segments] == [
+        (0, 0),
+        (4, 4),
+        (9, 10),
+        (13, 13),
+    ]
+
+
+def test_variant_lines_and_crlf() -> None:
+    text = "\ufeffa, b\r\n\r\nc, d\r\n"
+    caption = parse_caption(text)
+    assert [names(caption, i) for i in range(len(caption.lines))] == [["a", "b"], ["c", "d"]]
+    assert caption.lines[1].index == 1
+    assert caption.lines[1].tags[0].line == 1
+    # Line ends exclude the `\r`.
+    assert text[caption.lines[0].start : caption.lines[0].end] == "\ufeffa, b"
+
+
+def test_configured_separator() -> None:
+    assert names(parse_caption("a; b, c;d", ";")) == ["a", "b, c", "d"]
+
+
+def test_tag_at_and_slot_at() -> None:
+    text = "long hair, , smi"
+    caption = parse_caption(text)
+    assert caption.tag_at(0) is caption.tags[0]
+    assert caption.tag_at(9) is caption.tags[0]  # the cursor right after the tag
+    assert caption.tag_at(11) is None
+    assert caption.slot_at(11) == (11, 11)  # an empty slot after a separator
+    assert caption.slot_at(len(text)) == (13, 16)  # the word being typed
+    assert parse_caption("").slot_at(0) == (0, 0)
+    assert caption.line_at(100) is None
+
+
+def test_cjk_emoji_and_backslashes() -> None:
+    text = "少女, 🐱 ears, a\\\\b, 長い髪"
+    caption = parse_caption(text)
+    assert names(caption) == ["少女", "🐱 ears", "a\\\\b", "長い髪"]
+    assert caption.tags[1].start == text.index("🐱")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab _,()[]:1.\\|\n\r BREAK\u3000😀")), max_size=60))
+def test_never_raises_and_spans_are_consistent(text: str) -> None:
+    caption = parse_caption(text)
+    previous_end = 0
+    for line in caption.lines:
+        assert line.start <= line.end <= len(text)
+        for tag in line.tags:
+            assert line.start <= tag.start <= tag.name_start <= tag.name_end <= tag.end <= line.end
+            assert tag.start >= previous_end
+            previous_end = tag.end
+            assert text[tag.name_start : tag.name_end] == tag.name
+            assert tag.name.strip() == tag.name
+            assert tag.key == tag_key(tag.name)
