@@ -75,7 +75,7 @@ def test_index_counts_phrasings_and_updates_incrementally(tmp_path: Path) -> Non
     assert index.count("sky") == 1 and index.keys_version == version + 1
     assert index.count_others("sky", tmp_path / "c.txt") == 0
     index.remove(tmp_path / "c.txt")
-    assert index.count("sky") == 0 and "sky" not in index.keys()
+    assert index.count("sky") == 0 and "sky" not in index.keys()  # noqa: SIM118
     assert index.count("arms up") == 2
     assert len(index) == 2
 
