@@ -1,0 +1,139 @@
+-- Driven by test_nvim.py: a real Neovim with editors/nvim on 'runtimepath' and vim.lsp.enable('captionls'),
+-- exactly as a user sets it up. Writes what it saw as JSON to $CAPTIONLS_NVIM_OUT.
+local caption = assert(os.getenv('CAPTIONLS_NVIM_CAPTION'))
+local readme = assert(os.getenv('CAPTIONLS_NVIM_README'))
+local out = assert(os.getenv('CAPTIONLS_NVIM_OUT'))
+local seen = { errors = {} }
+
+local function fail(message)
+  table.insert(seen.errors, message)
+end
+
+local function client_for(bufnr)
+  local attached = vim.wait(20000, function()
+    return #vim.lsp.get_clients({ bufnr = bufnr, name = 'captionls' }) > 0
+  end, 50)
+  if not attached then
+    fail('captionls did not attach to ' .. vim.api.nvim_buf_get_name(bufnr))
+    return nil
+  end
+  return vim.lsp.get_clients({ bufnr = bufnr, name = 'captionls' })[1]
+end
+
+local function request(bufnr, method, params)
+  local responses = vim.lsp.buf_request_sync(bufnr, method, params, 10000) or {}
+  for _, response in pairs(responses) do
+    if response.err then
+      fail(method .. ': ' .. vim.inspect(response.err))
+    end
+    return response.result
+  end
+  return nil
+end
+
+local function position_of(bufnr, client, needle, after)
+  local line = vim.api.nvim_buf_get_lines(bufnr, 0, 1, false)[1]
+  local byte = assert(line:find(needle, 1, true), needle) - 1 + after
+  local character = vim.str_utfindex(line, client.offset_encoding, byte)
+  return { line = 0, character = character }
+end
+
+local function codes(bufnr)
+  local found = {}
+  for _, diagnostic in ipairs(vim.diagnostic.get(bufnr)) do
+    table.insert(found, diagnostic.code)
+  end
+  return found
+end
+
+local function has(list, value)
+  return vim.tbl_contains(list, value)
+end
+
+vim.lsp.enable('captionls')
+vim.cmd.edit(caption)
+local bufnr = vim.api.nvim_get_current_buf()
+local client = client_for(bufnr)
+if client then
+  seen.offset_encoding = client.offset_encoding
+  -- Type a partial tag and a duplicate: the buffer change goes to the server as didChange.
+  vim.api.nvim_buf_set_lines(bufnr, 0, 1, false, { 'ohwxStyle, anime, sole female, solo, contra, 1girl, sitting, couch' })
+
+  local completion = request(bufnr, 'textDocument/completion', {
+    textDocument = vim.lsp.util.make_text_document_params(bufnr),
+    position = position_of(bufnr, client, 'contra', 6),
+  })
+  local items = completion and (completion.items or completion) or {}
+  seen.completion = {}
+  for _, item in ipairs(items) do
+    table.insert(seen.completion, item.label)
+  end
+
+  local hover = request(bufnr, 'textDocument/hover', {
+    textDocument = vim.lsp.util.make_text_document_params(bufnr),
+    position = position_of(bufnr, client, 'sole female', 2),
+  })
+  seen.hover = hover and hover.contents and hover.contents.value or vim.NIL
+
+  vim.wait(10000, function()
+    return has(codes(bufnr), 'duplicate-tag')
+  end, 50)
+  seen.codes_before = codes(bufnr)
+
+  -- Apply the duplicate-tag quickfix the way `vim.lsp.buf.code_action()` would.
+  local duplicate
+  for _, diagnostic in ipairs(vim.diagnostic.get(bufnr)) do
+    if diagnostic.code == 'duplicate-tag' then
+      duplicate = diagnostic
+    end
+  end
+  if duplicate then
+    local lsp_diagnostic = duplicate.user_data and duplicate.user_data.lsp
+    local actions = request(bufnr, 'textDocument/codeAction', {
+      textDocument = vim.lsp.util.make_text_document_params(bufnr),
+      range = lsp_diagnostic.range,
+      context = { diagnostics = { lsp_diagnostic }, only = { 'quickfix' } },
+    }) or {}
+    seen.actions = {}
+    for _, action in ipairs(actions) do
+      table.insert(seen.actions, action.title)
+    end
+    for _, action in ipairs(actions) do
+      if action.isPreferred and action.edit then
+        vim.lsp.util.apply_workspace_edit(action.edit, client.offset_encoding)
+        break
+      end
+    end
+    vim.wait(10000, function()
+      return not has(codes(bufnr), 'duplicate-tag')
+    end, 50)
+  end
+  seen.text_after = vim.api.nvim_buf_get_lines(bufnr, 0, 1, false)[1]
+  seen.codes_after = codes(bufnr)
+
+  -- A README.txt beside the captions: same filetype, same client, nothing from the server.
+  vim.cmd.edit(readme)
+  local readme_buf = vim.api.nvim_get_current_buf()
+  local readme_client = client_for(readme_buf)
+  if readme_client then
+    local readme_completion = request(readme_buf, 'textDocument/completion', {
+      textDocument = vim.lsp.util.make_text_document_params(readme_buf),
+      position = { line = 0, character = 3 },
+    })
+    local readme_hover = request(readme_buf, 'textDocument/hover', {
+      textDocument = vim.lsp.util.make_text_document_params(readme_buf),
+      position = { line = 0, character = 3 },
+    })
+    vim.wait(1500)
+    seen.readme = {
+      completion = readme_completion == nil,
+      hover = readme_hover == nil,
+      diagnostics = #vim.diagnostic.get(readme_buf),
+    }
+  end
+end
+
+local file = assert(io.open(out, 'w'))
+file:write(vim.json.encode(seen))
+file:close()
+vim.cmd('qall!')
