@@ -114,12 +114,16 @@ def suggest(
     def write(name: str) -> str:
         return styled(name, style, escape_parentheses)
 
-    # 1. The dataset's own tags: most used first, then by how well they match.
+    # 1. The dataset's own tags: most used first.
     matches = dataset_tags.matching(key) if key else [(tag, "prefix") for tag in dataset_tags.keys]
+
     def others(dataset_key: str) -> int:
         return index.count(dataset_key) - (dataset_key in own_keys)
 
-    ranked = sorted(matches, key=lambda item: (-others(item[0]), _KIND_ORDER[item[1]], item[0]))
+    # A match inside a word (`s` in `arms up`) is noise next to word starts: those go after.
+    ranked = sorted(
+        matches, key=lambda item: (item[1] == "substring", -others(item[0]), _KIND_ORDER[item[1]], item[0])
+    )
     for dataset_key, kind in ranked:
         if len(found) >= limit:
             break

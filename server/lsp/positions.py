@@ -44,8 +44,11 @@ class LineIndex:
         offset = min(max(offset, 0), len(self.text))
         line = bisect.bisect_right(self.starts, offset) - 1
         if line >= len(self.lines):
-            # The offset is the very end of a text that ends with a line break (or is empty).
-            return types.Position(line=len(self.lines), character=0)
+            if self.lines and not self.lines[-1].endswith(("\n", "\r")):
+                line = len(self.lines) - 1  # the end of a last line without a line break
+            else:
+                # The very end of a text that ends with a line break (or is empty): the empty last line.
+                return types.Position(line=len(self.lines), character=0)
         column = min(offset - self.starts[line], len(self._content(line)))
         return types.Position(line=line, character=self.codec.client_num_units(self._content(line)[:column]))
 

@@ -31,3 +31,12 @@ async def session(
     yield started
     await started.client.shutdown_session()
     await started.client.stop()
+
+
+@pytest_asyncio.fixture
+async def vscode(dataset: Path, vocabulary_db: Path) -> AsyncIterator[Session]:
+    """One VS Code session, for behaviour that does not depend on the client's capabilities."""
+    started = await start_session(dataset, vocabulary_db, "visual-studio-code")
+    yield started
+    await started.client.shutdown_session()
+    await started.client.stop()

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import struct
 import sys
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -132,6 +134,17 @@ class Session:
         """Whether the server chose pull diagnostics for this client."""
         return self.result.capabilities.diagnostic_provider is not None
 
+    async def indexed(self, timeout: float = 20.0) -> None:
+        """Until the server reported the end of its background indexing (work-done progress)."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while not any(
+            isinstance(report, types.WorkDoneProgressEnd)
+            for reports in self.client.progress_reports.values()
+            for report in reports
+        ):
+            assert asyncio.get_running_loop().time() < deadline, "indexing never finished"
+            await asyncio.sleep(0.02)
+
     def uri(self, name: str) -> str:
         return (self.root / name).as_uri()
 
@@ -163,10 +176,23 @@ class Session:
             )
             assert isinstance(report, types.RelatedFullDocumentDiagnosticReport)
             return list(report.items)
-        await self.client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
-        while uri not in self.client.diagnostics:
-            await self.client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
-        return list(self.client.diagnostics[uri])
+        # The server publishes while handling the change; any answer after it comes after the publish.
+        await self.client.text_document_hover_async(
+            types.HoverParams(types.TextDocumentIdentifier(uri=uri), types.Position(0, 0))
+        )
+        return list(self.client.diagnostics.get(uri, []))
+
+    async def wait_diagnostics(
+        self, uri: str, predicate: Callable[[list[types.Diagnostic]], bool], timeout: float = 10.0
+    ) -> list[types.Diagnostic]:
+        """Until the document's diagnostics satisfy `predicate` (refreshes come a moment after a change)."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            diagnostics = await self.diagnostics(uri)
+            if predicate(diagnostics):
+                return diagnostics
+            assert asyncio.get_running_loop().time() < deadline, f"diagnostics never matched: {diagnostics}"
+            await asyncio.sleep(0.05)
 
 
 PULL_CLIENT = "visual-studio-code+pull"

@@ -1,0 +1,164 @@
+"""Completion and hover details: ranking, aliases, slots, styles, encodings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from lsp_harness import Session, make_dataset, start_session
+from lsprotocol import types
+
+
+async def complete(session: Session, uri: str, line: int, character: int) -> types.CompletionList:
+    result = await session.client.text_document_completion_async(
+        types.CompletionParams(types.TextDocumentIdentifier(uri=uri), types.Position(line, character))
+    )
+    assert isinstance(result, types.CompletionList)
+    return result
+
+
+def edit_of(item: types.CompletionItem) -> types.TextEdit:
+    assert isinstance(item.text_edit, types.TextEdit)
+    return item.text_edit
+
+
+async def test_alias_item_inserts_the_canonical_tag(session: Session) -> None:
+    text = "ohwxStyle, anime, raised ar"
+    uri = session.open("a1.txt", text)
+    result = await complete(session, uri, 0, len(text))
+    items = {item.label: item for item in result.items}
+    assert "raised arms → arms up" in items, list(items)
+    item = items["raised arms → arms up"]
+    assert edit_of(item).new_text == "arms up"
+    assert item.filter_text == "raised arms"
+
+
+async def test_dataset_tags_come_first_and_present_tags_are_not_offered(vscode: Session) -> None:
+    await vscode.indexed()
+    text = "ohwxStyle, anime, solo, s"
+    uri = vscode.open("a1.txt", text)
+    result = await complete(vscode, uri, 0, len(text))
+    labels = [item.label for item in result.items]
+    # This caption replaced a1's tags: `smile` and `standing` are in 2 other captions, `short hair`,
+    # `sitting` and `from side` in 1; `solo` is already here; `arms up` only matches inside a word.
+    assert "solo" not in labels
+    assert labels[:2] == ["smile", "standing"], labels
+    assert set(labels[2:5]) == {"short hair", "sitting", "from side"}, labels
+    assert labels.index("arms up") > 4
+    assert labels.index("arms up") < labels.index("simple background")  # dataset tags before the vocabulary
+    detail = next(item.detail for item in result.items if item.label == "sitting") or ""
+    assert "in 1 caption" in detail and "posture > sitting" in detail
+
+
+async def test_slot_after_separator_start_of_file_and_inside_a_tag(vscode: Session) -> None:
+    uri = vscode.open("a1.txt", "ohwxStyle,")
+    result = await complete(vscode, uri, 0, len("ohwxStyle,"))
+    assert result.items and all(edit_of(item).new_text.startswith(" ") for item in result.items)
+    uri = vscode.open("a2.txt", "")
+    result = await complete(vscode, uri, 0, 0)
+    assert result.items and not edit_of(result.items[0]).new_text.startswith(" ")
+    # Inside `long ha|ir`: the edit replaces the whole tag, not one word.
+    text = "ohwxStyle, (long hair:1.2), couch"
+    uri = vscode.open("a3.txt", text)
+    result = await complete(vscode, uri, 0, text.index("hair") + 1)
+    first = edit_of(result.items[0])
+    assert (first.range.start.character, first.range.end.character) == (
+        text.index("long"),
+        text.index(":1.2"),
+    )
+
+
+async def test_typo_and_multi_word_queries(vscode: Session) -> None:
+    for typed, expected in [
+        ("lokking at", "looking at viewer"),
+        ("long ha", "long hair"),
+        ("contra", "contrapposto"),
+    ]:
+        uri = vscode.open("a1.txt", f"ohwxStyle, {typed}")
+        result = await complete(vscode, uri, 0, len(f"ohwxStyle, {typed}"))
+        labels = [item.label for item in result.items]
+        assert expected in labels[:3], (typed, labels)
+
+
+async def test_documentation_is_resolved_lazily(vscode: Session) -> None:
+    text = "ohwxStyle, contrap"
+    uri = vscode.open("a1.txt", text)
+    result = await complete(vscode, uri, 0, len(text))
+    item = result.items[0]
+    assert item.documentation is None
+    resolved = await vscode.client.completion_item_resolve_async(item)
+    assert isinstance(resolved.documentation, types.MarkupContent)
+    assert "posture > sitting" in resolved.documentation.value
+
+
+async def test_underscore_datasets_get_underscores_and_escapes(tmp_path: Path, vocabulary_db: Path) -> None:
+    root = tmp_path / "underscored"
+    captions = {
+        "u1": "long_hair, looking_at_viewer, arms_up",
+        "u2": "short_hair, full_body",
+        "u3": "very_long_hair, from_side, head_tilt",
+    }
+    make_dataset(root, captions)
+    (root / "captionls.toml").write_text("escape_parentheses = true\n", encoding="utf-8")
+    session = await start_session(root, vocabulary_db, "visual-studio-code")
+    try:
+        await session.indexed()
+        uri = session.open("u1.txt", "long_hair, wooden fl")
+        result = await complete(session, uri, 0, len("long_hair, wooden fl"))
+        assert edit_of(result.items[0]).new_text == "wooden_floor"
+        uri = session.open("u2.txt", "short_hair, fate (se")
+        result = await complete(session, uri, 0, len("short_hair, fate (se"))
+        assert r"fate_\(series\)" in [edit_of(item).new_text for item in result.items]
+    finally:
+        await session.client.shutdown_session()
+        await session.client.stop()
+
+
+async def test_positions_in_the_clients_encoding(session: Session) -> None:
+    """CJK, emoji and a CRLF line before the tag: the range lands on the tag in UTF-8 and UTF-16 alike."""
+    text = "ohwxStyle, 猫耳 🎨, 1girl\r\n🎨🎨 ねこ, contra"
+    uri = session.open("a1.txt", text)
+    second = text.split("\r\n")[1]
+    encoding = session.result.capabilities.position_encoding or types.PositionEncodingKind.Utf16
+
+    def units(s: str) -> int:
+        if encoding == types.PositionEncodingKind.Utf8:
+            return len(s.encode("utf-8"))
+        if encoding == types.PositionEncodingKind.Utf32:
+            return len(s)
+        return len(s.encode("utf-16-le")) // 2
+
+    column = units(second)
+    result = await complete(session, uri, 1, column)
+    assert result.items[0].label == "contrapposto"
+    edit = edit_of(result.items[0])
+    start = units(second[: second.index("contra")])
+    assert (edit.range.start.line, edit.range.start.character, edit.range.end.character) == (1, start, column)
+    hover = await session.client.text_document_hover_async(
+        types.HoverParams(types.TextDocumentIdentifier(uri=uri), types.Position(1, start + 1))
+    )
+    assert hover is not None and hover.range is not None
+    assert (hover.range.start.character, hover.range.end.character) == (start, column)
+
+
+async def test_hover_details_and_unknown_tags(vscode: Session) -> None:
+    await vscode.indexed()
+    text = "ohwxStyle, contrapposto, very long hair, cat ears, contrpposto, arms up"
+    uri = vscode.open("a1.txt", text)
+
+    async def hover_at(needle: str) -> str:
+        result = await vscode.client.text_document_hover_async(
+            types.HoverParams(
+                types.TextDocumentIdentifier(uri=uri), types.Position(0, text.index(needle) + 1)
+            )
+        )
+        assert result is not None and isinstance(result.contents, types.MarkupContent)
+        return result.contents.value
+
+    assert "posture > sitting" in await hover_at("contrapposto,")
+    assert "Section: action" in await hover_at("contrapposto,")
+    assert "`long hair`" in await hover_at("very long hair")
+    assert "ja: 猫耳" in await hover_at("cat ears")
+    unknown = await hover_at("contrpposto")
+    assert "not in the vocabulary" in unknown and "`contrapposto`" in unknown
+    arms = await hover_at("arms up")
+    assert "`raised arms`" in arms and "This dataset: 3 captions" in arms
