@@ -34,7 +34,8 @@ _POPULARITY_WEIGHT = 0.5
 _ALIAS_PENALTY = 0.6
 _BOOST = 4.0
 _CANDIDATES = 96
-_FUZZY_CUTOFF = 70.0
+_FUZZY_CUTOFF = 75.0
+_FUZZY_BASE = -1.5
 
 
 @dataclass(frozen=True)
@@ -165,13 +166,7 @@ class Searcher:
     ) -> dict[int, tuple[float, MatchKind, _Candidate]]:
         best: dict[int, tuple[float, MatchKind, _Candidate]] = {}
         pool = list(candidates)
-        ratios: dict[str, float] = {}
-        if fuzzy and pool:
-            terms = list({c.term for c in pool})
-            for term, ratio, _ in process.extract(
-                key, terms, scorer=fuzz.WRatio, limit=None, score_cutoff=_FUZZY_CUTOFF
-            ):
-                ratios[term] = ratio
+        ratios = _typo_ratios(key, {c.term for c in pool}) if fuzzy and len(key) >= 3 else {}
         for candidate in pool:
             kind = _match_kind(key, candidate)
             bonus: float
@@ -179,7 +174,8 @@ class Searcher:
                 if candidate.term not in ratios:
                     continue
                 kind = "fuzzy"
-                bonus = (ratios[candidate.term] - _FUZZY_CUTOFF) / (100 - _FUZZY_CUTOFF)
+                # Below every real match of the same popularity: a typo guess only fills the list.
+                bonus = _FUZZY_BASE + (ratios[candidate.term] - _FUZZY_CUTOFF) / (100 - _FUZZY_CUTOFF)
             else:
                 bonus = _KIND_BONUS[kind]
             score = bonus + _POPULARITY_WEIGHT * math.log10(candidate.pop + 1)
@@ -207,6 +203,27 @@ class Searcher:
             matched = candidate.alias if candidate.alias is not None else tag.name
             hits.append(Hit(tag, matched, kind, score, candidate.alias))
         return hits
+
+
+def _typo_ratios(key: str, terms: Collection[str]) -> dict[str, float]:
+    """How closely each term, or its start, spells `key` (0-100), for terms at the cutoff or above.
+
+    A typo is in what was typed: `contrapost` is compared with `contrappos`, the start of
+    `contrapposto` cut to about the query's length (one shorter or longer for a dropped or doubled
+    letter), and with the whole term. Unlike a partial-match ratio, a long query never "matches" a
+    short term it merely contains (`qqqqxxxx` is not `tencent qq`).
+    """
+    choices = list(terms)
+    best: dict[str, float] = {}
+    n = len(key)
+    for cut in (None, n - 1, n, n + 1):
+        cut_choices = choices if cut is None else [term[:cut] for term in choices]
+        for _, ratio, index in process.extract(
+            key, cut_choices, scorer=fuzz.ratio, limit=None, score_cutoff=_FUZZY_CUTOFF
+        ):
+            term = choices[index]
+            best[term] = max(best.get(term, 0.0), ratio)
+    return best
 
 
 def _match_kind(key: str, candidate: _Candidate) -> MatchKind | None:
