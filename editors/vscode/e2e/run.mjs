@@ -1,0 +1,440 @@
+// End-to-end test of the extension in a real VS Code (code-server) driven through headless Chromium, offline.
+// scripts/e2e-vscode installs everything and calls this with node 24:
+//   node run.mjs --code-server BIN --vsix FILE --captionls EXECUTABLE --work DIR [--screenshot FILE]
+// It starts code-server in its own process group on 127.0.0.1 and stops that group (and Chromium) by PID.
+import { spawn, spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as net from "node:net";
+import * as path from "node:path";
+import { parseArgs } from "node:util";
+import * as zlib from "node:zlib";
+import { chromium } from "playwright-core";
+
+const { values: options } = parseArgs({
+  options: {
+    "code-server": { type: "string" },
+    vsix: { type: "string" },
+    captionls: { type: "string" },
+    work: { type: "string" },
+    screenshot: { type: "string" },
+    chromium: { type: "string", default: "/usr/bin/chromium" },
+  },
+});
+for (const required of ["code-server", "vsix", "captionls", "work"]) {
+  if (!options[required]) {
+    console.error(`run.mjs: --${required} is required`);
+    process.exit(2);
+  }
+}
+
+const STEP_TIMEOUT = 60_000;
+/** The code-server process group, so even the watchdog can stop it. */
+let codeServerPid;
+const work = path.resolve(options.work);
+const artifacts = path.join(work, "artifacts");
+const dataset = path.join(work, "dataset");
+const userData = path.join(work, "user-data");
+const extensions = path.join(work, "extensions");
+const vocabulary = path.join(work, "vocabulary.sqlite");
+
+/** The caption the test opens: an alias (`sole female` -> 1girl) and a duplicate (`smile`). */
+const CAPTION = "ohwxStyle, solo, sole female, standing, smile, looking at viewer, smile";
+const ALIAS = "sole female";
+const CANONICAL = "1girl";
+
+function log(message) {
+  console.log(`e2e-vscode: ${message}`);
+}
+
+/** A port nobody listens on right now (the OS picks it). */
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** A small RGB PNG (a soft gradient with a dark figure), so the screenshot shows a picture beside the caption. */
+function png(width, height) {
+  const rows = [];
+  for (let y = 0; y < height; y++) {
+    const row = Buffer.alloc(1 + width * 3);
+    for (let x = 0; x < width; x++) {
+      const inFigure = (x - width / 2) ** 2 / 0.12 + (y - height * 0.6) ** 2 / 0.9 < (height * 0.3) ** 2;
+      const head = (x - width / 2) ** 2 + (y - height * 0.25) ** 2 < (height * 0.1) ** 2;
+      const dark = inFigure || head;
+      row[1 + x * 3] = dark ? 60 : 250 - Math.round((y / height) * 80);
+      row[2 + x * 3] = dark ? 50 : 200 - Math.round((x / width) * 60);
+      row[3 + x * 3] = dark ? 70 : 170 + Math.round((y / height) * 60);
+    }
+    rows.push(row);
+  }
+  const chunk = (type, data) => {
+    const body = Buffer.concat([Buffer.from(type, "latin1"), data]);
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(data.length);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(zlib.crc32(body));
+    return Buffer.concat([length, body, crc]);
+  };
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header.set([8, 2, 0, 0, 0], 8);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk("IHDR", header),
+    chunk("IDAT", zlib.deflateSync(Buffer.concat(rows))),
+    chunk("IEND", Buffer.alloc(0)),
+  ]);
+}
+
+function writeDataset() {
+  fs.rmSync(dataset, { recursive: true, force: true });
+  fs.mkdirSync(dataset, { recursive: true });
+  const captions = {
+    "001": CAPTION,
+    "002": "ohwxStyle, solo, 1girl, sitting, smile, looking at viewer",
+    "003": "ohwxStyle, solo, 1girl, standing, arms up, closed eyes",
+  };
+  for (const [stem, caption] of Object.entries(captions)) {
+    fs.writeFileSync(path.join(dataset, `${stem}.png`), png(192, 256));
+    fs.writeFileSync(path.join(dataset, `${stem}.txt`), `${caption}\n`);
+  }
+  fs.writeFileSync(path.join(dataset, "README.txt"), "Not a caption: no image beside it.\n");
+}
+
+/** A small vocabulary of the test's tags (tagcomplete CSV), imported with `captionls vocab import`. */
+function importVocabulary() {
+  const csv = path.join(work, "vocabulary.csv");
+  fs.writeFileSync(
+    csv,
+    [
+      '1girl,0,6000000,"sole female,1girls"',
+      'solo,0,5000000,""',
+      'contrapposto,0,21000,""',
+      'standing,0,900000,""',
+      'sitting,0,800000,""',
+      'smile,0,3000000,""',
+      'looking at viewer,0,4000000,"looking at the viewer"',
+      'arms up,0,300000,"raised arms"',
+      'closed eyes,0,900000,""',
+      "",
+    ].join("\n"),
+  );
+  fs.rmSync(vocabulary, { force: true });
+  const result = spawnSync(options.captionls, ["vocab", "import", "--db", vocabulary, csv], { encoding: "utf8" });
+  if (result.status !== 0) {
+    throw new Error(`captionls vocab import failed:\n${result.stdout}\n${result.stderr}`);
+  }
+}
+
+/** User settings: nothing phones home, no AI, no word-based suggestions muddying the suggest widget. */
+function writeUserSettings() {
+  const settings = {
+    "telemetry.telemetryLevel": "off",
+    "telemetry.feedback.enabled": false,
+    "update.mode": "none",
+    "update.showReleaseNotes": false,
+    "extensions.autoCheckUpdates": false,
+    "extensions.autoUpdate": false,
+    "extensions.ignoreRecommendations": true,
+    "workbench.enableExperiments": false,
+    "workbench.settings.enableNaturalLanguageSearch": false,
+    "workbench.startupEditor": "none",
+    "workbench.tips.enabled": false,
+    "workbench.welcomePage.walkthroughs.openOnInstall": false,
+    "chat.disableAIFeatures": true,
+    "chat.commandCenter.enabled": false,
+    "github.copilot.enable": { "*": false },
+    "npm.fetchOnlinePackageInfo": false,
+    "json.schemaDownload.enable": false,
+    "typescript.disableAutomaticTypeAcquisition": true,
+    "git.enabled": false,
+    "security.workspace.trust.enabled": false,
+    "editor.wordBasedSuggestions": "off",
+    "editor.minimap.enabled": false,
+    "editor.wordWrap": "on",
+    "window.commandCenter": false,
+    "workbench.colorTheme": "Default Light Modern",
+    "workbench.secondarySideBar.defaultVisibility": "hidden",
+    // The extension host takes PATH from a login shell (Debian's /etc/profile resets it), so name the server.
+    "captionls.server.path": path.resolve(options.captionls),
+    "captionls.preview.follow": true,
+    // Reaches the server through workspace/configuration; also keeps the alias hover free of the diagnostic.
+    "captionls.rules": { "non-canonical-tag": "off" },
+  };
+  // code-server is a remote VS Code: machine-scoped settings (captionls.server.path) come from Machine/.
+  for (const folder of ["User", "Machine"]) {
+    fs.mkdirSync(path.join(userData, folder), { recursive: true });
+    fs.writeFileSync(path.join(userData, folder, "settings.json"), JSON.stringify(settings, null, 2));
+  }
+}
+
+/** Environment for code-server and everything under it: offline gallery, a private vocabulary. */
+function environment(galleryPort) {
+  const gallery = `http://127.0.0.1:${galleryPort}`;
+  return {
+    ...process.env,
+    CAPTIONLS_DB: vocabulary,
+    EXTENSIONS_GALLERY: JSON.stringify({ serviceUrl: `${gallery}/gallery`, itemUrl: `${gallery}/items` }),
+    XDG_CONFIG_HOME: path.join(work, "xdg-config"),
+    XDG_DATA_HOME: path.join(work, "xdg-data"),
+  };
+}
+
+function codeServerArgs() {
+  return [
+    "--user-data-dir",
+    userData,
+    "--extensions-dir",
+    extensions,
+    "--config",
+    path.join(work, "code-server.yaml"),
+  ];
+}
+
+function installExtension(env) {
+  const result = spawnSync(
+    options["code-server"],
+    [...codeServerArgs(), "--install-extension", path.resolve(options.vsix), "--force"],
+    { env, encoding: "utf8", timeout: STEP_TIMEOUT },
+  );
+  if (result.status !== 0) {
+    throw new Error(`--install-extension failed:\n${result.stdout}\n${result.stderr}`);
+  }
+  log(result.stdout.trim().split("\n").at(-1));
+}
+
+/** Starts code-server in its own process group and resolves once it listens. */
+async function startCodeServer(env, port) {
+  const logFile = fs.openSync(path.join(artifacts, "code-server.log"), "w");
+  const child = spawn(
+    options["code-server"],
+    [
+      ...codeServerArgs(),
+      "--bind-addr",
+      `127.0.0.1:${port}`,
+      "--auth",
+      "none",
+      "--disable-telemetry",
+      "--disable-update-check",
+      "--disable-workspace-trust",
+      "--disable-getting-started-override",
+      "--ignore-last-opened",
+      dataset,
+    ],
+    { env, detached: true, stdio: ["ignore", logFile, logFile] },
+  );
+  codeServerPid = child.pid;
+  const deadline = Date.now() + STEP_TIMEOUT;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) {
+      throw new Error(`code-server exited with ${child.exitCode}; see ${path.join(artifacts, "code-server.log")}`);
+    }
+    try {
+      const response = await fetch(`http://127.0.0.1:${port}/healthz`);
+      if (response.ok) {
+        return child;
+      }
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error("code-server did not start listening within a minute");
+}
+
+/** Stops a process group we started, politely then firmly. */
+async function stopGroup(pid, name) {
+  const alive = () => {
+    try {
+      process.kill(-pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  if (!alive()) {
+    return;
+  }
+  process.kill(-pid, "SIGTERM");
+  for (let i = 0; i < 50 && alive(); i++) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  if (alive()) {
+    process.kill(-pid, "SIGKILL");
+  }
+  log(`stopped ${name} (process group ${pid})`);
+}
+
+async function openCaption(page) {
+  await page.locator(".monaco-workbench").waitFor({ timeout: STEP_TIMEOUT });
+  await page.locator(".explorer-folders-view").getByText("001.txt").waitFor({ timeout: STEP_TIMEOUT });
+  await page.keyboard.press("Control+P");
+  const quickInput = page.locator(".quick-input-widget input");
+  await quickInput.waitFor({ timeout: STEP_TIMEOUT });
+  await quickInput.fill("001.txt");
+  await page.locator(".quick-input-list .monaco-list-row", { hasText: "001.txt" }).first().waitFor();
+  await page.keyboard.press("Enter");
+  await page
+    .locator(".editor-instance .monaco-editor .view-lines", { hasText: "sole" })
+    .waitFor({ timeout: STEP_TIMEOUT });
+}
+
+async function expectDuplicateTagProblem(page) {
+  await page.keyboard.press("Control+Shift+M");
+  const row = page.locator(".markers-panel .monaco-list-row", { hasText: "duplicate-tag" }).first();
+  await row.waitFor({ timeout: STEP_TIMEOUT });
+  log(`Problems panel: ${(await row.innerText()).replace(/\s+/g, " ")}`);
+  const switchedOff = await page.locator(".markers-panel .monaco-list-row", { hasText: "non-canonical-tag" }).count();
+  if (switchedOff !== 0) {
+    throw new Error('"captionls.rules": {"non-canonical-tag": "off"} did not reach the server');
+  }
+}
+
+/** Goes to a 1-based line:column through Quick Open's `:` mode (the browser keeps Ctrl+G). */
+async function goTo(page, line, column) {
+  await page.keyboard.press("Control+P");
+  const quickInput = page.locator(".quick-input-widget input");
+  await quickInput.waitFor();
+  await quickInput.fill(`:${line}:${column}`);
+  await page.keyboard.press("Enter");
+  await page.locator(".quick-input-widget").waitFor({ state: "hidden" });
+}
+
+async function expectCompletion(page) {
+  await page.locator(".editor-instance .monaco-editor .view-lines").first().click();
+  await goTo(page, 1, CAPTION.length + 1);
+  await page.keyboard.type(", contra");
+  await page.keyboard.press("Control+Space");
+  const item = page.locator(".suggest-widget.visible .monaco-list-row", { hasText: "contrapposto" }).first();
+  await item.waitFor({ timeout: STEP_TIMEOUT });
+  log(`suggest widget: ${(await item.innerText()).replace(/\s+/g, " ")}`);
+  if (options.screenshot) {
+    await page.screenshot({ path: options.screenshot });
+    log(`completion screenshot: ${options.screenshot}`);
+  }
+  await page.screenshot({ path: path.join(artifacts, "completion.png") });
+  await page.keyboard.press("Escape");
+}
+
+async function expectAliasHover(page) {
+  await goTo(page, 1, CAPTION.indexOf(ALIAS) + 3);
+  const hover = page.locator(".monaco-hover:not(.hidden)", { hasText: CANONICAL }).first();
+  for (let attempt = 0; attempt < 3; attempt++) {
+    await page.keyboard.press("Control+K");
+    await page.keyboard.press("Control+I");
+    try {
+      await hover.waitFor({ timeout: STEP_TIMEOUT / 3 });
+      break;
+    } catch (error) {
+      if (attempt === 2) {
+        throw error;
+      }
+    }
+  }
+  log(`hover over "${ALIAS}": ${(await hover.innerText()).replace(/\s+/g, " ").slice(0, 160)}`);
+}
+
+async function expectImageBeside(page) {
+  const tab = page.locator(".tabs-container .tab", { hasText: "001.png" }).first();
+  await tab.waitFor({ timeout: STEP_TIMEOUT });
+  // The image preview is a webview (nested frames): wait until one of them shows the decoded picture.
+  const deadline = Date.now() + STEP_TIMEOUT;
+  for (;;) {
+    const shown = await Promise.all(
+      page.frames().map((frame) =>
+        frame
+          .evaluate(() => [...document.images].some((image) => image.complete && image.naturalWidth === 192))
+          .catch(() => false),
+      ),
+    );
+    if (shown.includes(true)) {
+      break;
+    }
+    if (Date.now() > deadline) {
+      throw new Error("the image preview tab opened but never showed 001.png");
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  log("captionls.preview.follow shows 001.png beside the caption");
+}
+
+async function main() {
+  fs.mkdirSync(artifacts, { recursive: true });
+  fs.rmSync(userData, { recursive: true, force: true });
+  writeDataset();
+  importVocabulary();
+  writeUserSettings();
+  const [port, galleryPort] = [await freePort(), await freePort()];
+  const env = environment(galleryPort);
+  installExtension(env);
+  let browser;
+  let page;
+  try {
+    const codeServer = await startCodeServer(env, port);
+    log(`code-server ${codeServer.pid} on 127.0.0.1:${port}`);
+    browser = await chromium.launch({
+      executablePath: options.chromium,
+      headless: true,
+      args: [
+        "--no-sandbox",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-default-apps",
+        "--disable-sync",
+        "--disable-domain-reliability",
+        "--disable-client-side-phishing-detection",
+        "--disable-features=Translate,OptimizationHints,MediaRouter,AutofillServerCommunication",
+        "--metrics-recording-only",
+        "--no-first-run",
+        "--no-pings",
+      ],
+    });
+    page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+    await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(dataset)}`);
+    await openCaption(page);
+    await expectImageBeside(page);
+    await expectDuplicateTagProblem(page);
+    await expectCompletion(page);
+    await expectAliasHover(page);
+    log("passed");
+  } catch (error) {
+    if (page) {
+      const failure = path.join(artifacts, "failure.png");
+      await page.screenshot({ path: failure }).catch(() => {});
+      console.error(`e2e-vscode: FAILED; screenshot ${failure}, log ${path.join(artifacts, "code-server.log")}`);
+    }
+    throw error;
+  } finally {
+    await browser?.close();
+    if (codeServerPid) {
+      await stopGroup(codeServerPid, "code-server");
+    }
+  }
+}
+
+const watchdog = setTimeout(() => {
+  console.error("e2e-vscode: timed out after 5 minutes");
+  if (codeServerPid) {
+    try {
+      process.kill(-codeServerPid, "SIGKILL");
+    } catch {
+      // already gone
+    }
+  }
+  process.exit(1);
+}, 300_000);
+watchdog.unref();
+main().then(
+  () => process.exit(0),
+  (error) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,173 @@
+// The commands that call the server: Check dataset, Search vocabulary, Import vocabulary file.
+import * as childProcess from "node:child_process";
+import * as vscode from "vscode";
+import { tagInsertion } from "./insertion";
+import {
+  CHECK_DATASET,
+  type CheckSummary,
+  RELOAD_VOCABULARY,
+  SEARCH_VOCABULARY,
+  type SearchHit,
+} from "./protocol";
+import { type CaptionServer, settingsFor } from "./server";
+
+const SEARCH_LIMIT = 50;
+
+function failed(what: string, error: unknown): void {
+  void vscode.window.showErrorMessage(`captionls: ${what}: ${error instanceof Error ? error.message : String(error)}`);
+}
+
+export async function checkDataset(server: CaptionServer): Promise<void> {
+  try {
+    const summary = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: "captionls: checking the dataset" },
+      () => server.execute<CheckSummary>(CHECK_DATASET, { uri: null }),
+    );
+    await vscode.commands.executeCommand("workbench.actions.view.problems");
+    void vscode.window.showInformationMessage(
+      `captionls: ${summary.findings} findings in ${summary.captions} captions.`,
+    );
+  } catch (error) {
+    failed("Check dataset failed", error);
+  }
+}
+
+interface HitItem extends vscode.QuickPickItem {
+  hit: SearchHit;
+}
+
+function itemOf(hit: SearchHit): HitItem {
+  const facts = [
+    hit.category,
+    `${hit.posts.toLocaleString("en")} posts`,
+    hit.captions > 0 ? `in ${hit.captions} captions` : undefined,
+  ];
+  return {
+    label: hit.tag,
+    description: hit.alias ? `← ${hit.alias}` : undefined,
+    detail: facts.filter((fact) => fact).join(" · "),
+    // The server's ranking (aliases, typos, multi-word) decides; VS Code's label filter must not hide hits.
+    alwaysShow: true,
+    hit,
+  };
+}
+
+/** A quick pick over the server's ranked search; the picked tag goes in at the cursor. */
+export async function searchVocabulary(server: CaptionServer): Promise<void> {
+  const editor = vscode.window.activeTextEditor;
+  const picker = vscode.window.createQuickPick<HitItem>();
+  picker.placeholder = "Search the vocabulary (tags, aliases, typos welcome)";
+  picker.matchOnDescription = true;
+  let generation = 0;
+  const search = async (query: string): Promise<void> => {
+    const mine = ++generation;
+    if (query.trim() === "") {
+      picker.items = [];
+      return;
+    }
+    picker.busy = true;
+    try {
+      const hits = await server.execute<SearchHit[]>(SEARCH_VOCABULARY, {
+        query,
+        uri: editor?.document.uri.toString() ?? null,
+        limit: SEARCH_LIMIT,
+      });
+      if (mine === generation) {
+        picker.items = hits.map(itemOf);
+      }
+    } catch (error) {
+      if (mine === generation) {
+        picker.items = [];
+        picker.title = `captionls: ${error instanceof Error ? error.message : String(error)}`;
+      }
+    } finally {
+      if (mine === generation) {
+        picker.busy = false;
+      }
+    }
+  };
+  picker.onDidChangeValue((value) => void search(value));
+  const picked = new Promise<HitItem | undefined>((resolve) => {
+    picker.onDidAccept(() => resolve(picker.selectedItems[0]));
+    picker.onDidHide(() => resolve(undefined));
+  });
+  if (editor && !editor.selection.isEmpty) {
+    picker.value = editor.document.getText(editor.selection);
+    void search(picker.value);
+  }
+  picker.show();
+  const choice = await picked;
+  picker.dispose();
+  if (!choice) {
+    return;
+  }
+  if (!editor) {
+    await vscode.env.clipboard.writeText(choice.hit.insert);
+    void vscode.window.showInformationMessage(`captionls: copied “${choice.hit.insert}”.`);
+    return;
+  }
+  await editor.edit((edit) => {
+    for (const selection of editor.selections) {
+      if (!selection.isEmpty) {
+        edit.replace(selection, choice.hit.insert);
+        continue;
+      }
+      const line = editor.document.lineAt(selection.active.line).text;
+      const column = selection.active.character;
+      edit.insert(selection.active, tagInsertion(line.slice(0, column), line.slice(column), choice.hit.insert).text);
+    }
+  });
+}
+
+/** Picks a vocabulary file and runs `captionls vocab import FILE` with the server's own executable. */
+export async function importVocabulary(server: CaptionServer, output: vscode.OutputChannel): Promise<void> {
+  const executable = server.command;
+  if (!executable) {
+    void vscode.window.showErrorMessage("captionls: the server was not found, so there is nothing to import with.");
+    return;
+  }
+  const files = await vscode.window.showOpenDialog({
+    canSelectMany: false,
+    openLabel: "Import",
+    title: "Import a vocabulary file (list.tag, tagcomplete CSV, translations, Danbooru groups)",
+    filters: { Vocabularies: ["csv", "tag", "txt", "json", "gz"], "All files": ["*"] },
+  });
+  const file = files?.[0];
+  if (!file) {
+    return;
+  }
+  const vocabulary = settingsFor(file).vocabulary;
+  const args = [...executable.args, "vocab", "import", file.fsPath];
+  output.appendLine(`> ${[executable.command, ...args].join(" ")}`);
+  const exitCode = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: `captionls: importing ${file.fsPath}` },
+    () =>
+      new Promise<number>((resolve) => {
+        const child = childProcess.spawn(executable.command, args, {
+          // The vocabulary setting names the database the server reads; the CLI finds it through CAPTIONLS_DB.
+          env: vocabulary ? { ...process.env, CAPTIONLS_DB: vocabulary } : process.env,
+          stdio: ["ignore", "pipe", "pipe"],
+        });
+        child.stdout.on("data", (chunk: Buffer) => output.append(chunk.toString()));
+        child.stderr.on("data", (chunk: Buffer) => output.append(chunk.toString()));
+        child.on("error", (error) => {
+          output.appendLine(String(error));
+          resolve(-1);
+        });
+        child.on("close", (code) => resolve(code ?? -1));
+      }),
+  );
+  if (exitCode !== 0) {
+    const choice = await vscode.window.showErrorMessage("captionls: the import failed.", "Show output");
+    if (choice) {
+      output.show();
+    }
+    return;
+  }
+  try {
+    await server.execute(RELOAD_VOCABULARY, {});
+  } catch (error) {
+    output.appendLine(`reloadVocabulary: ${String(error)}`);
+  }
+  void vscode.window.showInformationMessage(`captionls: imported ${vscode.workspace.asRelativePath(file)}.`);
+}

@@ -1,0 +1,51 @@
+// captionls for VS Code: starts the language server and adds the captioning commands around it.
+import * as vscode from "vscode";
+import { checkDataset, importVocabulary, searchVocabulary } from "./commands";
+import { followActiveCaption, showImage } from "./preview";
+import { CaptionServer } from "./server";
+import { RESTART_SETTINGS } from "./settings";
+import { StatusItem } from "./status";
+
+let server: CaptionServer | undefined;
+
+export async function activate(context: vscode.ExtensionContext): Promise<void> {
+  const output = vscode.window.createOutputChannel("captionls");
+  const traceOutput = vscode.window.createOutputChannel("captionls (trace)");
+  const captionServer = new CaptionServer(output, traceOutput);
+  server = captionServer;
+  const status = new StatusItem(captionServer);
+  context.subscriptions.push(
+    output,
+    traceOutput,
+    captionServer,
+    status,
+    captionServer.onDidChange(() => status.refreshSoon()),
+    vscode.window.onDidChangeActiveTextEditor(() => status.refreshSoon()),
+    vscode.workspace.onDidSaveTextDocument(() => status.refreshSoon()),
+    vscode.workspace.onDidChangeConfiguration((event) => {
+      if (RESTART_SETTINGS.some((setting) => event.affectsConfiguration(setting))) {
+        void captionServer.restart();
+      } else if (event.affectsConfiguration("captionls")) {
+        void captionServer.settingsChanged().then(() => status.refreshSoon());
+      }
+    }),
+    vscode.commands.registerCommand("captionls.restartServer", () => captionServer.restart()),
+    vscode.commands.registerCommand("captionls.showImage", showImage),
+    vscode.commands.registerCommand("captionls.check", async () => {
+      await checkDataset(captionServer);
+      status.refreshSoon();
+    }),
+    vscode.commands.registerCommand("captionls.search", () => searchVocabulary(captionServer)),
+    vscode.commands.registerCommand("captionls.importVocabulary", async () => {
+      await importVocabulary(captionServer, output);
+      status.refreshSoon();
+    }),
+    followActiveCaption(),
+  );
+  await captionServer.start();
+}
+
+export async function deactivate(): Promise<void> {
+  await server?.stop();
+  server = undefined;
+}

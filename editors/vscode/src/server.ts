@@ -1,0 +1,212 @@
+// The language client's lifecycle: discover the server, start it, restart it, and the one notification
+// when it cannot be found.
+import * as childProcess from "node:child_process";
+import * as fs from "node:fs";
+import * as vscode from "vscode";
+import {
+  DidChangeConfigurationNotification,
+  ExecuteCommandRequest,
+  LanguageClient,
+  type LanguageClientOptions,
+  ResponseError,
+  type ServerOptions,
+  TransportKind,
+} from "vscode-languageclient/node";
+import { type Discovery, discoverServer, INSTALL_HINT, type ServerCommand } from "./discovery";
+import { serverSettings, type ServerSettings } from "./settings";
+
+export const SETTINGS_SECTION = "captionls";
+
+/** The `captionls` settings the server reads, for one resource (or the window). */
+export function settingsFor(scope?: vscode.Uri): ServerSettings {
+  const configuration = vscode.workspace.getConfiguration(SETTINGS_SECTION, scope ?? null);
+  return serverSettings((key) => configuration.get(key));
+}
+
+export class CaptionServer implements vscode.Disposable {
+  private client: LanguageClient | undefined;
+  private serverCommand: ServerCommand | undefined;
+  private readonly changed = new vscode.EventEmitter<void>();
+  /** Fires when a server has started (or stopped). */
+  readonly onDidChange = this.changed.event;
+
+  constructor(
+    private readonly output: vscode.OutputChannel,
+    private readonly traceOutput: vscode.OutputChannel,
+  ) {}
+
+  /** The command line of the server in use, for `vocab import`. */
+  get command(): ServerCommand | undefined {
+    return this.serverCommand;
+  }
+
+  get running(): boolean {
+    return this.client?.isRunning() ?? false;
+  }
+
+  async start(): Promise<void> {
+    const discovery = await discover();
+    if (!discovery.found) {
+      this.output.appendLine(discovery.reason);
+      void notifyMissing(discovery.reason);
+      this.changed.fire();
+      return;
+    }
+    const server = discovery.server;
+    this.serverCommand = server;
+    this.output.appendLine(`Starting ${[server.command, ...server.args, "serve"].join(" ")} (from ${server.source})`);
+    const serverOptions: ServerOptions = {
+      command: server.command,
+      args: [...server.args, "serve"],
+      transport: TransportKind.stdio,
+    };
+    const clientOptions: LanguageClientOptions = {
+      // The server decides which plaintext files are captions; everything else gets nothing from it.
+      documentSelector: [
+        { scheme: "file", language: "plaintext" },
+        { scheme: "file", language: "caption" },
+      ],
+      initializationOptions: settingsFor(),
+      outputChannel: this.output,
+      traceOutputChannel: this.traceOutput,
+      synchronize: {
+        fileEvents: vscode.workspace.createFileSystemWatcher("**/captionls.toml"),
+      },
+      middleware: {
+        workspace: {
+          // Answer the `captionls` section with the mapped settings, not VS Code's raw section.
+          configuration: async (params, token, next) => {
+            const answers = await next(params, token);
+            if (answers instanceof ResponseError) {
+              return answers;
+            }
+            return params.items.map((item, index) =>
+              item.section === SETTINGS_SECTION
+                ? settingsFor(item.scopeUri ? vscode.Uri.parse(item.scopeUri) : undefined)
+                : answers[index],
+            );
+          },
+        },
+      },
+    };
+    const client = new LanguageClient("captionls", "captionls", serverOptions, clientOptions);
+    this.client = client;
+    try {
+      await client.start();
+    } catch (error) {
+      this.output.appendLine(`captionls did not start: ${String(error)}`);
+      void vscode.window
+        .showErrorMessage(`captionls: the server (${server.command}) did not start.`, "Show log")
+        .then((choice) => choice && this.output.show());
+    }
+    this.changed.fire();
+  }
+
+  async stop(): Promise<void> {
+    const client = this.client;
+    this.client = undefined;
+    if (client) {
+      try {
+        await client.stop();
+      } catch (error) {
+        this.output.appendLine(`captionls did not stop cleanly: ${String(error)}`);
+      }
+    }
+  }
+
+  async restart(): Promise<void> {
+    await this.stop();
+    await this.start();
+  }
+
+  /** Tells the server its settings changed (it re-reads them and refreshes diagnostics). */
+  async settingsChanged(): Promise<void> {
+    if (this.client?.isRunning()) {
+      await this.client.sendNotification(DidChangeConfigurationNotification.type, {
+        settings: { [SETTINGS_SECTION]: settingsFor() },
+      });
+    }
+  }
+
+  /** Runs one of the server's workspace/executeCommand commands. */
+  async execute<T>(command: string, argument: object): Promise<T> {
+    if (!this.client?.isRunning()) {
+      throw new Error("the captionls server is not running");
+    }
+    return (await this.client.sendRequest(ExecuteCommandRequest.type, {
+      command,
+      arguments: [argument],
+    })) as T;
+  }
+
+  dispose(): void {
+    void this.stop();
+    this.changed.dispose();
+  }
+}
+
+async function discover(): Promise<Discovery> {
+  const configuration = vscode.workspace.getConfiguration(SETTINGS_SECTION);
+  return discoverServer({
+    settingPath: configuration.get<string>("server.path", ""),
+    pythonInterpreter: await pythonInterpreter(),
+    pathVariable: process.env.PATH ?? "",
+    pathExtensions: process.env.PATHEXT,
+    platform: process.platform,
+    isExecutableFile,
+    pythonHasCaptionls,
+  });
+}
+
+function isExecutableFile(file: string): boolean {
+  try {
+    if (!fs.statSync(file).isFile()) {
+      return false;
+    }
+    if (process.platform !== "win32") {
+      fs.accessSync(file, fs.constants.X_OK);
+    }
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function pythonHasCaptionls(python: string): boolean {
+  const check = childProcess.spawnSync(python, ["-c", "import captionls.server.cli"], {
+    timeout: 15000,
+    stdio: "ignore",
+  });
+  return check.status === 0;
+}
+
+/** The Python extension's API, the parts used here (it is an optional dependency). */
+interface PythonExtensionApi {
+  environments?: { getActiveEnvironmentPath(resource?: vscode.Uri): { path: string } };
+  settings?: { getExecutionDetails(resource?: vscode.Uri): { execCommand: string[] | undefined } };
+}
+
+/** The interpreter selected in the Python extension, when it is installed. */
+async function pythonInterpreter(): Promise<string | undefined> {
+  const extension = vscode.extensions.getExtension<PythonExtensionApi>("ms-python.python");
+  if (!extension) {
+    return undefined;
+  }
+  try {
+    const api = extension.isActive ? extension.exports : await extension.activate();
+    const resource = vscode.workspace.workspaceFolders?.[0]?.uri;
+    const active = api.environments?.getActiveEnvironmentPath(resource)?.path;
+    return active || api.settings?.getExecutionDetails(resource)?.execCommand?.[0];
+  } catch {
+    return undefined;
+  }
+}
+
+/** The one notification when no server was found, with a button that opens the setting. */
+async function notifyMissing(reason: string): Promise<void> {
+  const openSetting = "Open setting";
+  const choice = await vscode.window.showErrorMessage(`captionls: ${reason} ${INSTALL_HINT}`, openSetting);
+  if (choice === openSetting) {
+    await vscode.commands.executeCommand("workbench.action.openSettings", "captionls.server.path");
+  }
+}
