@@ -2,6 +2,7 @@
 
 import click
 
+from . import danbooru as _danbooru  # noqa: F401  (adds import-danbooru and groups to `vocab`)
 from .check import COMMANDS as CHECK_COMMANDS
 from .serve import serve
 from .vocab import vocab
