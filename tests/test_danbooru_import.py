@@ -88,6 +88,13 @@ def store(tmp_path: Path) -> Iterator[Store]:
         yield opened
 
 
+def import_danbooru(db: Path, danbooru: LoopbackDanbooru, *options: str, **env: str) -> tuple[int, str]:
+    """`captionls vocab --db DB import-danbooru OPTIONS --base-url <loopback>` with fast retries."""
+    args = ["vocab", "--db", str(db), "import-danbooru", *options, "--base-url", danbooru.url, *FAST_OPTIONS]
+    result = CliRunner().invoke(main, args, env=env)
+    return result.exit_code, result.output
+
+
 def backgrounds_body(shared_data: Path) -> str:
     return (shared_data / "danbooru" / "tag_group_backgrounds.body.dtext").read_bytes().decode("utf-8")
 
@@ -157,20 +164,11 @@ def test_cli_imports_backgrounds_and_posture_and_searches_by_group(
     danbooru.add_wiki("tag_group:posture", POSTURE)
     db = fresh_db("fresh.sqlite")
     runner = CliRunner()
-    env = {"DANBOORU_LOGIN": LOGIN, "DANBOORU_API_KEY": API_KEY}
-    args = [
-        "vocab",
-        "--db",
-        str(db),
-        "import-danbooru",
-        "--groups",
-        "backgrounds,posture",
-        "--base-url",
-        danbooru.url,
-    ]
-    result = runner.invoke(main, [*args, *FAST_OPTIONS], env=env)
-    assert result.exit_code == 0, result.output
-    assert "tag groups: 2 stored (backgrounds, posture)" in result.output
+    code, output = import_danbooru(
+        db, danbooru, "--groups", "backgrounds,posture", DANBOORU_LOGIN=LOGIN, DANBOORU_API_KEY=API_KEY
+    )
+    assert code == 0, output
+    assert "tag groups: 2 stored (backgrounds, posture)" in output
     assert danbooru.paths() == [
         "/wiki_pages/tag_group:backgrounds.json",
         "/wiki_pages/tag_group:posture.json",
@@ -200,7 +198,7 @@ def test_cli_imports_backgrounds_and_posture_and_searches_by_group(
     everything = db.read_bytes() + b"".join(p.read_bytes() for p in tmp_path.glob("fresh.sqlite*"))
     for secret in (LOGIN, API_KEY):
         assert secret.encode() not in everything
-        assert secret not in result.output + search.output + groups.output
+        assert secret not in output + search.output + groups.output
         assert all(secret not in request.path + str(request.query) for request in danbooru.requests)
 
 
@@ -301,23 +299,10 @@ def test_missing_named_group_is_an_error_and_writes_nothing_for_it(
 ) -> None:
     danbooru.add_wiki("tag_group:posture", POSTURE)
     db = fresh_db("v.sqlite")
-    args = [
-        "vocab",
-        "--db",
-        str(db),
-        "import-danbooru",
-        "--groups",
-        "nope,posture",
-        "--base-url",
-        danbooru.url,
-    ]
-    result = CliRunner().invoke(main, [*args, *FAST_OPTIONS])
-    assert result.exit_code == 1
-    assert "tag groups: 1 stored (posture)" in result.output
-    assert (
-        f"error: no such tag group on {danbooru.url}: tag_group:nope (nothing written for it)"
-        in result.output
-    )
+    code, output = import_danbooru(db, danbooru, "--groups", "nope,posture")
+    assert code == 1
+    assert "tag groups: 1 stored (posture)" in output
+    assert f"error: no such tag group on {danbooru.url}: tag_group:nope (nothing written for it)" in output
     with Store.open(db) as store:
         assert Vocabulary(store).group_ids("nope") == []
 
@@ -329,12 +314,9 @@ def test_interrupted_run_commits_whole_groups_and_a_rerun_ends_like_an_uninterru
     danbooru.add_wiki("tag_group:posture", POSTURE)
     danbooru.add_wiki("tag_group:test_poses", "h4. Hands\n* [[v]]\n* [[double v]]")
     names = "backgrounds,posture,test_poses"
-    runner = CliRunner()
 
     def invoke(db: Path) -> tuple[int, str]:
-        args = ["vocab", "--db", str(db), "import-danbooru", "--groups", names, "--base-url", danbooru.url]
-        result = runner.invoke(main, [*args, *FAST_OPTIONS])
-        return result.exit_code, result.output
+        return import_danbooru(db, danbooru, "--groups", names)
 
     danbooru.fault("/wiki_pages/tag_group:test_poses.json", *[Fault(status=503)] * 3)
     interrupted, straight = fresh_db("interrupted.sqlite"), fresh_db("straight.sqlite")
@@ -490,29 +472,21 @@ def test_save_then_import_from_the_folder_without_network(
     danbooru.add_tag("white_background", post_count=100)
     danbooru.add_alias("white_bg", "white_background")
     saved = tmp_path / "saved"
-    runner = CliRunner()
-    common = ["import-danbooru", "--all-groups", "--tags", "--aliases", "--wiki"]
-    env = {"DANBOORU_LOGIN": LOGIN, "DANBOORU_API_KEY": API_KEY}
-    online = runner.invoke(
-        main,
-        [
-            "vocab",
-            "--db",
-            str(fresh_db("a.sqlite")),
-            *common,
-            "--base-url",
-            danbooru.url,
-            "--save",
-            str(saved),
-            *FAST_OPTIONS,
-        ],
-        env=env,
+    common = ["--all-groups", "--tags", "--aliases", "--wiki"]
+    code, output = import_danbooru(
+        fresh_db("a.sqlite"),
+        danbooru,
+        *common,
+        "--save",
+        str(saved),
+        DANBOORU_LOGIN=LOGIN,
+        DANBOORU_API_KEY=API_KEY,
     )
-    assert online.exit_code == 0, online.output
-    assert "warning: tag_group:missing (linked from tag_groups) does not exist; skipped" in online.output
+    assert code == 0, output
+    assert "warning: tag_group:missing (linked from tag_groups) does not exist; skipped" in output
     requests = len(danbooru.requests)
-    offline = runner.invoke(main, ["vocab", "--db", str(fresh_db("b.sqlite")), *common, "--from", str(saved)])
-    assert offline.exit_code == 0, offline.output
+    code, output = import_danbooru(fresh_db("b.sqlite"), danbooru, *common, "--from", str(saved))
+    assert code == 0, output
     assert len(danbooru.requests) == requests  # nothing asked of the network
     assert dump(tmp_path / "a.sqlite") == dump(tmp_path / "b.sqlite")
     assert any(
@@ -522,23 +496,11 @@ def test_save_then_import_from_the_folder_without_network(
     assert (saved / response_file("/wiki_pages/tag_group:missing.json", {}, 404)).is_file()
     for path in saved.iterdir():
         assert API_KEY.encode() not in path.read_bytes() and API_KEY not in path.name
-    incomplete = runner.invoke(
-        main,
-        [
-            "vocab",
-            "--db",
-            str(fresh_db("c.sqlite")),
-            "import-danbooru",
-            "--groups",
-            "posture",
-            "--from",
-            str(saved),
-        ],
+    code, output = import_danbooru(
+        fresh_db("c.sqlite"), danbooru, "--groups", "posture", "--from", str(saved)
     )
-    assert incomplete.exit_code == 1
-    assert incomplete.output.startswith(
-        f"error: {saved}: no saved response for /wiki_pages/tag_group:posture.json"
-    )
+    assert code == 1
+    assert output.startswith(f"error: {saved}: no saved response for /wiki_pages/tag_group:posture.json")
 
 
 def test_credentials_come_from_the_environment_only_and_never_show(
@@ -550,20 +512,11 @@ def test_credentials_come_from_the_environment_only_and_never_show(
         credentials({"DANBOORU_API_KEY": API_KEY})
     assert API_KEY not in str(error.value)
     danbooru.fault("/wiki_pages/tag_group:posture.json", *[Fault(status=500)] * 3)
-    env = {"DANBOORU_LOGIN": LOGIN, "DANBOORU_API_KEY": API_KEY}
-    args = [
-        "vocab",
-        "--db",
-        str(fresh_db("v.sqlite")),
-        "import-danbooru",
-        "--groups",
-        "posture",
-        "--base-url",
-        danbooru.url,
-    ]
-    result = CliRunner().invoke(main, [*args, *FAST_OPTIONS], env=env)
-    assert result.exit_code == 1 and "gave up after 3 attempts" in result.output
-    assert LOGIN not in result.output and API_KEY not in result.output
+    code, output = import_danbooru(
+        fresh_db("v.sqlite"), danbooru, "--groups", "posture", DANBOORU_LOGIN=LOGIN, DANBOORU_API_KEY=API_KEY
+    )
+    assert code == 1 and "gave up after 3 attempts" in output
+    assert LOGIN not in output and API_KEY not in output
     assert all(r.headers.get("Authorization", "").startswith("Basic ") for r in danbooru.requests)
 
 

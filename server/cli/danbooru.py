@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 
@@ -70,6 +70,38 @@ def _summary(report: ImportReport) -> Iterator[str]:
         yield f"wiki excerpts: {report.wiki:,}"
 
 
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _politeness_options(command: F) -> F:
+    """--rate, --retries, --backoff and --timeout, with `Politeness`' defaults."""
+    defaults = Politeness()
+    options = (
+        ("--rate", click.FloatRange(min=0, min_open=True), defaults.rate, "Requests a second at most."),
+        (
+            "--retries",
+            click.IntRange(min=0),
+            defaults.retries,
+            "Retries of a request on 429, 5xx, timeouts and dropped connections.",
+        ),
+        (
+            "--backoff",
+            click.FloatRange(min=0),
+            defaults.backoff,
+            "Seconds before the first retry, doubling each time (Retry-After wins when longer).",
+        ),
+        (
+            "--timeout",
+            click.FloatRange(min=0, min_open=True),
+            defaults.timeout,
+            "Seconds to wait for a response.",
+        ),
+    )
+    for name, kind, default, text in reversed(options):
+        command = click.option(name, type=kind, default=default, show_default=True, help=text)(command)
+    return command
+
+
 @vocab.command("import-danbooru")
 @click.option("--groups", metavar="A,B", help="Tag groups to import, e.g. posture,image_composition.")
 @click.option(
@@ -84,34 +116,7 @@ def _summary(report: ImportReport) -> Iterator[str]:
 @click.option("--implications", is_flag=True, help="Active implications (/tag_implications.json).")
 @click.option("--wiki", is_flag=True, help="The first paragraph of each group member's wiki page.")
 @click.option("--base-url", default=DEFAULT_BASE_URL, show_default=True, help="Any Danbooru instance.")
-@click.option(
-    "--rate",
-    type=click.FloatRange(min=0, min_open=True),
-    default=2.0,
-    show_default=True,
-    help="Requests a second at most.",
-)
-@click.option(
-    "--retries",
-    type=click.IntRange(min=0),
-    default=5,
-    show_default=True,
-    help="Retries of a request on 429, 5xx, timeouts and dropped connections.",
-)
-@click.option(
-    "--backoff",
-    type=click.FloatRange(min=0),
-    default=1.0,
-    show_default=True,
-    help="Seconds before the first retry, doubling each time (Retry-After wins when longer).",
-)
-@click.option(
-    "--timeout",
-    type=click.FloatRange(min=0, min_open=True),
-    default=30.0,
-    show_default=True,
-    help="Seconds to wait for a response.",
-)
+@_politeness_options
 @click.option(
     "--save",
     "save_dir",
@@ -277,15 +282,16 @@ def groups_command(ctx: click.Context, name: str | None, as_json: bool) -> None:
     """The tag groups, or the tree of group NAME: subgroups and tags, with tag counts."""
     vocabulary = Vocabulary(open_store(ctx))
     if name is None:
-        rows = [
-            {"name": group_name, "count": len(vocabulary.group_tag_ids([group_id]))}
+        counts = [
+            (group_name, len(vocabulary.group_tag_ids([group_id])))
             for group_id, group_name in _children(vocabulary, None)
         ]
         if as_json:
+            rows = [{"name": group_name, "count": count} for group_name, count in counts]
             click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
             return
-        for row in rows:
-            click.echo(f"{display(row['name'])} ({row['count']:,})")
+        for group_name, count in counts:
+            click.echo(f"{display(group_name)} ({count:,})")
         return
     found = _find_groups(vocabulary, name)
     if not found:
