@@ -278,8 +278,8 @@ def _records(data: Any, url: str) -> list[dict[str, Any]]:
 
 def crawl(
     source: Source, path: str, params: Params, progress: Progress | None = None
-) -> Iterator[dict[str, Any]]:
-    """Every record of a list endpoint, newest first, paging with `b<lowest id seen>` cursors."""
+) -> Iterator[list[dict[str, Any]]]:
+    """Every page of a list endpoint, newest records first, paging with `b<lowest id seen>` cursors."""
     cursor: int | None = None
     pages = 0
     while True:
@@ -296,7 +296,7 @@ def crawl(
         lowest = min(i for i in ids if isinstance(i, int))
         if cursor is not None and lowest >= cursor:
             raise DanbooruError(f"{url}: the page did not move past id {cursor}")
-        yield from rows
+        yield rows
         cursor = lowest
         pages += 1
         if progress is not None:
@@ -387,14 +387,16 @@ class DanbooruImport:
     # Tags, aliases, implications: fetched whole, then written in one transaction.
 
     def _import_lists(self) -> None:
+        # One spool line per page: [kind, [row fields, ...]].
         with tempfile.TemporaryFile("w+", encoding="utf-8") as spool:
             kinds = self._spool(spool)
             spool.seek(0)
             with self.store.transaction():
                 writer = Writer(self.store)
                 for line in spool:
-                    kind, *fields = json.loads(line)
-                    self._write_list_row(writer, kind, fields)
+                    kind, rows = json.loads(line)
+                    for fields in rows:
+                        self._write_list_row(writer, kind, fields)
                 writer.finish()
                 writer.record_import(self.source.origin, f"danbooru:{'+'.join(kinds)}")
 
@@ -410,22 +412,18 @@ class DanbooruImport:
                 params["search[hide_empty]"] = "true"
             if plan.categories:
                 params["search[category]"] = ",".join(str(CATEGORIES[c]) for c in plan.categories)
-            for row in crawl(self.source, "/tags.json", params, self._progress):
-                name, category = row.get("name"), row.get("category")
-                if isinstance(name, str) and category in CATEGORY_NAMES:
-                    count = row.get("post_count")
-                    spool.write(
-                        json.dumps(
-                            [
-                                "tag",
-                                name,
-                                CATEGORY_NAMES[category],
-                                count if isinstance(count, int) else 0,
-                                row.get("is_deprecated") is True,
-                            ]
-                        )
-                        + "\n"
-                    )
+            for page in crawl(self.source, "/tags.json", params, self._progress):
+                tags = [
+                    [
+                        row["name"],
+                        CATEGORY_NAMES[row["category"]],
+                        row["post_count"] if isinstance(row.get("post_count"), int) else 0,
+                        row.get("is_deprecated") is True,
+                    ]
+                    for row in page
+                    if isinstance(row.get("name"), str) and row.get("category") in CATEGORY_NAMES
+                ]
+                spool.write(json.dumps(["tag", tags]) + "\n")
         for kind, path, wanted in (
             ("alias", "/tag_aliases.json", plan.aliases),
             ("implication", "/tag_implications.json", plan.implications),
@@ -434,14 +432,15 @@ class DanbooruImport:
                 continue
             kinds.append(path.strip("/").removesuffix(".json"))
             params = {"search[status]": "active", "only": "id,antecedent_name,consequent_name,status"}
-            for row in crawl(self.source, path, params, self._progress):
-                antecedent, consequent = row.get("antecedent_name"), row.get("consequent_name")
-                if (
-                    isinstance(antecedent, str)
-                    and isinstance(consequent, str)
+            for page in crawl(self.source, path, params, self._progress):
+                pairs = [
+                    [row["antecedent_name"], row["consequent_name"]]
+                    for row in page
+                    if isinstance(row.get("antecedent_name"), str)
+                    and isinstance(row.get("consequent_name"), str)
                     and row.get("status") == "active"
-                ):
-                    spool.write(json.dumps([kind, antecedent, consequent]) + "\n")
+                ]
+                spool.write(json.dumps([kind, pairs]) + "\n")
         return kinds
 
     def _write_list_row(self, writer: Writer, kind: str, fields: list[Any]) -> None:
