@@ -162,6 +162,13 @@ def test_bullets_nest_three_deep_and_text_bullets_name_subgroups() -> None:
     ]
 
 
+def test_a_group_link_with_nested_bullets_names_its_subgroup() -> None:
+    body = "h4. Subject matter\n* [[Tag group:Focus tags]]\n** [[animal focus]]\n** [[ass focus]]"
+    page = parse(body)
+    assert outline(page.tree) == ["page:", "  Subject matter:", "    focus tags: animal focus, ass focus"]
+    assert page.group_links == ["tag_group:focus_tags"]
+
+
 def test_a_bullet_deeper_than_its_parent_allows_still_nests() -> None:
     assert outline(parse("h4. H\n** [[a]]\n*** [[b]]\n* [[c]]").tree) == ["page:", "  H: a, c", "    a: b"]
 

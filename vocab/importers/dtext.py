@@ -93,14 +93,22 @@ class _OpenBullet:
 
     depth: int
     holder: Node
-    first: Member | None
+    item: _Bullet
     text: str
     subgroup: Node | None = None
+
+    def _label(self) -> str:
+        """The bullet's first tag, else the group it links to (`focus tags`), else its text."""
+        if self.item.members:
+            return self.item.members[0].name
+        if self.item.group_links:
+            return group_name(self.item.group_links[0])
+        return _plain_inline(self.text)
 
     def nest(self) -> Node:
         """The subgroup nested bullets go in: named after the bullet's first tag, else its text."""
         if self.subgroup is None:
-            self.subgroup = Node(self.first.name if self.first is not None else _plain_inline(self.text))
+            self.subgroup = Node(self._label())
             self.holder.children.append(self.subgroup)
         return self.subgroup
 
@@ -242,7 +250,7 @@ def parse_group_page(body: str, name: str) -> GroupPage:
         parent.members.extend(item.members)
         if item.group_links:
             links.update(dict.fromkeys(item.group_links))
-        bullets.append(_OpenBullet(depth, parent, item.members[0] if item.members else None, bullet.group(2)))
+        bullets.append(_OpenBullet(depth, parent, item, bullet.group(2)))
     _prune(root)
     return GroupPage(root, list(links))
 
