@@ -80,3 +80,14 @@ def test_bad_files_give_one_line(tmp_path: Path, text: str, reason: str) -> None
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(StoreError, match="cannot read the section map"):
         load_section_map(tmp_path / "absent.toml")
+
+
+def test_a_tag_group_linked_inside_another_page_maps_as_itself() -> None:
+    sections = load_section_map()
+    assert (
+        sections.section_of("sitting", [["body parts", "Tag group:Posture", "Basic positions"]]) == "action"
+    )
+    assert (
+        sections.section_of("white background", [["image composition", "Tag group:Backgrounds", "Colors"]])
+        == "background"
+    )

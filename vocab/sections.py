@@ -22,8 +22,15 @@ _GROUP_PREFIX = "tag group:"
 
 
 def path_key(names: list[str]) -> tuple[str, ...]:
-    """The comparable form of a group path: each name's key, without a leading `tag group:`."""
+    """The comparable form of a group path: each name's key, without a leading `tag group:`.
+
+    A `Tag group:X` nested in another group's page is group X itself, so the path starts again
+    there: `body parts > Tag group:Posture > Arms` is `posture > arms`.
+    """
     keys = [tag_key(name) for name in names]
+    linked = [i for i, key in enumerate(keys) if key.startswith(_GROUP_PREFIX)]
+    if linked:
+        keys = keys[linked[-1] :]
     if keys:
         keys[0] = keys[0].removeprefix(_GROUP_PREFIX).strip()
     return tuple(keys)
