@@ -341,6 +341,38 @@ async function expectAliasHover(page) {
   log(`hover over "${ALIAS}": ${(await hover.innerText()).replace(/\s+/g, " ").slice(0, 160)}`);
 }
 
+async function runCommand(page, title) {
+  await page.keyboard.press("F1");
+  const quickInput = page.locator(".quick-input-widget input");
+  await quickInput.waitFor();
+  await quickInput.fill(`>${title}`);
+  await page.locator(".quick-input-list .monaco-list-row", { hasText: title }).first().click();
+}
+
+/** "Check dataset" reports every caption, and the Problems panel lists captions that are not open. */
+async function expectCheckDataset(page) {
+  await runCommand(page, "captionls: Check dataset");
+  const toast = page.locator(".notification-toast", { hasText: "findings in 3 captions" }).first();
+  await toast.waitFor({ timeout: STEP_TIMEOUT });
+  log(`Check dataset: ${(await toast.innerText()).split("\n")[0]}`);
+  await page.locator(".markers-panel .monaco-list-row", { hasText: "002.txt" }).first().waitFor();
+}
+
+/** "Search vocabulary" finds a tag through its alias and inserts it after the last tag with a separator. */
+async function expectSearchInserts(page) {
+  const line = `${CAPTION}, contra`;
+  await goTo(page, 1, line.length + 1);
+  await runCommand(page, "captionls: Search vocabulary");
+  await page.locator(".quick-input-widget input").fill("raised arms");
+  const row = page.locator(".quick-input-list .monaco-list-row", { hasText: /arms.up.*raised.arms/ }).first();
+  await row.waitFor({ timeout: STEP_TIMEOUT });
+  log(`Search vocabulary: ${(await row.innerText()).replace(/\s+/g, " ")}`);
+  await row.click();
+  await page
+    .locator(".editor-instance .monaco-editor .view-lines", { hasText: `${line}, arms up` })
+    .waitFor({ timeout: STEP_TIMEOUT });
+}
+
 async function expectImageBeside(page) {
   const tab = page.locator(".tabs-container .tab", { hasText: "001.png" }).first();
   await tab.waitFor({ timeout: STEP_TIMEOUT });
@@ -403,6 +435,9 @@ async function main() {
     await expectDuplicateTagProblem(page);
     await expectCompletion(page);
     await expectAliasHover(page);
+    await page.keyboard.press("Escape");
+    await expectSearchInserts(page);
+    await expectCheckDataset(page);
     log("passed");
   } catch (error) {
     if (page) {

@@ -43,7 +43,8 @@ function itemOf(hit: SearchHit): HitItem {
     hit.captions > 0 ? `in ${hit.captions} captions` : undefined,
   ];
   return {
-    label: hit.tag,
+    // What goes into the caption (the dataset's tag style), then what matched when it was an alias.
+    label: hit.insert,
     description: hit.alias ? `← ${hit.alias}` : undefined,
     detail: facts.filter((fact) => fact).join(" · "),
     // The server's ranking (aliases, typos, multi-word) decides; VS Code's label filter must not hide hits.
@@ -164,10 +165,7 @@ export async function importVocabulary(server: CaptionServer, output: vscode.Out
     }
     return;
   }
-  try {
-    await server.execute(RELOAD_VOCABULARY, {});
-  } catch (error) {
-    output.appendLine(`reloadVocabulary: ${String(error)}`);
-  }
+  // The server notices a replaced database by itself too; this makes it look now. It answers null.
+  await server.execute(RELOAD_VOCABULARY, {}).catch(() => undefined);
   void vscode.window.showInformationMessage(`captionls: imported ${vscode.workspace.asRelativePath(file)}.`);
 }

@@ -128,15 +128,19 @@ export class CaptionServer implements vscode.Disposable {
     }
   }
 
-  /** Runs one of the server's workspace/executeCommand commands. */
+  /** Runs one of the server's workspace/executeCommand commands; null means it failed (the server logged why). */
   async execute<T>(command: string, argument: object): Promise<T> {
     if (!this.client?.isRunning()) {
       throw new Error("the captionls server is not running");
     }
-    return (await this.client.sendRequest(ExecuteCommandRequest.type, {
+    const result: unknown = await this.client.sendRequest(ExecuteCommandRequest.type, {
       command,
       arguments: [argument],
-    })) as T;
+    });
+    if (result === null || result === undefined) {
+      throw new Error(`${command} failed; see the captionls output`);
+    }
+    return result as T;
   }
 
   dispose(): void {
