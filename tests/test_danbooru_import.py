@@ -7,6 +7,7 @@ re-runs, --save/--from, and that credentials never reach the database, the files
 
 from __future__ import annotations
 
+import json
 import shutil
 import sqlite3
 import time
@@ -536,3 +537,17 @@ def test_folder_source_names_are_short_and_distinct(tmp_path: Path) -> None:
     assert len(name) < 200 and name.endswith(".json")
     assert name != response_file("/wiki_pages.json", {**long_query, "limit": "1000"})
     assert FolderSource(tmp_path).origin == str(tmp_path)
+
+
+def test_show_prints_the_wiki_excerpt_and_group_paths(
+    danbooru: LoopbackDanbooru, fresh_db: Callable[[str], Path]
+) -> None:
+    danbooru.add_wiki("tag_group:posture", POSTURE)
+    danbooru.add_wiki("seiza", "A [i]formal[/i] way of sitting.")
+    db = fresh_db("v.sqlite")
+    assert import_danbooru(db, danbooru, "--groups", "posture", "--wiki")[0] == 0
+    shown = CliRunner().invoke(main, ["vocab", "--db", str(db), "show", "seiza"]).output
+    assert "  group: posture > Basic positions > sitting" in shown
+    assert "  wiki: A formal way of sitting." in shown
+    as_json = CliRunner().invoke(main, ["vocab", "--db", str(db), "show", "seiza", "--json"]).output
+    assert json.loads(as_json)["wiki"] == "A formal way of sitting."

@@ -26,6 +26,7 @@ SHOW_KEYS = {
     "groups",
     "translations",
     "lists",
+    "wiki",
 }
 
 

@@ -298,6 +298,7 @@ def details_json(details: TagDetails) -> dict[str, Any]:
         "groups": details.groups,
         "translations": details.translations,
         "lists": details.lists,
+        "wiki": details.wiki,
     }
 
 
@@ -319,6 +320,8 @@ def _details_lines(details: TagDetails) -> Iterator[str]:
         yield f"  {lang}: {text}"
     if details.lists:
         yield f"  lists: {', '.join(details.lists)}"
+    if details.wiki:
+        yield f"  wiki: {details.wiki}"
 
 
 @vocab.command()
