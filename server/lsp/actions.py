@@ -33,7 +33,9 @@ def _wanted(kind: str, only: list[str] | None) -> bool:
     return only is None or any(kind == want or kind.startswith(f"{want}.") for want in only)
 
 
-def code_actions(server: CaptionServer, params: types.CodeActionParams) -> list[types.CodeAction]:
+def code_actions(
+    server: CaptionServer, params: types.CodeActionParams
+) -> list[types.CodeAction | types.Command]:
     view = server.captions.view(params.text_document.uri)
     if view is None:
         return []
@@ -44,7 +46,7 @@ def code_actions(server: CaptionServer, params: types.CodeActionParams) -> list[
     ]
     only_or_none = only or None
     findings = server.diagnoser.findings(view)
-    actions: list[types.CodeAction] = []
+    actions: list[types.CodeAction | types.Command] = []
     if _wanted(types.CodeActionKind.QuickFix.value, only_or_none):
         for finding in findings:
             if finding.start <= end and start <= finding.end:
@@ -148,19 +150,13 @@ def _use_everywhere(server: CaptionServer, view: CaptionView, tag: TagSpan) -> l
     return actions
 
 
-def _add_to_personal(view: CaptionView, tag: TagSpan) -> list[types.CodeAction]:
+def _add_to_personal(view: CaptionView, tag: TagSpan) -> list[types.Command]:
+    """A bare Command (no edit): the server runs it. Bare, because lsprotocol-based clients read a
+    CodeAction that carries a `command` as a Command anyway."""
     vocabulary = view.dataset.vocabulary.vocabulary
     resolved = vocabulary.resolve_key(tag.key)
     if resolved is not None and resolved.tag.key in vocabulary.list_keys(PERSONAL_LIST):
         return []
     name = resolved.tag.name if resolved is not None else tag.name
     title = f"Add `{name}` to the personal vocabulary"
-    return [
-        types.CodeAction(
-            title=title,
-            kind=types.CodeActionKind.QuickFix,
-            command=types.Command(
-                title=title, command=ADD_TO_PERSONAL, arguments=[{"name": name, "uri": view.uri}]
-            ),
-        )
-    ]
+    return [types.Command(title=title, command=ADD_TO_PERSONAL, arguments=[{"name": name, "uri": view.uri}])]

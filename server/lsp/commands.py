@@ -28,7 +28,7 @@ VOCABULARY_INFO = "captionls.vocabularyInfo"
 RELOAD_VOCABULARY = "captionls.reloadVocabulary"
 
 
-def _argument(arguments: tuple[object, ...]) -> dict[str, Any]:
+def _argument(arguments: tuple[dict[str, Any], ...]) -> dict[str, Any]:
     return arguments[0] if arguments and isinstance(arguments[0], dict) else {}
 
 
@@ -53,7 +53,9 @@ def commands(server: CaptionServer) -> dict[str, Callable[..., Any]]:
     """Command name -> handler taking the command's arguments."""
 
     def guarded(name: str, run: Callable[[dict[str, Any]], Any]) -> Callable[..., Any]:
-        def handler(*arguments: object) -> Any:
+        # Annotated so pygls does not take the first parameter for the server (it injects the server
+        # into handlers whose first parameter's annotation the server is an instance of, such as `object`).
+        def handler(*arguments: dict[str, Any]) -> Any:
             try:
                 return run(_argument(arguments))
             except Exception as error:

@@ -165,7 +165,7 @@ def create_server() -> CaptionServer:
     feature = server.feature
     guarded = server.guarded
     sync = server.sync
-    no_actions: list[types.CodeAction] = []
+    no_actions: list[types.CodeAction | types.Command] = []
 
     feature(types.INITIALIZE)(guarded(None, server.initialize))
     feature(types.INITIALIZED)(server.guarded_async(None, server.initialized))

@@ -1,0 +1,191 @@
+"""Dataset-wide behaviour: refreshes, code actions, commands, rename, references, symbols, formatting."""
+
+from __future__ import annotations
+
+import asyncio
+
+from lsp_harness import Session
+from lsprotocol import types
+
+
+def apply(text: str, edits: list[types.TextEdit]) -> str:
+    """Apply text edits to an ASCII text (columns are characters)."""
+    lines = text.splitlines(keepends=True) or [""]
+    starts = [0]
+    for line in lines:
+        starts.append(starts[-1] + len(line))
+
+    def offset(position: types.Position) -> int:
+        return starts[min(position.line, len(lines))] + position.character
+
+    for edit in sorted(edits, key=lambda e: offset(e.range.start), reverse=True):
+        text = text[: offset(edit.range.start)] + edit.new_text + text[offset(edit.range.end) :]
+    return text
+
+
+def changes_of(edit: types.WorkspaceEdit | None) -> dict[str, list[types.TextEdit]]:
+    assert edit is not None and edit.changes is not None
+    return {uri: list(edits) for uri, edits in edit.changes.items()}
+
+
+async def actions(
+    session: Session, uri: str, character: int, only: list[str] | None = None
+) -> list[types.CodeAction]:
+    diagnostics = await session.diagnostics(uri)
+    result = await session.client.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            range=types.Range(types.Position(0, character), types.Position(0, character)),
+            context=types.CodeActionContext(diagnostics=diagnostics, only=only),  # type: ignore[arg-type]
+        )
+    )
+    return [action for action in result or [] if isinstance(action, types.CodeAction)]
+
+
+async def commands(session: Session, uri: str, character: int) -> list[types.Command]:
+    """The bare commands among a position's code actions."""
+    result = await session.client.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            range=types.Range(types.Position(0, character), types.Position(0, character)),
+            context=types.CodeActionContext(diagnostics=[]),
+        )
+    )
+    return [action for action in result or [] if isinstance(action, types.Command)]
+
+
+async def test_other_captions_refresh_when_the_majority_changes(session: Session) -> None:
+    await session.indexed()
+    a3 = "ohwxStyle, drawing, 1girl, solo, from side, sitting, arms_up, long hair, smile, couch"
+    uri3 = session.open("a3.txt", a3)
+    diagnostics = await session.wait_diagnostics(
+        uri3, lambda ds: any(d.code == "inconsistent-tag" for d in ds)
+    )
+    message = next(d.message for d in diagnostics if d.code == "inconsistent-tag")
+    assert '"arms up" in 3 captions' in message
+    for name in ("a1.txt", "a2.txt", "a4.txt"):
+        text = (session.root / name).read_text(encoding="utf-8")
+        uri = session.open(name, text)
+        session.change(uri, 2, text.replace("arms up", "arms_up"))
+    await session.wait_diagnostics(uri3, lambda ds: not any(d.code == "inconsistent-tag" for d in ds))
+    if session.pull:
+        # The client is also told to re-pull everything (debounced after the burst of edits).
+        for _ in range(100):
+            if session.client.diagnostic_refresh_count:
+                break
+            await asyncio.sleep(0.05)
+        assert session.client.diagnostic_refresh_count > 0
+
+
+async def test_quickfix_and_fix_all(session: Session) -> None:
+    text = "ohwxStyle, anime, 1girl, solo,, 1girl, full body, sitting, couch"
+    uri = session.open("a1.txt", text)
+    diagnostics = await session.diagnostics(uri)
+    assert {"duplicate-tag", "empty-tag"} <= {d.code for d in diagnostics}
+    duplicate = next(d for d in diagnostics if d.code == "duplicate-tag")
+    found = await actions(session, uri, duplicate.range.start.character, ["quickfix"])
+    preferred = [
+        a for a in found if a.is_preferred and a.diagnostics and a.diagnostics[0].code == "duplicate-tag"
+    ]
+    assert preferred, [a.title for a in found]
+    fixed = apply(text, changes_of(preferred[0].edit)[uri])
+    assert fixed == "ohwxStyle, anime, 1girl, solo,, full body, sitting, couch"
+    fix_all = [a for a in await actions(session, uri, 0, ["source.fixAll"]) if a.kind == "source.fixAll"]
+    assert len(fix_all) == 1
+    assert (
+        apply(text, changes_of(fix_all[0].edit)[uri])
+        == "ohwxStyle, anime, 1girl, solo, full body, sitting, couch"
+    )
+
+
+async def test_sort_tags_into_structure_order(vscode: Session) -> None:
+    text = "ohwxStyle, couch, sitting, 1girl, anime"
+    uri = vscode.open("a1.txt", text)
+    found = await actions(vscode, uri, 0, ["source.sortTags"])
+    assert [a.title for a in found] == ["Sort tags into structure order"]
+    # Stable inside a section: `1girl` stays before `anime` (both "type").
+    assert apply(text, changes_of(found[0].edit)[uri]) == "ohwxStyle, 1girl, anime, sitting, couch"
+
+
+async def test_use_everywhere_rewrites_every_caption(vscode: Session) -> None:
+    await vscode.indexed()
+    text = "ohwxStyle, anime, 1girl, solo, arms_up, couch"
+    uri = vscode.open("a1.txt", text)
+    found = await actions(vscode, uri, text.index("arms_up"), ["refactor.rewrite"])
+    titles = [a.title for a in found]
+    assert "Use `arms_up` in all captions (2 files)" in titles, titles
+    action = found[titles.index("Use `arms_up` in all captions (2 files)")]
+    changes = changes_of(action.edit)
+    assert set(changes) == {vscode.uri("a2.txt"), vscode.uri("a4.txt")}
+    a2 = (vscode.root / "a2.txt").read_text(encoding="utf-8")
+    assert "arms_up" in apply(a2, changes[vscode.uri("a2.txt")])
+
+
+async def test_add_to_personal_vocabulary_clears_unknown_tag(session: Session) -> None:
+    text = "ohwxStyle, anime, 1girl, solo, lone tree, couch"
+    uri = session.open("a1.txt", text)
+    diagnostics = await session.diagnostics(uri)
+    assert "unknown-tag" in {d.code for d in diagnostics}
+    found = await commands(session, uri, text.index("lone tree"))
+    add = [a for a in found if a.command == "captionls.addToPersonal"]
+    assert add and add[0].title == "Add `lone tree` to the personal vocabulary", [a.title for a in found]
+    command = add[0]
+    assert await session.client.workspace_execute_command_async(
+        types.ExecuteCommandParams(command=command.command, arguments=command.arguments)
+    )
+    await session.wait_diagnostics(uri, lambda ds: "unknown-tag" not in {d.code for d in ds})
+    result = await session.client.text_document_completion_async(
+        types.CompletionParams(
+            types.TextDocumentIdentifier(uri=uri), types.Position(0, text.index("lone") + 3)
+        )
+    )
+    assert isinstance(result, types.CompletionList)
+    assert "personal" in (next(i.detail for i in result.items if i.label == "lone tree") or "")
+
+
+async def test_rename_references_symbols_and_formatting(vscode: Session) -> None:
+    await vscode.indexed()
+    a1 = (vscode.root / "a1.txt").read_text(encoding="utf-8")
+    uri = vscode.open("a1.txt", a1)
+    at_couch = types.Position(0, a1.index("couch") + 2)
+    document = types.TextDocumentIdentifier(uri=uri)
+    prepared = await vscode.client.text_document_prepare_rename_async(
+        types.PrepareRenameParams(document, at_couch)
+    )
+    assert isinstance(prepared, types.PrepareRenamePlaceholder) and prepared.placeholder == "couch"
+    renamed = await vscode.client.text_document_rename_async(types.RenameParams(document, at_couch, "sofa"))
+    changes = changes_of(renamed)
+    assert set(changes) == {vscode.uri("a1.txt"), vscode.uri("a2.txt"), vscode.uri("a3.txt")}
+    assert "sofa" in apply(a1, changes[uri]) and "couch" not in apply(a1, changes[uri])
+
+    at_arms = types.Position(0, a1.index("arms up") + 1)
+    references = await vscode.client.text_document_references_async(
+        types.ReferenceParams(
+            text_document=document, position=at_arms, context=types.ReferenceContext(include_declaration=True)
+        )
+    )
+    assert references is not None
+    assert sorted(location.uri for location in references) == sorted(
+        vscode.uri(n) for n in ("a1.txt", "a2.txt", "a4.txt")
+    )
+
+    symbols = await vscode.client.workspace_symbol_async(types.WorkspaceSymbolParams(query="girl"))
+    assert symbols is not None
+    assert [symbol.name for symbol in symbols] == ["1girl (4)"]
+
+    messy = "ohwxStyle ,anime,,  1girl,solo"
+    uri2 = vscode.open("a2.txt", messy)
+    edits = await vscode.client.text_document_formatting_async(
+        types.DocumentFormattingParams(
+            types.TextDocumentIdentifier(uri=uri2), types.FormattingOptions(2, True)
+        )
+    )
+    assert edits is not None
+    assert apply(messy, list(edits)) == "ohwxStyle, anime, 1girl, solo"
+
+
+async def test_indexing_reports_progress(session: Session) -> None:
+    await session.indexed()
+    reports = [report for reports in session.client.progress_reports.values() for report in reports]
+    assert isinstance(reports[0], types.WorkDoneProgressBegin) and reports[0].title == "Indexing captions"
+    assert isinstance(reports[-1], types.WorkDoneProgressEnd) and reports[-1].message == "4 captions indexed"
