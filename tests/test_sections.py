@@ -91,3 +91,12 @@ def test_a_tag_group_linked_inside_another_page_maps_as_itself() -> None:
         sections.section_of("white background", [["image composition", "Tag group:Backgrounds", "Colors"]])
         == "background"
     )
+
+
+def test_environment_names_the_users_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "mine.toml"
+    path.write_text('[tags]\n"kneeling" = "subject"\n', encoding="utf-8")
+    monkeypatch.setenv("CAPTIONLS_SECTIONS", str(path))
+    assert load_section_map().section_of("kneeling", [["posture"]]) == "subject"
+    monkeypatch.setenv("CAPTIONLS_SECTIONS", "")
+    assert load_section_map().section_of("kneeling", [["posture"]]) == "action"

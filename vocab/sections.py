@@ -1,13 +1,14 @@
 """Which section of the captioning guide a tag belongs to, from its Danbooru tag groups.
 
 The guide orders a caption as globals, type, action, subject, details, background, associations.
-A section map (TOML, `builtin/sections.toml` unless the user gives their own file) maps group paths
-and single tags to those sections; a tag in groups of several sections takes the most specific
-mapping: a single tag, then the deepest mapped subgroup, then a group.
+A section map (TOML: `builtin/sections.toml`, or the user's own file named by `$CAPTIONLS_SECTIONS`)
+maps group paths and single tags to those sections; a tag in groups of several sections takes the most
+specific mapping: a single tag, then the deepest mapped subgroup, then a group.
 """
 
 from __future__ import annotations
 
+import os
 import tomllib
 from dataclasses import dataclass
 from importlib import resources
@@ -16,6 +17,8 @@ from pathlib import Path
 from .normalize import tag_key
 from .store import StoreError
 
+# A user's own section map file, replacing the built-in one for every command and the server.
+SECTIONS_ENV = "CAPTIONLS_SECTIONS"
 SECTIONS = ("globals", "type", "action", "subject", "details", "background", "associations")
 PATH_SEPARATOR = ">"
 _GROUP_PREFIX = "tag group:"
@@ -94,10 +97,13 @@ def _parse(text: str, origin: str) -> SectionMap:
 
 
 def load_section_map(path: Path | None = None) -> SectionMap:
-    """The section map in `path`, or the built-in one when `path` is None."""
+    """The section map in `path`; None means `$CAPTIONLS_SECTIONS` when set, else the built-in map."""
     if path is None:
-        builtin = resources.files("captionls.vocab.builtin").joinpath("sections.toml")
-        return _parse(builtin.read_text(encoding="utf-8"), "built-in sections.toml")
+        env = os.environ.get(SECTIONS_ENV)
+        if not env:
+            builtin = resources.files("captionls.vocab.builtin").joinpath("sections.toml")
+            return _parse(builtin.read_text(encoding="utf-8"), "built-in sections.toml")
+        path = Path(env).expanduser()
     try:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as error:
