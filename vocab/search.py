@@ -36,6 +36,7 @@ _BOOST = 4.0
 _CANDIDATES = 96
 _FUZZY_CUTOFF = 75.0
 _FUZZY_BASE = -1.5
+_FUZZY_WHEN_FEWER = 5
 
 
 @dataclass(frozen=True)
@@ -83,17 +84,18 @@ class Searcher:
                 f"SELECT {columns} FROM prefix_top WHERE prefix = ? ORDER BY pop DESC LIMIT ?",
                 (prefix, limit),
             )
-        sparse = self._rows(
-            f"SELECT {columns} FROM terms WHERE term >= ? AND term < ? LIMIT ?",
-            (prefix, _upper(prefix), limit + 1),
-        )
-        if len(sparse) <= limit:
-            return sparse
-        # Many matches: walk the head's terms from the most popular down until enough match.
+        if len(prefix) == HEAD_LENGTH:
+            # The (head, pop DESC) index lists exactly these terms, most popular first.
+            return self._rows(
+                f"SELECT {columns} FROM terms WHERE head = ? ORDER BY pop DESC LIMIT ?", (prefix, limit)
+            )
+        # A longer prefix matches few terms (hundreds at most in real vocabularies): take its range
+        # off the term index and let SQLite keep the most popular. Walking the head's popularity
+        # order instead may pass thousands of terms with the same head before `limit` match.
         return self._rows(
-            f"SELECT {columns} FROM terms WHERE head = ? AND term >= ? AND term < ?"
+            f"SELECT {columns} FROM terms INDEXED BY terms_term WHERE term >= ? AND term < ?"
             " ORDER BY pop DESC LIMIT ?",
-            (prefix[:HEAD_LENGTH], prefix, _upper(prefix), limit),
+            (prefix, _upper(prefix), limit),
         )
 
     def _containing(self, key: str) -> list[_Candidate]:
@@ -108,10 +110,16 @@ class Searcher:
         )
 
     def _fuzzy_pool(self, key: str) -> list[_Candidate]:
-        """Popular terms sharing a start with the query or any of its words: typo candidates."""
-        words = key.split()
-        starts = {key[:2]} | {word[:HEAD_LENGTH] for word in words if len(word) >= HEAD_LENGTH}
+        """Typo candidates: terms sharing the longest start with the query that any terms share
+        (a typo is most often late in a word: `contrapost` -> `contrap`), plus the most popular
+        terms sharing its first two letters and each later word's start."""
         pool: list[_Candidate] = []
+        for length in range(len(key) - 1, HEAD_LENGTH - 1, -1):
+            pool = self._prefixed(key[:length], 32)
+            if pool:
+                break
+        words = key.split()
+        starts = {key[:2]} | {word[:HEAD_LENGTH] for word in words[1:] if len(word) >= HEAD_LENGTH}
         for start in starts:
             pool.extend(self._prefixed(start, 64))
         return pool
@@ -142,15 +150,15 @@ class Searcher:
             )
             scored = self._score(key, members, fuzzy=True)
         else:
-            candidates = self._prefixed(key, _CANDIDATES)
-            words = key.split()
-            if len(words) > 1:
-                candidates += self._prefixed(words[-1], _CANDIDATES)
-            scored = self._score(key, candidates)
-            if len(scored) < limit and len(key) >= 3:
+            scored = self._score(key, self._prefixed(key, _CANDIDATES))
+            # Mid-word matches: a multi-word query that starts mid-word is not worth the trigram
+            # index's time (its word starts are already terms: `hair orn` finds `hair ornament`).
+            if len(scored) < limit and len(key) >= 3 and " " not in key:
                 inside = self._score(key, self._containing(key))
                 scored.update((i, best) for i, best in inside.items() if i not in scored)
-            if len(scored) < limit:
+            # Typo guesses only when the query found (almost) nothing as typed: they are the
+            # slowest part of a search and rank below every real match anyway.
+            if len(scored) < min(limit, _FUZZY_WHEN_FEWER):
                 fuzzy = self._score(key, self._fuzzy_pool(key), fuzzy=True)
                 scored.update((i, best) for i, best in fuzzy.items() if i not in scored)
         hits = self._hits(scored, boost, category)

@@ -1,0 +1,208 @@
+#!/usr/bin/env python3
+"""Vocabulary speed figures quoted in the README (### Vocabulary). Not a test: run it by hand.
+
+    .venv/bin/python tests/benchmarks/bench_vocab.py [--quick]
+
+1. Import of tagcomplete's danbooru.csv into an empty database (target <= 3 s).
+2. Import of a synthetic 2,000,000-tag CSV in a child process: wall time (target <= 60 s) and the
+   child's peak memory from getrusage (target <= 300 MB).
+3. `Searcher.search` over a fixed query set (prefix, multi-word, substring, typo, alias) on both
+   vocabularies: p50 / p99 (targets: p99 <= 1 ms on danbooru.csv, <= 3 ms on 2M), beside a
+   tagcomplete-style linear regex scan over the same rows, with the ratio.
+4. `captionls vocab search contra` as a whole process, after the first run (target <= 300 ms wall).
+
+`--quick` uses 200,000 synthetic tags instead of 2,000,000 (for a fast look, not for the README).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import random
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from captionls.vocab.importers import Source, import_files
+from captionls.vocab.query import Vocabulary
+from captionls.vocab.search import Searcher
+from captionls.vocab.store import Store
+
+REPO = Path(__file__).resolve().parents[2]
+DANBOORU = REPO.parent / "shared" / "data" / "tagcomplete" / "danbooru.csv"
+
+QUERIES: dict[str, list[str]] = {
+    "prefix": ["contra", "lo", "blu", "hatsu", "thighh", "sitt", "holding sw"],
+    "multi-word": ["long hair", "leg up", "from si", "looking at viewer", "open mouth", "white shirt"],
+    "substring": ["appos", "hair orn", "skirt lift", "ribbon"],
+    "typo": ["lokking at", "contrapost", "blonde hiar", "thighhihgs", "ponytial"],
+    "alias": ["raised arms", "sole female", "longhair", "high res", "side view"],
+}
+REPEATS = 30
+
+
+def fresh_db(directory: Path, name: str) -> Path:
+    path = directory / name
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    return path
+
+
+def import_once(db: Path, source: Path) -> float:
+    store = Store.open(db)
+    started = time.perf_counter()
+    import_files(store, [Source.file(source)], skip_bad=True)
+    elapsed = time.perf_counter() - started
+    store.close()
+    return elapsed
+
+
+def write_synthetic(path: Path, total: int) -> None:
+    """danbooru.csv's own rows, then made-up tags of two or three real words until `total` rows."""
+    rng = random.Random(20261124)
+    rows = list(csv.reader(DANBOORU.open(encoding="utf-8")))
+    words = sorted({word for row in rows for word in row[0].split("_") if word.isalpha() and len(word) > 2})
+    with path.open("w", encoding="utf-8", newline="") as out:
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerows(row for row in rows if row[0])
+        for i in range(total - len(rows)):
+            parts = rng.sample(words, rng.choice((2, 2, 3)))
+            name = "_".join(parts) + f"_{i:x}"
+            count = int(rng.paretovariate(1.2) * 10)
+            alias = f"{parts[-1]}_{parts[0]}_{i:x}" if rng.random() < 0.2 else ""
+            writer.writerow([name, rng.choice((0, 0, 0, 4, 3, 1, 5)), count, alias])
+
+
+CHILD_IMPORT = """
+import resource, sys, time
+from captionls.vocab.importers import Source, import_files
+from captionls.vocab.store import Store
+store = Store.open(sys.argv[1])
+started = time.perf_counter()
+import_files(store, [Source.file(sys.argv[2])], skip_bad=True)
+elapsed = time.perf_counter() - started
+print(elapsed, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+
+def import_in_child(db: Path, source: Path) -> tuple[float, float]:
+    """(seconds, peak resident MB) of an import in a separate process."""
+    result = subprocess.run(
+        [sys.executable, "-c", CHILD_IMPORT, str(db), str(source)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    seconds, max_rss_kb = result.stdout.split()
+    return float(seconds), int(max_rss_kb) / 1024
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+def time_queries(run: Callable[[str], object], repeats: int) -> dict[str, list[float]]:
+    timings: dict[str, list[float]] = {}
+    for kind, queries in QUERIES.items():
+        for query in queries:
+            run(query)  # warm the page cache and statement cache
+            for _ in range(repeats):
+                started = time.perf_counter()
+                run(query)
+                timings.setdefault(kind, []).append((time.perf_counter() - started) * 1000)
+    return timings
+
+
+class LinearScan:
+    """What a1111-sd-webui-tagcomplete does per keystroke: a regex over every name and alias."""
+
+    def __init__(self, store: Store) -> None:
+        self.rows = [
+            (name, aliases or "", count)
+            for name, aliases, count in store.conn.execute(
+                "SELECT tags.name, (SELECT group_concat(name, ',') FROM aliases WHERE tag_id = tags.id),"
+                " tags.post_count FROM tags"
+            )
+        ]
+
+    def search(self, query: str) -> list[tuple[str, str, int]]:
+        pattern = re.compile(re.escape(query.replace(" ", "_")), re.IGNORECASE)
+        found = [row for row in self.rows if pattern.search(row[0]) or pattern.search(row[1])]
+        found.sort(key=lambda row: -row[2])
+        return found[:20]
+
+
+def report_search(label: str, db: Path, repeats: int) -> None:
+    store = Store.open(db)
+    searcher = Searcher(Vocabulary(store))
+    ours = time_queries(lambda q: searcher.search(q, 20), repeats)
+    every = [t for values in ours.values() for t in values]
+    print(f"search on {label}: p50 {percentile(every, 0.5):.3f} ms, p99 {percentile(every, 0.99):.3f} ms")
+    for kind, values in ours.items():
+        print(f"  {kind:<10} p50 {percentile(values, 0.5):.3f} ms  p99 {percentile(values, 0.99):.3f} ms")
+    scan = LinearScan(store)
+    theirs = time_queries(scan.search, max(1, repeats // 10))
+    scanned = [t for values in theirs.values() for t in values]
+    print(
+        f"  linear regex scan over the same {len(scan.rows):,} rows: p50 {percentile(scanned, 0.5):.1f} ms,"
+        f" p99 {percentile(scanned, 0.99):.1f} ms;"
+        f" ratio (scan / search) p50 {percentile(scanned, 0.5) / percentile(every, 0.5):,.0f}x,"
+        f" p99 {percentile(scanned, 0.99) / percentile(every, 0.99):,.0f}x"
+    )
+    store.close()
+
+
+def report_process(db: Path, runs: int = 10) -> None:
+    command = [str(Path(sys.executable).parent / "captionls"), "vocab", "search", "contra", "--db", str(db)]
+    walls = []
+    for _ in range(runs + 1):
+        started = time.perf_counter()
+        result = subprocess.run(command, capture_output=True, text=True, check=True)
+        walls.append((time.perf_counter() - started) * 1000)
+    first_line = result.stdout.splitlines()[0].split()[0]
+    walls = walls[1:]  # the first run warms the OS file cache
+    print(
+        f"`captionls vocab search contra` (whole process, {runs} runs):"
+        f" median {statistics.median(walls):.0f} ms,"
+        f" max {max(walls):.0f} ms; first hit: {first_line}"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--quick", action="store_true", help="200,000 synthetic tags instead of 2,000,000")
+    parser.add_argument("--keep", type=Path, help="keep the databases and the synthetic CSV in this folder")
+    args = parser.parse_args()
+    total = 200_000 if args.quick else 2_000_000
+    directory = args.keep or Path(tempfile.mkdtemp(prefix="captionls-bench-"))
+    directory.mkdir(parents=True, exist_ok=True)
+
+    timings = [import_once(fresh_db(directory, "danbooru.sqlite"), DANBOORU) for _ in range(3)]
+    print(f"import danbooru.csv (140,782 tags) into an empty db: best {min(timings):.2f} s, runs {timings}")
+
+    synthetic = directory / f"synthetic-{total}.csv"
+    if not synthetic.exists():
+        write_synthetic(synthetic, total)
+    seconds, peak_mb = import_in_child(fresh_db(directory, "synthetic.sqlite"), synthetic)
+    print(
+        f"import synthetic CSV ({total:,} tags) in a child process: {seconds:.1f} s,"
+        f" peak RSS {peak_mb:.0f} MB"
+    )
+
+    report_search("danbooru.csv (140,782 tags)", directory / "danbooru.sqlite", REPEATS)
+    report_search(f"synthetic ({total:,} tags)", directory / "synthetic.sqlite", REPEATS)
+    report_process(directory / "danbooru.sqlite")
+    print(json.dumps({"folder": str(directory)}))
+
+
+if __name__ == "__main__":
+    main()
