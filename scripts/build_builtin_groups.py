@@ -110,18 +110,18 @@ class Builder:
 
     def fill(self, node: Node, items: list[Item]) -> None:
         for item in items:
-            linked = group_of(item.text)
-            if item.text.lower() in SKIPPED_SECTIONS:
+            # A linked tag group is its own page: the outline expands it in place, the page does not hold it.
+            if group_of(item.text) or item.text.lower() in SKIPPED_SECTIONS:
                 continue
             if item.is_heading():
                 sub = Node(item.text)
                 self.fill(sub, item.children)
                 node.children.append(sub)
                 continue
-            members = [] if linked else self.members(item.text)
+            members = self.members(item.text)
             node.members.extend(members)
             if item.children:
-                sub = Node(members[0].name if members else linked or item.text)
+                sub = Node(members[0].name if members else item.text)
                 self.fill(sub, item.children)
                 node.children.append(sub)
 
