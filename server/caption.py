@@ -48,6 +48,8 @@ class TagSpan:
     line: int
     index: int
     keep: bool = False
+    # Position of the tag's segment in `CaptionLine.segments`.
+    segment: int = 0
 
     @property
     def unweighted(self) -> bool:
@@ -211,7 +213,7 @@ def _parse_line(text: str, start: int, end: int, index: int, separator: str) -> 
                 line.keep_separator = position
             elif kind == "brk":
                 line.breaks.append((position, match.end()))
-    weights = _pair_weights(text, close_of) if close_of else {}
+    weights = _Weights(text, close_of, open_of)
     segment_start = start
     previous: tuple[int, int, str] | None = None
     for cut in [*cuts, None]:
@@ -243,16 +245,42 @@ def _parse_line(text: str, start: int, end: int, index: int, separator: str) -> 
     return line
 
 
-def _pair_weights(text: str, close_of: dict[int, int]) -> dict[int, float]:
-    """The attention factor each bracket pair applies, by opener offset."""
-    weights = {}
-    for opener, closer in close_of.items():
-        if text[opener] == "[":
-            weights[opener] = 1 / ATTENTION_STEP
-            continue
-        explicit = _WEIGHT_SUFFIX.search(text, opener + 1, closer)
-        weights[opener] = float(explicit.group(1)) if explicit else ATTENTION_STEP
-    return weights
+class _Weights:
+    """The attention factor enclosing each tag name, found by one sweep over the bracket pairs.
+
+    Tags are asked for in order, so the pairs open at a name's start are kept on a stack as the sweep
+    moves right; matched pairs nest, so a closer always pops its own opener.
+    """
+
+    def __init__(self, text: str, close_of: dict[int, int], open_of: dict[int, int]) -> None:
+        self.text = text
+        self.close_of = close_of
+        self.events = sorted([*close_of, *open_of])
+        self.next = 0
+        self.open: list[int] = []
+
+    def factor(self, opener: int) -> float:
+        if self.text[opener] == "[":
+            return 1 / ATTENTION_STEP
+        explicit = _WEIGHT_SUFFIX.search(self.text, opener + 1, self.close_of[opener])
+        return float(explicit.group(1)) if explicit else ATTENTION_STEP
+
+    def at(self, start: int, end: int) -> float | None:
+        """The product of the factors of the pairs around text[start:end]; None when there are none."""
+        events = self.events
+        while self.next < len(events) and events[self.next] < start:
+            position = events[self.next]
+            if position in self.close_of:
+                self.open.append(position)
+            elif self.open:
+                self.open.pop()
+            self.next += 1
+        weight: float | None = None
+        for opener in self.open:
+            if self.close_of[opener] >= end:
+                factor = self.factor(opener)
+                weight = factor if weight is None else weight * factor
+        return None if weight is None else round(weight, 4)
 
 
 def _tag_in(
@@ -261,7 +289,7 @@ def _tag_in(
     seg_end: int,
     close_of: dict[int, int],
     open_of: dict[int, int],
-    weights: dict[int, float],
+    weights: _Weights,
     line: CaptionLine,
 ) -> TagSpan | None:
     s, e = _trim(text, seg_start, seg_end)
@@ -299,10 +327,6 @@ def _tag_in(
         own_start = own_end = None
     start = own_start if own_start is not None else s
     stop = own_end if own_end is not None else e
-    weight: float | None = None
-    for opener, factor in weights.items():
-        if opener < s and close_of[opener] >= e:
-            weight = factor if weight is None else weight * factor
     name = text[s:e]
     keep = line.keep_separator is not None and start < line.keep_separator
     return TagSpan(
@@ -310,13 +334,14 @@ def _tag_in(
         end=stop,
         text=text[start:stop],
         key=tag_key(name),
-        weight=None if weight is None else round(weight, 4),
+        weight=weights.at(s, e) if weights.events else None,
         name_start=s,
         name_end=e,
         name=name,
         line=line.index,
         index=len(line.tags),
         keep=keep,
+        segment=len(line.segments),
     )
 
 

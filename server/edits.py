@@ -17,8 +17,9 @@ from pathlib import Path
 
 from .findings import Edit
 
-# Larger files are not captions (a caption is a few hundred characters); reading stops there.
-MAX_CAPTION_BYTES = 8 * 1024 * 1024
+# Larger files are not captions (a caption is a few hundred characters, a hundred variants a few dozen
+# KiB); reading stops there, so a 5 MB one-line file is reported instead of checked for a minute.
+MAX_CAPTION_BYTES = 256 * 1024
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8"),
     (codecs.BOM_UTF16_LE, "utf-16-le"),
@@ -46,9 +47,7 @@ def read_caption_file(path: Path) -> CaptionFile:
     except OSError as error:
         raise CaptionReadError(f"{path}:1: cannot read ({error.strerror or error})") from None
     if len(raw) > MAX_CAPTION_BYTES:
-        raise CaptionReadError(
-            f"{path}:1: larger than {MAX_CAPTION_BYTES // (1024 * 1024)} MiB, not a caption"
-        )
+        raise CaptionReadError(f"{path}:1: larger than {MAX_CAPTION_BYTES // 1024} KiB, not a caption")
     return decode_caption(path, raw)
 
 
@@ -106,27 +105,37 @@ def write_caption_file(path: Path, file: CaptionFile, text: str) -> None:
 
 
 def apply_edits(text: str, edits: Iterable[Edit]) -> str:
-    """Apply edits to `text`. Duplicates are applied once; an edit overlapping an earlier one is skipped.
-
-    "Earlier" is the order given, so callers list the edits they prefer first.
+    """Apply edits to `text`. Duplicates are applied once; of two overlapping edits the one given first
+    wins, so callers list the edits they prefer first. Insertions at one offset keep their given order.
     """
-    accepted: list[Edit] = []
-    for edit in edits:
-        if any(edit == other for other in accepted):
+    accepted: list[tuple[int, Edit]] = []
+    seen: set[tuple[int, int, str]] = set()
+    # A sweep in text order: the accepted edits never overlap, so only the last one can clash.
+    for rank, edit in sorted(enumerate(edits), key=lambda item: (item[1].start, item[1].end, item[0])):
+        identity = (edit.start, edit.end, edit.new_text)
+        if identity in seen:
             continue
-        if any(_overlaps(edit, other) for other in accepted):
-            continue
-        accepted.append(edit)
-    # Right to left, so earlier offsets stay valid; insertions at one offset keep their given order.
-    ordered = sorted(enumerate(accepted), key=lambda item: (item[1].start, item[1].end, item[0]))
+        wins = True
+        while accepted and _overlaps(accepted[-1][1], edit):
+            if accepted[-1][0] < rank:
+                wins = False
+                break
+            seen.discard(_identity(accepted.pop()[1]))
+        if wins:
+            accepted.append((rank, edit))
+            seen.add(identity)
     parts: list[str] = []
-    cursor = len(text)
-    for _, edit in reversed(ordered):
-        parts.append(text[edit.end : cursor])
+    cursor = 0
+    for _, edit in accepted:
+        parts.append(text[cursor : edit.start])
         parts.append(edit.new_text)
-        cursor = edit.start
-    parts.append(text[:cursor])
-    return "".join(reversed(parts))
+        cursor = edit.end
+    parts.append(text[cursor:])
+    return "".join(parts)
+
+
+def _identity(edit: Edit) -> tuple[int, int, str]:
+    return edit.start, edit.end, edit.new_text
 
 
 def _overlaps(a: Edit, b: Edit) -> bool:

@@ -12,7 +12,6 @@ from captionkit import write_dataset
 from captionls.server.config import Config, load_config
 from captionls.server.dataset import DatasetIndex, is_caption
 from captionls.server.edits import (
-    MAX_CAPTION_BYTES,
     CaptionFile,
     CaptionReadError,
     apply_edits,
@@ -134,7 +133,7 @@ def test_write_through_a_symlink_keeps_the_link(tmp_path: Path) -> None:
         (b"a, caf\xe9\n", ":1: not UTF-8 text (byte 0xe9 at offset 6)"),
         (b"line one\n\xff", ":2: not UTF-8 text"),
         (b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR", ":1: binary file"),
-        (b"x" * (MAX_CAPTION_BYTES + 1), ":1: larger than 8 MiB"),
+        (b"x, " * 1_700_000, ":1: larger than 256 KiB, not a caption"),
     ],
 )
 def test_bad_files_are_one_line_errors(tmp_path: Path, raw: bytes, reason: str) -> None:

@@ -80,10 +80,7 @@ def _back_over_blanks(text: str, offset: int, start: int) -> int:
 
 
 def segment_of(line: CaptionLine, tag: TagSpan) -> Segment:
-    for segment in line.segments:
-        if segment.tag is tag:
-            return segment
-    raise ValueError(f"tag {tag.text!r} is not in line {line.index}")
+    return line.segments[tag.segment]
 
 
 def remove_tag(text: str, line: CaptionLine, tag: TagSpan) -> Edit:

@@ -10,6 +10,10 @@ from ..findings import Edit, Finding
 from .base import Document, Rule
 
 SUGGESTIONS = 3
+# Suggestions are for typos of vocabulary tags, which are short; a free-text phrase gets none
+# (and a dataset full of them costs no searches).
+SUGGEST_UP_TO_WORDS = 3
+SUGGEST_UP_TO_CHARS = 40
 
 
 def check(rule: Rule, doc: Document, options: Mapping[str, object]) -> Iterator[Finding]:
@@ -19,8 +23,9 @@ def check(rule: Rule, doc: Document, options: Mapping[str, object]) -> Iterator[
             continue
         if ctx.index.count_others(tag.key, doc.path) > 0:
             continue
-        names = []
-        for hit in ctx.search(tag.name, SUGGESTIONS):
+        names: list[str] = []
+        short = len(tag.key) <= SUGGEST_UP_TO_CHARS and len(tag.key.split()) <= SUGGEST_UP_TO_WORDS
+        for hit in ctx.search(tag.name, SUGGESTIONS) if short else []:
             name = styled(hit.tag.name, ctx.tag_style, ctx.config.escape_parentheses)
             if name not in names:
                 names.append(name)
