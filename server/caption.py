@@ -29,7 +29,9 @@ _CLOSERS = {")": "(", "]": "["}
 _BLANK = " \t\r\n\f\v\ufeff\u00a0\u3000"
 
 
-@dataclass(frozen=True)
+# Plain slotted dataclasses, not frozen ones: a dataset has millions of tags and frozen ones are slow to
+# build. Treat them as read-only.
+@dataclass(slots=True)
 class TagSpan:
     """One tag of a caption line.
 
@@ -56,7 +58,7 @@ class TagSpan:
         return self.weight is None
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Segment:
     """The text between two separators of a line (whitespace included); `tag` is None when it is empty."""
 
@@ -184,7 +186,24 @@ def _token_pattern(separator: str) -> re.Pattern[str]:
     )
 
 
+_SPECIAL = re.compile(r"[\\()\[\]|]|BREAK")
+_KEYS: dict[str, str] = {}
+_KEYS_KEPT = 200_000
+
+
+def _key(name: str) -> str:
+    """`tag_key`, remembered: a dataset writes the same few thousand names over and over."""
+    key = _KEYS.get(name)
+    if key is None:
+        if len(_KEYS) >= _KEYS_KEPT:
+            _KEYS.clear()
+        key = _KEYS[name] = tag_key(name)
+    return key
+
+
 def _parse_line(text: str, start: int, end: int, index: int, separator: str) -> CaptionLine:
+    if _SPECIAL.search(text, start, end) is None:
+        return _parse_plain_line(text, start, end, index, separator)
     line = CaptionLine(index, start, end)
     # Bracket pairs over the whole line (groups may span separators); unmatched brackets are literal.
     close_of: dict[int, int] = {}
@@ -242,6 +261,54 @@ def _parse_line(text: str, start: int, end: int, index: int, separator: str) -> 
         if cut is not None:
             segment_start = cut[1]
             previous = cut
+    return line
+
+
+def _parse_plain_line(text: str, start: int, end: int, index: int, separator: str) -> CaptionLine:
+    """The common case, no brackets, escapes, `|||` or BREAK: a split, with offsets added up."""
+    line = CaptionLine(index, start, end)
+    pieces = text[start:end].split(separator)
+    last = len(pieces) - 1
+    width = len(separator)
+    position = start
+    previous: tuple[int, int] | None = None
+    for number, piece in enumerate(pieces):
+        piece_end = position + len(piece)
+        cut = (piece_end, piece_end + width) if number < last else None
+        name = piece.strip(_BLANK)
+        tag = None
+        if name:
+            name_start = position + len(piece) - len(piece.lstrip(_BLANK))
+            name_end = name_start + len(name)
+            tag = TagSpan(
+                name_start,
+                name_end,
+                name,
+                _key(name),
+                None,
+                name_start,
+                name_end,
+                name,
+                index,
+                len(line.tags),
+                False,
+                number,
+            )
+            line.tags.append(tag)
+        line.segments.append(
+            Segment(
+                position,
+                piece_end,
+                tag,
+                cut,
+                previous,
+                separator if cut else "",
+                separator if previous else "",
+                False,
+            )
+        )
+        previous = cut
+        position = piece_end + width
     return line
 
 
@@ -333,7 +400,7 @@ def _tag_in(
         start=start,
         end=stop,
         text=text[start:stop],
-        key=tag_key(name),
+        key=_key(name),
         weight=weights.at(s, e) if weights.events else None,
         name_start=s,
         name_end=e,

@@ -61,6 +61,9 @@ class CheckContext:
         self._near: dict[str, str | None] = {}
         self._style: TagStyle | None = None
         self._keys_version = -1
+        self._key_list: list[str] = []
+        self._written: dict[tuple[str, bool], dict[str, int]] = {}
+        self._version = -1
 
     def enabled(self, rule: str) -> bool:
         return any(entry[0].name == rule for entry in self.rules)
@@ -87,14 +90,18 @@ class CheckContext:
         return self._searches[name][:limit]
 
     def _refresh(self) -> None:
-        """Drop what depends on the dataset's key set once it changed."""
+        """Drop what depends on the dataset once it changed."""
+        if self._version != self.index.version:
+            self._version = self.index.version
+            self._written = {}
         if self._keys_version == self.index.keys_version:
             return
         self._keys_version = self.index.keys_version
         self._concepts = {}
         self._near = {}
         self._style = None
-        for key in self.index.keys():  # noqa: SIM118 (a method, not a dict)
+        self._key_list = self.index.keys()
+        for key in self._key_list:
             self._concepts.setdefault(self.concept(key), []).append(key)
 
     def concept_keys(self, concept: str) -> list[str]:
@@ -102,8 +109,23 @@ class CheckContext:
         self._refresh()
         return self._concepts.get(concept, [])
 
+    def written(self, concept: str, aliases: bool) -> dict[str, int]:
+        """How the dataset writes a concept: phrasing -> captions, over its keys (alias keys if `aliases`)."""
+        self._refresh()
+        cache_key = (concept, aliases)
+        totals = self._written.get(cache_key)
+        if totals is None:
+            totals = {}
+            for key in self._concepts.get(concept, ()):
+                if not aliases and self.concept(key) != key:
+                    continue
+                for name, count in self.index.phrasings(key).items():
+                    totals[name] = totals.get(name, 0) + count
+            self._written[cache_key] = totals
+        return totals
+
     def near_duplicate(self, key: str, max_distance: int) -> str | None:
-        """A more used dataset key one or two typos away from `key` (same digits), or None."""
+        """A more used dataset key one or two typos away from `key` (same digits and words), or None."""
         self._refresh()
         cache_key = f"{max_distance}\0{key}"
         if cache_key in self._near:
@@ -111,17 +133,15 @@ class CheckContext:
         count = self.index.count(key)
         digits = [c for c in key if c.isdigit()]
         words = len(key.split())
-        choices = [
-            other
-            for other in self.index.keys()  # noqa: SIM118
-            if other != key and self.index.count(other) > count and abs(len(other) - len(key)) <= max_distance
-        ]
         best: str | None = None
         for other, _distance, _ in process.extract(
-            key, choices, scorer=Levenshtein.distance, score_cutoff=max_distance, limit=None
+            key, self._key_list, scorer=Levenshtein.distance, score_cutoff=max_distance, limit=None
         ):
+            other_count = self.index.count(other)
+            if other == key or other_count <= count:
+                continue
             same_shape = [c for c in other if c.isdigit()] == digits and len(other.split()) == words
-            if same_shape and (best is None or self.index.count(other) > self.index.count(best)):
+            if same_shape and (best is None or other_count > self.index.count(best)):
                 best = other
         self._near[cache_key] = best
         return best

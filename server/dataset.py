@@ -84,6 +84,8 @@ class DatasetIndex:
         self.errors: dict[Path, str] = {}
         # Bumped whenever a key appears in or disappears from the dataset (caches keyed on the key set).
         self.keys_version = 0
+        # Bumped on every change of what any caption contributes (phrasing counts included).
+        self.version = 0
         # Parsed captions and file details from the last scan or update (the CLI re-uses them).
         self.files: dict[Path, CaptionFile] = {}
 
@@ -127,6 +129,7 @@ class DatasetIndex:
                 return caption
             self._forget(path, old)
         self._entries[path] = entry
+        self.version += 1
         self.errors.pop(path, None)
         for key, name in entry.phrasings.items():
             users = self._captions.get(key)
@@ -145,6 +148,7 @@ class DatasetIndex:
             self._forget(path, old)
 
     def _forget(self, path: Path, entry: _Entry) -> None:
+        self.version += 1
         for key, name in entry.phrasings.items():
             users = self._captions[key]
             users.discard(path)
@@ -177,6 +181,11 @@ class DatasetIndex:
     def phrasings(self, key: str) -> dict[str, int]:
         """How the dataset writes `key`: written form -> number of captions, most used first."""
         return dict(self._phrasings.get(key, Counter()).most_common())
+
+    def phrasing_count(self, key: str, name: str) -> int:
+        """How many captions write `key` exactly as `name`."""
+        phrasings = self._phrasings.get(key)
+        return 0 if phrasings is None else phrasings.get(name, 0)
 
     def keys(self) -> list[str]:
         return list(self._captions)

@@ -114,3 +114,14 @@ def test_never_raises_and_spans_are_consistent(text: str) -> None:
             assert text[tag.name_start : tag.name_end] == tag.name
             assert tag.name.strip() == tag.name
             assert tag.key == tag_key(tag.name)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab _,.:\n\r\t\u3000😀;")), max_size=40))
+def test_plain_lines_parse_like_the_general_parser(text: str) -> None:
+    # A trailing `, (x)` sends the line through the bracket-aware parser; the tags before it must match.
+    text = text.replace("\n", " ").replace("\r", " ")
+    plain = parse_caption(text).lines[0]
+    general = parse_caption(text + ", (x)").lines[0]
+    assert general.tags[:-1] == plain.tags
+    assert general.segments[: len(plain.segments) - 1] == plain.segments[:-1]

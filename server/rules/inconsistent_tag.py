@@ -34,21 +34,17 @@ def check(rule: Rule, doc: Document, options: Mapping[str, object]) -> Iterator[
         if (tag.line, concept) in seen:
             continue
         seen.add((tag.line, concept))
-        keys = list(ctx.concept_keys(concept))
+        written = ctx.written(concept, aliases=not skip_aliases)
         if ctx.resolve(tag.key) is None and len(tag.key) >= _SHORTEST and index.count(tag.key) <= rare:
             near = ctx.near_duplicate(tag.key, 2 if len(tag.key) >= _LONG else 1)
             if near is not None:
-                keys += ctx.concept_keys(ctx.concept(near))
-        written: dict[str, int] = {}
-        for key in keys:
-            if skip_aliases and ctx.concept(key) != key:
-                continue
-            for name, count in index.phrasings(key).items():
-                written[name] = written.get(name, 0) + count
+                written = dict(written)
+                for name, count in ctx.written(ctx.concept(near), aliases=not skip_aliases).items():
+                    written[name] = written.get(name, 0) + count
         if not written:
             continue
         best, best_count = min(written.items(), key=lambda item: (-item[1], item[0]))
-        own = index.phrasings(tag.key).get(tag.name, 0)
+        own = index.phrasing_count(tag.key, tag.name)
         if best == tag.name or best_count <= own:
             continue
         yield rule.finding(

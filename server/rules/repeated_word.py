@@ -30,25 +30,43 @@ def word_key(word: str) -> str:
     return word
 
 
+_WORDS: dict[str, list[tuple[str, int, int]]] = {}
+
+
+def words_of(name: str) -> list[tuple[str, int, int]]:
+    """The distinct content words of a name with their offset and length, remembered per name."""
+    words = _WORDS.get(name)
+    if words is None:
+        words = []
+        seen: set[str] = set()
+        for match in _WORD.finditer(name):
+            word = word_key(match.group())
+            if word in seen or word in STOP_WORDS or word.isdigit() or len(word) < 2:
+                continue
+            seen.add(word)
+            words.append((word, match.start(), len(match.group())))
+        if len(_WORDS) >= 100_000:
+            _WORDS.clear()
+        _WORDS[name] = words
+    return words
+
+
 def check(rule: Rule, doc: Document, options: Mapping[str, object]) -> Iterator[Finding]:
     minimum = options["min"]
     ignore = options["ignore"]
     assert isinstance(minimum, int) and isinstance(ignore, list | tuple)
-    ignored = STOP_WORDS | {word_key(str(word)) for word in ignore}
+    ignored = {word_key(str(word)) for word in ignore}
     for line in doc.caption.lines:
         # word -> [(tag, start, end of the word)], one entry per tag
         places: dict[str, list[tuple[TagSpan, int, int]]] = {}
         for tag in line.tags:
             if tag.key in doc.ctx.triggers:
                 continue
-            seen: set[str] = set()
-            for match in _WORD.finditer(tag.name):
-                word = word_key(match.group())
-                if word in seen or word in ignored or word.isdigit() or len(word) < 2:
+            for word, offset, length in words_of(tag.name):
+                if word in ignored:
                     continue
-                seen.add(word)
-                start = tag.name_start + match.start()
-                places.setdefault(word, []).append((tag, start, start + len(match.group())))
+                start = tag.name_start + offset
+                places.setdefault(word, []).append((tag, start, start + length))
         for word, where in places.items():
             if len(where) < minimum:
                 continue
