@@ -63,8 +63,10 @@ def unescape(text: str) -> str:
 
 def tag_key(text: str) -> str:
     """The normalised key of a tag: weights stripped, unescaped, `_` as space, case-folded, collapsed."""
-    text = unescape(strip_weight(text))
-    return _WHITESPACE.sub(" ", text.replace("_", " ")).strip().casefold()
+    if "(" in text or "[" in text or "\\" in text:  # most tags have no weight and no escape
+        text = unescape(strip_weight(text))
+    # str.split() splits on exactly the characters `\s` matches, and drops them at both ends.
+    return " ".join(text.replace("_", " ").split()).casefold()
 
 
 def is_kaomoji(name: str) -> bool:

@@ -61,6 +61,19 @@ def _rows_for(conn: sqlite3.Connection, tag_ids: Iterable[int] | None) -> Iterat
         yield from term_rows(tag_id, key, name, pop)
 
 
+def _all_suffix_rows(conn: sqlite3.Connection) -> Iterator[tuple[str, str, int, str | None, int, int]]:
+    rows = conn.execute(
+        "SELECT id, key, NULL, post_count FROM tags WHERE key GLOB '*[^0-9a-z]*' UNION ALL"
+        " SELECT aliases.tag_id, aliases.key, aliases.name, tags.post_count"
+        " FROM aliases JOIN tags ON tags.id = aliases.tag_id WHERE aliases.key GLOB '*[^0-9a-z]*'"
+    )
+    finditer = _WORD_START.finditer
+    for tag_id, key, alias, pop in rows:
+        for match in finditer(key):
+            suffix = key[match.start() :]
+            yield suffix, suffix[:HEAD_LENGTH], tag_id, alias, 1, pop
+
+
 def _json_ids(tag_ids: Iterable[int]) -> str:
     return "[" + ",".join(str(int(i)) for i in tag_ids) + "]"
 
@@ -75,7 +88,18 @@ def rebuild(conn: sqlite3.Connection) -> None:
     conn.execute("DROP INDEX IF EXISTS terms_tag")
     conn.execute("DELETE FROM terms")
     conn.execute("INSERT INTO term_grams (term_grams) VALUES ('delete-all')")
-    conn.executemany(_INSERT, _rows_for(conn, None))
+    # Whole keys straight in SQL; Python only cuts the word-start suffixes, and only of keys that
+    # have a character besides [0-9a-z] (a key without one has no word start).
+    conn.execute(
+        f"INSERT INTO terms (term, head, tag_id, alias, word, pop)"
+        f" SELECT key, substr(key, 1, {HEAD_LENGTH}), id, NULL, 0, post_count FROM tags"
+    )
+    conn.execute(
+        f"INSERT INTO terms (term, head, tag_id, alias, word, pop)"
+        f" SELECT aliases.key, substr(aliases.key, 1, {HEAD_LENGTH}), aliases.tag_id, aliases.name, 0,"
+        f" tags.post_count FROM aliases JOIN tags ON tags.id = aliases.tag_id"
+    )
+    conn.executemany(_INSERT, _all_suffix_rows(conn))
     conn.execute("INSERT INTO term_grams (rowid, term) SELECT rowid, term FROM terms WHERE word = 0")
     for statement in _TERMS_INDEXES:
         conn.execute(statement)
@@ -123,9 +147,10 @@ def _rebuild_prefix_top(conn: sqlite3.Connection, prefixes: set[str] | None) -> 
         best = []
         for row in conn.execute("SELECT pop, term, tag_id, alias, word FROM terms ORDER BY pop DESC"):
             term = row[1]
-            for prefix in {term[:1], term[:2]}:
-                if taken.get(prefix, 0) < PREFIX_TOP_SIZE:
-                    taken[prefix] = taken.get(prefix, 0) + 1
+            for prefix in (term[:1], term[:2]) if len(term) > 1 else (term,):
+                count = taken.get(prefix, 0)
+                if count < PREFIX_TOP_SIZE:
+                    taken[prefix] = count + 1
                     best.append((prefix, *row))
         conn.executemany(
             "INSERT INTO prefix_top (prefix, pop, term, tag_id, alias, word) VALUES (?, ?, ?, ?, ?, ?)", best
