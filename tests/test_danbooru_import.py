@@ -21,6 +21,7 @@ from loopback_danbooru import Fault, LoopbackDanbooru
 from captionls.server.cli import main
 from captionls.vocab.builtin import open_vocabulary
 from captionls.vocab.importers.danbooru import (
+    DEFAULT_BASE_URL,
     DanbooruError,
     DanbooruImport,
     FolderSource,
@@ -529,6 +530,18 @@ def test_usage_errors(tmp_path: Path, fresh_db: Callable[[str], Path]) -> None:
     bad = runner.invoke(main, [*db, "--tags", "--categories", "general,colour", "--from", str(tmp_path)])
     assert bad.exit_code == 1 and "unknown category 'colour'" in bad.output
     assert runner.invoke(main, [*db, "--groups", "x", "--from", str(tmp_path / "absent")]).exit_code == 1
+    for url in ("notaurl", "ftp://example.org", "http://[::1"):
+        bad_url = runner.invoke(main, [*db, "--groups", "x", "--base-url", url])
+        assert bad_url.exit_code == 1
+        expected = f"error: --base-url {url!r} is not an http(s) URL such as {DEFAULT_BASE_URL}"
+        assert bad_url.output == f"{expected}; nothing was written\n"
+    refused = runner.invoke(
+        main, [*db, "--groups", "x", "--base-url", "http://127.0.0.1:1", "--retries", "0"]
+    )
+    assert refused.output == (
+        "error: http://127.0.0.1:1/wiki_pages/tag_group:x.json: cannot connect; gave up after 1 attempt;"
+        " nothing was written\n"
+    )
 
 
 def test_folder_source_names_are_short_and_distinct(tmp_path: Path) -> None:

@@ -142,17 +142,20 @@ class HttpSource:
         politeness: Politeness | None = None,
         auth: tuple[str, str] | None = None,
         save_dir: Path | None = None,
-        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        try:
+            parsed = httpx.URL(self.base_url)
+        except httpx.InvalidURL:
+            parsed = None
+        if parsed is None or parsed.scheme not in ("http", "https") or not parsed.host:
+            raise DanbooruError(f"--base-url {base_url!r} is not an http(s) URL such as {DEFAULT_BASE_URL}")
         self.origin = self.base_url
         self.politeness = politeness or Politeness()
         if self.politeness.rate <= 0:
             raise DanbooruError("--rate must be more than 0 requests a second")
         self.save_dir = save_dir
-        self._sleep = sleep
         self._next_request = 0.0
-        self.requests = 0
         self.client = httpx.Client(
             base_url=self.base_url,
             headers={"User-Agent": user_agent(), "Accept": "application/json"},
@@ -170,7 +173,7 @@ class HttpSource:
     def _wait_turn(self) -> None:
         now = time.monotonic()
         if self._next_request > now:
-            self._sleep(self._next_request - now)
+            time.sleep(self._next_request - now)
             now = self._next_request
         self._next_request = now + 1.0 / self.politeness.rate
 
@@ -191,18 +194,19 @@ class HttpSource:
         attempts = politeness.retries + 1
         for attempt in range(attempts):
             self._wait_turn()
-            self.requests += 1
             retry_after = 0.0
             try:
                 response = self.client.get(path, params=sorted(params.items()))
             except httpx.TimeoutException:
                 reason = f"timed out after {politeness.timeout:g} s"
+            except httpx.ConnectError:
+                reason = "cannot connect"
             except (httpx.NetworkError, httpx.RemoteProtocolError):
                 reason = "the connection dropped"
             except httpx.TooManyRedirects:
                 raise DanbooruError(f"{url}: too many redirects") from None
-            except httpx.HTTPError as error:
-                raise DanbooruError(f"{url}: {type(error).__name__}") from None
+            except (httpx.HTTPError, httpx.InvalidURL) as error:
+                raise DanbooruError(f"{url}: cannot request it ({type(error).__name__})") from None
             else:
                 status = response.status_code
                 if status in (200, 404):
@@ -212,8 +216,8 @@ class HttpSource:
                 reason = "too many requests (HTTP 429)" if status == 429 else f"server error (HTTP {status})"
                 retry_after = _retry_after(response) or 0.0
             if attempt + 1 < attempts:
-                self._sleep(min(max(politeness.backoff * 2**attempt, retry_after), politeness.max_wait))
-        raise DanbooruError(f"{url}: {reason}; gave up after {attempts} attempts")
+                time.sleep(min(max(politeness.backoff * 2**attempt, retry_after), politeness.max_wait))
+        raise DanbooruError(f"{url}: {reason}; gave up after {attempts} attempt{'s' if attempts > 1 else ''}")
 
 
 def _refusal(status: int) -> str:
