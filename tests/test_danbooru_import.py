@@ -213,6 +213,15 @@ def test_fresh_machine_knows_posture_without_network(fresh_db: Callable[[str], P
     assert "kneeling" in groups.output.splitlines()[1]
     search = runner.invoke(main, ["vocab", "--db", db, "search", "--group", "posture", "kneel"])
     assert search.output.splitlines()[0].startswith("kneeling ")
+    listing = runner.invoke(main, ["vocab", "--db", db, "groups"]).output.splitlines()
+    assert "posture (151)" in listing and "image composition (361)" in listing
+    (tree,) = json.loads(
+        runner.invoke(main, ["vocab", "--db", db, "groups", "Tag_group:Posture", "--json"]).output
+    )
+    assert (tree["name"], tree["count"], tree["tags"]) == ("posture", 151, [])
+    basic = tree["subgroups"][0]
+    assert basic["name"] == "Basic positions" and basic["tags"][:2] == ["kneeling", "lying"]
+    assert basic["subgroups"][0] == {"name": "kneeling", "count": 1, "tags": ["on one knee"], "subgroups": []}
     missing = runner.invoke(main, ["vocab", "--db", db, "groups", "no such group"])
     assert missing.exit_code == 1 and "no tag group called 'no such group'" in missing.output
 

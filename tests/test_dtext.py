@@ -6,6 +6,8 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from captionls.vocab.importers.dtext import (
     GroupPage,
@@ -258,3 +260,49 @@ def _timed(body: str) -> float:
     start = time.perf_counter()
     parse(body)
     return time.perf_counter() - start
+
+
+_PIECES = st.sampled_from(
+    [
+        "* ",
+        "** ",
+        "*** ",
+        "h4. ",
+        "h5#x. ",
+        "[[",
+        "]]",
+        "|",
+        "{{",
+        "}}",
+        "(",
+        ")",
+        "[tn]",
+        "[/tn]",
+        "[b]",
+        "[expand=Table of Contents]",
+        "[expand]",
+        "[/expand]",
+        "[quote]",
+        "[/quote]",
+        "\r\n",
+        "\n",
+        "Tag group:",
+        "deprecated",
+        "tag",
+        " ",
+        "_",
+        "#",
+        "东方",
+        "😀",
+        "\\",
+        "\r",
+    ]
+)
+
+
+@given(st.lists(_PIECES | st.text(max_size=5), max_size=60).map("".join))
+def test_any_text_parses_without_raising(body: str) -> None:
+    page = parse(body)
+    first_paragraph(body)
+    for node in page.tree.walk():
+        assert node.name is not None and all(member.name.strip() for member in node.members)
