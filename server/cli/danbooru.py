@@ -195,7 +195,7 @@ def import_danbooru(
             progress=progress,
         )
         report = run.run()
-    except DanbooruError as error:
+    except (DanbooruError, KeyboardInterrupt) as error:
         if progress is not None:
             progress.close()
         done = run.report.groups if run is not None else []
@@ -205,7 +205,7 @@ def import_danbooru(
             if done
             else "; nothing was written"
         )
-        fail(f"error: {error}{kept}")
+        fail(f"error: {str(error) or 'interrupted'}{kept}")
         return
     finally:
         if isinstance(source, HttpSource):
