@@ -573,3 +573,21 @@ def test_show_prints_the_wiki_excerpt_and_group_paths(
     assert "  wiki: A formal way of sitting." in shown
     as_json = CliRunner().invoke(main, ["vocab", "--db", str(db), "show", "seiza", "--json"]).output
     assert json.loads(as_json)["wiki"] == "A formal way of sitting."
+
+
+def test_a_failure_after_the_tag_lists_says_they_were_committed(
+    danbooru: LoopbackDanbooru, fresh_db: Callable[[str], Path]
+) -> None:
+    danbooru.add_tag("kneeling", post_count=5)
+    danbooru.add_alias("kneel", "kneeling")
+    danbooru.fault("/wiki_pages/tag_group:posture.json", *[Fault(status=502)] * 3)
+    db = fresh_db("v.sqlite")
+    code, output = import_danbooru(db, danbooru, "--tags", "--aliases", "--groups", "posture")
+    assert code == 1
+    assert output.endswith(
+        "server error (HTTP 502); gave up after 3 attempts; committed tags, aliases,"
+        " nothing of the rest: run the same command again to finish\n"
+    )
+    with Store.open(db) as store:
+        resolved = Vocabulary(store).resolve("kneel")
+        assert resolved is not None and resolved.tag.post_count == 5

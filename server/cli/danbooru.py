@@ -54,6 +54,16 @@ class _ProgressLine:
             sys.stderr.flush()
 
 
+def _committed(report: ImportReport) -> str:
+    """What a failed run left in the database, for its error line."""
+    parts = [name.replace("tag_", "") for name in report.committed_lists]
+    if report.groups:
+        parts.append(f"{len(report.groups)} whole tag group(s) ({', '.join(report.groups)})")
+    if not parts:
+        return "; nothing was written"
+    return f"; committed {', '.join(parts)}, nothing of the rest: run the same command again to finish"
+
+
 def _summary(report: ImportReport) -> Iterator[str]:
     if report.tags or report.aliases or report.implications:
         yield (
@@ -198,13 +208,7 @@ def import_danbooru(
     except (DanbooruError, KeyboardInterrupt) as error:
         if progress is not None:
             progress.close()
-        done = run.report.groups if run is not None else []
-        kept = (
-            f"; committed {len(done)} whole tag group(s) ({', '.join(done)}), nothing of the rest:"
-            " run the same command again to finish"
-            if done
-            else "; nothing was written"
-        )
+        kept = _committed(run.report) if run is not None else "; nothing was written"
         fail(f"error: {str(error) or 'interrupted'}{kept}")
         return
     finally:

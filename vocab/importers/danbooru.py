@@ -349,6 +349,8 @@ class ImportReport:
     wiki: int = 0
     missing_groups: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # What is in the database for good, should a later step fail: "tags", "tag_aliases", ...
+    committed_lists: list[str] = field(default_factory=list)
 
 
 Warn = Callable[[str], None]
@@ -403,6 +405,7 @@ class DanbooruImport:
                         self._write_list_row(writer, kind, fields)
                 writer.finish()
                 writer.record_import(self.source.origin, f"danbooru:{'+'.join(kinds)}")
+            self.report.committed_lists = kinds
 
     def _spool(self, spool: IO[str]) -> list[str]:
         plan = self.plan
