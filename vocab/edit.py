@@ -264,6 +264,10 @@ class Writer:
         self.counts.translations += changed
         return changed
 
+    def wiki(self, tag_id: int, text: str | None) -> None:
+        """Set (or with None clear) the tag's wiki excerpt, which `vocab show` and hover display."""
+        self.conn.execute("UPDATE tags SET wiki = ? WHERE id = ?", (text, tag_id))
+
     def list_id(self, name: str) -> int:
         if name not in self._list_ids:
             self.conn.execute("INSERT OR IGNORE INTO lists (name) VALUES (?)", (name,))

@@ -543,9 +543,9 @@ class DanbooruImport:
             names[title]: dtext.first_paragraph(body) for title, body in bodies.items() if title in names
         }
         with self.store.transaction():
+            writer = Writer(self.store)
             for tag_id, excerpt in sorted(excerpts.items()):
-                # tags.wiki has one writer, this importer; hover and `vocab show` read it.
-                self.store.conn.execute("UPDATE tags SET wiki = ? WHERE id = ?", (excerpt or None, tag_id))
+                writer.wiki(tag_id, excerpt or None)
         self.report.wiki = sum(1 for excerpt in excerpts.values() if excerpt)
 
     def _wiki_batch(self, titles: list[str]) -> dict[str, str]:
