@@ -177,6 +177,26 @@ def parse_caption(text: str, separator: str = ",") -> Caption:
     return Caption(text, separator, lines)
 
 
+def tag_names(text: str, separator: str = ",") -> list[tuple[str, str]]:
+    """(key, name) of every tag of every line, as `parse_caption` finds them, without building spans.
+
+    What the dataset index needs from each caption of a large dataset, at a fraction of a full parse.
+    """
+    separator = separator or ","
+    names: list[tuple[str, str]] = []
+    for number, line in enumerate(text.split("\n")):
+        if _SPECIAL.search(line) is not None:
+            names.extend((tag.key, tag.name) for tag in _parse_line(line, 0, len(line), 0, separator).tags)
+            continue
+        if number > 0 and not line.strip(_BLANK):
+            continue
+        for piece in line.split(separator):
+            name = piece.strip(_BLANK)
+            if name:
+                names.append((_key(name), name))
+    return names
+
+
 @lru_cache(maxsize=16)
 def _token_pattern(separator: str) -> re.Pattern[str]:
     return re.compile(

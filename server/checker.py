@@ -63,6 +63,7 @@ class CheckContext:
         self._keys_version = -1
         self._key_list: list[str] = []
         self._written: dict[tuple[str, bool], dict[str, int]] = {}
+        self._majority: dict[tuple[str, bool], tuple[str, int] | None] = {}
         self._version = -1
 
     def enabled(self, rule: str) -> bool:
@@ -94,6 +95,7 @@ class CheckContext:
         if self._version != self.index.version:
             self._version = self.index.version
             self._written = {}
+            self._majority = {}
         if self._keys_version == self.index.keys_version:
             return
         self._keys_version = self.index.keys_version
@@ -123,6 +125,17 @@ class CheckContext:
                     totals[name] = totals.get(name, 0) + count
             self._written[cache_key] = totals
         return totals
+
+    def majority(self, concept: str, aliases: bool) -> tuple[str, int] | None:
+        """The dataset's most used phrasing of a concept and its caption count (ties: the first name)."""
+        self._refresh()
+        cache_key = (concept, aliases)
+        if cache_key not in self._majority:
+            written = self.written(concept, aliases)
+            self._majority[cache_key] = (
+                min(written.items(), key=lambda item: (-item[1], item[0])) if written else None
+            )
+        return self._majority[cache_key]
 
     def near_duplicate(self, key: str, max_distance: int) -> str | None:
         """A more used dataset key one or two typos away from `key` (same digits and words), or None."""

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from captionls.vocab.normalize import TagStyle
 
-from .caption import Caption, parse_caption
+from .caption import Caption, tag_names
 from .config import IMAGE_EXTENSIONS, Config, load_config
 from .edits import CaptionFile, CaptionReadError, read_caption_file
 
@@ -116,17 +116,20 @@ class DatasetIndex:
             self.files[path] = file
             self.update(path, file.text)
 
-    def update(self, path: Path, text: str | Caption) -> Caption:
-        """Replace what `path` contributes with its new text; returns the parsed caption."""
-        caption = text if isinstance(text, Caption) else parse_caption(text, self.config.separator)
+    def update(self, path: Path, text: str | Caption) -> None:
+        """Replace what `path` contributes with its new text (or its already parsed caption)."""
+        if isinstance(text, Caption):
+            names = [(tag.key, tag.name) for tag in text.tags]
+        else:
+            names = tag_names(text, self.config.separator)
         entry = _Entry()
-        for tag in caption.tags:
-            if tag.key and tag.key not in entry.phrasings:
-                entry.phrasings[tag.key] = tag.name
+        for key, name in names:
+            if key and key not in entry.phrasings:
+                entry.phrasings[key] = name
         old = self._entries.get(path)
         if old is not None:
             if old.phrasings == entry.phrasings:
-                return caption
+                return
             self._forget(path, old)
         self._entries[path] = entry
         self.version += 1
@@ -139,7 +142,6 @@ class DatasetIndex:
                 self.keys_version += 1
             users.add(path)
             self._phrasings[key][name] += 1
-        return caption
 
     def remove(self, path: Path) -> None:
         old = self._entries.pop(path, None)

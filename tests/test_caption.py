@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from captionls.server.caption import Caption, parse_caption
+from captionls.server.caption import Caption, parse_caption, tag_names
 from captionls.vocab.normalize import tag_key
 
 
@@ -125,3 +125,9 @@ def test_plain_lines_parse_like_the_general_parser(text: str) -> None:
     general = parse_caption(text + ", (x)").lines[0]
     assert general.tags[:-1] == plain.tags
     assert general.segments[: len(plain.segments) - 1] == plain.segments[:-1]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab _,()[]:1.\\|\n\r BREAK\u3000😀")), max_size=60))
+def test_tag_names_agree_with_the_parser(text: str) -> None:
+    assert tag_names(text) == [(tag.key, tag.name) for tag in parse_caption(text).tags]

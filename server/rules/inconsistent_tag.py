@@ -34,16 +34,16 @@ def check(rule: Rule, doc: Document, options: Mapping[str, object]) -> Iterator[
         if (tag.line, concept) in seen:
             continue
         seen.add((tag.line, concept))
-        written = ctx.written(concept, aliases=not skip_aliases)
+        majority = ctx.majority(concept, aliases=not skip_aliases)
         if ctx.resolve(tag.key) is None and len(tag.key) >= _SHORTEST and index.count(tag.key) <= rare:
             near = ctx.near_duplicate(tag.key, 2 if len(tag.key) >= _LONG else 1)
             if near is not None:
-                written = dict(written)
-                for name, count in ctx.written(ctx.concept(near), aliases=not skip_aliases).items():
-                    written[name] = written.get(name, 0) + count
-        if not written:
+                majority = _merged(
+                    ctx.written(concept, not skip_aliases), ctx.written(ctx.concept(near), not skip_aliases)
+                )
+        if majority is None:
             continue
-        best, best_count = min(written.items(), key=lambda item: (-item[1], item[0]))
+        best, best_count = majority
         own = index.phrasing_count(tag.key, tag.name)
         if best == tag.name or best_count <= own:
             continue
@@ -54,6 +54,14 @@ def check(rule: Rule, doc: Document, options: Mapping[str, object]) -> Iterator[
             f' ("{tag.name}": {own})',
             [(f'Use "{best}"', [Edit(tag.name_start, tag.name_end, best)])],
         )
+
+
+def _merged(*phrasings: dict[str, int]) -> tuple[str, int] | None:
+    totals: dict[str, int] = {}
+    for written in phrasings:
+        for name, count in written.items():
+            totals[name] = totals.get(name, 0) + count
+    return min(totals.items(), key=lambda item: (-item[1], item[0])) if totals else None
 
 
 RULE = Rule(
