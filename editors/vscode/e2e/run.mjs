@@ -395,6 +395,7 @@ async function expectImageBeside(page) {
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
   log("captionls.preview.follow shows 001.png beside the caption");
+  await page.locator('.editor-actions .action-label[aria-label*="Show image"]').first().waitFor();
 }
 
 async function main() {

@@ -34,15 +34,19 @@ export async function showImage(): Promise<void> {
   await openBeside(image);
 }
 
-/** Opens the active caption's image whenever the active editor changes, while the setting is on. */
+/**
+ * Tracks the active editor: sets the `captionls.hasImage` context (the Show image button) and, while
+ * `captionls.preview.follow` is on, opens the active caption's image beside it.
+ */
 export function followActiveCaption(): vscode.Disposable {
   let shown: string | undefined;
   const follow = (editor: vscode.TextEditor | undefined): void => {
+    const image = imageOf(editor);
+    void vscode.commands.executeCommand("setContext", "captionls.hasImage", image !== undefined);
     if (!vscode.workspace.getConfiguration("captionls").get<boolean>("preview.follow", false)) {
       shown = undefined;
       return;
     }
-    const image = imageOf(editor);
     if (image && image.toString() !== shown) {
       shown = image.toString();
       void openBeside(image);
