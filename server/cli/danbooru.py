@@ -72,6 +72,8 @@ def _summary(report: ImportReport) -> Iterator[str]:
         )
     if report.groups:
         created = f", {report.created:,} tags created" if report.created else ""
+        if report.left_out:
+            created += f", {report.left_out:,} members left out (not among the imported tags)"
         yield (
             f"tag groups: {len(report.groups):,} stored ({', '.join(report.groups)}),"
             f" {report.members:,} members{created}"

@@ -346,6 +346,7 @@ class ImportReport:
     groups: list[str] = field(default_factory=list)
     members: int = 0
     created: int = 0
+    left_out: int = 0
     wiki: int = 0
     missing_groups: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
@@ -521,6 +522,7 @@ class DanbooruImport:
         self.report.groups.append(tree.name)
         self.report.members += stored.members
         self.report.created += stored.created
+        self.report.left_out += stored.unknown
         return Vocabulary(self.store).group_tag_ids([stored.group_id])
 
     # Wiki excerpts of group members.
