@@ -115,8 +115,9 @@ def line_separator(line: CaptionLine) -> str:
 
 def joiner(text: str, line: CaptionLine, separator: str) -> str:
     """How this line joins tags: the separator and the blanks the line puts after it (`, ` usually)."""
-    for segment in line.segments:
-        if segment.separator is not None and segment.separator_text == separator:
+    for segment, following in zip(line.segments, line.segments[1:], strict=False):
+        plain = segment.separator is not None and segment.separator_text == separator
+        if plain and following.tag is not None and segment.separator is not None:
             after = _skip_blanks(text, segment.separator[1], line.end)
             return separator + text[segment.separator[1] : after]
     return separator + " "

@@ -1,0 +1,251 @@
+"""`captionls check`, `stats`, `rename`, `format` and `rules` through the real click commands."""
+
+from __future__ import annotations
+
+import codecs
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from captionkit import make_vocabulary, write_dataset
+from click.testing import CliRunner, Result
+
+from captionls.server.cli import main
+
+TRIGGER = 'trigger = ["ohwxStyle"]\n'
+CLEAN = "ohwxStyle, 1girl, solo, full body, sitting, smile, short hair, brown hair, indoors, couch"
+
+
+@pytest.fixture(scope="module")
+def vocabulary(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_vocabulary(tmp_path_factory.mktemp("vocab") / "vocabulary.sqlite")
+
+
+def run(vocabulary: Path, *args: str | Path) -> Result:
+    return CliRunner().invoke(
+        main, [str(arg) for arg in args] + ["--db", str(vocabulary)], catch_exceptions=False
+    )
+
+
+def test_text_format_and_summary(tmp_path: Path, vocabulary: Path) -> None:
+    root = write_dataset(tmp_path, {"a": CLEAN + ",, couch", "b": CLEAN, "c": "少女, 🐱, 1girl"}, TRIGGER)
+    result = run(vocabulary, "check", root)
+    assert result.exit_code == 1
+    assert result.stdout.splitlines() == [
+        f"{root}/a.txt:1:90: warning empty-tag empty tag: nothing between these separators",
+        f'{root}/a.txt:1:93: warning duplicate-tag "couch" repeats "couch" earlier in this caption',
+        f'{root}/c.txt:1:1: warning missing-trigger the trigger "ohwxStyle" is missing; it goes first',
+        f'{root}/c.txt:1:1: hint unknown-tag "少女" is in neither the vocabulary nor any other caption',
+        f"{root}/c.txt:1:1: info tag-count 3 tags in this caption, fewer than 8 (aim for 8 to 20)",
+        # Columns count characters: the emoji is one.
+        f'{root}/c.txt:1:5: hint unknown-tag "🐱" is in neither the vocabulary nor any other caption',
+        "6 findings (duplicate-tag 1, empty-tag 1, missing-trigger 1, tag-count 1, unknown-tag 2);"
+        " 3 captions checked.",
+    ]
+
+
+def test_json_format(tmp_path: Path, vocabulary: Path) -> None:
+    root = write_dataset(tmp_path, {"a": "x\r\n" + CLEAN + ", smile"}, TRIGGER)
+    result = run(vocabulary, "check", root, "--format", "json", "--select", "duplicate-tag")
+    assert result.exit_code == 1
+    assert json.loads(result.stdout) == [
+        {
+            "path": f"{root}/a.txt",
+            "line": 2,
+            "column": 92,
+            "end_line": 2,
+            "end_column": 97,
+            "rule": "duplicate-tag",
+            "severity": "warning",
+            "message": '"smile" repeats "smile" earlier in this caption',
+            "fixes": [
+                {
+                    "title": 'Remove the second "smile"',
+                    "edits": [
+                        {
+                            "path": f"{root}/a.txt",
+                            "line": 2,
+                            "column": 90,
+                            "end_line": 2,
+                            "end_column": 97,
+                            "new_text": "",
+                        }
+                    ],
+                }
+            ],
+        }
+    ]
+
+
+def test_exit_codes(tmp_path: Path, vocabulary: Path) -> None:
+    root = write_dataset(tmp_path / "ok", {"a": CLEAN, "b": CLEAN + ", lamp"}, TRIGGER)
+    result = run(vocabulary, "check", root)
+    assert result.exit_code == 0  # a hint is not a failure
+    assert result.stdout.splitlines()[-1].endswith("; 2 captions checked.")
+    assert run(vocabulary, "check", root, "--select", "tag-count").stdout.strip() == (
+        "No findings; 2 captions checked."
+    )
+    assert run(vocabulary, "check", root, "--select", "no-such-rule").exit_code == 2
+    assert run(vocabulary, "check", tmp_path / "missing").exit_code == 2
+    broken = write_dataset(tmp_path / "broken", {"a": CLEAN}, "trigger = [\n")
+    result = run(vocabulary, "check", broken)
+    assert result.exit_code == 2
+    assert result.stderr.strip() == f"Error: {broken / 'captionls.toml'}:1: Invalid value"
+
+
+ARMS = "ohwxStyle, 1girl, solo, arms up, sitting, smile, short hair, indoors"
+
+
+def arms_dataset(root: Path) -> Path:
+    captions: dict[str, str | bytes] = {f"arms{i}": ARMS + "\n" for i in range(10)}
+    captions["arms3"] = (ARMS + "\r\nohwxStyle, arms up\r\n").encode()  # CRLF
+    captions["arms4"] = codecs.BOM_UTF8 + (ARMS + "\n").encode()  # BOM
+    captions["raised"] = codecs.BOM_UTF8 + ARMS.replace("arms up", "raised arms").encode() + b"\r\n"
+    return write_dataset(root, captions, TRIGGER)
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    return {path.name: path.read_bytes() for path in sorted(root.iterdir()) if not path.is_symlink()}
+
+
+def test_ten_arms_up_and_one_raised_arms(tmp_path: Path, vocabulary: Path) -> None:
+    root = arms_dataset(tmp_path)
+    result = run(vocabulary, "check", root, "--select", "inconsistent-tag")
+    assert result.stdout.splitlines()[0] == (
+        f'{root}/raised.txt:1:25: warning inconsistent-tag the dataset writes this as "arms up"'
+        ' in 10 captions ("raised arms": 1)'
+    )
+    before = snapshot(root)
+    result = run(vocabulary, "check", root, "--fix")
+    assert result.exit_code == 0, result.stdout
+    assert "1 caption fixed" in result.stdout
+    after = snapshot(root)
+    assert after["raised.txt"] == codecs.BOM_UTF8 + ARMS.encode() + b"\r\n"
+    assert {name: data for name, data in after.items() if name != "raised.txt"} == {
+        name: data for name, data in before.items() if name != "raised.txt"
+    }
+    # Idempotent: a second run finds nothing to change.
+    result = run(vocabulary, "check", root, "--fix")
+    assert "fixed" not in result.stdout
+    assert snapshot(root) == after
+
+
+def test_fix_applies_only_safe_fixes_until_settled(tmp_path: Path, vocabulary: Path) -> None:
+    messy = "1girl,, smile, solo, Smile, smiling, sitting, ohwxStyle, short hair, indoors, lamp, couch,"
+    root = write_dataset(tmp_path, {"a": messy, "b": CLEAN}, TRIGGER)
+    run(vocabulary, "check", root, "--fix")
+    fixed = (root / "a.txt").read_text()
+    assert fixed == "ohwxStyle, 1girl, smile, solo, sitting, short hair, indoors, lamp, couch"
+    assert run(vocabulary, "check", root, "--fix").stdout == run(vocabulary, "check", root).stdout
+    assert (root / "a.txt").read_text() == fixed
+    run(vocabulary, "check", root, "--fix", "--fix-order")
+    assert (
+        root / "a.txt"
+    ).read_text() == "ohwxStyle, 1girl, solo, smile, sitting, short hair, indoors, lamp, couch"
+
+
+def test_diff_writes_nothing(tmp_path: Path, vocabulary: Path) -> None:
+    root = arms_dataset(tmp_path)
+    before = snapshot(root)
+    result = run(vocabulary, "check", root, "--diff")
+    assert result.exit_code == 1
+    assert result.stdout.splitlines()[:3] == [
+        f"--- a/{root}/raised.txt",
+        f"+++ b/{root}/raised.txt",
+        "@@ -1 +1 @@",
+    ]
+    assert "+ohwxStyle, 1girl, solo, arms up, sitting" in result.stdout
+    assert snapshot(root) == before
+
+
+def test_bad_inputs_are_reported_and_never_rewritten(tmp_path: Path, vocabulary: Path) -> None:
+    root = write_dataset(
+        tmp_path,
+        {
+            "latin1": "ohwxStyle, caf\xe9".encode("latin-1"),
+            "empty": b"",
+            "huge": b"smile, " * 750_000,
+            "binary": b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR",
+            "good": CLEAN,
+        },
+        TRIGGER,
+    )
+    (root / "loop").symlink_to(root, target_is_directory=True)
+    (root / "self.txt").symlink_to(root / "self.txt")
+    (root / "self.png").write_bytes(b"")
+    before = snapshot(root)
+    result = run(vocabulary, "check", root, "--fix")
+    assert result.exit_code == 1
+    lines = result.stdout.splitlines()
+    assert f"{root}/latin1.txt:1:1: error read-error not UTF-8 text (byte 0xe9 at offset 14)" in lines
+    assert f"{root}/binary.txt:1:1: error read-error binary file (contains NUL bytes), not a caption" in lines
+    assert f"{root}/huge.txt:1:1: error read-error larger than 256 KiB, not a caption" in lines
+    assert f"{root}/self.txt:1:1: error read-error cannot read (Too many levels of symbolic links)" in lines
+    # The empty caption got its trigger; what remains is reported.
+    assert (
+        f"{root}/empty.txt:1:1: info tag-count 1 tag in this caption, fewer than 8 (aim for 8 to 20)" in lines
+    )
+    assert not any("good.txt" in line for line in lines)
+    after = snapshot(root)
+    assert after.pop("empty.txt") == b"ohwxStyle"  # the one safe fix there is
+    before.pop("empty.txt")
+    assert after == before
+
+
+def test_stats(tmp_path: Path, vocabulary: Path) -> None:
+    root = write_dataset(tmp_path, {"a": CLEAN, "b": "ohwxStyle, 1girl, smile, wooden floor"}, TRIGGER)
+    data = json.loads(run(vocabulary, "stats", root, "--json", "--top", "3").stdout)
+    assert data["captions"] == 2
+    assert data["tags"][0] == {"tag": "1girl", "key": "1girl", "captions": 2}
+    assert len(data["tags"]) == 3
+    assert data["common"] == ["1girl", "ohwxStyle", "smile"]
+    assert data["sections"][f"{root}/b.txt"] == ["globals", "type", "action", "background"]
+    text = run(vocabulary, "stats", root).stdout
+    assert text.splitlines()[0] == "2 captions, 11 distinct tags"
+    assert "In every caption: 1girl, ohwxStyle, smile" in text
+
+
+def test_rename_merges(tmp_path: Path, vocabulary: Path) -> None:
+    root = write_dataset(
+        tmp_path,
+        {"a": "ohwxStyle, raised arms, smile\r\n", "b": "ohwxStyle, raised_arms, arms up, smile", "c": "x"},
+    )
+    result = CliRunner().invoke(main, ["rename", "raised arms", "arms up", str(root), "--dry-run"])
+    assert "+ohwxStyle, arms up, smile" in result.stdout
+    assert (root / "a.txt").read_text() == "ohwxStyle, raised arms, smile\r\n".replace("\r\n", "\n")
+    result = CliRunner().invoke(main, ["rename", "raised arms", "arms up", str(root)])
+    assert result.exit_code == 0 and "changed 2 captions" in result.stdout
+    assert (root / "a.txt").read_bytes() == b"ohwxStyle, arms up, smile\r\n"
+    assert (root / "b.txt").read_bytes() == b"ohwxStyle, arms up, smile"
+
+
+def test_format(tmp_path: Path, vocabulary: Path) -> None:
+    root = write_dataset(tmp_path, {"a": "ohwxStyle ,long_hair,,(smile:1.2)  \r\n", "b": "short hair, solo"})
+    result = CliRunner().invoke(main, ["format", str(root), "--check"])
+    assert result.exit_code == 1 and result.stdout.strip() == f"would reformat {root}/a.txt"
+    CliRunner().invoke(main, ["format", str(root)])
+    assert (root / "a.txt").read_bytes() == b"ohwxStyle, long hair, (smile:1.2)\r\n"
+    assert CliRunner().invoke(main, ["format", str(root), "--check"]).exit_code == 0
+    (root / "captionls.toml").write_text('tag_style = "underscores"\n')
+    CliRunner().invoke(main, ["format", str(root)])
+    assert (root / "a.txt").read_bytes() == b"ohwxStyle, long_hair, (smile:1.2)\r\n"
+
+
+def test_rules_lists_every_rule() -> None:
+    result = CliRunner().invoke(main, ["rules"])
+    lines = result.stdout.splitlines()
+    assert len(lines) == 9
+    assert lines[0].split()[:2] == ["missing-trigger", "warning"]
+    assert any(line.split()[:2] == ["unknown-tag", "hint"] for line in lines)
+
+
+def test_console_script_with_the_environment_database(tmp_path: Path, vocabulary: Path) -> None:
+    root = write_dataset(tmp_path, {"a": CLEAN}, TRIGGER)
+    env = {**os.environ, "CAPTIONLS_DB": str(vocabulary)}
+    script = Path(sys.executable).with_name("captionls")
+    result = subprocess.run([script, "check", root], capture_output=True, text=True, env=env, check=False)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "No findings; 1 caption checked.\n"
