@@ -7,8 +7,10 @@ A `Writer` lives inside one `Store.transaction()`; importers and the CLI both us
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from . import terms
@@ -93,6 +95,49 @@ class Writer:
         if row is None:
             row = self.conn.execute("SELECT tag_id FROM aliases WHERE key = ?", (key,)).fetchone()
         return None if row is None else int(row[0])
+
+    def resolve_keys(self, keys: Iterable[str]) -> dict[str, int]:
+        """Tag ids of the keys that name a tag or an alias (a tag's own key wins)."""
+        keys_json = json.dumps(list(keys))
+        found = dict(
+            self.conn.execute(
+                "SELECT aliases.key, tag_id FROM aliases WHERE key IN (SELECT value FROM json_each(?))",
+                (keys_json,),
+            )
+        )
+        found.update(
+            self.conn.execute(
+                "SELECT key, id FROM tags WHERE key IN (SELECT value FROM json_each(?))", (keys_json,)
+            )
+        )
+        return {str(key): int(tag_id) for key, tag_id in found.items()}
+
+    def tags(self, rows: Sequence[tuple[str, str, str | None, int | None]], *, source: str = "") -> list[int]:
+        """Many `tag()` calls in one statement, for imports: rows of (key from `check_name`, name,
+        category or None, post count or None); returns their ids in order."""
+        before = self.conn.total_changes
+        self.conn.executemany(
+            "INSERT INTO tags (key, name, category, post_count, deprecated, source)"
+            " VALUES (?1, ?2, coalesce(?3, 'general'), coalesce(?4, 0), 0, ?5)"
+            " ON CONFLICT (key) DO UPDATE SET"
+            " category = coalesce(?3, category), post_count = coalesce(?4, post_count)"
+            " WHERE coalesce(?3, category) IS NOT category OR coalesce(?4, post_count) IS NOT post_count",
+            [(key, name.strip(), category, count, source) for key, name, category, count in rows],
+        )
+        changed = self.conn.total_changes - before
+        keys = [row[0] for row in rows]
+        ids = dict(
+            self.conn.execute(
+                "SELECT key, id FROM tags WHERE key IN (SELECT value FROM json_each(?))", (json.dumps(keys),)
+            )
+        )
+        if changed:
+            # An alias with a new tag's key is shadowed now; finish() deletes it.
+            self._new_tags = True
+            self.counts.tags += changed
+            for key in keys:
+                self._touch(ids[key])
+        return [int(ids[key]) for key in keys]
 
     def tag(
         self,
@@ -282,6 +327,13 @@ class Writer:
             (self.list_id(list_name), tag_id),
         )
         return cursor.rowcount > 0
+
+    def add_many_to_list(self, list_name: str, tag_ids: Iterable[int]) -> None:
+        list_id = self.list_id(list_name)
+        self.conn.executemany(
+            "INSERT OR IGNORE INTO list_tags (list_id, tag_id) VALUES (?, ?)",
+            ((list_id, tag_id) for tag_id in tag_ids),
+        )
 
     def remove_from_list(self, list_name: str, tag_id: int) -> bool:
         cursor = self.conn.execute(

@@ -7,7 +7,7 @@ undecodable bytes and absurdly long lines are handled (and reported) the same wa
 from __future__ import annotations
 
 import codecs
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
@@ -19,6 +19,8 @@ from ..store import StoreError
 MAX_LINE_BYTES = 64 * 1024
 _BINARY_SNIFF_BYTES = 8192
 _PROGRESS_EVERY = 4096
+# Importers write tags in batches of this many lines: one statement per batch, not per line.
+BATCH_LINES = 2000
 
 Progress = Callable[[int], None]
 
@@ -163,7 +165,7 @@ class ImportContext:
             except StoreError as error:
                 self.bad(BadLine(str(error)), f"{self.name}:{line.number}")
 
-    def imported(self, tag_id: int) -> None:
-        """A tag this file names: it joins `--list` when one was given."""
+    def imported(self, tag_ids: Iterable[int]) -> None:
+        """Tags this file names: they join `--list` when one was given."""
         if self.list_name is not None:
-            self.writer.add_to_list(self.list_name, tag_id)
+            self.writer.add_many_to_list(self.list_name, tag_ids)

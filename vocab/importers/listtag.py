@@ -9,21 +9,31 @@ from __future__ import annotations
 
 from typing import BinaryIO
 
-from .common import ImportContext, Line, Progress
+from ..edit import check_name
+from .common import BATCH_LINES, ImportContext, Line, Progress
 
 FORMAT = "listtag"
 
 
 def import_listtag(stream: BinaryIO, context: ImportContext, progress: Progress | None = None) -> None:
     writer = context.writer
+    batch: dict[str, str] = {}  # key -> the first spelling of it in this batch
+
+    def flush() -> None:
+        known = writer.resolve_keys(batch)
+        new = [(key, name, None, None) for key, name in batch.items() if key not in known]
+        if new:
+            known.update(zip((row[0] for row in new), writer.tags(new, source=context.source), strict=True))
+        context.imported(known[key] for key in batch)
+        batch.clear()
 
     def handle(line: Line) -> None:
         name = line.text.strip()
         if not name:
             return
-        tag_id = writer.tag_id(name)
-        if tag_id is None:
-            tag_id = writer.tag(name, source=context.source)
-        context.imported(tag_id)
+        batch.setdefault(check_name(name), name)
+        if len(batch) >= BATCH_LINES:
+            flush()
 
     context.each(context.lines(stream, progress), handle)
+    flush()

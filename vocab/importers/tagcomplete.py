@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import csv
 import re
+from dataclasses import dataclass
 from typing import BinaryIO, Literal
 
+from ..edit import check_name
 from ..store import StoreError
-from .common import BadLine, ImportContext, Line, Progress
+from .common import BATCH_LINES, BadLine, ImportContext, Line, Progress
 
 FORMAT = "csv"
 
@@ -60,6 +62,18 @@ def split_row(text: str) -> list[str]:
     return next(csv.reader([text]))
 
 
+@dataclass
+class _Row:
+    """A checked line waiting for its batch to be written."""
+
+    key: str
+    name: str
+    category: str
+    post_count: int | None
+    aliases: list[str]
+    translation: str
+
+
 def _count(text: str) -> int:
     text = text.strip()
     try:
@@ -91,6 +105,23 @@ def import_tagcomplete(
         except StoreError as error:
             writer.counts.note(f"unusable alias ({error})")
 
+    batch: list[_Row] = []
+
+    def flush() -> None:
+        ids = writer.tags(
+            [(row.key, row.name, row.category, row.post_count) for row in batch], source=context.source
+        )
+        context.imported(ids)
+        for row, tag_id in zip(batch, ids, strict=True):
+            for alias in row.aliases:
+                _alias(alias, tag_id)
+            if row.translation:
+                if lang is None:
+                    writer.counts.note("translation column ignored (no --lang)")
+                else:
+                    writer.translation(tag_id, lang, row.translation)
+        batch.clear()
+
     def handle(line: Line) -> None:
         if not line.text.strip():
             return
@@ -104,6 +135,7 @@ def import_tagcomplete(
         name = fields[0].strip()
         if not name:
             raise BadLine("empty tag name")
+        key = check_name(name)
         try:
             number = int(fields[1])
         except ValueError:
@@ -112,16 +144,11 @@ def import_tagcomplete(
             raise BadLine("unknown category", f"{number} in {numbering} numbering")
         extra = len(fields) == 5
         post_count = None if extra else _count(fields[2])
-        tag_id = writer.tag(name, category=categories[number], post_count=post_count, source=context.source)
-        context.imported(tag_id)
-        aliases = fields[3] if len(fields) > 3 else ""
-        for alias in aliases.split(","):
-            if alias.strip():
-                _alias(alias, tag_id)
-        if extra and fields[4].strip():
-            if lang is None:
-                writer.counts.note("translation column ignored (no --lang)")
-            else:
-                writer.translation(tag_id, lang, fields[4].strip())
+        aliases = [alias for alias in fields[3].split(",") if alias.strip()] if len(fields) > 3 else []
+        translation = fields[4].strip() if extra else ""
+        batch.append(_Row(key, name, categories[number], post_count, aliases, translation))
+        if len(batch) >= BATCH_LINES:
+            flush()
 
     context.each(context.lines(stream, progress), handle)
+    flush()

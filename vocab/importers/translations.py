@@ -56,7 +56,7 @@ def import_translations(
         if tag_id is None:
             writer.counts.note("tag not in the vocabulary")
             return
-        context.imported(tag_id)
+        context.imported([tag_id])
         writer.translation(tag_id, lang, translation, manual=manual)
 
     context.each(context.lines(stream, progress), handle)
