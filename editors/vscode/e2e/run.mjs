@@ -134,7 +134,7 @@ function importVocabulary() {
 }
 
 /** User settings: nothing phones home, no AI, no word-based suggestions muddying the suggest widget. */
-function writeUserSettings() {
+function writeUserSettings(overrides = {}) {
   const settings = {
     "telemetry.telemetryLevel": "off",
     "telemetry.feedback.enabled": false,
@@ -167,6 +167,7 @@ function writeUserSettings() {
     "captionls.preview.follow": true,
     // Reaches the server through workspace/configuration; also keeps the alias hover free of the diagnostic.
     "captionls.rules": { "non-canonical-tag": "off" },
+    ...overrides,
   };
   // code-server is a remote VS Code: machine-scoped settings (captionls.server.path) come from Machine/.
   for (const folder of ["User", "Machine"]) {
@@ -349,6 +350,14 @@ async function runCommand(page, title) {
   await page.locator(".quick-input-list .monaco-list-row", { hasText: title }).first().click();
 }
 
+/** Editing settings.json reaches the server through didChangeConfiguration: no restart needed. */
+async function expectSettingsApplyLive(page) {
+  writeUserSettings({ "captionls.rules": { "non-canonical-tag": "error" } });
+  const row = page.locator(".markers-panel .monaco-list-row", { hasText: "non-canonical-tag" }).first();
+  await row.waitFor({ timeout: STEP_TIMEOUT });
+  log(`after a settings change: ${(await row.innerText()).replace(/\s+/g, " ")}`);
+}
+
 /** "Check dataset" reports every caption, and the Problems panel lists captions that are not open. */
 async function expectCheckDataset(page) {
   await runCommand(page, "captionls: Check dataset");
@@ -438,6 +447,7 @@ async function main() {
     await expectAliasHover(page);
     await page.keyboard.press("Escape");
     await expectSearchInserts(page);
+    await expectSettingsApplyLive(page);
     await expectCheckDataset(page);
     log("passed");
   } catch (error) {
