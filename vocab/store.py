@@ -10,10 +10,11 @@ import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 import platformdirs
-import sqlite_utils
 
 SCHEMA_VERSION = 2
 BUSY_TIMEOUT_MS = 60_000
@@ -130,7 +131,14 @@ class Store:
     def __init__(self, path: Path, conn: sqlite3.Connection) -> None:
         self.path = path
         self.conn = conn
-        self.db = sqlite_utils.Database(conn)
+
+    @cached_property
+    def db(self) -> Any:
+        """sqlite-utils' view of the same connection (a `sqlite_utils.Database`). Imported on first
+        use only: importing sqlite-utils costs 0.3 s or more, which every command would pay."""
+        import sqlite_utils
+
+        return sqlite_utils.Database(self.conn)
 
     @classmethod
     def open(cls, path: Path | str | None = None) -> Store:
