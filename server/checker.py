@@ -57,11 +57,11 @@ class CheckContext:
         self._resolved: dict[str, Resolved | None] = {}
         self._searches: dict[str, list[Hit]] = {}
         self._searcher: Searcher | None = None
-        self._concepts: dict[str, list[str]] = {}
+        self._concepts: dict[str, set[str]] = {}
         self._near: dict[str, str | None] = {}
-        self._style: TagStyle | None = None
+        # -1: nothing seen yet, so the first refresh builds the concept map from every key.
         self._keys_version = -1
-        self._key_list: list[str] = []
+        self._key_list: list[str] | None = None
         self._written: dict[tuple[str, bool], dict[str, int]] = {}
         self._majority: dict[tuple[str, bool], tuple[str, int] | None] = {}
         self._version = -1
@@ -91,25 +91,37 @@ class CheckContext:
         return self._searches[name][:limit]
 
     def _refresh(self) -> None:
-        """Drop what depends on the dataset once it changed."""
+        """Follow the dataset's changes: phrasing totals on any change, the concept map per key."""
         if self._version != self.index.version:
             self._version = self.index.version
             self._written = {}
             self._majority = {}
         if self._keys_version == self.index.keys_version:
             return
+        changes = self.index.key_changes(self._keys_version)
         self._keys_version = self.index.keys_version
-        self._concepts = {}
         self._near = {}
-        self._style = None
-        self._key_list = self.index.keys()
-        for key in self._key_list:
-            self._concepts.setdefault(self.concept(key), []).append(key)
+        self._key_list = None
+        if changes is None:
+            self._concepts = {}
+            for key in self.index.keys():  # noqa: SIM118 (a method, not a dict)
+                self._concepts.setdefault(self.concept(key), set()).add(key)
+            return
+        for key, added in changes:
+            concept = self.concept(key)
+            if added:
+                self._concepts.setdefault(concept, set()).add(key)
+            else:
+                keys = self._concepts.get(concept)
+                if keys is not None:
+                    keys.discard(key)
+                    if not keys:
+                        del self._concepts[concept]
 
-    def concept_keys(self, concept: str) -> list[str]:
+    def concept_keys(self, concept: str) -> set[str]:
         """The dataset's keys that stand for `concept` (the canonical key and its aliases)."""
         self._refresh()
-        return self._concepts.get(concept, [])
+        return self._concepts.get(concept, set())
 
     def written(self, concept: str, aliases: bool) -> dict[str, int]:
         """How the dataset writes a concept: phrasing -> captions, over its keys (alias keys if `aliases`)."""
@@ -118,7 +130,7 @@ class CheckContext:
         totals = self._written.get(cache_key)
         if totals is None:
             totals = {}
-            for key in self._concepts.get(concept, ()):
+            for key in sorted(self._concepts.get(concept, ())):
                 if not aliases and self.concept(key) != key:
                     continue
                 for name, count in self.index.phrasings(key).items():
@@ -147,6 +159,8 @@ class CheckContext:
         digits = [c for c in key if c.isdigit()]
         words = len(key.split())
         best: str | None = None
+        if self._key_list is None:
+            self._key_list = self.index.keys()
         for other, _distance, _ in process.extract(
             key, self._key_list, scorer=Levenshtein.distance, score_cutoff=max_distance, limit=None
         ):
@@ -161,11 +175,8 @@ class CheckContext:
 
     @property
     def tag_style(self) -> TagStyle:
-        """The configured tag style, else the dataset's majority (cached until the key set changes)."""
-        self._refresh()
-        if self._style is None:
-            self._style = self.index.tag_style()
-        return self._style
+        """The configured tag style, else the dataset's majority."""
+        return self.index.tag_style()
 
 
 def _severity(name: str) -> Severity:

@@ -59,6 +59,18 @@ def is_caption(path: Path, config: Config, siblings: set[str] | None = None) -> 
     )
 
 
+_KEY_LOG_KEPT = 10_000
+
+
+def _style_of(name: str) -> TagStyle | None:
+    """How a multi-word phrasing joins its words; None for one word (`1girl`, `^_^`-like faces)."""
+    if "_" in name.strip("_"):
+        return "underscores"
+    if " " in name:
+        return "spaces"
+    return None
+
+
 @dataclass
 class _Entry:
     """What one caption contributes: each key once, with the phrasing it was written in."""
@@ -84,6 +96,12 @@ class DatasetIndex:
         self.errors: dict[Path, str] = {}
         # Bumped whenever a key appears in or disappears from the dataset (caches keyed on the key set).
         self.keys_version = 0
+        # The keys that appeared (True) or went (False), one per keys_version step from `_log_base` on,
+        # so caches keyed on the key set can follow changes instead of rebuilding (see `key_changes`).
+        self._key_log: list[tuple[str, bool]] = []
+        self._log_base = 0
+        # Multi-word phrasings written with underscores / with spaces, for the detected tag style.
+        self._styles = {"underscores": 0, "spaces": 0}
         # Bumped on every change of what any caption contributes (phrasing counts included).
         self.version = 0
         # Parsed captions and file details from the last scan or update (the CLI re-uses them).
@@ -139,9 +157,12 @@ class DatasetIndex:
             if users is None:
                 users = self._captions[key] = set()
                 self._phrasings[key] = Counter()
-                self.keys_version += 1
+                self._log_key(key, True)
             users.add(path)
             self._phrasings[key][name] += 1
+            style = _style_of(name)
+            if style is not None:
+                self._styles[style] += 1
 
     def remove(self, path: Path) -> None:
         old = self._entries.pop(path, None)
@@ -156,12 +177,29 @@ class DatasetIndex:
             users.discard(path)
             phrasings = self._phrasings[key]
             phrasings[name] -= 1
+            style = _style_of(name)
+            if style is not None:
+                self._styles[style] -= 1
             if phrasings[name] <= 0:
                 del phrasings[name]
             if not users:
                 del self._captions[key]
                 del self._phrasings[key]
-                self.keys_version += 1
+                self._log_key(key, False)
+
+    def _log_key(self, key: str, added: bool) -> None:
+        self.keys_version += 1
+        self._key_log.append((key, added))
+        if len(self._key_log) > _KEY_LOG_KEPT:
+            dropped = len(self._key_log) // 2
+            del self._key_log[:dropped]
+            self._log_base += dropped
+
+    def key_changes(self, since: int) -> list[tuple[str, bool]] | None:
+        """The keys added (True) or removed (False) after `keys_version` was `since`; None if too old."""
+        if since < self._log_base:
+            return None
+        return self._key_log[since - self._log_base :]
 
     def captions(self) -> list[Path]:
         return sorted(self._entries)
@@ -211,14 +249,7 @@ class DatasetIndex:
 
     def detected_style(self) -> TagStyle:
         """The dataset's majority style among multi-word tags: `spaces` unless underscores win."""
-        underscores = spaces = 0
-        for phrasings in self._phrasings.values():
-            for name, count in phrasings.items():
-                if "_" in name.strip("_"):
-                    underscores += count
-                elif " " in name.strip():
-                    spaces += count
-        return "underscores" if underscores > spaces else "spaces"
+        return "underscores" if self._styles["underscores"] > self._styles["spaces"] else "spaces"
 
     def tag_style(self) -> TagStyle:
         """The configured tag style, else the detected one."""
