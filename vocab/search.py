@@ -37,6 +37,7 @@ _CANDIDATES = 96
 _FUZZY_CUTOFF = 75.0
 _FUZZY_BASE = -1.5
 _FUZZY_WHEN_FEWER = 5
+_SCAN_WITHIN = 5000
 
 
 @dataclass(frozen=True)
@@ -141,8 +142,8 @@ class Searcher:
         key = tag_key(query)
         if not key:
             return []
-        if within is not None:
-            # A group or list is small: score every term of its members, typos included.
+        if within is not None and len(within) <= _SCAN_WITHIN:
+            # A group or a small list: score every term of its members, typos included.
             members = self._rows(
                 "SELECT tag_id, term, alias, word, pop FROM terms"
                 " WHERE tag_id IN (SELECT value FROM json_each(?))",
@@ -150,16 +151,22 @@ class Searcher:
             )
             scored = self._score(key, members, fuzzy=True)
         else:
-            scored = self._score(key, self._prefixed(key, _CANDIDATES))
+            # A big list (a whole personal vocabulary) is searched like everything, then filtered.
+            keep = None if within is None else set(within)
+
+            def members(candidates: list[_Candidate]) -> list[_Candidate]:
+                return candidates if keep is None else [c for c in candidates if c.tag_id in keep]
+
+            scored = self._score(key, members(self._prefixed(key, _CANDIDATES)))
             # Mid-word matches: a multi-word query that starts mid-word is not worth the trigram
             # index's time (its word starts are already terms: `hair orn` finds `hair ornament`).
             if len(scored) < limit and len(key) >= 3 and " " not in key:
-                inside = self._score(key, self._containing(key))
+                inside = self._score(key, members(self._containing(key)))
                 scored.update((i, best) for i, best in inside.items() if i not in scored)
             # Typo guesses only when the query found (almost) nothing as typed: they are the
             # slowest part of a search and rank below every real match anyway.
             if len(scored) < min(limit, _FUZZY_WHEN_FEWER):
-                fuzzy = self._score(key, self._fuzzy_pool(key), fuzzy=True)
+                fuzzy = self._score(key, members(self._fuzzy_pool(key)), fuzzy=True)
                 scored.update((i, best) for i, best in fuzzy.items() if i not in scored)
         hits = self._hits(scored, boost, category)
         hits.sort(key=lambda hit: (-hit.score, hit.tag.key))

@@ -29,7 +29,7 @@ from captionls.vocab.importers.common import Progress
 from captionls.vocab.normalize import styled
 from captionls.vocab.query import TagDetails, Vocabulary
 from captionls.vocab.search import Hit, Searcher
-from captionls.vocab.store import Store, StoreError
+from captionls.vocab.store import Store, StoreError, default_path
 
 CATEGORIES = (
     "general",
@@ -69,7 +69,10 @@ def open_store(ctx: click.Context) -> Store:
     """The vocabulary this invocation works on, opened once and closed when the command ends."""
     store = ctx.meta.get(_STORE_KEY)
     if store is None:
-        store = open_vocabulary(ctx.meta.get(_DB_KEY))
+        path = ctx.meta.get(_DB_KEY) or default_path()
+        if not Path(path).exists():
+            click.echo(f"creating {path} from the built-in vocabulary (first run: a few seconds)", err=True)
+        store = open_vocabulary(path)
         ctx.meta[_STORE_KEY] = store
         ctx.call_on_close(store.close)
     assert isinstance(store, Store)
