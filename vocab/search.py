@@ -154,19 +154,19 @@ class Searcher:
             # A big list (a whole personal vocabulary) is searched like everything, then filtered.
             keep = None if within is None else set(within)
 
-            def members(candidates: list[_Candidate]) -> list[_Candidate]:
+            def kept(candidates: list[_Candidate]) -> list[_Candidate]:
                 return candidates if keep is None else [c for c in candidates if c.tag_id in keep]
 
-            scored = self._score(key, members(self._prefixed(key, _CANDIDATES)))
+            scored = self._score(key, kept(self._prefixed(key, _CANDIDATES)))
             # Mid-word matches: a multi-word query that starts mid-word is not worth the trigram
             # index's time (its word starts are already terms: `hair orn` finds `hair ornament`).
             if len(scored) < limit and len(key) >= 3 and " " not in key:
-                inside = self._score(key, members(self._containing(key)))
+                inside = self._score(key, kept(self._containing(key)))
                 scored.update((i, best) for i, best in inside.items() if i not in scored)
             # Typo guesses only when the query found (almost) nothing as typed: they are the
             # slowest part of a search and rank below every real match anyway.
             if len(scored) < min(limit, _FUZZY_WHEN_FEWER):
-                fuzzy = self._score(key, members(self._fuzzy_pool(key)), fuzzy=True)
+                fuzzy = self._score(key, kept(self._fuzzy_pool(key)), fuzzy=True)
                 scored.update((i, best) for i, best in fuzzy.items() if i not in scored)
         hits = self._hits(scored, boost, category)
         hits.sort(key=lambda hit: (-hit.score, hit.tag.key))
