@@ -39,7 +39,6 @@ EXIT_USAGE = 2
 # `--fix` re-checks after fixing until nothing changes (a fix can settle what another rule counts).
 MAX_FIX_PASSES = 10
 READ_ERROR = "read-error"
-GC_THRESHOLD = 50_000
 
 
 class UsageProblem(click.ClickException):
@@ -80,9 +79,12 @@ class Dataset:
 
 def _datasets(paths: Sequence[Path]) -> list[Dataset]:
     """Group the PATH arguments by dataset; a file belongs to the folder of its captionls.toml."""
-    # A dataset is millions of small long-lived objects (tags, index entries): with the default
-    # thresholds the collector re-walks them all the time for nothing (about 15% of a check).
-    gc.set_threshold(GC_THRESHOLD, 20, 100)
+    # A dataset is millions of small long-lived objects that form no cycles (tags, index entries):
+    # the cycle collector would re-walk them all the time for nothing (10-20% of a check). A command
+    # is a short-lived process, so it goes without until it ends.
+    if gc.isenabled():
+        gc.disable()
+        click.get_current_context().call_on_close(gc.enable)
     datasets: dict[Path, Dataset] = {}
     for path in paths:
         if not path.exists() and not path.is_symlink():
@@ -111,7 +113,7 @@ def _datasets(paths: Sequence[Path]) -> list[Dataset]:
         elif is_caption(path, config):
             dataset.targets.append(path)
     for dataset in datasets.values():
-        dataset.targets = sorted(set(dataset.targets))
+        dataset.targets = sorted(set(dataset.targets), key=str)
     return list(datasets.values())
 
 
@@ -226,9 +228,7 @@ def check(
     """Check captions against the captioning guide's rules (exit 1 on warnings or errors)."""
     selected = _rule_names(select)
     ignored = _rule_names(ignore) or set()
-    reports: list[Report] = []
-    fixed = 0
-    would_change = False
+    out = Output(output, quiet=diff and output == "text")
     for dataset in _datasets(paths):
         with _vocabulary(dataset.config) as vocabulary:
             ctx = CheckContext(
@@ -239,34 +239,80 @@ def check(
                 select=selected,
                 ignore=ignored,
             )
-            for path in dataset.targets:
-                if path in dataset.index.errors:
-                    reports.append(Report(path, "", [_read_error(dataset.index.errors[path])]))
-            readable = [path for path in dataset.targets if path in dataset.index.files]
-            texts = {path: dataset.index.files[path].text for path in readable}
+            errors = dataset.index.errors
+            files = dataset.index.files
+            if not (fix or fix_order or diff):
+                # Streamed: a large dataset's findings are never all in memory at once.
+                for path in dataset.targets:
+                    if path in errors:
+                        out.emit(Report(path, "", [_read_error(errors[path])]))
+                    elif path in files:
+                        text = files[path].text
+                        caption = parse_caption(text, ctx.config.separator)
+                        out.emit(Report(path, text, check_caption(path, caption, ctx)))
+                continue
+            readable = [path for path in dataset.targets if path in files]
+            texts = {path: files[path].text for path in readable}
             results = _check_all(ctx, readable, texts)
-            if fix or fix_order or diff:
-                changed = _fix(ctx, readable, texts, results, fix_order)
-                for path in sorted(changed):
-                    file = dataset.index.files[path]
-                    if diff:
-                        click.echo(_diff(path, file.text, texts[path]), nl=False)
-                        would_change = True
-                    else:
-                        _write(path, file, texts[path])
-                        fixed += 1
-            reports.extend(Report(path, texts[path], results[path]) for path in readable)
-    reports.sort(key=lambda report: str(report.path))
-    rows = [row for report in reports for row in report.rows()]
-    if output == "json":
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
-    elif not diff:
-        for row in rows:
-            where = f"{row['path']}:{row['line']}:{row['column']}"
-            click.echo(f"{where}: {row['severity']} {row['rule']} {row['message']}")
-        click.echo(_summary(rows, len(reports), fixed))
-    if would_change or any(row["severity"] in ("error", "warning") for row in rows):
+            changed = _fix(ctx, readable, texts, results, fix_order)
+            for path in sorted(changed, key=str):
+                if diff:
+                    click.echo(_diff(path, files[path].text, texts[path]), nl=False)
+                    out.would_change = True
+                else:
+                    _write(path, files[path], texts[path])
+                    out.fixed += 1
+            for path in dataset.targets:
+                if path in errors:
+                    out.emit(Report(path, "", [_read_error(errors[path])]))
+                elif path in texts:
+                    out.emit(Report(path, texts[path], results[path]))
+    out.finish()
+    if out.would_change or out.failing:
         sys.exit(EXIT_FINDINGS)
+
+
+class Output:
+    """Writes reports as they come (text lines or a JSON array) and keeps the counts for the summary."""
+
+    def __init__(self, form: str, quiet: bool) -> None:
+        self.form = form
+        self.quiet = quiet
+        self.stream = sys.stdout
+        self.counts: Counter[str] = Counter()
+        self.captions = 0
+        self.fixed = 0
+        self.would_change = False
+        self.failing = False
+
+    def emit(self, report: Report) -> None:
+        self.captions += 1
+        for row in report.rows():
+            first = not self.counts
+            self.counts[str(row["rule"])] += 1
+            self.failing = self.failing or row["severity"] in ("error", "warning")
+            if self.form == "json":
+                self.stream.write("[\n" if first else ",\n")
+                self.stream.write(json.dumps(row, ensure_ascii=False, indent=2))
+            elif not self.quiet:
+                where = f"{row['path']}:{row['line']}:{row['column']}"
+                self.stream.write(f"{where}: {row['severity']} {row['rule']} {row['message']}\n")
+
+    def finish(self) -> None:
+        if self.form == "json":
+            self.stream.write("\n]\n" if self.counts else "[]\n")
+        elif not self.quiet:
+            self.stream.write(self.summary() + "\n")
+        self.stream.flush()
+
+    def summary(self) -> str:
+        total = sum(self.counts.values())
+        fixed_note = f", {self.fixed} caption{'s' if self.fixed != 1 else ''} fixed" if self.fixed else ""
+        checked = f"{self.captions} caption{'s' if self.captions != 1 else ''} checked{fixed_note}"
+        if not total:
+            return f"No findings; {checked}."
+        parts = ", ".join(f"{rule} {count}" for rule, count in sorted(self.counts.items()))
+        return f"{total} finding{'s' if total != 1 else ''} ({parts}); {checked}."
 
 
 def _read_error(message: str) -> Finding:
@@ -309,16 +355,6 @@ def _fix(
         changed.update(touched)
         results.update(_check_all(ctx, paths, texts))
     return changed
-
-
-def _summary(rows: list[dict[str, object]], captions: int, fixed: int) -> str:
-    counts = Counter(str(row["rule"]) for row in rows)
-    fixed_note = f", {fixed} caption{'s' if fixed != 1 else ''} fixed" if fixed else ""
-    checked = f"{captions} caption{'s' if captions != 1 else ''} checked{fixed_note}"
-    if not rows:
-        return f"No findings; {checked}."
-    parts = ", ".join(f"{rule} {count}" for rule, count in sorted(counts.items()))
-    return f"{len(rows)} finding{'s' if len(rows) != 1 else ''} ({parts}); {checked}."
 
 
 @click.command()
