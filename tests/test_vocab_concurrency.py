@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import pty
 import subprocess
 import time
 from pathlib import Path
@@ -91,3 +93,33 @@ def test_two_first_runs_at_once_bootstrap_once(tmp_path: Path) -> None:
             "SELECT count(*) FROM imports WHERE path = 'builtin:danbooru.csv'"
         ).fetchone()
         assert imports == 1
+
+
+def test_progress_bar_only_on_a_terminal(tmp_path: Path) -> None:
+    """A long import draws a progress bar on a terminal's stderr, and writes nothing to a pipe."""
+    db = builtin_db(tmp_path)
+    big = write_csv(tmp_path / "big.csv", "bar", 150_000)
+    leader, follower = pty.openpty()
+    try:
+        process = subprocess.Popen(
+            [*CLI, "vocab", "import", str(big), "--db", str(db)], stdout=subprocess.PIPE, stderr=follower
+        )
+        os.close(follower)
+        drawn = b""
+        while True:
+            try:
+                chunk = os.read(leader, 4096)
+            except OSError:  # the terminal closes when the process ends
+                break
+            if not chunk:
+                break
+            drawn += chunk
+        process.wait(timeout=300)
+    finally:
+        os.close(leader)
+    assert process.returncode == 0
+    assert str(big).encode() in drawn and b"%" in drawn
+    piped = run_cli(
+        "vocab", "import", str(write_csv(tmp_path / "more.csv", "piped", 150_000)), "--db", str(db)
+    )
+    assert piped.returncode == 0 and piped.stderr == ""
