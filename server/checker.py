@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from pathlib import Path
+from typing import Any
 
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
@@ -64,6 +65,7 @@ class CheckContext:
         self._key_list: list[str] | None = None
         self._written: dict[tuple[str, bool], dict[str, int]] = {}
         self._majority: dict[tuple[str, bool], tuple[str, int] | None] = {}
+        self._memos: dict[str, dict[Any, Any]] = {}
         self._version = -1
 
     def enabled(self, rule: str) -> bool:
@@ -96,6 +98,7 @@ class CheckContext:
             self._version = self.index.version
             self._written = {}
             self._majority = {}
+            self._memos = {}
         if self._keys_version == self.index.keys_version:
             return
         changes = self.index.key_changes(self._keys_version)
@@ -117,6 +120,14 @@ class CheckContext:
                     keys.discard(key)
                     if not keys:
                         del self._concepts[concept]
+
+    def memo(self, name: str) -> dict[Any, Any]:
+        """A cache a rule may keep answers in that depend on the dataset; emptied when it changes."""
+        self._refresh()
+        memo = self._memos.get(name)
+        if memo is None:
+            memo = self._memos[name] = {}
+        return memo
 
     def concept_keys(self, concept: str) -> set[str]:
         """The dataset's keys that stand for `concept` (the canonical key and its aliases)."""

@@ -8,9 +8,13 @@ a typo or two away (`looking at veiwer`).
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING
 
 from ..findings import Edit, Finding
 from .base import Document, Rule
+
+if TYPE_CHECKING:
+    from ..checker import CheckContext
 
 # Typos tolerated for a near-duplicate spelling: one in short tags, two from this length on.
 _LONG = 10
@@ -19,13 +23,14 @@ _SHORTEST = 4
 
 def check(rule: Rule, doc: Document, options: Mapping[str, object]) -> Iterator[Finding]:
     ctx = doc.ctx
-    index = ctx.index
     rare = options["rare"]
     assert isinstance(rare, int)
     # With `non-canonical-tag` on, an alias is never the phrasing to converge on (the two rules would
     # pull in opposite directions); that rule moves alias users to the canonical tag instead.
     skip_aliases = ctx.enabled("non-canonical-tag")
     seen: set[tuple[int, str]] = set()
+    # The answer depends only on the written name and the dataset: remembered until the dataset changes.
+    answers: dict[str, tuple[str, int, int] | None] = ctx.memo(rule.name)
     for tag in doc.caption.tags:
         if not tag.key or tag.key in ctx.triggers:
             continue
@@ -34,19 +39,15 @@ def check(rule: Rule, doc: Document, options: Mapping[str, object]) -> Iterator[
         if (tag.line, concept) in seen:
             continue
         seen.add((tag.line, concept))
-        majority = ctx.majority(concept, aliases=not skip_aliases)
-        if ctx.resolve(tag.key) is None and len(tag.key) >= _SHORTEST and index.count(tag.key) <= rare:
-            near = ctx.near_duplicate(tag.key, 2 if len(tag.key) >= _LONG else 1)
-            if near is not None:
-                majority = _merged(
-                    ctx.written(concept, not skip_aliases), ctx.written(ctx.concept(near), not skip_aliases)
-                )
-        if majority is None:
+        if tag.name in answers:
+            answer = answers[tag.name]
+        else:
+            answer = answers[tag.name] = _majority_elsewhere(
+                ctx, tag.key, tag.name, concept, rare, skip_aliases
+            )
+        if answer is None:
             continue
-        best, best_count = majority
-        own = index.phrasing_count(tag.key, tag.name)
-        if best == tag.name or best_count <= own:
-            continue
+        best, best_count, own = answer
         yield rule.finding(
             tag.name_start,
             tag.name_end,
@@ -54,6 +55,26 @@ def check(rule: Rule, doc: Document, options: Mapping[str, object]) -> Iterator[
             f' ("{tag.name}": {own})',
             [(f'Use "{best}"', [Edit(tag.name_start, tag.name_end, best)])],
         )
+
+
+def _majority_elsewhere(
+    ctx: CheckContext, key: str, name: str, concept: str, rare: int, skip_aliases: bool
+) -> tuple[str, int, int] | None:
+    """(the majority phrasing, its captions, this phrasing's captions) when another phrasing wins."""
+    majority = ctx.majority(concept, aliases=not skip_aliases)
+    if ctx.resolve(key) is None and len(key) >= _SHORTEST and ctx.index.count(key) <= rare:
+        near = ctx.near_duplicate(key, 2 if len(key) >= _LONG else 1)
+        if near is not None:
+            majority = _merged(
+                ctx.written(concept, not skip_aliases), ctx.written(ctx.concept(near), not skip_aliases)
+            )
+    if majority is None:
+        return None
+    best, best_count = majority
+    own = ctx.index.phrasing_count(key, name)
+    if best == name or best_count <= own:
+        return None
+    return best, best_count, own
 
 
 def _merged(*phrasings: dict[str, int]) -> tuple[str, int] | None:
