@@ -45,7 +45,7 @@ def format_line(text: str, line: CaptionLine, config: Config, style: TagStyle | 
             name = _BLANKS.sub(" ", tag.name)
             if style is not None or config.escape_parentheses:
                 own: TagStyle = style or ("underscores" if "_" in name else "spaces")
-                name = styled(name, own, config.escape_parentheses)
+                name = _BLANKS.sub(" ", styled(name, own, config.escape_parentheses)).strip() or name
             item = text[start : tag.name_start] + name + text[tag.name_end : end]
         if item is not None:
             if parts:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from captionls.server.caption import Caption, parse_caption, tag_names
+from captionls.server.config import Config
+from captionls.server.formatting import format_caption
 from captionls.vocab.normalize import tag_key
 
 
@@ -131,3 +135,12 @@ def test_plain_lines_parse_like_the_general_parser(text: str) -> None:
 @given(st.text(alphabet=st.sampled_from(list("ab _,()[]:1.\\|\n\r BREAK\u3000😀")), max_size=60))
 def test_tag_names_agree_with_the_parser(text: str) -> None:
     assert tag_names(text) == [(tag.key, tag.name) for tag in parse_caption(text).tags]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab _,()[]:1.\\|\n\r BREAK\u3000😀;")), max_size=60))
+def test_format_is_idempotent(text: str) -> None:
+    config = Config(root=Path("."))
+    once = format_caption(text, config, "spaces")
+    assert format_caption(once, config, "spaces") == once
+    assert [tag.key for tag in parse_caption(once).tags] == [tag.key for tag in parse_caption(text).tags]

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 from captionkit import context, make_vocabulary, write_dataset
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from captionls.server.checker import CheckContext, check_text
 from captionls.server.config import Config, RuleSetting, load_config
@@ -257,3 +259,40 @@ def test_triggers_are_never_unknown_or_repeated(tmp_path: Path, vocabulary: Path
     text = "ohwx background style, simple background, white background, 1girl"
     _, findings, _ = check(tmp_path, vocabulary, text, config=config)
     assert of(findings, "unknown-tag") == [] and of(findings, "repeated-word") == []
+
+
+TOKENS = [
+    "ohwxStyle",
+    "smile",
+    "Smile",
+    "smiling",
+    "arms up",
+    "raised arms",
+    "1girl",
+    "wooden floor",
+    "",
+    " ",
+]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.sampled_from(TOKENS), max_size=12), st.sampled_from([",", ", ", " ,"]))
+def test_safe_fixes_settle_and_stay_settled(
+    tmp_path: Path, vocabulary: Path, tokens: list[str], glue: str
+) -> None:
+    text = glue.join(tokens)
+    root = write_dataset(tmp_path / "h", {"target": text, "o1": "arms up, smile", "o2": "arms up"}, TRIGGER)
+    ctx = context(root, vocabulary)
+    path = root / "target.txt"
+    for _ in range(5):
+        edits = [e for f in check_text(path, text, ctx) for fix in f.fixes if fix.safe for e in fix.edits]
+        fixed_text = apply_edits(text, edits)
+        if fixed_text == text:
+            break
+        text = fixed_text
+        ctx.index.update(path, text)
+    else:
+        raise AssertionError(f"fixes did not settle: {text!r}")
+    assert not any(fix.safe for f in check_text(path, text, ctx) for fix in f.fixes)
+    if tokens:
+        assert text.startswith("ohwxStyle")
