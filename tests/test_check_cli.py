@@ -249,3 +249,16 @@ def test_console_script_with_the_environment_database(tmp_path: Path, vocabulary
     result = subprocess.run([script, "check", root], capture_output=True, text=True, env=env, check=False)
     assert result.returncode == 0, result.stderr
     assert result.stdout == "No findings; 1 caption checked.\n"
+
+
+def test_a_subfolder_is_checked_against_its_whole_dataset(tmp_path: Path, vocabulary: Path) -> None:
+    root = arms_dataset(tmp_path)
+    (root / "sub").mkdir()
+    for suffix in (".txt", ".png"):
+        (root / f"raised{suffix}").rename(root / "sub" / f"raised{suffix}")
+    result = run(vocabulary, "check", root / "sub", "--select", "inconsistent-tag")
+    assert result.stdout.splitlines() == [
+        f'{root}/sub/raised.txt:1:25: warning inconsistent-tag the dataset writes this as "arms up"'
+        ' in 10 captions ("raised arms": 1)',
+        "1 finding (inconsistent-tag 1); 1 caption checked.",
+    ]

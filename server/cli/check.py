@@ -94,22 +94,21 @@ def _datasets(paths: Sequence[Path]) -> list[Dataset]:
         except ConfigError as error:
             raise _fail(str(error)) from None
         path = Path(os.path.normpath(path))
-        if path.is_dir():
-            root = path
-        else:
-            # The dataset is the folder of the file's captionls.toml, spelled like the PATH given so
-            # that reported paths read the way the user typed them.
-            found = find_config(path)
-            root = path.parent
-            if found is not None and found.parent != root.resolve():
-                root = found.parent if path.is_absolute() else Path(os.path.relpath(found.parent))
+        # The dataset is the folder of the captionls.toml governing PATH (else PATH's own folder),
+        # spelled like the PATH given so that reported paths read the way the user typed them.
+        folder = path if path.is_dir() else path.parent
+        found = find_config(path)
+        root = folder
+        if found is not None and found.parent != folder.resolve():
+            root = found.parent if path.is_absolute() else Path(os.path.relpath(found.parent))
         key = root.resolve()
         dataset = datasets.get(key)
         if dataset is None:
             dataset = datasets[key] = Dataset(root, config, DatasetIndex(root, config))
             dataset.index.scan()
         if path.is_dir():
-            dataset.targets.extend(dataset.index.walk())
+            captions = [*dataset.index.captions(), *dataset.index.errors]
+            dataset.targets.extend(p for p in captions if p == path or path in p.parents)
         elif is_caption(path, config):
             dataset.targets.append(path)
     for dataset in datasets.values():
