@@ -38,6 +38,8 @@ _FUZZY_CUTOFF = 75.0
 _FUZZY_BASE = -1.5
 _FUZZY_WHEN_FEWER = 5
 _SCAN_WITHIN = 5000
+# A prefix range up to this many terms is sorted by popularity; a bigger one walks its head instead.
+_SORT_AT_MOST = 1000
 
 
 @dataclass(frozen=True)
@@ -90,13 +92,27 @@ class Searcher:
             return self._rows(
                 f"SELECT {columns} FROM terms WHERE head = ? ORDER BY pop DESC LIMIT ?", (prefix, limit)
             )
-        # A longer prefix matches few terms (hundreds at most in real vocabularies): take its range
-        # off the term index and let SQLite keep the most popular. Walking the head's popularity
-        # order instead may pass thousands of terms with the same head before `limit` match.
+        upper = _upper(prefix)
+        # Most longer prefixes match few terms: take their range off the term index and let SQLite
+        # keep the most popular. Walking the head's popularity order instead would pass thousands
+        # of same-head terms before `limit` match (`shirt` among the `shi...` terms). A prefix with
+        # a big range (`hatsu` in a 2M vocabulary) is the opposite case: its terms are a large part
+        # of its head, so the walk finds them fast while sorting the range would not be.
+        (big,) = self.conn.execute(
+            "SELECT count(*) FROM (SELECT 1 FROM terms INDEXED BY terms_term"
+            " WHERE term >= ? AND term < ? LIMIT ?)",
+            (prefix, upper, _SORT_AT_MOST),
+        ).fetchone()
+        if big < _SORT_AT_MOST:
+            return self._rows(
+                f"SELECT {columns} FROM terms INDEXED BY terms_term WHERE term >= ? AND term < ?"
+                " ORDER BY pop DESC LIMIT ?",
+                (prefix, upper, limit),
+            )
         return self._rows(
-            f"SELECT {columns} FROM terms INDEXED BY terms_term WHERE term >= ? AND term < ?"
+            f"SELECT {columns} FROM terms INDEXED BY terms_head_pop WHERE head = ? AND term >= ? AND term < ?"
             " ORDER BY pop DESC LIMIT ?",
-            (prefix, _upper(prefix), limit),
+            (prefix[:HEAD_LENGTH], prefix, upper, limit),
         )
 
     def _containing(self, key: str) -> list[_Candidate]:
