@@ -18,6 +18,7 @@ from .positions import LineIndex
 from .workspace import CaptionView, CaptionWorkspace
 
 SOURCE = "captionls"
+MAX_DIAGNOSTICS = 1000
 SEVERITY = {
     "error": types.DiagnosticSeverity.Error,
     "warning": types.DiagnosticSeverity.Warning,
@@ -56,7 +57,8 @@ class Diagnoser:
         self._cache.pop(uri, None)
 
     def diagnostics(self, view: CaptionView) -> list[types.Diagnostic]:
-        return [self.diagnostic(view, finding) for finding in self.findings(view)]
+        # A caption has a handful; a pasted novel could have tens of thousands, which no editor shows.
+        return [self.diagnostic(view, finding) for finding in self.findings(view)[:MAX_DIAGNOSTICS]]
 
     def diagnostic(self, view: CaptionView, finding: Finding) -> types.Diagnostic:
         related = [

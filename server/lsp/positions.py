@@ -22,8 +22,13 @@ def split_lines(text: str) -> list[str]:
     return _LINE.findall(text)
 
 
+# Long lines get a cumulative code unit count every CHUNK characters, so that converting many offsets on
+# one huge line (thousands of diagnostics) never re-counts the line from its start.
+CHUNK = 256
+
+
 class LineIndex:
-    """Line starts of one text: converts offsets to positions and back in O(log lines)."""
+    """Line starts of one text: converts offsets to positions and back in O(log lines + CHUNK)."""
 
     def __init__(self, text: str, codec: PositionCodec) -> None:
         self.text = text
@@ -32,12 +37,28 @@ class LineIndex:
         self.starts = [0]
         for line in self.lines:
             self.starts.append(self.starts[-1] + len(line))
+        self.contents = [line.rstrip("\r\n") for line in self.lines]
+        self._checkpoints: dict[int, list[int]] = {}
+
+    def _units(self, line: int, column: int) -> int:
+        """Client code units in the first `column` characters of line `line`."""
+        content = self._content(line)
+        if column <= CHUNK:
+            return int(self.codec.client_num_units(content[:column]))
+        checkpoints = self._checkpoints.get(line)
+        if checkpoints is None:
+            checkpoints = [0]
+            for start in range(0, len(content) - CHUNK + 1, CHUNK):
+                checkpoints.append(
+                    checkpoints[-1] + self.codec.client_num_units(content[start : start + CHUNK])
+                )
+            self._checkpoints[line] = checkpoints
+        chunk = min(column // CHUNK, len(checkpoints) - 1)
+        return checkpoints[chunk] + int(self.codec.client_num_units(content[chunk * CHUNK : column]))
 
     def _content(self, line: int) -> str:
         """Line `line` without its line ending ("" past the end)."""
-        if line >= len(self.lines):
-            return ""
-        return self.lines[line].rstrip("\r\n")
+        return self.contents[line] if line < len(self.contents) else ""
 
     def position(self, offset: int) -> types.Position:
         """The client position of a code point offset (clamped into the text)."""
@@ -50,7 +71,7 @@ class LineIndex:
                 # The very end of a text that ends with a line break (or is empty): the empty last line.
                 return types.Position(line=len(self.lines), character=0)
         column = min(offset - self.starts[line], len(self._content(line)))
-        return types.Position(line=line, character=self.codec.client_num_units(self._content(line)[:column]))
+        return types.Position(line=line, character=self._units(line, column))
 
     def range(self, start: int, end: int) -> types.Range:
         return types.Range(start=self.position(start), end=self.position(max(start, end)))
@@ -62,9 +83,13 @@ class LineIndex:
         if position.line >= len(self.lines):
             return len(self.text)
         content = self._content(position.line)
-        units = 0
-        column = 0
-        for char in content:
+        units = column = 0
+        if len(content) > CHUNK:
+            self._units(position.line, len(content))  # builds the line's checkpoints
+            checkpoints = self._checkpoints[position.line]
+            chunk = max(bisect.bisect_right(checkpoints, position.character) - 1, 0)
+            units, column = checkpoints[chunk], chunk * CHUNK
+        for char in content[column:]:
             if units >= position.character:
                 break
             units += self.codec.client_num_units(char)

@@ -8,7 +8,6 @@ counts the whole dataset), so the other open captions are refreshed shortly afte
 from __future__ import annotations
 
 import asyncio
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import unquote
@@ -19,7 +18,7 @@ from pygls.uris import to_fs_path
 from captionls.server.config import CONFIG_NAME
 from captionls.server.edits import CaptionReadError, read_caption_file
 
-from .workspace import CaptionView, Dataset
+from .workspace import CaptionView, Dataset, file_stamp
 
 if TYPE_CHECKING:
     from .server import CaptionServer
@@ -40,7 +39,6 @@ class DocumentSync:
         self.captions = server.captions
         self._signatures: dict[Path, frozenset[tuple[str, str]]] = {}
         self._refresh: asyncio.TimerHandle | None = None
-        self._config_stamps: dict[Path, tuple[int, int] | None] = {}
         self._poller: asyncio.Task[None] | None = None
 
     # Documents ------------------------------------------------------------------------------
@@ -161,13 +159,10 @@ class DocumentSync:
             if dataset.vocabulary.changed():
                 dataset.generation += 1
                 changed = True
-            config = dataset.config.path
-            if config is not None:
-                stamp = _stamp(config)
-                if self._config_stamps.setdefault(config, stamp) != stamp:
-                    self._config_stamps[config] = stamp
-                    self.config_changed()
-                    return
+        for path, stamp in list(self.captions.config_files.items()):
+            if file_stamp(path) != stamp:
+                self.config_changed()
+                return
         if changed:
             self.refresh_all()
 
@@ -230,11 +225,3 @@ class DocumentSync:
                     )
                 )
         return types.WorkspaceDiagnosticReport(items=items)
-
-
-def _stamp(path: Path) -> tuple[int, int] | None:
-    try:
-        stat = os.stat(path)
-    except OSError:
-        return None
-    return stat.st_mtime_ns, stat.st_size

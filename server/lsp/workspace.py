@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +20,7 @@ from pygls.workspace import Workspace
 
 from captionls.server.caption import Caption, TagSpan, parse_caption
 from captionls.server.checker import CheckContext
-from captionls.server.config import Config, ConfigError, RuleSetting, load_config
+from captionls.server.config import Config, ConfigError, RuleSetting, find_config, load_config
 from captionls.server.dataset import DatasetIndex, is_caption
 from captionls.server.edits import CaptionReadError, read_caption_file
 from captionls.server.live_vocabulary import LiveVocabulary
@@ -30,6 +31,15 @@ from .positions import LineIndex
 from .settings import Settings
 
 Log = Callable[[str], None]
+
+
+def file_stamp(path: Path) -> tuple[int, int] | None:
+    """(mtime, size) of a file, None when it is gone: enough to notice an edit."""
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return stat.st_mtime_ns, stat.st_size
 
 
 @functools.cache
@@ -117,6 +127,8 @@ class CaptionWorkspace:
         self.vocabularies: dict[Path | None, LiveVocabulary] = {}
         self.datasets: dict[Path, Dataset] = {}
         self._configs: dict[Path, Config] = {}
+        # Every captionls.toml in use, with its (mtime, size) when read: polled for edits.
+        self.config_files: dict[Path, tuple[int, int] | None] = {}
         self._views: dict[str, CaptionView] = {}
         self._reported: set[str] = set()
         # Called with a dataset the first time it is seen, so the server can index it in the background.
@@ -131,6 +143,7 @@ class CaptionWorkspace:
 
     def reload_configs(self) -> None:
         self._configs.clear()
+        self.config_files.clear()
         self._views.clear()
         for dataset in self.datasets.values():
             config = self.config_for(dataset.root)
@@ -147,6 +160,9 @@ class CaptionWorkspace:
     def config_for(self, folder: Path) -> Config:
         config = self._configs.get(folder)
         if config is None:
+            found = find_config(folder)
+            if found is not None:
+                self.config_files[found] = file_stamp(found)
             try:
                 config = load_config(folder)
             except ConfigError as error:

@@ -58,3 +58,15 @@ def test_every_offset_round_trips(text: str, encoding: types.PositionEncodingKin
         if 0 < offset < len(text) and text[offset - 1] == "\r" and text[offset] == "\n":
             continue  # no position exists between the two characters of a CRLF
         assert lines.offset(lines.position(offset)) == offset
+
+
+@pytest.mark.parametrize("encoding", ENCODINGS)
+def test_long_lines_count_like_the_codec(encoding: types.PositionEncodingKind) -> None:
+    codec = PositionCodec(encoding)
+    line = "".join("猫🎨a,é"[i % 5] for i in range(3000))
+    text = f"first\n{line}\nlast"
+    lines = LineIndex(text, codec)
+    for column in (0, 1, 255, 256, 257, 1000, 2999, 3000):
+        expected = types.Position(1, codec.client_num_units(line[:column]))
+        assert lines.position(6 + column) == expected
+        assert lines.offset(expected) == 6 + column

@@ -1,0 +1,81 @@
+"""The server never dies on a request: bad positions, odd documents, binary or huge text, a new vocabulary."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from lsp_harness import Session, build_vocabulary
+from lsprotocol import types
+
+from captionls.vocab.edit import Writer
+from captionls.vocab.store import Store
+
+
+async def alive(session: Session, uri: str) -> None:
+    result = await session.client.text_document_completion_async(
+        types.CompletionParams(types.TextDocumentIdentifier(uri=uri), types.Position(0, 0))
+    )
+    assert result is not None
+
+
+async def test_bad_positions_and_unknown_documents(vscode: Session) -> None:
+    uri = vscode.open("a1.txt", "ohwxStyle, 1girl\n")
+    document = types.TextDocumentIdentifier(uri=uri)
+    for position in [types.Position(99, 0), types.Position(0, 999), types.Position(1, 5)]:
+        await vscode.client.text_document_completion_async(types.CompletionParams(document, position))
+        await vscode.client.text_document_hover_async(types.HoverParams(document, position))
+        await vscode.client.text_document_references_async(
+            types.ReferenceParams(
+                text_document=document,
+                position=position,
+                context=types.ReferenceContext(include_declaration=True),
+            )
+        )
+    gone = types.TextDocumentIdentifier(uri=vscode.uri("missing.txt"))
+    assert (
+        await vscode.client.text_document_hover_async(types.HoverParams(gone, types.Position(0, 0))) is None
+    )
+    untitled = types.TextDocumentIdentifier(uri="untitled:Untitled-1")
+    assert (
+        await vscode.client.text_document_hover_async(types.HoverParams(untitled, types.Position(0, 0)))
+        is None
+    )
+    # A caption that is not open is read from disk.
+    closed = types.TextDocumentIdentifier(uri=vscode.uri("a2.txt"))
+    hover = await vscode.client.text_document_hover_async(types.HoverParams(closed, types.Position(0, 20)))
+    assert hover is not None
+    vscode.client.text_document_did_close(types.DidCloseTextDocumentParams(document))
+    await alive(vscode, uri)
+
+
+async def test_binary_and_huge_documents(session: Session) -> None:
+    binary = "".join(chr(c) for c in range(1, 400)) + "\x00\ufffd\ud7ff, 1girl"
+    uri = session.open("a1.txt", binary)
+    await session.diagnostics(uri)
+    huge = ", ".join(f"tag {i}" for i in range(5_000))
+    uri2 = session.open("a2.txt", huge)
+    diagnostics = await session.diagnostics(uri2)
+    assert any(d.code == "tag-count" for d in diagnostics)
+    assert len(diagnostics) == 1000
+    await alive(session, uri2)
+
+
+async def test_vocabulary_replaced_underneath(vscode: Session, vocabulary_db: Path, tmp_path: Path) -> None:
+    text = "ohwxStyle, lone tree"
+    uri = vscode.open("a1.txt", text)
+    position = types.Position(0, text.index("lone") + 1)
+    document = types.TextDocumentIdentifier(uri=uri)
+    before = await vscode.client.text_document_hover_async(types.HoverParams(document, position))
+    assert before is not None and isinstance(before.contents, types.MarkupContent)
+    assert "not in the vocabulary" in before.contents.value
+    replacement = build_vocabulary(tmp_path / "replacement.sqlite")
+    with Store.open(replacement) as store, store.transaction():
+        writer = Writer(store)
+        writer.tag("lone tree", category="general", post_count=4242)
+        writer.finish()
+    os.replace(replacement, vocabulary_db)
+    after = await vscode.client.text_document_hover_async(types.HoverParams(document, position))
+    assert after is not None and isinstance(after.contents, types.MarkupContent)
+    assert "4,242 posts" in after.contents.value
+    await alive(vscode, uri)
