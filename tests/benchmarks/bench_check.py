@@ -15,7 +15,9 @@
 from __future__ import annotations
 
 import argparse
+import os
 import random
+import resource
 import statistics
 import subprocess
 import sys
@@ -67,7 +69,9 @@ def make_dataset(root: Path, count: int, pool: list[str], seed: int = 7) -> None
         (folder / f"{i:06d}.png").write_bytes(b"")
 
 
-def time_check(root: Path, db: Path) -> tuple[float, str]:
+def time_check(root: Path, db: Path) -> tuple[float, float, str]:
+    """Wall time, the child's CPU time (user + system) and the summary line."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     result = subprocess.run(
         [*CLI, "check", str(root), "--db", str(db)],
@@ -76,9 +80,11 @@ def time_check(root: Path, db: Path) -> tuple[float, str]:
         check=False,
     )
     elapsed = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
     if result.returncode not in (0, 1):
         raise SystemExit(f"check failed ({result.returncode}): {result.stderr}")
-    return elapsed, result.stdout.strip().splitlines()[-1]
+    return elapsed, cpu, result.stdout.strip().splitlines()[-1]
 
 
 def time_recheck(root: Path, db: Path, edits: int = 2_000) -> list[float]:
@@ -113,8 +119,11 @@ def main() -> None:
         for size in (int(size) for size in args.sizes.split(",")):
             root = Path(tmp) / f"set-{size}"
             make_dataset(root, size, pool)
-            elapsed, summary = time_check(root, db)
-            print(f"check {size:>7,} captions x {TAGS_PER_CAPTION} tags: {elapsed:6.2f} s wall  ({summary})")
+            elapsed, cpu, summary = time_check(root, db)
+            print(
+                f"check {size:>7,} captions x {TAGS_PER_CAPTION} tags: {elapsed:6.2f} s wall,"
+                f" {cpu:6.2f} s CPU  (load average {os.getloadavg()[0]:.1f}; {summary})"
+            )
         root = Path(tmp) / f"set-{size}"
         timings = sorted(time_recheck(root, db))
         p50 = statistics.median(timings) * 1000
