@@ -53,10 +53,6 @@ class TagSpan:
     # Position of the tag's segment in `CaptionLine.segments`.
     segment: int = 0
 
-    @property
-    def unweighted(self) -> bool:
-        return self.weight is None
-
 
 @dataclass(slots=True)
 class Segment:

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..caption import Caption, CaptionLine, Segment, TagSpan
-from ..findings import Edit, Finding, Related, Severity
+from ..findings import Edit, Finding, Fix, Related, Severity
 
 if TYPE_CHECKING:
     from ..checker import CheckContext
@@ -48,8 +48,6 @@ class Rule:
         related: Iterable[Related] = (),
     ) -> Finding:
         """A finding of this rule; the first fix is the preferred one."""
-        from ..findings import Fix
-
         return Finding(
             rule=self.name,
             severity=self.severity,
