@@ -171,8 +171,11 @@ function writeUserSettings(overrides = {}) {
   };
   // code-server is a remote VS Code: machine-scoped settings (captionls.server.path) come from Machine/.
   for (const folder of ["User", "Machine"]) {
+    // Atomically, as editors save: VS Code watches these files and must never read a half-written one.
     fs.mkdirSync(path.join(userData, folder), { recursive: true });
-    fs.writeFileSync(path.join(userData, folder, "settings.json"), JSON.stringify(settings, null, 2));
+    const file = path.join(userData, folder, "settings.json");
+    fs.writeFileSync(`${file}.tmp`, JSON.stringify(settings, null, 2));
+    fs.renameSync(`${file}.tmp`, file);
   }
 }
 
@@ -347,7 +350,10 @@ async function runCommand(page, title) {
   const quickInput = page.locator(".quick-input-widget input");
   await quickInput.waitFor();
   await quickInput.fill(`>${title}`);
-  await page.locator(".quick-input-list .monaco-list-row", { hasText: title }).first().click();
+  // Enter on the focused (best) match once the list has settled on it; a click could hit a row mid-filter.
+  await page.locator(".quick-input-list .monaco-list-row.focused", { hasText: title }).waitFor();
+  await page.screenshot({ path: path.join(artifacts, `command-${title.replace(/\W+/g, "-")}.png`) });
+  await page.keyboard.press("Enter");
 }
 
 /** Editing settings.json reaches the server through didChangeConfiguration: no restart needed. */
@@ -356,6 +362,60 @@ async function expectSettingsApplyLive(page) {
   const row = page.locator(".markers-panel .monaco-list-row", { hasText: "non-canonical-tag" }).first();
   await row.waitFor({ timeout: STEP_TIMEOUT });
   log(`after a settings change: ${(await row.innerText()).replace(/\s+/g, " ")}`);
+}
+
+async function expectSearchFinds(page, query, tag) {
+  await runCommand(page, "captionls: Search vocabulary");
+  await page.locator(".quick-input-widget input").fill(query);
+  await page.locator(".quick-input-list .monaco-list-row", { hasText: tag }).first().waitFor({ timeout: STEP_TIMEOUT });
+  await page.keyboard.press("Escape");
+}
+
+/** PIDs of `captionls serve` processes in code-server's process group. */
+function serverPids() {
+  const ps = spawnSync("ps", ["-eo", "pid=,pgid=,args="], { encoding: "utf8" });
+  return ps.stdout
+    .split("\n")
+    .map((line) => line.trim().split(/\s+/))
+    .filter(([, pgid, ...args]) => Number(pgid) === codeServerPid && args.join(" ").includes("captionls serve"))
+    .map(([pid]) => Number(pid));
+}
+
+/** "Restart server" replaces the server process with a new one that answers. */
+async function expectRestart(page) {
+  const before = serverPids();
+  if (before.length !== 1) {
+    throw new Error(`expected one captionls server before the restart, found ${before}`);
+  }
+  await runCommand(page, "captionls: Restart server");
+  const deadline = Date.now() + STEP_TIMEOUT;
+  let after = serverPids();
+  while (!(after.length === 1 && after[0] !== before[0]) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    after = serverPids();
+  }
+  if (!(after.length === 1 && after[0] !== before[0])) {
+    throw new Error(`Restart server: captionls processes ${before} before, ${after} after`);
+  }
+  await expectSearchFinds(page, "zzother", "zzimported");
+  log(`Restart server: process ${before[0]} replaced by ${after[0]}, which answers`);
+}
+
+/** "Import vocabulary file..." runs `captionls vocab import`; the server then finds the new tag. */
+async function expectImport(page) {
+  const file = path.join(work, "more-tags.csv");
+  fs.writeFileSync(file, 'zzimported tag,0,5,"zzother name"\n');
+  await runCommand(page, "captionls: Import vocabulary file...");
+  // code-server's file dialog is a quick input; let it list the folder before typing the path over it.
+  await page.locator(".quick-input-list .monaco-list-row", { hasText: "001.png" }).first().waitFor();
+  const quickInput = page.locator(".quick-input-widget input");
+  await quickInput.fill(file);
+  await page.locator(".quick-input-list .monaco-list-row", { hasText: "more-tags.csv" }).first().waitFor();
+  await page.keyboard.press("Enter");
+  const toast = page.locator(".notification-toast", { hasText: "captionls: imported" }).first();
+  await toast.waitFor({ timeout: STEP_TIMEOUT });
+  log(`Import vocabulary file: ${(await toast.innerText()).split("\n")[0]}`);
+  await expectSearchFinds(page, "zzother", "zzimported");
 }
 
 /** "Check dataset" reports every caption, and the Problems panel lists captions that are not open. */
@@ -448,6 +508,8 @@ async function main() {
     await page.keyboard.press("Escape");
     await expectSearchInserts(page);
     await expectSettingsApplyLive(page);
+    await expectImport(page);
+    await expectRestart(page);
     await expectCheckDataset(page);
     log("passed");
   } catch (error) {

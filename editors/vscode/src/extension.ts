@@ -3,7 +3,6 @@ import * as vscode from "vscode";
 import { checkDataset, importVocabulary, searchVocabulary } from "./commands";
 import { followActiveCaption, showImage } from "./preview";
 import { CaptionServer } from "./server";
-import { RESTART_SETTINGS } from "./settings";
 import { StatusItem } from "./status";
 
 let server: CaptionServer | undefined;
@@ -23,13 +22,13 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.window.onDidChangeActiveTextEditor(() => status.refreshSoon()),
     vscode.workspace.onDidSaveTextDocument(() => status.refreshSoon()),
     vscode.workspace.onDidChangeConfiguration((event) => {
-      if (RESTART_SETTINGS.some((setting) => event.affectsConfiguration(setting))) {
-        void captionServer.restart();
+      if (event.affectsConfiguration("captionls.server.path") && captionServer.serverPathChanged()) {
+        void captionServer.restart("captionls.server.path changed");
       } else if (event.affectsConfiguration("captionls")) {
         void captionServer.settingsChanged().then(() => status.refreshSoon());
       }
     }),
-    vscode.commands.registerCommand("captionls.restartServer", () => captionServer.restart()),
+    vscode.commands.registerCommand("captionls.restartServer", () => captionServer.restart("Restart server")),
     vscode.commands.registerCommand("captionls.showImage", showImage),
     vscode.commands.registerCommand("captionls.check", async () => {
       await checkDataset(captionServer);

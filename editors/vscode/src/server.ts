@@ -26,6 +26,10 @@ export function settingsFor(scope?: vscode.Uri): ServerSettings {
 export class CaptionServer implements vscode.Disposable {
   private client: LanguageClient | undefined;
   private serverCommand: ServerCommand | undefined;
+  /** `captionls.server.path` as it was when the server last started. */
+  private startedWithPath: string | undefined;
+  /** Starts and stops run one after the other, so two quick restarts never leave two clients. */
+  private lifecycle: Promise<void> = Promise.resolve();
   private readonly changed = new vscode.EventEmitter<void>();
   /** Fires when a server has started (or stopped). */
   readonly onDidChange = this.changed.event;
@@ -44,7 +48,35 @@ export class CaptionServer implements vscode.Disposable {
     return this.client?.isRunning() ?? false;
   }
 
-  async start(): Promise<void> {
+  start(): Promise<void> {
+    return this.serialized(() => this.startNow());
+  }
+
+  stop(): Promise<void> {
+    return this.serialized(() => this.stopNow());
+  }
+
+  restart(reason: string): Promise<void> {
+    this.output.appendLine(`Restarting: ${reason}`);
+    return this.serialized(async () => {
+      await this.stopNow();
+      await this.startNow();
+    });
+  }
+
+  /** Whether `captionls.server.path` differs from the one the running server was found with. */
+  serverPathChanged(): boolean {
+    return serverPathSetting() !== this.startedWithPath;
+  }
+
+  private serialized(step: () => Promise<void>): Promise<void> {
+    const done = this.lifecycle.then(step, step);
+    this.lifecycle = done.catch(() => undefined);
+    return done;
+  }
+
+  private async startNow(): Promise<void> {
+    this.startedWithPath = serverPathSetting();
     const discovery = await discover();
     if (!discovery.found) {
       this.output.appendLine(discovery.reason);
@@ -102,7 +134,7 @@ export class CaptionServer implements vscode.Disposable {
     this.changed.fire();
   }
 
-  async stop(): Promise<void> {
+  private async stopNow(): Promise<void> {
     const client = this.client;
     this.client = undefined;
     if (client) {
@@ -111,12 +143,8 @@ export class CaptionServer implements vscode.Disposable {
       } catch (error) {
         this.output.appendLine(`captionls did not stop cleanly: ${String(error)}`);
       }
+      this.changed.fire();
     }
-  }
-
-  async restart(): Promise<void> {
-    await this.stop();
-    await this.start();
   }
 
   /** Tells the server its settings changed (it re-reads them and refreshes diagnostics). */
@@ -130,6 +158,8 @@ export class CaptionServer implements vscode.Disposable {
 
   /** Runs one of the server's workspace/executeCommand commands; null means it failed (the server logged why). */
   async execute<T>(command: string, argument: object): Promise<T> {
+    // A command issued during a (re)start waits for it rather than failing.
+    await this.lifecycle;
     if (!this.client?.isRunning()) {
       throw new Error("the captionls server is not running");
     }
@@ -149,10 +179,13 @@ export class CaptionServer implements vscode.Disposable {
   }
 }
 
+function serverPathSetting(): string {
+  return vscode.workspace.getConfiguration(SETTINGS_SECTION).get<string>("server.path", "");
+}
+
 async function discover(): Promise<Discovery> {
-  const configuration = vscode.workspace.getConfiguration(SETTINGS_SECTION);
   return discoverServer({
-    settingPath: configuration.get<string>("server.path", ""),
+    settingPath: serverPathSetting(),
     pythonInterpreter: await pythonInterpreter(),
     pathVariable: process.env.PATH ?? "",
     pathExtensions: process.env.PATHEXT,

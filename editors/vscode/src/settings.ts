@@ -43,6 +43,3 @@ export function serverSettings(read: SettingReader): ServerSettings {
   }
   return settings;
 }
-
-/** Settings whose change needs a new server process rather than didChangeConfiguration. */
-export const RESTART_SETTINGS = ["captionls.server.path"];
