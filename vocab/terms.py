@@ -136,16 +136,33 @@ def refresh(conn: sqlite3.Connection, tag_ids: set[int]) -> None:
     _rebuild_prefix_top(conn, prefixes)
 
 
+_HEAD_BEST = f"""
+    WITH RECURSIVE heads(head) AS (
+        SELECT min(head) FROM terms
+        UNION ALL
+        SELECT (SELECT min(head) FROM terms WHERE head > heads.head) FROM heads WHERE head IS NOT NULL
+    )
+    SELECT best.pop, best.term, best.tag_id, best.alias, best.word FROM heads, terms AS best
+    WHERE best.rowid IN (
+        SELECT rowid FROM terms WHERE terms.head = heads.head ORDER BY pop DESC LIMIT {PREFIX_TOP_SIZE}
+    )
+    ORDER BY best.pop DESC
+"""
+
+
 def _rebuild_prefix_top(conn: sqlite3.Connection, prefixes: set[str] | None) -> None:
     for statement in _PREFIX_TOP_SCHEMA:
         conn.execute(statement)
     if prefixes is None:
         conn.execute("DELETE FROM prefix_top")
-        # One pass over every term, most popular first: a prefix takes terms until it is full.
-        # (A window function per prefix sorts every term twice over and is several times slower.)
+        # A prefix's most popular terms are among the most popular terms of the heads (first three
+        # characters) that start with it, and the (head, pop DESC) index hands those over directly.
+        # So: visit each head once (skipping along the index), take its top terms, then let each
+        # one- and two-character prefix take from those, most popular first, until it is full.
+        # (Sorting every term instead takes five times as long on a 2M-tag vocabulary.)
         taken: dict[str, int] = {}
         best = []
-        for row in conn.execute("SELECT pop, term, tag_id, alias, word FROM terms ORDER BY pop DESC"):
+        for row in conn.execute(_HEAD_BEST):
             term = row[1]
             for prefix in (term[:1], term[:2]) if len(term) > 1 else (term,):
                 count = taken.get(prefix, 0)
