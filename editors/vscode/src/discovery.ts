@@ -23,7 +23,7 @@ export interface Probe {
   pathExtensions?: string;
   isExecutableFile(file: string): boolean;
   /** Whether `python -c "import captionls.server.cli"` succeeds. */
-  pythonHasCaptionls(python: string): boolean;
+  pythonHasCaptionls(python: string): Promise<boolean>;
 }
 
 export type Discovery =
@@ -37,7 +37,7 @@ export const INSTALL_HINT =
   "Install it with `pip install captionls` (in the Python interpreter VS Code uses, or anywhere on PATH), " +
   "or set `captionls.server.path` to the `captionls` executable.";
 
-export function discoverServer(probe: Probe): Discovery {
+export async function discoverServer(probe: Probe): Promise<Discovery> {
   const setting = probe.settingPath.trim();
   if (setting !== "") {
     // An explicit setting is never silently replaced by another captionls.
@@ -47,7 +47,7 @@ export function discoverServer(probe: Probe): Discovery {
     return { found: false, reason: `captionls.server.path is "${setting}", which is not an executable file.` };
   }
   if (probe.pythonInterpreter) {
-    const fromPython = serverOfInterpreter(probe.pythonInterpreter, probe);
+    const fromPython = await serverOfInterpreter(probe.pythonInterpreter, probe);
     if (fromPython) {
       return { found: true, server: fromPython };
     }
@@ -60,7 +60,7 @@ export function discoverServer(probe: Probe): Discovery {
 }
 
 /** The console script beside the interpreter (a venv's bin/), else the interpreter running the CLI module. */
-function serverOfInterpreter(python: string, probe: Probe): ServerCommand | undefined {
+async function serverOfInterpreter(python: string, probe: Probe): Promise<ServerCommand | undefined> {
   const scriptNames = probe.platform === "win32" ? ["captionls.exe", "captionls.cmd"] : ["captionls"];
   const pathModule = probe.platform === "win32" ? path.win32 : path.posix;
   for (const name of scriptNames) {
@@ -69,7 +69,7 @@ function serverOfInterpreter(python: string, probe: Probe): ServerCommand | unde
       return { command: script, args: [], source: "python" };
     }
   }
-  if (probe.pythonHasCaptionls(python)) {
+  if (await probe.pythonHasCaptionls(python)) {
     return { command: python, args: ["-c", PYTHON_ENTRY], source: "python" };
   }
   return undefined;

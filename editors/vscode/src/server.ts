@@ -1,7 +1,5 @@
 // The language client's lifecycle: discover the server, start it, restart it, and the one notification
 // when it cannot be found.
-import * as childProcess from "node:child_process";
-import * as fs from "node:fs";
 import * as vscode from "vscode";
 import {
   DidChangeConfigurationNotification,
@@ -13,6 +11,7 @@ import {
   TransportKind,
 } from "vscode-languageclient/node";
 import { type Discovery, discoverServer, INSTALL_HINT, type ServerCommand } from "./discovery";
+import { isExecutableFile, pythonHasCaptionls } from "./probe";
 import { serverSettings, type ServerSettings } from "./settings";
 
 export const SETTINGS_SECTION = "captionls";
@@ -195,27 +194,6 @@ async function discover(): Promise<Discovery> {
   });
 }
 
-function isExecutableFile(file: string): boolean {
-  try {
-    if (!fs.statSync(file).isFile()) {
-      return false;
-    }
-    if (process.platform !== "win32") {
-      fs.accessSync(file, fs.constants.X_OK);
-    }
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function pythonHasCaptionls(python: string): boolean {
-  const check = childProcess.spawnSync(python, ["-c", "import captionls.server.cli"], {
-    timeout: 15000,
-    stdio: "ignore",
-  });
-  return check.status === 0;
-}
 
 /** The Python extension's API, the parts used here (it is an optional dependency). */
 interface PythonExtensionApi {
