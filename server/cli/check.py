@@ -139,13 +139,13 @@ class Report:
     text: str
     findings: list[Finding]
 
-    def rows(self) -> Iterator[dict[str, object]]:
+    def rows(self, with_fixes: bool = True) -> Iterator[dict[str, object]]:
         starts = _line_starts(self.text)
         for finding in self.findings:
             line, column = _position(starts, finding.start)
             end_line, end_column = _position(starts, finding.end)
             fixes = []
-            for fix in finding.fixes:
+            for fix in finding.fixes if with_fixes else ():
                 edits = []
                 for edit in fix.edits:
                     e_line, e_column = _position(starts, edit.start)
@@ -286,7 +286,7 @@ class Output:
 
     def emit(self, report: Report) -> None:
         self.captions += 1
-        for row in report.rows():
+        for row in report.rows(with_fixes=self.form == "json"):
             first = not self.counts
             self.counts[str(row["rule"])] += 1
             self.failing = self.failing or row["severity"] in ("error", "warning")

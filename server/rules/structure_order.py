@@ -61,6 +61,7 @@ def _rewrite(doc: Document, line: CaptionLine, run: list[TagSpan], order: list[T
 def check(rule: Rule, doc: Document, options: Mapping[str, object]) -> Iterator[Finding]:
     sections = doc.ctx.sections
     structure = doc.ctx.config.structure
+    order_text = ", ".join(structure)
     for line in doc.caption.lines:
         rank = {tag.index: sections.rank(tag.key) for tag in line.tags}
         for run in _runs(line):
@@ -87,7 +88,7 @@ def check(rule: Rule, doc: Document, options: Mapping[str, object]) -> Iterator[
                     tag.name_start,
                     tag.name_end,
                     f'"{tag.name}" ({tag_section}) stands after "{later.name}" ({later_section});'
-                    f" the order is {', '.join(structure)}",
+                    f" the order is {order_text}",
                     fixes,
                     [Related(doc.path, later.name_start, later.name_end, f"{later_section} tag")],
                 )
