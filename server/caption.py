@@ -196,9 +196,8 @@ def tag_names(text: str, separator: str = ",") -> list[tuple[str, str]]:
 @lru_cache(maxsize=16)
 def _token_pattern(separator: str) -> re.Pattern[str]:
     return re.compile(
-        r"(?P<escape>\\.)|(?P<open>[(\[])|(?P<close>[)\]])|(?P<keep>\|\|\|)"
-        rf"|(?P<brk>(?<!\S)BREAK(?!\S))|(?P<sep>{re.escape(separator)})",
-        re.DOTALL,
+        r"(?P<escape>\\[\\()\[\]])|(?P<open>[(\[])|(?P<close>[)\]])|(?P<keep>\|\|\|)"
+        rf"|(?P<brk>(?<!\S)BREAK(?!\S))|(?P<sep>{re.escape(separator)})"
     )
 
 
