@@ -7,16 +7,18 @@ by match kind and popularity. Pure: no protocol types; the language server turns
 from __future__ import annotations
 
 import bisect
+import functools
 from collections.abc import Collection
 from dataclasses import dataclass
 
 from captionls.vocab.normalize import TagStyle, styled, tag_key
-from captionls.vocab.query import Tag, Vocabulary
+from captionls.vocab.query import Resolved, Tag, Vocabulary
 from captionls.vocab.search import Searcher
 
 from .dataset import DatasetIndex
 
 PERSONAL_LIST = "personal"
+_styled = functools.lru_cache(maxsize=16_384)(styled)
 _KIND_ORDER = {"exact": 0, "prefix": 1, "word": 2, "substring": 3, "fuzzy": 4}
 
 
@@ -37,17 +39,23 @@ class Suggestion:
 
 
 class DatasetTags:
-    """The dataset's tag keys in one searchable string, rebuilt only when the key set changes."""
+    """The dataset's tag keys in one searchable string, rebuilt only when the key set changes, and what
+    the vocabulary says about each (kept until the vocabulary changes)."""
 
     def __init__(self) -> None:
         self._index_id = 0
         self._version = -1
+        self._vocabulary: tuple[int, object] = (0, None)
+        self.resolved: dict[str, Resolved | None] = {}
         self.keys: list[str] = []
         self.key_set: frozenset[str] = frozenset()
         self._blob = ""
         self._starts: list[int] = []
 
-    def refresh(self, index: DatasetIndex) -> None:
+    def refresh(self, index: DatasetIndex, vocabulary: Vocabulary, generation: int) -> None:
+        if self._vocabulary != (generation, vocabulary):
+            self._vocabulary = (generation, vocabulary)
+            self.resolved = {}
         if id(index) == self._index_id and index.keys_version == self._version:
             return
         self._index_id, self._version = id(index), index.keys_version
@@ -59,6 +67,11 @@ class DatasetTags:
             self._starts.append(position)
             position += len(key) + 1
         self._blob = "\n".join(self.keys)
+
+    def resolve(self, vocabulary: Vocabulary, key: str) -> Resolved | None:
+        if key not in self.resolved:
+            self.resolved[key] = vocabulary.resolve_key(key)
+        return self.resolved[key]
 
     def matching(self, key: str) -> list[tuple[str, str]]:
         """(dataset key, match kind) for every dataset key containing `key`."""
@@ -93,6 +106,7 @@ def suggest(
     searcher: Searcher,
     index: DatasetIndex,
     dataset_tags: DatasetTags,
+    vocabulary_generation: int,
     personal: Collection[str],
     exclude: Collection[str],
     own_keys: Collection[str] = (),
@@ -106,13 +120,13 @@ def suggest(
     edited contributes to `index`, so a half-typed tag does not suggest itself.
     """
     vocabulary = searcher.vocabulary
-    dataset_tags.refresh(index)
+    dataset_tags.refresh(index, vocabulary, vocabulary_generation)
     key = tag_key(query)
     seen: set[str] = set(exclude)
     found: list[Suggestion] = []
 
     def write(name: str) -> str:
-        return styled(name, style, escape_parentheses)
+        return _styled(name, style, escape_parentheses)
 
     # 1. The dataset's own tags: most used first.
     matches = dataset_tags.matching(key) if key else [(tag, "prefix") for tag in dataset_tags.keys]
@@ -130,7 +144,7 @@ def suggest(
         if dataset_key in seen or others(dataset_key) <= 0:
             continue
         seen.add(dataset_key)
-        resolved = vocabulary.resolve_key(dataset_key)
+        resolved = dataset_tags.resolve(vocabulary, dataset_key)
         display = index.display(dataset_key)
         found.append(
             Suggestion(

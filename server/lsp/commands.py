@@ -110,6 +110,7 @@ def commands(server: CaptionServer) -> dict[str, Callable[..., Any]]:
             searcher=live.searcher,
             index=dataset.index,
             dataset_tags=DatasetTags(),
+            vocabulary_generation=live.generation,
             personal=live.vocabulary.list_keys(PERSONAL_LIST),
             exclude=(),
             style=dataset.tag_style,

@@ -28,6 +28,9 @@ class Completer:
     def __init__(self, workspace: CaptionWorkspace) -> None:
         self.workspace = workspace
         self.dataset_tags: dict[int, DatasetTags] = {}
+        # Group paths of tags shown in completion details, per vocabulary (and its generation).
+        self._groups: dict[int, list[list[str]]] = {}
+        self._groups_of: tuple[int, object] = (0, None)
 
     def complete(self, params: types.CompletionParams) -> types.CompletionList | None:
         view = self.workspace.view(params.text_document.uri)
@@ -45,6 +48,7 @@ class Completer:
             searcher=live.searcher,
             index=dataset.index,
             dataset_tags=tags,
+            vocabulary_generation=live.generation,
             personal=live.vocabulary.list_keys(PERSONAL_LIST),
             exclude=view.keys_except(offset),
             own_keys=set(dataset.index.keys_of(view.path)),
@@ -54,10 +58,21 @@ class Completer:
         )
         prefix = _spacing_before(view, start)
         edit_range = view.lines.range(start, end)
+        if self._groups_of != (live.generation, live):
+            self._groups_of, self._groups = (live.generation, live), {}
         items = [
-            _item(view, suggestion, rank, prefix, edit_range) for rank, suggestion in enumerate(suggestions)
+            _item(view, suggestion, rank, prefix, edit_range, self.groups(view, suggestion))
+            for rank, suggestion in enumerate(suggestions)
         ]
         return types.CompletionList(is_incomplete=True, items=items)
+
+    def groups(self, view: CaptionView, suggestion: Suggestion) -> list[list[str]]:
+        if suggestion.tag is None:
+            return []
+        tag_id = suggestion.tag.id
+        if tag_id not in self._groups:
+            self._groups[tag_id] = view.dataset.vocabulary.vocabulary.group_paths(tag_id)
+        return self._groups[tag_id]
 
     def resolve(self, item: types.CompletionItem) -> types.CompletionItem:
         data = item.data if isinstance(item.data, dict) else {}
@@ -105,9 +120,8 @@ def _item(
     rank: int,
     prefix: str,
     edit_range: types.Range,
+    groups: list[list[str]],
 ) -> types.CompletionItem:
-    vocabulary = view.dataset.vocabulary.vocabulary
-    groups = vocabulary.group_paths(suggestion.tag.id) if suggestion.tag is not None else []
     data: dict[str, Any] = {"uri": view.uri, "name": suggestion.matched}
     return types.CompletionItem(
         label=suggestion.label,

@@ -1,8 +1,9 @@
 """Keeping the dataset index and everyone's diagnostics in step with documents, files and settings.
 
-A caption edit updates the dataset index at once. When it changes what the caption contributes to the
-index (a tag added, removed or re-phrased), other captions' diagnostics may change too (`inconsistent-tag`
-counts the whole dataset), so the other open captions are refreshed shortly after, once per burst of edits.
+An edited caption's own diagnostics are published at once. What it contributes to the dataset index (a
+tag added, removed or re-phrased) is updated once the typing pauses: a half-typed tag is not a tag of the
+dataset, and re-indexing on every keystroke would churn every cache keyed on the dataset's tag set. After
+that update every open caption is refreshed (`inconsistent-tag` counts the whole dataset).
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ if TYPE_CHECKING:
     from .server import CaptionServer
 
 REFRESH_DELAY = 0.3
+# How long typing must pause before an edited caption's tags count in the dataset index.
+INDEX_DELAY = 0.3
 POLL_INTERVAL = 2.0
 _WATCHERS_ID = "captionls-files"
 
@@ -39,15 +42,22 @@ class DocumentSync:
         self.captions = server.captions
         self._signatures: dict[Path, frozenset[tuple[str, str]]] = {}
         self._refresh: asyncio.TimerHandle | None = None
+        self._pending: dict[str, asyncio.TimerHandle] = {}
         self._poller: asyncio.Task[None] | None = None
 
     # Documents ------------------------------------------------------------------------------
 
     def opened(self, params: types.DidOpenTextDocumentParams) -> None:
-        self._edited(params.text_document.uri)
+        if not self.index_document(params.text_document.uri):
+            self._publish(params.text_document.uri)
 
     def changed(self, params: types.DidChangeTextDocumentParams) -> None:
-        self._edited(params.text_document.uri)
+        uri = params.text_document.uri
+        self._publish(uri)
+        pending = self._pending.pop(uri, None)
+        if pending is not None:
+            pending.cancel()
+        self._pending[uri] = asyncio.get_event_loop().call_later(INDEX_DELAY, self.index_document, uri)
 
     def saved(self, params: types.DidSaveTextDocumentParams) -> None:
         if params.text_document.uri.endswith(CONFIG_NAME):
@@ -55,6 +65,9 @@ class DocumentSync:
 
     def closed(self, params: types.DidCloseTextDocumentParams) -> None:
         uri = params.text_document.uri
+        pending = self._pending.pop(uri, None)
+        if pending is not None:
+            pending.cancel()
         self.captions.forget(uri)
         self.server.diagnoser.forget(uri)
         fs_path = to_fs_path(uri)
@@ -69,17 +82,31 @@ class DocumentSync:
                 types.PublishDiagnosticsParams(uri=uri, diagnostics=[])
             )
 
-    def _edited(self, uri: str) -> None:
-        view = self.captions.view(uri)
-        if view is None:
-            return
-        signature = _signature(view)
-        if self._signatures.get(view.path) != signature:
+    def _publish(self, uri: str) -> None:
+        if not self.server.pull_diagnostics:
+            view = self.captions.view(uri)
+            if view is not None:
+                self.publish(view)
+
+    def index_document(self, uri: str) -> bool:
+        """Count an open caption's current tags in its dataset; True when that changed it (and everyone
+        was refreshed)."""
+        self._pending.pop(uri, None)
+        try:
+            view = self.captions.view(uri)
+            if view is None:
+                return False
+            signature = _signature(view)
+            if self._signatures.get(view.path) == signature:
+                return False
             self._signatures[view.path] = signature
             view.dataset.index.update(view.path, view.caption)
-            self.dataset_changed(view.dataset, except_uri=uri)
-        if not self.server.pull_diagnostics:
-            self.publish(view)
+            view.dataset.generation += 1
+            self.refresh_all()
+            return True
+        except Exception as error:  # also a timer callback: nobody else would report it
+            self.server.log(f"indexing {uri} failed: {error}")
+            return False
 
     def reindex_file(self, dataset: Dataset, path: Path) -> None:
         try:
@@ -168,22 +195,21 @@ class DocumentSync:
 
     # Diagnostics ----------------------------------------------------------------------------
 
-    def dataset_changed(self, dataset: Dataset, except_uri: str | None = None) -> None:
+    def dataset_changed(self, dataset: Dataset) -> None:
         dataset.generation += 1
         loop = asyncio.get_event_loop()
         if self._refresh is not None:
             self._refresh.cancel()
-        self._refresh = loop.call_later(REFRESH_DELAY, self.refresh_all, except_uri)
+        self._refresh = loop.call_later(REFRESH_DELAY, self.refresh_all)
 
-    def refresh_all(self, except_uri: str | None = None) -> None:
+    def refresh_all(self) -> None:
         """Tell the client every caption's diagnostics may have changed."""
         self._refresh = None
         if self.server.pull_diagnostics:
             self.server.workspace_diagnostic_refresh(None)
             return
         for view in self.captions.open_views():
-            if view.uri != except_uri:
-                self.publish(view)
+            self.publish(view)
 
     def publish(self, view: CaptionView) -> None:
         self.server.text_document_publish_diagnostics(
