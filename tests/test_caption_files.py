@@ -151,3 +151,12 @@ def test_unreadable_file(tmp_path: Path) -> None:
     path.mkdir()
     with pytest.raises(CaptionReadError, match=r"folder.txt:1: cannot read \(Is a directory\)"):
         read_caption_file(path)
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads a chmod 000 file anyway")
+def test_permission_denied(tmp_path: Path) -> None:
+    path = tmp_path / "secret.txt"
+    path.write_text("a, b")
+    path.chmod(0)
+    with pytest.raises(CaptionReadError, match=r"secret.txt:1: cannot read \(Permission denied\)"):
+        read_caption_file(path)
