@@ -19,7 +19,6 @@ from .dataset import DatasetIndex
 
 PERSONAL_LIST = "personal"
 _styled = functools.lru_cache(maxsize=16_384)(styled)
-_KIND_ORDER = {"exact": 0, "prefix": 1, "word": 2, "substring": 3, "fuzzy": 4}
 
 
 @dataclass(frozen=True)
@@ -39,28 +38,31 @@ class Suggestion:
 
 
 class DatasetTags:
-    """The dataset's tag keys in one searchable string, rebuilt only when the key set changes, and what
-    the vocabulary says about each (kept until the vocabulary changes)."""
+    """The dataset's tag keys, most used first, in one searchable string; and what the vocabulary says
+    about each. Rebuilt when the index changes (`generation`), not on every keystroke."""
 
     def __init__(self) -> None:
-        self._index_id = 0
-        self._version = -1
+        self._stamp: tuple[int, int, int] = (0, -1, -1)
         self._vocabulary: tuple[int, object] = (0, None)
         self.resolved: dict[str, Resolved | None] = {}
         self.keys: list[str] = []
-        self.key_set: frozenset[str] = frozenset()
+        self.counts: dict[str, int] = {}
         self._blob = ""
         self._starts: list[int] = []
 
-    def refresh(self, index: DatasetIndex, vocabulary: Vocabulary, generation: int) -> None:
-        if self._vocabulary != (generation, vocabulary):
-            self._vocabulary = (generation, vocabulary)
+    def refresh(
+        self, index: DatasetIndex, generation: int, vocabulary: Vocabulary, vocabulary_generation: int
+    ) -> None:
+        if self._vocabulary != (vocabulary_generation, vocabulary):
+            self._vocabulary = (vocabulary_generation, vocabulary)
             self.resolved = {}
-        if id(index) == self._index_id and index.keys_version == self._version:
+        stamp = (id(index), index.keys_version, generation)
+        if stamp == self._stamp:
             return
-        self._index_id, self._version = id(index), index.keys_version
-        self.keys = sorted(index.keys())
-        self.key_set = frozenset(self.keys)
+        self._stamp = stamp
+        keys = index.keys()
+        self.counts = {key: index.count(key) for key in keys}
+        self.keys = sorted(self.counts, key=lambda key: (-self.counts[key], key))
         self._starts = []
         position = 0
         for key in self.keys:
@@ -73,18 +75,20 @@ class DatasetTags:
             self.resolved[key] = vocabulary.resolve_key(key)
         return self.resolved[key]
 
-    def matching(self, key: str) -> list[tuple[str, str]]:
-        """(dataset key, match kind) for every dataset key containing `key`."""
-        found: dict[str, str] = {}
+    def matching(self, key: str, wanted: int) -> list[tuple[str, str]]:
+        """Dataset keys containing `key` with their match kind, most used first: word-start matches, then
+        matches inside a word; the scan stops once `wanted` word-start matches are found."""
+        starts: list[tuple[str, str]] = []
+        inside: list[tuple[str, str]] = []
         start = self._blob.find(key)
-        while start >= 0:
+        while start >= 0 and len(starts) < wanted:
             i = bisect.bisect_right(self._starts, start) - 1
             candidate = self.keys[i]
-            if key in candidate and candidate not in found:
-                found[candidate] = _kind(key, candidate)
+            kind = _kind(key, candidate)
+            (inside if kind == "substring" else starts).append((candidate, kind))
             # Continue after this key: one hit per key is enough.
             start = self._blob.find(key, self._starts[i] + len(candidate) + 1)
-        return list(found.items())
+        return starts + inside[: max(wanted - len(starts), 0)]
 
 
 def _kind(key: str, candidate: str) -> str:
@@ -106,6 +110,7 @@ def suggest(
     searcher: Searcher,
     index: DatasetIndex,
     dataset_tags: DatasetTags,
+    generation: int,
     vocabulary_generation: int,
     personal: Collection[str],
     exclude: Collection[str],
@@ -120,7 +125,7 @@ def suggest(
     edited contributes to `index`, so a half-typed tag does not suggest itself.
     """
     vocabulary = searcher.vocabulary
-    dataset_tags.refresh(index, vocabulary, vocabulary_generation)
+    dataset_tags.refresh(index, generation, vocabulary, vocabulary_generation)
     key = tag_key(query)
     seen: set[str] = set(exclude)
     found: list[Suggestion] = []
@@ -128,20 +133,19 @@ def suggest(
     def write(name: str) -> str:
         return _styled(name, style, escape_parentheses)
 
-    # 1. The dataset's own tags: most used first.
-    matches = dataset_tags.matching(key) if key else [(tag, "prefix") for tag in dataset_tags.keys]
-
-    def others(dataset_key: str) -> int:
-        return index.count(dataset_key) - (dataset_key in own_keys)
-
-    # A match inside a word (`s` in `arms up`) is noise next to word starts: those go after.
-    ranked = sorted(
-        matches, key=lambda item: (item[1] == "substring", -others(item[0]), _KIND_ORDER[item[1]], item[0])
-    )
-    for dataset_key, kind in ranked:
+    # 1. The dataset's own tags, most used first; a match inside a word (`s` in `arms up`) is noise next to
+    # word starts, so those come after.
+    wanted = limit + len(seen) + len(own_keys)
+    if key:
+        matches = dataset_tags.matching(key, wanted)
+    else:
+        matches = [(tag, "prefix") for tag in dataset_tags.keys[:wanted]]
+    counts = dataset_tags.counts
+    for dataset_key, kind in matches:
         if len(found) >= limit:
             break
-        if dataset_key in seen or others(dataset_key) <= 0:
+        # Not what this caption itself contributes: a half-typed tag must not suggest itself.
+        if dataset_key in seen or counts[dataset_key] - (dataset_key in own_keys) <= 0:
             continue
         seen.add(dataset_key)
         resolved = dataset_tags.resolve(vocabulary, dataset_key)
@@ -155,7 +159,7 @@ def suggest(
                 match=kind,
                 tag=resolved.tag if resolved else None,
                 alias=resolved.alias if resolved else None,
-                dataset_count=index.count(dataset_key),
+                dataset_count=counts[dataset_key],
                 personal=resolved is not None and resolved.tag.key in personal,
             )
         )

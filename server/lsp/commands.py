@@ -110,6 +110,7 @@ def commands(server: CaptionServer) -> dict[str, Callable[..., Any]]:
             searcher=live.searcher,
             index=dataset.index,
             dataset_tags=DatasetTags(),
+            generation=dataset.generation,
             vocabulary_generation=live.generation,
             personal=live.vocabulary.list_keys(PERSONAL_LIST),
             exclude=(),

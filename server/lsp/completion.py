@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from lsprotocol import types
 
 from captionls.server.suggest import PERSONAL_LIST, DatasetTags, Suggestion, suggest
@@ -28,6 +26,7 @@ class Completer:
     def __init__(self, workspace: CaptionWorkspace) -> None:
         self.workspace = workspace
         self.dataset_tags: dict[int, DatasetTags] = {}
+        self.last_uri: str | None = None
         # Group paths of tags shown in completion details, per vocabulary (and its generation).
         self._groups: dict[int, list[list[str]]] = {}
         self._groups_of: tuple[int, object] = (0, None)
@@ -36,6 +35,7 @@ class Completer:
         view = self.workspace.view(params.text_document.uri)
         if view is None:
             return None
+        self.last_uri = view.uri
         offset = view.lines.offset(params.position)
         start, end = view.caption.slot_at(offset)
         query = view.text[start:offset]
@@ -48,6 +48,7 @@ class Completer:
             searcher=live.searcher,
             index=dataset.index,
             dataset_tags=tags,
+            generation=dataset.generation,
             vocabulary_generation=live.generation,
             personal=live.vocabulary.list_keys(PERSONAL_LIST),
             exclude=view.keys_except(offset),
@@ -75,11 +76,10 @@ class Completer:
         return self._groups[tag_id]
 
     def resolve(self, item: types.CompletionItem) -> types.CompletionItem:
-        data = item.data if isinstance(item.data, dict) else {}
-        uri, name = data.get("uri"), data.get("name")
-        if not isinstance(uri, str) or not isinstance(name, str):
+        name = item.data
+        if not isinstance(name, str) or self.last_uri is None:
             return item
-        view = self.workspace.view(uri)
+        view = self.workspace.view(self.last_uri)
         if view is None:
             return item
         item.documentation = types.MarkupContent(types.MarkupKind.Markdown, tag_markdown(view, name))
@@ -122,7 +122,6 @@ def _item(
     edit_range: types.Range,
     groups: list[list[str]],
 ) -> types.CompletionItem:
-    data: dict[str, Any] = {"uri": view.uri, "name": suggestion.matched}
     return types.CompletionItem(
         label=suggestion.label,
         kind=_CATEGORY_KIND.get(
@@ -130,11 +129,13 @@ def _item(
         ),
         detail=_detail(suggestion, groups),
         sort_text=f"{rank:04d}",
-        filter_text=suggestion.matched,
+        # Editors filter on the label unless told otherwise: an alias item filters on the alias typed.
+        filter_text=suggestion.matched if suggestion.matched != suggestion.label else None,
         text_edit=types.TextEdit(range=edit_range, new_text=prefix + suggestion.insert),
         preselect=True if rank == 0 else None,
         deprecated=suggestion.tag.deprecated
         if suggestion.tag is not None and suggestion.tag.deprecated
         else None,
-        data=data,
+        # Only the name: items are resolved for the document of the latest completion (`last_uri`).
+        data=suggestion.matched,
     )

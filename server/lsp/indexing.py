@@ -7,6 +7,7 @@ When it finishes, the open documents' (possibly unsaved) text is laid over it an
 from __future__ import annotations
 
 import asyncio
+import gc
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -79,6 +80,9 @@ class Indexer:
             self.server.log(message, types.MessageType.Info)
         dataset.index = fresh
         dataset.indexed = True
+        # The index is long-lived: keep the cyclic garbage collector from walking it on every collection,
+        # which would otherwise stall requests for tens of milliseconds in a large dataset.
+        gc.freeze()
         self._end(progress, f"{len(fresh)} captions indexed")
         self.server.sync.dataset_changed(dataset)
 
