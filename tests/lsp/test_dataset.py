@@ -189,3 +189,21 @@ async def test_indexing_reports_progress(session: Session) -> None:
     reports = [report for reports in session.client.progress_reports.values() for report in reports]
     assert isinstance(reports[0], types.WorkDoneProgressBegin) and reports[0].title == "Indexing captions"
     assert isinstance(reports[-1], types.WorkDoneProgressEnd) and reports[-1].message == "4 captions indexed"
+
+
+async def test_inlay_hints_mark_where_sections_begin(vscode: Session) -> None:
+    text = "ohwxStyle, anime, 1girl, sitting, smile, couch, wooden floor"
+    uri = vscode.open("a1.txt", text)
+    hints = await vscode.client.text_document_inlay_hint_async(
+        types.InlayHintParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            range=types.Range(types.Position(0, 0), types.Position(1, 0)),
+        )
+    )
+    assert hints is not None
+    assert [(hint.label, hint.position.character) for hint in hints] == [
+        ("globals:", 0),
+        ("type:", text.index("anime")),
+        ("action:", text.index("sitting")),
+        ("background:", text.index("couch")),
+    ]

@@ -1,0 +1,36 @@
+"""textDocument/inlayHint: where each section of the caption's structure begins (`type:`, `action:`...)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from lsprotocol import types
+
+if TYPE_CHECKING:
+    from .server import CaptionServer
+
+
+def inlay_hints(server: CaptionServer, params: types.InlayHintParams) -> list[types.InlayHint] | None:
+    view = server.captions.view(params.text_document.uri)
+    if view is None:
+        return None
+    start, end = view.lines.span(params.range)
+    sections = view.dataset.context().sections
+    hints = []
+    for line in view.caption.lines:
+        current: str | None = None
+        for tag in line.tags:
+            section = sections.section_of(tag.key)
+            if section is None or section == current:
+                continue
+            current = section
+            if start <= tag.start <= end:
+                hints.append(
+                    types.InlayHint(
+                        position=view.lines.position(tag.start),
+                        label=f"{section}:",
+                        padding_right=True,
+                        tooltip=f"The {section} section of the caption structure starts here",
+                    )
+                )
+    return hints
