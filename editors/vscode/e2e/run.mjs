@@ -478,6 +478,7 @@ async function main() {
   installExtension(env);
   let browser;
   let page;
+  const outside = [];
   try {
     const codeServer = await startCodeServer(env, port);
     log(`code-server ${codeServer.pid} on 127.0.0.1:${port}`);
@@ -499,6 +500,15 @@ async function main() {
       ],
     });
     page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+    // Offline means offline: anything the page asks of a host other than this machine is refused and reported.
+    await page.route(/^(https?|wss?):/, (route) => {
+      const { hostname } = new URL(route.request().url());
+      if (hostname === "127.0.0.1" || hostname === "localhost") {
+        return route.continue();
+      }
+      outside.push(route.request().url());
+      return route.abort("blockedbyclient");
+    });
     await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(dataset)}`);
     await openCaption(page);
     await expectImageBeside(page);
@@ -511,12 +521,18 @@ async function main() {
     await expectImport(page);
     await expectRestart(page);
     await expectCheckDataset(page);
+    if (outside.length > 0) {
+      throw new Error(`the page tried to reach other hosts: ${[...new Set(outside)].join(", ")}`);
+    }
     log("passed");
   } catch (error) {
     if (page) {
       const failure = path.join(artifacts, "failure.png");
       await page.screenshot({ path: failure }).catch(() => {});
       console.error(`e2e-vscode: FAILED; screenshot ${failure}, log ${path.join(artifacts, "code-server.log")}`);
+      if (outside.length > 0) {
+        console.error(`e2e-vscode: refused requests to other hosts: ${[...new Set(outside)].join(", ")}`);
+      }
     }
     throw error;
   } finally {
