@@ -14,7 +14,7 @@ from typing import TypeVar
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
 
-from . import actions, commands, formatting, hints, navigation
+from . import actions, commands, formatting, hints, navigation, tokens
 from .completion import TRIGGER_CHARACTERS, Completer
 from .diagnostics import Diagnoser
 from .documents import CaptionProtocol
@@ -199,6 +199,9 @@ def create_server() -> CaptionServer:
     )
     feature(types.TEXT_DOCUMENT_REFERENCES)(server.bound(None, navigation.references))
     feature(types.WORKSPACE_SYMBOL)(server.bound(None, navigation.workspace_symbols))
+    feature(types.TEXT_DOCUMENT_SEMANTIC_TOKENS_FULL, tokens.LEGEND)(
+        server.bound(None, tokens.semantic_tokens)
+    )
     feature(types.TEXT_DOCUMENT_INLAY_HINT)(server.bound(None, hints.inlay_hints))
     feature(types.TEXT_DOCUMENT_FORMATTING)(server.bound(None, formatting.format_document))
     return server
