@@ -43,7 +43,7 @@ class _ProgressLine:
         self.shown = False
 
     def __call__(self, label: str, done: int, total: int | None) -> None:
-        what = f"{done:,}/{total:,}" if total else f"{done:,} pages"
+        what = f"{done:,}/{total:,}" if total else f"page {done:,}"
         sys.stderr.write(f"\r{label}: {what}\033[K")
         sys.stderr.flush()
         self.shown = True
@@ -52,6 +52,13 @@ class _ProgressLine:
         if self.shown:
             sys.stderr.write("\r\033[K")
             sys.stderr.flush()
+            self.shown = False
+
+
+def _warn(message: str, progress: _ProgressLine | None) -> None:
+    if progress is not None:
+        progress.close()  # the warning gets a line of its own; the next update redraws the status
+    click.echo(f"warning: {message}", err=True)
 
 
 def _committed(report: ImportReport) -> str:
@@ -203,7 +210,7 @@ def import_danbooru(
             store,
             source,
             plan,
-            warn=lambda message: click.echo(f"warning: {message}", err=True),
+            warn=lambda message: _warn(message, progress),
             progress=progress,
         )
         report = run.run()
