@@ -258,6 +258,40 @@ class Writer:
         self._touch(target)
         return True
 
+    def imported_aliases(self, rows: Sequence[tuple[str, str, int, str]]) -> None:
+        """Many importer `alias(name, tag_id)` calls at once: rows of (alias key from `check_name`,
+        alias name, tag id, that tag's key). Same rules, in order: an alias never takes a tag's
+        name or one that already points at another tag."""
+        keys_json = json.dumps([row[0] for row in rows])
+        taken_by_tags = {
+            key
+            for (key,) in self.conn.execute(
+                "SELECT key FROM tags WHERE key IN (SELECT value FROM json_each(?))", (keys_json,)
+            )
+        }
+        existing: dict[str, int] = dict(
+            self.conn.execute(
+                "SELECT key, tag_id FROM aliases WHERE key IN (SELECT value FROM json_each(?))", (keys_json,)
+            )
+        )
+        new = []
+        for alias_key, alias, tag_id, target_key in rows:
+            if alias_key == target_key:
+                continue
+            if alias_key in taken_by_tags:
+                self.counts.note("alias names an existing tag")
+                continue
+            current = existing.get(alias_key)
+            if current is not None:
+                if current != tag_id:
+                    self.counts.note("alias already points at another tag")
+                continue
+            existing[alias_key] = tag_id
+            new.append((alias_key, alias.strip(), tag_id))
+            self.counts.aliases += 1
+            self._touch(tag_id)
+        self.conn.executemany("INSERT INTO aliases (key, name, tag_id) VALUES (?, ?, ?)", new)
+
     def _merge(self, source_id: int, target_id: int) -> None:
         for table, column in (("list_tags", "list_id"), ("group_tags", "group_id")):
             self.conn.execute(

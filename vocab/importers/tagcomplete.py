@@ -97,14 +97,6 @@ def import_tagcomplete(
     writer = context.writer
     categories = CATEGORY_NUMBERS[numbering]
 
-    def _alias(alias: str, tag_id: int) -> None:
-        # An alias is a side note of its row: one that cannot be a name (`[_]` normalises to
-        # nothing) is left out and counted, it does not make the whole row bad.
-        try:
-            writer.alias(alias, tag_id)
-        except StoreError as error:
-            writer.counts.note(f"unusable alias ({error})")
-
     batch: list[_Row] = []
 
     def flush() -> None:
@@ -112,14 +104,21 @@ def import_tagcomplete(
             [(row.key, row.name, row.category, row.post_count) for row in batch], source=context.source
         )
         context.imported(ids)
+        aliases = []
         for row, tag_id in zip(batch, ids, strict=True):
             for alias in row.aliases:
-                _alias(alias, tag_id)
+                # An alias is a side note of its row: one that cannot be a name (`[_]` normalises
+                # to nothing) is left out and counted, it does not make the whole row bad.
+                try:
+                    aliases.append((check_name(alias), alias, tag_id, row.key))
+                except StoreError as error:
+                    writer.counts.note(f"unusable alias ({error})")
             if row.translation:
                 if lang is None:
                     writer.counts.note("translation column ignored (no --lang)")
                 else:
                     writer.translation(tag_id, lang, row.translation)
+        writer.imported_aliases(aliases)
         batch.clear()
 
     def handle(line: Line) -> None:
