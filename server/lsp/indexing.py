@@ -42,13 +42,13 @@ class Indexer:
         for uri in roots:
             fs_path = to_fs_path(uri)
             if fs_path is not None and Path(fs_path).is_dir():
-                self.index_dataset(self.server.captions.dataset_at(Path(fs_path)))
+                self.server.captions.dataset_at(Path(fs_path))  # a new dataset starts indexing
 
     def folders_changed(self, params: types.DidChangeWorkspaceFoldersParams) -> None:
         for folder in params.event.added:
             fs_path = to_fs_path(folder.uri)
             if fs_path is not None and Path(fs_path).is_dir():
-                self.index_dataset(self.server.captions.dataset_at(Path(fs_path)))
+                self.server.captions.dataset_at(Path(fs_path))  # a new dataset starts indexing
 
     def index_dataset(self, dataset: Dataset) -> None:
         if dataset.root in self.tasks:

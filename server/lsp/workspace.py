@@ -59,11 +59,11 @@ class Dataset:
     # Bumped when anything a caption's diagnostics depend on changes outside that caption.
     generation: int = 0
     _context: CheckContext | None = None
-    _context_for: tuple[int, int, int] = (-1, -1, -1)
+    _context_for: tuple[int, int, int, int] = (-1, -1, -1, -1)
 
     def context(self) -> CheckContext:
         """The rules' context, rebuilt when the configuration or the vocabulary changed."""
-        stamp = (id(self.config), id(self.vocabulary), self.vocabulary.generation)
+        stamp = (id(self.config), id(self.index), id(self.vocabulary), self.vocabulary.generation)
         if self._context is None or stamp != self._context_for:
             self._context = CheckContext(self.config, self.vocabulary.vocabulary, self.index, section_map())
             self._context_for = stamp
@@ -169,9 +169,21 @@ class CaptionWorkspace:
                 # A broken captionls.toml: say so once, keep serving with the defaults.
                 self.report_once(str(error))
                 config = Config(root=folder.resolve())
+            if config.path is None:
+                # No captionls.toml: the dataset is the workspace folder holding the caption (kohya's
+                # `10_name/` subfolders belong to it), else the caption's own folder.
+                config = dataclasses.replace(config, root=self._workspace_folder(folder) or config.root)
             config = effective_config(config, self.settings)
             self._configs[folder] = config
         return config
+
+    def _workspace_folder(self, folder: Path) -> Path | None:
+        resolved = folder.resolve()
+        for uri in self._documents().folders:
+            fs_path = to_fs_path(uri)
+            if fs_path is not None and resolved.is_relative_to(Path(fs_path).resolve()):
+                return Path(fs_path).resolve()
+        return None
 
     def vocabulary(self, path: Path | None) -> LiveVocabulary:
         key = path.resolve() if path is not None else None
@@ -189,24 +201,19 @@ class CaptionWorkspace:
         config = self.config_for(path.parent)
         if not is_caption(path, config):
             return None
-        dataset = self.datasets.get(config.root)
-        if dataset is None:
-            dataset = Dataset(
-                config.root, config, DatasetIndex(config.root, config), self.vocabulary(config.vocab)
-            )
-            self.datasets[config.root] = dataset
-            self.on_new_dataset(dataset)
-        return dataset
+        return self._dataset(config)
 
     def dataset_at(self, root: Path) -> Dataset:
-        """The dataset rooted at a folder (a workspace folder being indexed)."""
-        config = self.config_for(root)
+        """The dataset governing a folder (a workspace folder to index)."""
+        return self._dataset(self.config_for(root))
+
+    def _dataset(self, config: Config) -> Dataset:
         dataset = self.datasets.get(config.root)
         if dataset is None:
-            dataset = Dataset(
-                config.root, config, DatasetIndex(config.root, config), self.vocabulary(config.vocab)
-            )
+            index = DatasetIndex(config.root, config)
+            dataset = Dataset(config.root, config, index, self.vocabulary(config.vocab))
             self.datasets[config.root] = dataset
+            self.on_new_dataset(dataset)
         return dataset
 
     def view(self, uri: str) -> CaptionView | None:

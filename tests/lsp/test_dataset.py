@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
-from lsp_harness import Session
+from lsp_harness import Session, make_dataset, start_session
 from lsprotocol import types
 
 
@@ -231,3 +232,21 @@ async def test_semantic_tokens_by_category(vscode: Session) -> None:
         ("fate (series)", "namespace"),
         ("contra", "namespace"),
     ]
+
+
+async def test_without_captionls_toml_the_workspace_folder_is_the_dataset(
+    tmp_path: Path, vocabulary_db: Path
+) -> None:
+    root = tmp_path / "kohya"
+    make_dataset(root / "10_alice", {"x1": "1girl, couch", "x2": "1girl, sitting"})
+    make_dataset(root / "5_bob", {"y1": "1girl, standing"})
+    for folder in ("10_alice", "5_bob"):
+        (root / folder / "captionls.toml").unlink()
+    session = await start_session(root, vocabulary_db, "neovim")
+    try:
+        await session.indexed()
+        symbols = await session.client.workspace_symbol_async(types.WorkspaceSymbolParams(query="1girl"))
+        assert symbols is not None and [symbol.name for symbol in symbols] == ["1girl (3)"]
+    finally:
+        await session.client.shutdown_session()
+        await session.client.stop()
