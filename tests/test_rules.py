@@ -296,3 +296,10 @@ def test_safe_fixes_settle_and_stay_settled(
     assert not any(fix.safe for f in check_text(path, text, ctx) for fix in f.fixes)
     if tokens:
         assert text.startswith("ohwxStyle")
+
+
+def test_unknown_tags_with_glob_characters_and_emoji(tmp_path: Path, vocabulary: Path) -> None:
+    # SQLite 3.40's trigram GLOB crashed the process on `*🎨b[[]1girl*`: the search must not send it.
+    text = "ohwxStyle, _🎨b[1girl, a*b?c, [x"
+    _, findings, _ = check(tmp_path, vocabulary, text)
+    assert [text[f.start : f.end] for f in of(findings, "unknown-tag")] == ["_🎨b[1girl", "a*b?c", "[x"]

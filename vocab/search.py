@@ -118,7 +118,12 @@ class Searcher:
     def _containing(self, key: str) -> list[_Candidate]:
         """Whole terms containing `key` anywhere, off the trigram index (keys of 3+ characters)."""
         # GLOB, not LIKE: the trigram index serves GLOB, and it serves no LIKE with an ESCAPE clause.
-        pattern = "".join(f"[{c}]" if c in "*?[" else c for c in key)
+        # A key with a GLOB metacharacter would need a bracket expression (`[[]`), and SQLite 3.40's
+        # trigram GLOB crashes the process on some of those (`*🎨b[[]1girl*` with detail='none'):
+        # such keys get no substring candidates (prefix and typo candidates still find them).
+        if any(c in "*?[" for c in key):
+            return []
+        pattern = key
         return self._rows(
             "SELECT terms.tag_id, terms.term, terms.alias, terms.word, terms.pop"
             " FROM term_grams JOIN terms ON terms.rowid = term_grams.rowid"
