@@ -62,6 +62,9 @@ class Indexer:
     async def _index(self, dataset: Dataset) -> None:
         progress = await self._begin(dataset.root)
         fresh = DatasetIndex(dataset.root, dataset.config)
+        # A scan allocates millions of objects, and every full collection the allocations trigger walks
+        # them all while holding the GIL, stalling requests; the scan makes no cycles worth collecting.
+        gc.disable()
         scan = asyncio.get_running_loop().run_in_executor(self.executor, fresh.scan)
         try:
             while not scan.done():
@@ -73,6 +76,8 @@ class Indexer:
             self.server.log(f"indexing {dataset.root} failed: {error}")
             self._end(progress, "failed")
             return
+        finally:
+            gc.enable()
         for view in self.server.captions.open_views():
             if view.dataset is dataset:
                 fresh.update(view.path, view.caption)
@@ -80,8 +85,7 @@ class Indexer:
             self.server.log(message, types.MessageType.Info)
         dataset.index = fresh
         dataset.indexed = True
-        # The index is long-lived: keep the cyclic garbage collector from walking it on every collection,
-        # which would otherwise stall requests for tens of milliseconds in a large dataset.
+        # The index is long-lived: keep the cyclic garbage collector from walking it on every collection.
         gc.freeze()
         self._end(progress, f"{len(fresh)} captions indexed")
         self.server.sync.dataset_changed(dataset)
