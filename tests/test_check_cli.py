@@ -262,3 +262,14 @@ def test_a_subfolder_is_checked_against_its_whole_dataset(tmp_path: Path, vocabu
         ' in 10 captions ("raised arms": 1)',
         "1 finding (inconsistent-tag 1); 1 caption checked.",
     ]
+
+
+def test_a_broken_section_map_is_a_usage_error(
+    tmp_path: Path, vocabulary: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = write_dataset(tmp_path / "set", {"a": CLEAN}, TRIGGER)
+    (tmp_path / "sections.toml").write_text("[groups\n")
+    monkeypatch.setenv("CAPTIONLS_SECTIONS", str(tmp_path / "sections.toml"))
+    result = run(vocabulary, "check", root)
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"Error: {tmp_path / 'sections.toml'}: ")

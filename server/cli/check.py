@@ -19,7 +19,7 @@ import click
 from captionls.vocab.builtin import open_vocabulary
 from captionls.vocab.normalize import tag_key
 from captionls.vocab.query import Vocabulary
-from captionls.vocab.sections import load_section_map
+from captionls.vocab.sections import SectionMap, load_section_map
 from captionls.vocab.store import StoreError
 
 from ..caption import parse_caption
@@ -65,6 +65,14 @@ def _vocabulary(config: Config) -> Iterator[Vocabulary]:
         yield Vocabulary(store)
     finally:
         store.close()
+
+
+def _section_map() -> SectionMap:
+    """The section map (`$CAPTIONLS_SECTIONS` or the built-in one); a broken file is a usage error."""
+    try:
+        return load_section_map()
+    except StoreError as error:
+        raise _fail(str(error)) from None
 
 
 @dataclass
@@ -234,7 +242,7 @@ def check(
                 dataset.config,
                 vocabulary,
                 dataset.index,
-                load_section_map(),
+                _section_map(),
                 select=selected,
                 ignore=ignored,
             )
@@ -375,7 +383,7 @@ def stats(path: Path, as_json: bool, top: int | None) -> None:
     (dataset,) = _datasets([path])
     index = dataset.index
     with _vocabulary(dataset.config) as vocabulary:
-        ctx = CheckContext(dataset.config, vocabulary, index, load_section_map())
+        ctx = CheckContext(dataset.config, vocabulary, index, _section_map())
         tags = index.tags()
         total = len(index)
         common = [display for _, display, count in tags if total and count == total]
