@@ -79,3 +79,16 @@ async def test_vocabulary_replaced_underneath(vscode: Session, vocabulary_db: Pa
     assert after is not None and isinstance(after.contents, types.MarkupContent)
     assert "4,242 posts" in after.contents.value
     await alive(vscode, uri)
+
+
+async def test_an_import_by_another_process_refreshes_diagnostics(
+    session: Session, vocabulary_db: Path
+) -> None:
+    text = "ohwxStyle, anime, 1girl, solo, lone tree, couch"
+    uri = session.open("a1.txt", text)
+    assert "unknown-tag" in {d.code for d in await session.diagnostics(uri)}
+    with Store.open(vocabulary_db) as store, store.transaction():
+        writer = Writer(store)
+        writer.tag("lone tree", category="general", post_count=12)
+        writer.finish()
+    await session.wait_diagnostics(uri, lambda ds: "unknown-tag" not in {d.code for d in ds})
