@@ -61,17 +61,25 @@ def _rows_for(conn: sqlite3.Connection, tag_ids: Iterable[int] | None) -> Iterat
         yield from term_rows(tag_id, key, name, pop)
 
 
-def _all_suffix_rows(conn: sqlite3.Connection) -> Iterator[tuple[str, str, int, str | None, int, int]]:
-    rows = conn.execute(
-        "SELECT id, key, NULL, post_count FROM tags WHERE key GLOB '*[^0-9a-z]*' UNION ALL"
-        " SELECT aliases.tag_id, aliases.key, aliases.name, tags.post_count"
-        " FROM aliases JOIN tags ON tags.id = aliases.tag_id WHERE aliases.key GLOB '*[^0-9a-z]*'"
+def _word_starts_json(key: str) -> str:
+    return "[" + ",".join([str(match.start()) for match in _WORD_START.finditer(key)]) + "]"
+
+
+# Word-start suffixes of every tag and alias key, cut by SQLite at the offsets Python finds (one call
+# per key instead of one bound row per suffix). Keys of only [0-9a-z] have no word start.
+_SUFFIX_INSERTS = tuple(
+    f"""
+    INSERT INTO terms (term, head, tag_id, alias, word, pop)
+    SELECT substr(src.key, starts.value + 1), substr(src.key, starts.value + 1, {HEAD_LENGTH}),
+           src.tag_id, src.alias, 1, src.pop
+    FROM ({source}) AS src, json_each(captionls_word_starts(src.key)) AS starts
+    """
+    for source in (
+        "SELECT id AS tag_id, key, NULL AS alias, post_count AS pop FROM tags WHERE key GLOB '*[^0-9a-z]*'",
+        "SELECT aliases.tag_id, aliases.key, aliases.name AS alias, tags.post_count AS pop FROM aliases"
+        " JOIN tags ON tags.id = aliases.tag_id WHERE aliases.key GLOB '*[^0-9a-z]*'",
     )
-    finditer = _WORD_START.finditer
-    for tag_id, key, alias, pop in rows:
-        for match in finditer(key):
-            suffix = key[match.start() :]
-            yield suffix, suffix[:HEAD_LENGTH], tag_id, alias, 1, pop
+)
 
 
 def _json_ids(tag_ids: Iterable[int]) -> str:
@@ -88,8 +96,7 @@ def rebuild(conn: sqlite3.Connection) -> None:
     conn.execute("DROP INDEX IF EXISTS terms_tag")
     conn.execute("DELETE FROM terms")
     conn.execute("INSERT INTO term_grams (term_grams) VALUES ('delete-all')")
-    # Whole keys straight in SQL; Python only cuts the word-start suffixes, and only of keys that
-    # have a character besides [0-9a-z] (a key without one has no word start).
+    # Whole keys and word-start suffixes straight in SQL; Python only finds where words start.
     conn.execute(
         f"INSERT INTO terms (term, head, tag_id, alias, word, pop)"
         f" SELECT key, substr(key, 1, {HEAD_LENGTH}), id, NULL, 0, post_count FROM tags"
@@ -99,7 +106,9 @@ def rebuild(conn: sqlite3.Connection) -> None:
         f" SELECT aliases.key, substr(aliases.key, 1, {HEAD_LENGTH}), aliases.tag_id, aliases.name, 0,"
         f" tags.post_count FROM aliases JOIN tags ON tags.id = aliases.tag_id"
     )
-    conn.executemany(_INSERT, _all_suffix_rows(conn))
+    conn.create_function("captionls_word_starts", 1, _word_starts_json, deterministic=True)
+    for statement in _SUFFIX_INSERTS:
+        conn.execute(statement)
     conn.execute("INSERT INTO term_grams (rowid, term) SELECT rowid, term FROM terms WHERE word = 0")
     for statement in _TERMS_INDEXES:
         conn.execute(statement)
