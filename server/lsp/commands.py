@@ -14,7 +14,7 @@ from lsprotocol import types
 from pygls.uris import to_fs_path
 
 from captionls.server.checker import check_caption
-from captionls.server.suggest import PERSONAL_LIST, DatasetTags, suggest
+from captionls.server.suggest import PERSONAL_LIST, suggest
 
 from .workspace import Dataset
 
@@ -109,7 +109,7 @@ def commands(server: CaptionServer) -> dict[str, Callable[..., Any]]:
             query,
             searcher=live.searcher,
             index=dataset.index,
-            dataset_tags=DatasetTags(),
+            dataset_tags=server.completer.tags_for(dataset),
             generation=dataset.generation,
             vocabulary_generation=live.generation,
             personal=live.vocabulary.list_keys(PERSONAL_LIST),

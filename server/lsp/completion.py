@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from lsprotocol import types
 
 from captionls.server.suggest import PERSONAL_LIST, DatasetTags, Suggestion, suggest
 
 from .hover import tag_markdown
-from .workspace import CaptionView, CaptionWorkspace
+from .workspace import CaptionView, CaptionWorkspace, Dataset
 
 MAX_ITEMS = 50
 TRIGGER_CHARACTERS = [",", " "]
@@ -25,7 +27,7 @@ class Completer:
 
     def __init__(self, workspace: CaptionWorkspace) -> None:
         self.workspace = workspace
-        self.dataset_tags: dict[int, DatasetTags] = {}
+        self.dataset_tags: dict[Path, DatasetTags] = {}
         self.last_uri: str | None = None
         # Group paths of tags shown in completion details, per vocabulary (and its generation).
         self._groups: dict[int, list[list[str]]] = {}
@@ -42,7 +44,7 @@ class Completer:
         dataset = view.dataset
         dataset.vocabulary.changed()
         live = dataset.vocabulary
-        tags = self.dataset_tags.setdefault(id(dataset.index), DatasetTags())
+        tags = self.tags_for(dataset)
         suggestions = suggest(
             query,
             searcher=live.searcher,
@@ -66,6 +68,10 @@ class Completer:
             for rank, suggestion in enumerate(suggestions)
         ]
         return types.CompletionList(is_incomplete=True, items=items)
+
+    def tags_for(self, dataset: Dataset) -> DatasetTags:
+        """The dataset's searchable tags (kept per dataset; they follow index swaps themselves)."""
+        return self.dataset_tags.setdefault(dataset.root, DatasetTags())
 
     def groups(self, view: CaptionView, suggestion: Suggestion) -> list[list[str]]:
         if suggestion.tag is None:

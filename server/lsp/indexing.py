@@ -84,7 +84,6 @@ class Indexer:
         for _path, message in sorted(fresh.errors.items()):
             self.server.log(message, types.MessageType.Info)
         dataset.index = fresh
-        dataset.indexed = True
         # The index is long-lived: keep the cyclic garbage collector from walking it on every collection.
         gc.freeze()
         self._end(progress, f"{len(fresh)} captions indexed")

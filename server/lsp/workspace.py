@@ -10,7 +10,7 @@ import dataclasses
 import functools
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -55,7 +55,6 @@ class Dataset:
     config: Config
     index: DatasetIndex
     vocabulary: LiveVocabulary
-    indexed: bool = False
     # Bumped when anything a caption's diagnostics depend on changes outside that caption.
     generation: int = 0
     _context: CheckContext | None = None
@@ -89,7 +88,6 @@ class CaptionView:
     caption: Caption
     lines: LineIndex
     dataset: Dataset
-    other_keys: set[str] = field(default_factory=set)
 
     def keys_except(self, offset: int) -> set[str]:
         """Keys of the caption line at `offset`, without the tag under it (what completion must not offer)."""
