@@ -152,17 +152,18 @@ class DatasetIndex:
         self._entries[path] = entry
         self.version += 1
         self.errors.pop(path, None)
+        captions, phrasings, styles = self._captions, self._phrasings, self._styles
         for key, name in entry.phrasings.items():
-            users = self._captions.get(key)
+            users = captions.get(key)
             if users is None:
-                users = self._captions[key] = set()
-                self._phrasings[key] = Counter()
+                users = captions[key] = set()
+                phrasings[key] = Counter()
                 self._log_key(key, True)
             users.add(path)
-            self._phrasings[key][name] += 1
+            phrasings[key][name] += 1
             style = _style_of(name)
             if style is not None:
-                self._styles[style] += 1
+                styles[style] += 1
 
     def remove(self, path: Path) -> None:
         old = self._entries.pop(path, None)
