@@ -6,9 +6,14 @@ import hashlib
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from captionls.vocab.edit import Writer
+from captionls.vocab.export import export
 from captionls.vocab.importers import ImportFailed, Source, detect_format, import_files
 from captionls.vocab.importers.common import MAX_LINE_BYTES
+from captionls.vocab.normalize import tag_key
 from captionls.vocab.query import Vocabulary
 from captionls.vocab.store import Store
 
@@ -299,3 +304,53 @@ def test_progress_reports_bytes_read(store: Store, tmp_path: Path) -> None:
     run(store, path, progress=lambda source: seen.append)
     assert seen and seen[-1] == path.stat().st_size
     assert seen == sorted(seen)
+
+
+# Round trips of arbitrary names ------------------------------------------------------------------
+
+_NAME_CHARS = st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp"), blacklist_characters="\ufeff")
+_NAMES = st.text(_NAME_CHARS, min_size=1, max_size=40).filter(lambda name: bool(tag_key(name)))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    tags=st.dictionaries(
+        _NAMES,
+        st.tuples(st.sampled_from(["general", "meta", "character"]), st.integers(0, 10**7)),
+        max_size=12,
+    ),
+    aliases=st.lists(_NAMES.filter(lambda name: "," not in name), max_size=6),
+)
+def test_csv_export_round_trips_any_names(
+    tmp_path_factory: pytest.TempPathFactory, tags: dict[str, tuple[str, int]], aliases: list[str]
+) -> None:
+    """Commas, quotes, backslashes, brackets, CJK and emoji survive export and import. (Alias names
+    with commas cannot: tagcomplete's alias field is itself comma-separated.)"""
+    directory = tmp_path_factory.mktemp("round")
+    first = Store.open(directory / "first.sqlite")
+    with first.transaction():
+        writer = Writer(first)
+        ids = [
+            writer.tag(name, category=category, post_count=count) for name, (category, count) in tags.items()
+        ]
+        for i, alias in enumerate(aliases):
+            if ids:
+                writer.alias(alias, ids[i % len(ids)])
+        writer.finish()
+    exported = directory / "exported.csv"
+    with exported.open("w", encoding="utf-8", newline="") as out:
+        export(first, out, fmt="csv")
+    second = Store.open(directory / "second.sqlite")
+    if tags:
+        import_files(second, [Source.file(exported)], fmt="csv", numbering="danbooru")
+
+    def rows(store: Store) -> list[tuple[object, ...]]:
+        return [
+            *store.conn.execute("SELECT key, name, category, post_count FROM tags ORDER BY key"),
+            *store.conn.execute(
+                "SELECT aliases.key, aliases.name, tags.key FROM aliases"
+                " JOIN tags ON tags.id = tag_id ORDER BY aliases.key"
+            ),
+        ]
+
+    assert rows(second) == rows(first)
