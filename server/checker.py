@@ -59,7 +59,8 @@ class CheckContext:
         self._searches: dict[str, list[Hit]] = {}
         self._searcher: Searcher | None = None
         self._concepts: dict[str, set[str]] = {}
-        self._near: dict[str, str | None] = {}
+        # (key, distance) -> the dataset keys that many typos away, followed as keys come and go.
+        self._near: dict[tuple[str, int], list[str]] = {}
         # -1: nothing seen yet, so the first refresh builds the concept map from every key.
         self._keys_version = -1
         self._key_list: list[str] | None = None
@@ -103,9 +104,9 @@ class CheckContext:
             return
         changes = self.index.key_changes(self._keys_version)
         self._keys_version = self.index.keys_version
-        self._near = {}
         self._key_list = None
         if changes is None:
+            self._near = {}
             self._concepts = {}
             for key in self.index.keys():  # noqa: SIM118 (a method, not a dict)
                 self._concepts.setdefault(self.concept(key), set()).add(key)
@@ -120,6 +121,16 @@ class CheckContext:
                     keys.discard(key)
                     if not keys:
                         del self._concepts[concept]
+            self._follow_near(key, added)
+
+    def _follow_near(self, key: str, added: bool) -> None:
+        """Keep the remembered typo neighbourhoods right as one key comes or goes."""
+        for (query, distance), neighbours in self._near.items():
+            if not added:
+                if key in neighbours:
+                    neighbours.remove(key)
+            elif key != query and Levenshtein.distance(query, key, score_cutoff=distance) <= distance:
+                neighbours.append(key)
 
     def memo(self, name: str) -> dict[Any, Any]:
         """A cache a rule may keep answers in that depend on the dataset; emptied when it changes."""
@@ -163,25 +174,29 @@ class CheckContext:
     def near_duplicate(self, key: str, max_distance: int) -> str | None:
         """A more used dataset key one or two typos away from `key` (same digits and words), or None."""
         self._refresh()
-        cache_key = f"{max_distance}\0{key}"
-        if cache_key in self._near:
-            return self._near[cache_key]
+        neighbours = self._near.get((key, max_distance))
+        if neighbours is None:
+            # The neighbourhood depends on the key set only; counts are read fresh below.
+            if self._key_list is None:
+                self._key_list = self.index.keys()
+            neighbours = [
+                other
+                for other, _distance, _ in process.extract(
+                    key, self._key_list, scorer=Levenshtein.distance, score_cutoff=max_distance, limit=None
+                )
+                if other != key
+            ]
+            self._near[(key, max_distance)] = neighbours
         count = self.index.count(key)
         digits = [c for c in key if c.isdigit()]
         words = len(key.split())
         best: str | None = None
-        if self._key_list is None:
-            self._key_list = self.index.keys()
-        for other, _distance, _ in process.extract(
-            key, self._key_list, scorer=Levenshtein.distance, score_cutoff=max_distance, limit=None
-        ):
+        best_count = count
+        for other in neighbours:
             other_count = self.index.count(other)
-            if other == key or other_count <= count:
-                continue
             same_shape = [c for c in other if c.isdigit()] == digits and len(other.split()) == words
-            if same_shape and (best is None or other_count > self.index.count(best)):
-                best = other
-        self._near[cache_key] = best
+            if same_shape and other_count > best_count:
+                best, best_count = other, other_count
         return best
 
     @property

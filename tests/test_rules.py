@@ -303,3 +303,20 @@ def test_unknown_tags_with_glob_characters_and_emoji(tmp_path: Path, vocabulary:
     text = "ohwxStyle, _🎨b[1girl, a*b?c, [x"
     _, findings, _ = check(tmp_path, vocabulary, text)
     assert [text[f.start : f.end] for f in of(findings, "unknown-tag")] == ["_🎨b[1girl", "a*b?c", "[x"]
+
+
+def test_near_duplicates_follow_the_dataset(tmp_path: Path, vocabulary: Path) -> None:
+    others = {f"o{i}": "blue sky haze" for i in range(3)}
+    _, _, ctx = check(tmp_path, vocabulary, "blue sky hase", others, config="")
+    root = tmp_path / "set"
+    assert ctx.near_duplicate("blue sky hase", 2) == "blue sky haze"
+    for i in range(3):
+        ctx.index.update(root / f"o{i}.txt", "sky")
+    assert ctx.near_duplicate("blue sky hase", 2) is None
+    for i in range(2):
+        ctx.index.update(root / f"o{i}.txt", "blue sky hasf")
+    assert ctx.near_duplicate("blue sky hase", 2) == "blue sky hasf"
+    findings = check_text(root / "target.txt", "blue sky hase", ctx)
+    assert [f.message for f in of(findings, "inconsistent-tag")] == [
+        'the dataset writes this as "blue sky hasf" in 2 captions ("blue sky hase": 1)'
+    ]
