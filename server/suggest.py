@@ -63,32 +63,48 @@ class DatasetTags:
         keys = index.keys()
         self.counts = {key: index.count(key) for key in keys}
         self.keys = sorted(self.counts, key=lambda key: (-self.counts[key], key))
+        # "\nkey1\nkey2...": a key starts after "\n", so `find("\n" + query)` is a prefix scan in C.
         self._starts = []
-        position = 0
+        position = 1
         for key in self.keys:
             self._starts.append(position)
             position += len(key) + 1
-        self._blob = "\n".join(self.keys)
+        self._blob = "\n" + "\n".join(self.keys)
 
     def resolve(self, vocabulary: Vocabulary, key: str) -> Resolved | None:
         if key not in self.resolved:
             self.resolved[key] = vocabulary.resolve_key(key)
         return self.resolved[key]
 
+    def _scan(self, needle: str, offset: int, wanted: int, found: dict[int, None]) -> None:
+        """Indexes (into `keys`) of the first `wanted` keys holding `needle`, `offset` characters into it."""
+        blob, starts = self._blob, self._starts
+        position = blob.find(needle)
+        count = 0
+        while position >= 0 and count < wanted:
+            i = bisect.bisect_right(starts, position + offset) - 1
+            if i not in found:
+                found[i] = None
+                count += 1
+            position = blob.find(needle, starts[i] + len(self.keys[i]))
+
     def matching(self, key: str, wanted: int) -> list[tuple[str, str]]:
-        """Dataset keys containing `key` with their match kind, most used first: word-start matches, then
-        matches inside a word; the scan stops once `wanted` word-start matches are found."""
-        starts: list[tuple[str, str]] = []
-        inside: list[tuple[str, str]] = []
-        start = self._blob.find(key)
-        while start >= 0 and len(starts) < wanted:
-            i = bisect.bisect_right(self._starts, start) - 1
-            candidate = self.keys[i]
-            kind = _kind(key, candidate)
-            (inside if kind == "substring" else starts).append((candidate, kind))
-            # Continue after this key: one hit per key is enough.
-            start = self._blob.find(key, self._starts[i] + len(candidate) + 1)
-        return starts + inside[: max(wanted - len(starts), 0)]
+        """Dataset keys containing `key` with their match kind, most used first: keys starting with it and
+        keys with a word starting with it, then (if too few) keys containing it inside a word."""
+        if not key or "\n" in key:
+            return []
+        found: dict[int, None] = {}
+        # Word starts: after the line start, or after the separators normalised keys contain.
+        for boundary in "\n (-/":
+            self._scan(boundary + key, 1, wanted, found)
+        starts = [(self.keys[i], _kind(key, self.keys[i])) for i in sorted(found)][:wanted]
+        if len(starts) >= wanted:
+            return starts
+        self._scan(key, 0, wanted, found)
+        inside = [
+            (self.keys[i], "substring") for i in sorted(found) if _kind(key, self.keys[i]) == "substring"
+        ]
+        return starts + inside[: wanted - len(starts)]
 
 
 def _kind(key: str, candidate: str) -> str:
