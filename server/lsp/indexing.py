@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import sys
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     from .server import CaptionServer
 
 REPORT_INTERVAL = 0.25
+SCAN_SWITCH_INTERVAL = 0.001
 
 
 class Indexer:
@@ -32,6 +34,8 @@ class Indexer:
         # One thread of its own: pygls reads stdin on its pool, which must never wait for a scan.
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="captionls-index")
         self.tasks: dict[Path, asyncio.Future[None]] = {}
+        self.active = 0
+        self.switch_interval = sys.getswitchinterval()
         server.captions.on_new_dataset = self.index_dataset
 
     def index_workspace_folders(self) -> None:
@@ -62,9 +66,7 @@ class Indexer:
     async def _index(self, dataset: Dataset) -> None:
         progress = await self._begin(dataset.root)
         fresh = DatasetIndex(dataset.root, dataset.config)
-        # A scan allocates millions of objects, and every full collection the allocations trigger walks
-        # them all while holding the GIL, stalling requests; the scan makes no cycles worth collecting.
-        gc.disable()
+        self._scanning(+1)
         scan = asyncio.get_running_loop().run_in_executor(self.executor, fresh.scan)
         try:
             while not scan.done():
@@ -77,17 +79,31 @@ class Indexer:
             self._end(progress, "failed")
             return
         finally:
-            gc.enable()
+            self._scanning(-1)
         for view in self.server.captions.open_views():
             if view.dataset is dataset:
                 fresh.update(view.path, view.caption)
         for _path, message in sorted(fresh.errors.items()):
             self.server.log(message, types.MessageType.Info)
         dataset.index = fresh
-        # The index is long-lived: keep the cyclic garbage collector from walking it on every collection.
-        gc.freeze()
         self._end(progress, f"{len(fresh)} captions indexed")
         self.server.sync.dataset_changed(dataset)
+
+    def _scanning(self, change: int) -> None:
+        """Tune the interpreter while any scan runs, and put it back after the last one."""
+        self.active += change
+        if change > 0 and self.active == 1:
+            # A scan allocates millions of objects, and each full collection they trigger walks them all
+            # holding the GIL, stalling requests; the scan makes no cycles worth collecting.
+            gc.disable()
+            # The scan thread holds the GIL for whole switch intervals; short ones let requests through.
+            self.switch_interval = sys.getswitchinterval()
+            sys.setswitchinterval(SCAN_SWITCH_INTERVAL)
+        elif change < 0 and self.active == 0:
+            sys.setswitchinterval(self.switch_interval)
+            # The index is long-lived: freeze it out of the collector's walks before collecting again.
+            gc.freeze()
+            gc.enable()
 
     async def _begin(self, root: Path) -> str | None:
         caps = self.server.client_capabilities.window
