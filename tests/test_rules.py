@@ -320,3 +320,9 @@ def test_near_duplicates_follow_the_dataset(tmp_path: Path, vocabulary: Path) ->
     assert [f.message for f in of(findings, "inconsistent-tag")] == [
         'the dataset writes this as "blue sky hasf" in 2 captions ("blue sky hase": 1)'
     ]
+
+
+def test_a_duplicated_tag_is_not_a_repeated_word(tmp_path: Path, vocabulary: Path) -> None:
+    _, findings, _ = check(tmp_path, vocabulary, "ohwxStyle, long hair, long_hair, Long Hair, short hair")
+    assert len(of(findings, "duplicate-tag")) == 2
+    assert of(findings, "repeated-word") == []

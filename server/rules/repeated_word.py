@@ -59,9 +59,12 @@ def check(rule: Rule, doc: Document, options: Mapping[str, object]) -> Iterator[
     for line in doc.caption.lines:
         # word -> [(tag, start, end of the word)], one entry per tag
         places: dict[str, list[tuple[TagSpan, int, int]]] = {}
+        counted: set[str] = set()
         for tag in line.tags:
-            if tag.key in doc.ctx.triggers:
+            # A tag written twice is `duplicate-tag`'s business, not a repeated word.
+            if tag.key in doc.ctx.triggers or tag.key in counted:
                 continue
+            counted.add(tag.key)
             for word, offset, length in words_of(tag.name):
                 if word in ignored:
                     continue
