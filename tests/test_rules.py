@@ -326,3 +326,9 @@ def test_a_duplicated_tag_is_not_a_repeated_word(tmp_path: Path, vocabulary: Pat
     _, findings, _ = check(tmp_path, vocabulary, "ohwxStyle, long hair, long_hair, Long Hair, short hair")
     assert len(of(findings, "duplicate-tag")) == 2
     assert of(findings, "repeated-word") == []
+
+
+def test_missing_trigger_goes_before_a_weight_group(tmp_path: Path, vocabulary: Path) -> None:
+    text = "(1girl, solo:1.2), smile"
+    _, findings, _ = check(tmp_path, vocabulary, text)
+    assert fixed(text, of(findings, "missing-trigger")[0]) == "ohwxStyle, (1girl, solo:1.2), smile"

@@ -17,7 +17,9 @@ def check(rule: Rule, doc: Document, options: Mapping[str, object]) -> Iterator[
     for line in doc.caption.lines:
         separator = line_separator(line)
         glue = joiner(doc.text, line, separator)
-        front = line.tags[0].start if line.tags else line.start
+        # The line's first non-blank character: before any weight group the first tag opens.
+        content = doc.text[line.start : line.end]
+        front = line.start + len(content) - len(content.lstrip()) if line.tags else line.start
         for trigger in config.trigger:
             key = tag_key(trigger)
             found = next((tag for tag in line.tags if tag.key == key), None)
