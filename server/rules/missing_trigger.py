@@ -7,6 +7,7 @@ from collections.abc import Iterator, Mapping
 
 from captionls.vocab.normalize import tag_key
 
+from ..caption import CaptionLine
 from ..findings import Edit, Finding
 from .base import Document, Rule, joiner, line_separator, remove_tag
 
@@ -17,9 +18,7 @@ def check(rule: Rule, doc: Document, options: Mapping[str, object]) -> Iterator[
     for line in doc.caption.lines:
         separator = line_separator(line)
         glue = joiner(doc.text, line, separator)
-        # The line's first non-blank character: before any weight group the first tag opens.
-        content = doc.text[line.start : line.end]
-        front = line.start + len(content) - len(content.lstrip()) if line.tags else line.start
+        front = _front(doc.text, line)
         for trigger in config.trigger:
             key = tag_key(trigger)
             found = next((tag for tag in line.tags if tag.key == key), None)
@@ -47,6 +46,15 @@ def check(rule: Rule, doc: Document, options: Mapping[str, object]) -> Iterator[
                     )
                 ],
             )
+
+
+def _front(text: str, line: CaptionLine) -> int:
+    """Where a trigger goes: the start of the first tag's segment, before any weight group it opens."""
+    if not line.tags:
+        return line.start
+    segment = line.segments[line.tags[0].segment]
+    content = text[segment.start : segment.end]
+    return segment.start + len(content) - len(content.lstrip())
 
 
 RULE = Rule(
