@@ -273,3 +273,18 @@ def test_a_broken_section_map_is_a_usage_error(
     result = run(vocabulary, "check", root)
     assert result.exit_code == 2
     assert result.stderr.startswith(f"Error: {tmp_path / 'sections.toml'}: ")
+
+
+def test_rename_and_format_touch_only_what_path_names(tmp_path: Path) -> None:
+    root = write_dataset(
+        tmp_path, {"a": "raised arms ,smile", "b": "raised arms ,smile", "bad": b"caf\xe9"}, TRIGGER
+    )
+    result = CliRunner().invoke(main, ["rename", "raised arms", "arms up", str(root / "a.txt")])
+    assert result.exit_code == 0 and "changed 1 caption" in result.stdout
+    assert (root / "a.txt").read_text() == "arms up ,smile"
+    assert (root / "b.txt").read_text() == "raised arms ,smile"
+    result = CliRunner().invoke(main, ["format", str(root)])
+    assert result.exit_code == 1
+    assert result.stderr.strip() == f"{root / 'bad.txt'}:1: not UTF-8 text (byte 0xe9 at offset 3)"
+    assert (root / "a.txt").read_text() == "arms up, smile"
+    assert (root / "bad.txt").read_bytes() == b"caf\xe9"

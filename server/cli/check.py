@@ -426,8 +426,13 @@ def rename(old: str, new: str, path: Path, dry_run: bool) -> None:
         raise _fail("the new tag name is empty")
     (dataset,) = _datasets([path])
     index = dataset.index
-    changes = rename_edits(index, tag_key(old), new.strip())
-    for caption, edits in sorted(changes.items()):
+    targets = set(dataset.targets)
+    changes = {
+        caption: edits
+        for caption, edits in rename_edits(index, tag_key(old), new.strip()).items()
+        if caption in targets
+    }
+    for caption, edits in sorted(changes.items(), key=lambda item: str(item[0])):
         file = index.files[caption]
         text = apply_edits(file.text, edits)
         if dry_run:
@@ -442,13 +447,18 @@ def rename(old: str, new: str, path: Path, dry_run: bool) -> None:
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--check", "check_only", is_flag=True, help="Only report captions that would change (exit 1).")
 def format_command(paths: tuple[Path, ...], check_only: bool) -> None:
-    """Rewrite captions with one separator style, trimmed blanks and the tag style."""
+    """Rewrite captions with one separator style, trimmed blanks and the tag style.
+
+    Exit 1 when a caption cannot be read, or with --check when one would change.
+    """
     changed = 0
+    unreadable = False
     for dataset in _datasets(paths):
         style = dataset.index.tag_style()
-        for unreadable, message in sorted(dataset.index.errors.items()):
-            if unreadable in dataset.targets:
-                click.echo(message, err=True)
+        for path in dataset.targets:
+            if path in dataset.index.errors:
+                click.echo(dataset.index.errors[path], err=True)
+                unreadable = True
         for path in dataset.targets:
             file = dataset.index.files.get(path)
             if file is None:
@@ -462,7 +472,7 @@ def format_command(paths: tuple[Path, ...], check_only: bool) -> None:
             else:
                 _write(path, file, text)
                 click.echo(f"reformatted {path}")
-    if check_only and changed:
+    if unreadable or (check_only and changed):
         sys.exit(EXIT_FINDINGS)
 
 
