@@ -288,3 +288,11 @@ def test_rename_and_format_touch_only_what_path_names(tmp_path: Path) -> None:
     assert result.stderr.strip() == f"{root / 'bad.txt'}:1: not UTF-8 text (byte 0xe9 at offset 3)"
     assert (root / "a.txt").read_text() == "arms up, smile"
     assert (root / "bad.txt").read_bytes() == b"caf\xe9"
+
+
+def test_diff_is_the_only_output_in_json_too(tmp_path: Path, vocabulary: Path) -> None:
+    root = write_dataset(tmp_path, {"a": CLEAN + ",,"}, TRIGGER)
+    result = run(vocabulary, "check", root, "--diff", "--format", "json")
+    assert result.exit_code == 1
+    assert result.stdout.startswith(f"--- a/{root}/a.txt\n")
+    assert "[" not in result.stdout.splitlines()[-1]

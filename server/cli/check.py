@@ -235,7 +235,8 @@ def check(
     """Check captions against the captioning guide's rules (exit 1 on warnings or errors)."""
     selected = _rule_names(select)
     ignored = _rule_names(ignore) or set()
-    out = Output(output, quiet=diff and output == "text")
+    # --diff prints the diff and nothing else, in either format.
+    out = Output(output, quiet=diff)
     for dataset in _datasets(paths):
         with _vocabulary(dataset.config) as vocabulary:
             ctx = CheckContext(
@@ -294,22 +295,25 @@ class Output:
 
     def emit(self, report: Report) -> None:
         self.captions += 1
-        for row in report.rows(with_fixes=self.form == "json"):
+        json_rows = self.form == "json" and not self.quiet
+        for row in report.rows(with_fixes=json_rows):
             first = not self.counts
             self.counts[str(row["rule"])] += 1
             self.failing = self.failing or row["severity"] in ("error", "warning")
-            if self.form == "json":
+            if self.quiet:
+                continue
+            if json_rows:
                 self.stream.write("[\n" if first else ",\n")
                 self.stream.write(json.dumps(row, ensure_ascii=False, indent=2))
-            elif not self.quiet:
+            else:
                 where = f"{row['path']}:{row['line']}:{row['column']}"
                 self.stream.write(f"{where}: {row['severity']} {row['rule']} {row['message']}\n")
 
     def finish(self) -> None:
-        if self.form == "json":
-            self.stream.write("\n]\n" if self.counts else "[]\n")
-        elif not self.quiet:
-            self.stream.write(self.summary() + "\n")
+        if not self.quiet:
+            self.stream.write(
+                ("\n]\n" if self.counts else "[]\n") if self.form == "json" else self.summary() + "\n"
+            )
         self.stream.flush()
 
     def summary(self) -> str:
