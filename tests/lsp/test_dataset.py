@@ -250,3 +250,22 @@ async def test_without_captionls_toml_the_workspace_folder_is_the_dataset(
     finally:
         await session.client.shutdown_session()
         await session.client.stop()
+
+
+async def test_watched_file_events_update_the_index(session: Session) -> None:
+    await session.indexed()
+    new = session.root / "a5.txt"
+    (session.root / "a5.png").write_bytes((session.root / "a1.png").read_bytes())
+    new.write_text("ohwxStyle, lone tree, 1girl\n", encoding="utf-8")
+    (session.root / "a4.txt").unlink()
+    session.client.workspace_did_change_watched_files(
+        types.DidChangeWatchedFilesParams(
+            changes=[
+                types.FileEvent(uri=new.as_uri(), type=types.FileChangeType.Created),
+                types.FileEvent(uri=session.uri("a4.txt"), type=types.FileChangeType.Deleted),
+            ]
+        )
+    )
+    symbols = await session.client.workspace_symbol_async(types.WorkspaceSymbolParams(query=""))
+    names = [symbol.name for symbol in symbols or []]
+    assert "lone tree (1)" in names and "1girl (4)" in names, names
