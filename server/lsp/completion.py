@@ -29,6 +29,8 @@ class Completer:
         self.workspace = workspace
         self.dataset_tags: dict[Path, DatasetTags] = {}
         self.last_uri: str | None = None
+        # Whether the client reads `itemDefaults.editRange` (set from its capabilities at initialize).
+        self.edit_range_default = False
         # Group paths of tags shown in completion details, per vocabulary (and its generation).
         self._groups: dict[int, list[list[str]]] = {}
         self._groups_of: tuple[int, object] = (0, None)
@@ -63,11 +65,21 @@ class Completer:
         edit_range = view.lines.range(start, end)
         if self._groups_of != (live.generation, live):
             self._groups_of, self._groups = (live.generation, live), {}
+        # Clients that take a list-wide edit range get each item's text alone: one range instead of 50.
+        shared = edit_range if self.edit_range_default else None
         items = [
-            _item(view, suggestion, rank, prefix, edit_range, self.groups(view, suggestion))
+            _item(suggestion, rank, prefix, edit_range, shared, self.groups(view, suggestion))
             for rank, suggestion in enumerate(suggestions)
         ]
-        return types.CompletionList(is_incomplete=True, items=items)
+        defaults = types.CompletionItemDefaults(edit_range=shared) if shared is not None else None
+        return types.CompletionList(is_incomplete=True, items=items, item_defaults=defaults)
+
+    def use_client_capabilities(self, capabilities: types.ClientCapabilities) -> None:
+        completion = capabilities.text_document.completion if capabilities.text_document else None
+        item_defaults = (
+            completion.completion_list.item_defaults if completion and completion.completion_list else None
+        )
+        self.edit_range_default = "editRange" in (item_defaults or ())
 
     def tags_for(self, dataset: Dataset) -> DatasetTags:
         """The dataset's searchable tags (kept per dataset; they follow index swaps themselves)."""
@@ -121,13 +133,14 @@ def _detail(suggestion: Suggestion, groups: list[list[str]]) -> str:
 
 
 def _item(
-    view: CaptionView,
     suggestion: Suggestion,
     rank: int,
     prefix: str,
     edit_range: types.Range,
+    shared: types.Range | None,
     groups: list[list[str]],
 ) -> types.CompletionItem:
+    new_text = prefix + suggestion.insert
     return types.CompletionItem(
         label=suggestion.label,
         kind=_CATEGORY_KIND.get(
@@ -137,7 +150,8 @@ def _item(
         sort_text=f"{rank:04d}",
         # Editors filter on the label unless told otherwise: an alias item filters on the alias typed.
         filter_text=suggestion.matched if suggestion.matched != suggestion.label else None,
-        text_edit=types.TextEdit(range=edit_range, new_text=prefix + suggestion.insert),
+        text_edit=None if shared is not None else types.TextEdit(range=edit_range, new_text=new_text),
+        text_edit_text=new_text if shared is not None else None,
         preselect=True if rank == 0 else None,
         deprecated=suggestion.tag.deprecated
         if suggestion.tag is not None and suggestion.tag.deprecated

@@ -102,6 +102,7 @@ class CaptionServer(LanguageServer):
             self.log(problem)
         self.captions.apply_settings(settings)
         caps = params.capabilities
+        self.completer.use_client_capabilities(caps)
         text_caps = caps.text_document
         workspace_caps = caps.workspace
         self.refresh_support = bool(

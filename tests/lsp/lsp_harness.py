@@ -230,3 +230,15 @@ async def start_session(
         )
     )
     return Session(client, root, capabilities, result)
+
+
+def with_item_defaults(result: types.CompletionList) -> types.CompletionList:
+    """Items as a client sees them: `itemDefaults.editRange` + `textEditText` become each item's text edit."""
+    defaults = result.item_defaults
+    if defaults is None or defaults.edit_range is None:
+        return result
+    assert isinstance(defaults.edit_range, types.Range)
+    for item in result.items:
+        assert item.text_edit is None and item.text_edit_text is not None
+        item.text_edit = types.TextEdit(range=defaults.edit_range, new_text=item.text_edit_text)
+    return result

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from lsp_harness import Session, make_dataset, start_session
+from lsp_harness import Session, make_dataset, start_session, with_item_defaults
 from lsprotocol import types
 
 
@@ -13,7 +13,7 @@ async def complete(session: Session, uri: str, line: int, character: int) -> typ
         types.CompletionParams(types.TextDocumentIdentifier(uri=uri), types.Position(line, character))
     )
     assert isinstance(result, types.CompletionList)
-    return result
+    return with_item_defaults(result)
 
 
 def edit_of(item: types.CompletionItem) -> types.TextEdit:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lsp_harness import Session
+from lsp_harness import Session, with_item_defaults
 from lsprotocol import types
 
 
@@ -16,7 +16,7 @@ async def complete(session: Session, uri: str, pos: types.Position) -> types.Com
         types.CompletionParams(types.TextDocumentIdentifier(uri=uri), pos)
     )
     assert isinstance(result, types.CompletionList)
-    return result
+    return with_item_defaults(result)
 
 
 async def test_completion_offers_contrapposto_for_contra(session: Session) -> None:
