@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from captionls.vocab.normalize import TagStyle
+from captionls.vocab.normalize import TagStyle, is_kaomoji
 
 from .caption import Caption, tag_names
 from .config import IMAGE_EXTENSIONS, Config, load_config
@@ -63,7 +63,9 @@ _KEY_LOG_KEPT = 10_000
 
 
 def _style_of(name: str) -> TagStyle | None:
-    """How a multi-word phrasing joins its words; None for one word (`1girl`, `^_^`-like faces)."""
+    """How a multi-word phrasing joins its words; None for one word (`1girl`) or a face (`^_^`)."""
+    if is_kaomoji(name):
+        return None
     if "_" in name.strip("_"):
         return "underscores"
     if " " in name:
@@ -76,12 +78,6 @@ class _Entry:
     """What one caption contributes: each key once, with the phrasing it was written in."""
 
     phrasings: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class ScanError:
-    path: Path
-    message: str
 
 
 class DatasetIndex:
