@@ -187,7 +187,13 @@ class _Reader:
         return triggers
 
     def separator(self, value: object) -> str:
-        if not isinstance(value, str) or not value.strip() or value.strip() in ("|||", "BREAK"):
+        # Brackets, backslashes and `|||` already mean something in a caption.
+        if (
+            not isinstance(value, str)
+            or not value.strip()
+            or value.strip() == "BREAK"
+            or any(c in value for c in "()[]\\|\n")
+        ):
             raise self.fail("separator", 'separator must be a non-blank string such as "," or ";"')
         return value.strip()
 

@@ -94,6 +94,7 @@ tag-count = { severity = "warning" }
         ('trigger = "a"\nstructure = [\n', 2, "Invalid"),
         ("escape_parentheses = 'yes'\n", 1, "escape_parentheses must be true or false"),
         ("separator = '|||'\n", 1, "separator must be"),
+        ("separator = '('\n", 1, "separator must be"),
     ],
 )
 def test_mistakes_name_file_and_line(tmp_path: Path, text: str, line: int, reason: str) -> None:
