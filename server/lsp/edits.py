@@ -19,7 +19,8 @@ if TYPE_CHECKING:
     from .server import CaptionServer
 
 
-def uri_of(server: CaptionServer, view: CaptionView, path: Path) -> str:
+def uri_of(view: CaptionView, path: Path) -> str:
+    """The view's own URI for its document (as the client spelled it), a file URI for any other."""
     return view.uri if path == view.path else path.as_uri()
 
 
@@ -37,7 +38,7 @@ def workspace_edit(server: CaptionServer, view: CaptionView, edits: Iterable[Edi
             if other is None:
                 continue
             text, lines = other, LineIndex(other, view.lines.codec)
-        changes[uri_of(server, view, path)] = [
+        changes[uri_of(view, path)] = [
             types.TextEdit(lines.range(edit.start, edit.end), edit.new_text)
             for edit in non_overlapping(text, path_edits)
         ]

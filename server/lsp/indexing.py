@@ -59,10 +59,6 @@ class Indexer:
             return
         self.tasks[dataset.root] = asyncio.ensure_future(self._index(dataset))
 
-    async def wait(self) -> None:
-        """Until every indexing started so far has finished (tests and benchmarks)."""
-        await asyncio.gather(*self.tasks.values(), return_exceptions=True)
-
     async def _index(self, dataset: Dataset) -> None:
         progress = await self._begin(dataset.root)
         fresh = DatasetIndex(dataset.root, dataset.config)

@@ -126,6 +126,12 @@ class CaptionServer(LanguageServer):
         self.indexer.index_workspace_folders()
         self.sync.start_polling()
 
+    def shutdown_session(self, params: None) -> None:
+        """`shutdown`: stop indexing and close the vocabularies (their WAL is checkpointed)."""
+        self.indexer.executor.shutdown(wait=False, cancel_futures=True)
+        for live in self.captions.vocabularies.values():
+            live.close()
+
     async def load_configuration(self) -> None:
         caps = self.client_capabilities.workspace
         if not (caps and caps.configuration):
@@ -170,6 +176,7 @@ def create_server() -> CaptionServer:
 
     feature(types.INITIALIZE)(guarded(None, server.initialize))
     feature(types.INITIALIZED)(server.guarded_async(None, server.initialized))
+    feature(types.SHUTDOWN)(guarded(None, server.shutdown_session))
     feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)(
         server.guarded_async(None, server.changed_configuration)
     )
