@@ -69,8 +69,9 @@ def make_dataset(root: Path, count: int, pool: list[str], seed: int = 7) -> None
         (folder / f"{i:06d}.png").write_bytes(b"")
 
 
-def time_check(root: Path, db: Path) -> tuple[float, float, str]:
-    """Wall time, the child's CPU time (user + system) and the summary line."""
+def time_check(root: Path, db: Path) -> tuple[float, float, float, str]:
+    """Wall time, the child's CPU time (user + system), the peak RSS of the children so far (MB; runs
+    go from small to large, so it is this run's) and the summary line."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     result = subprocess.run(
@@ -84,7 +85,7 @@ def time_check(root: Path, db: Path) -> tuple[float, float, str]:
     cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
     if result.returncode not in (0, 1):
         raise SystemExit(f"check failed ({result.returncode}): {result.stderr}")
-    return elapsed, cpu, result.stdout.strip().splitlines()[-1]
+    return elapsed, cpu, after.ru_maxrss / 1024, result.stdout.strip().splitlines()[-1]
 
 
 def time_recheck(root: Path, db: Path, edits: int = 2_000) -> list[float]:
@@ -119,10 +120,10 @@ def main() -> None:
         for size in (int(size) for size in args.sizes.split(",")):
             root = Path(tmp) / f"set-{size}"
             make_dataset(root, size, pool)
-            elapsed, cpu, summary = time_check(root, db)
+            elapsed, cpu, rss, summary = time_check(root, db)
             print(
                 f"check {size:>7,} captions x {TAGS_PER_CAPTION} tags: {elapsed:6.2f} s wall,"
-                f" {cpu:6.2f} s CPU  (load average {os.getloadavg()[0]:.1f}; {summary})"
+                f" {cpu:6.2f} s CPU, {rss:.0f} MB peak  (load average {os.getloadavg()[0]:.1f}; {summary})"
             )
         root = Path(tmp) / f"set-{size}"
         timings = sorted(time_recheck(root, db))
