@@ -11,7 +11,7 @@ import fnmatch
 import os
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from captionls.vocab.normalize import TagStyle, is_kaomoji
@@ -73,11 +73,26 @@ def _style_of(name: str) -> TagStyle | None:
     return None
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class _Entry:
-    """What one caption contributes: each key once, with the phrasing it was written in."""
+    """What one caption contributes: each key once, with the phrasing it was first written in.
 
-    phrasings: dict[str, str] = field(default_factory=dict)
+    Two parallel tuples rather than a dict: a large dataset keeps one of these per caption.
+    """
+
+    keys: tuple[str, ...]
+    names: tuple[str, ...]
+
+    @classmethod
+    def of(cls, names: list[tuple[str, str]]) -> _Entry:
+        first: dict[str, str] = {}
+        for key, name in names:
+            if key and key not in first:
+                first[key] = name
+        return cls(tuple(first), tuple(first.values()))
+
+    def items(self) -> zip[tuple[str, str]]:
+        return zip(self.keys, self.names, strict=True)
 
 
 class DatasetIndex:
@@ -136,20 +151,17 @@ class DatasetIndex:
             names = [(tag.key, tag.name) for tag in text.tags]
         else:
             names = tag_names(text, self.config.separator)
-        entry = _Entry()
-        for key, name in names:
-            if key and key not in entry.phrasings:
-                entry.phrasings[key] = name
+        entry = _Entry.of(names)
         old = self._entries.get(path)
         if old is not None:
-            if old.phrasings == entry.phrasings:
+            if old == entry:
                 return
             self._forget(path, old)
         self._entries[path] = entry
         self.version += 1
         self.errors.pop(path, None)
         captions, phrasings, styles = self._captions, self._phrasings, self._styles
-        for key, name in entry.phrasings.items():
+        for key, name in entry.items():
             users = captions.get(key)
             if users is None:
                 users = captions[key] = set()
@@ -169,7 +181,7 @@ class DatasetIndex:
 
     def _forget(self, path: Path, entry: _Entry) -> None:
         self.version += 1
-        for key, name in entry.phrasings.items():
+        for key, name in entry.items():
             users = self._captions[key]
             users.discard(path)
             phrasings = self._phrasings[key]
@@ -229,7 +241,7 @@ class DatasetIndex:
 
     def keys_of(self, path: Path) -> list[str]:
         entry = self._entries.get(path)
-        return [] if entry is None else list(entry.phrasings)
+        return [] if entry is None else list(entry.keys)
 
     def display(self, key: str) -> str:
         """The dataset's most used phrasing of `key`."""
