@@ -2,18 +2,19 @@
 
 import click
 
-from . import danbooru as _danbooru  # noqa: F401  (adds import-danbooru and groups to `vocab`)
-from .check import COMMANDS as CHECK_COMMANDS
-from .serve import serve
-from .vocab import vocab
+from .lazy import LazyGroup
+
+_COMMANDS = {
+    "vocab": "captionls.server.cli.vocab:vocab",
+    "check": "captionls.server.cli.check:check",
+    "stats": "captionls.server.cli.check:stats",
+    "rename": "captionls.server.cli.check:rename",
+    "format": "captionls.server.cli.check:format_command",
+    "rules": "captionls.server.cli.check:rules",
+    "serve": "captionls.server.cli.serve:serve",
+}
 
 
-@click.group()
+@click.group(cls=LazyGroup, lazy_commands=_COMMANDS)
 def main() -> None:
     """Tag vocabulary manager and language server for caption datasets."""
-
-
-main.add_command(vocab)
-main.add_command(serve)
-for command in CHECK_COMMANDS:
-    main.add_command(command)

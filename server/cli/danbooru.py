@@ -29,7 +29,7 @@ from captionls.vocab.importers.danbooru import (
 from captionls.vocab.normalize import tag_key
 from captionls.vocab.query import Vocabulary
 
-from .vocab import db_option, display, fail, open_store, vocab
+from .vocab import db_option, display, fail, open_store
 
 
 def _names(value: str | None) -> list[str]:
@@ -121,7 +121,7 @@ def _politeness_options(command: F) -> F:
     return command
 
 
-@vocab.command("import-danbooru")
+@click.command("import-danbooru")
 @click.option("--groups", metavar="A,B", help="Tag groups to import, e.g. posture,image_composition.")
 @click.option(
     "--all-groups", is_flag=True, help="Every tag group the `tag_groups` index links to, recursively."
@@ -286,7 +286,7 @@ def _find_groups(vocabulary: Vocabulary, name: str) -> list[tuple[int, str]]:
     return [(group_id, vocabulary.group_path(group_id)[-1]) for group_id in vocabulary.group_ids(name)]
 
 
-@vocab.command("groups")
+@click.command("groups")
 @click.argument("name", required=False)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @db_option

@@ -31,6 +31,8 @@ from captionls.vocab.query import TagDetails, Vocabulary
 from captionls.vocab.search import Hit, Searcher
 from captionls.vocab.store import Store, StoreError, default_path
 
+from .lazy import LazyGroup
+
 CATEGORIES = (
     "general",
     "artist",
@@ -85,7 +87,7 @@ def fail(message: str) -> None:
     raise click.exceptions.Exit(1)
 
 
-class VocabGroup(click.Group):
+class VocabGroup(LazyGroup):
     """Turns the errors a user can act on into one line and exit code 1, never a traceback."""
 
     def invoke(self, ctx: click.Context) -> Any:
@@ -103,7 +105,13 @@ def display(name: str) -> str:
     return styled(name, "spaces")
 
 
-@click.group(cls=VocabGroup)
+@click.group(
+    cls=VocabGroup,
+    lazy_commands={
+        "import-danbooru": "captionls.server.cli.danbooru:import_danbooru",
+        "groups": "captionls.server.cli.danbooru:groups_command",
+    },
+)
 @db_option
 def vocab() -> None:
     """Import, search, show and curate the tag vocabulary."""
