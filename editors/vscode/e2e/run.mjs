@@ -329,7 +329,8 @@ async function expectCompletion(page) {
 
 async function expectAliasHover(page) {
   await goTo(page, 1, CAPTION.indexOf(ALIAS) + 3);
-  const hover = page.locator(".monaco-hover:not(.hidden)", { hasText: CANONICAL }).first();
+  // The server's hover (a markdown part), not a diagnostic's message that may name the tag too.
+  const hover = page.locator(".monaco-hover:not(.hidden) .markdown-hover", { hasText: CANONICAL }).first();
   for (let attempt = 0; attempt < 3; attempt++) {
     await page.keyboard.press("Control+K");
     await page.keyboard.press("Control+I");
@@ -437,9 +438,18 @@ async function expectSearchInserts(page) {
   await row.waitFor({ timeout: STEP_TIMEOUT });
   log(`Search vocabulary: ${(await row.innerText()).replace(/\s+/g, " ")}`);
   await row.click();
-  await page
-    .locator(".editor-instance .monaco-editor .view-lines", { hasText: `${line}, arms up` })
-    .waitFor({ timeout: STEP_TIMEOUT });
+  // Read the result from disk (the editor's DOM interleaves inlay hints with the text).
+  await page.keyboard.press("Control+S");
+  const expected = `${line}, arms up\n`;
+  const deadline = Date.now() + STEP_TIMEOUT;
+  let saved = "";
+  while (saved !== expected && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    saved = fs.readFileSync(path.join(dataset, "001.txt"), "utf8");
+  }
+  if (saved !== expected) {
+    throw new Error(`Search vocabulary: 001.txt is ${JSON.stringify(saved)}, expected ${JSON.stringify(expected)}`);
+  }
 }
 
 async function expectImageBeside(page) {
