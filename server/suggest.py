@@ -144,7 +144,6 @@ def suggest(
     dataset_tags.refresh(index, generation, vocabulary, vocabulary_generation)
     key = tag_key(query)
     seen: set[str] = set(exclude)
-    found: list[Suggestion] = []
 
     def write(name: str) -> str:
         return _styled(name, style, escape_parentheses)
@@ -157,8 +156,10 @@ def suggest(
     else:
         matches = [(tag, "prefix") for tag in dataset_tags.keys[:wanted]]
     counts = dataset_tags.counts
+    starts: list[Suggestion] = []
+    inside: list[Suggestion] = []
     for dataset_key, kind in matches:
-        if len(found) >= limit:
+        if len(starts) + len(inside) >= limit:
             break
         # Not what this caption itself contributes: a half-typed tag must not suggest itself.
         if dataset_key in seen or counts[dataset_key] - (dataset_key in own_keys) <= 0:
@@ -166,7 +167,7 @@ def suggest(
         seen.add(dataset_key)
         resolved = dataset_tags.resolve(vocabulary, dataset_key)
         display = index.display(dataset_key)
-        found.append(
+        (inside if kind == "substring" else starts).append(
             Suggestion(
                 key=dataset_key,
                 insert=write(display),
@@ -179,9 +180,10 @@ def suggest(
                 personal=resolved is not None and resolved.tag.key in personal,
             )
         )
-    if len(found) >= limit:
-        return found
-    # 2 and 3. The vocabulary, the personal list lifted to the top of it.
+    if len(starts) >= limit:
+        return starts[:limit]
+    # 2 and 3. The vocabulary, the personal list lifted to the top of it. A hit the dataset uses (typing
+    # `raised ar` finds the dataset's `arms up` through its alias) comes after the dataset's own matches.
     if key:
         hits = searcher.search(query, limit=limit + len(seen), boost=personal)
         hits.sort(key=lambda hit: (hit.tag.key not in personal, -hit.score, hit.tag.key))
@@ -189,27 +191,30 @@ def suggest(
     else:
         tags = vocabulary.tags_by_id(_personal_ids(vocabulary, personal))
         candidates = [(tag, None, tag.name, "prefix") for tag in sorted(tags.values(), key=lambda t: t.key)]
+    used_hits: list[Suggestion] = []
+    rest: list[Suggestion] = []
     for tag, alias, matched, kind in candidates:
-        if len(found) >= limit:
+        if len(starts) + len(inside) + len(used_hits) + len(rest) >= limit:
             break
         if tag.key in seen or (alias is not None and tag_key(alias) in seen):
             continue
         seen.add(tag.key)
-        label = f"{alias} → {tag.name}" if alias is not None else tag.name
-        found.append(
-            Suggestion(
-                key=tag.key,
-                insert=write(tag.name),
-                label=label,
-                matched=matched,
-                match=kind,
-                tag=tag,
-                alias=alias,
-                dataset_count=0,
-                personal=tag.key in personal,
-            )
+        used = counts.get(tag.key, 0)
+        name = index.display(tag.key) if used else tag.name
+        suggestion = Suggestion(
+            key=tag.key,
+            insert=write(name),
+            label=f"{alias} → {name}" if alias is not None else name,
+            matched=matched,
+            match=kind,
+            tag=tag,
+            alias=alias,
+            dataset_count=used,
+            personal=tag.key in personal,
         )
-    return found
+        (used_hits if used - (tag.key in own_keys) > 0 else rest).append(suggestion)
+    used_hits.sort(key=lambda suggestion: -suggestion.dataset_count)  # stable: equal counts keep their order
+    return (starts + used_hits + inside + rest)[:limit]
 
 
 def _personal_ids(vocabulary: Vocabulary, personal: Collection[str]) -> list[int]:

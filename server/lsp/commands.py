@@ -6,7 +6,8 @@ so the same commands work from Neovim and VS Code.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +27,7 @@ SEARCH_VOCABULARY = "captionls.searchVocabulary"
 CHECK_DATASET = "captionls.checkDataset"
 VOCABULARY_INFO = "captionls.vocabularyInfo"
 RELOAD_VOCABULARY = "captionls.reloadVocabulary"
+YIELD_EVERY = 100
 
 
 def _argument(arguments: tuple[dict[str, Any], ...]) -> dict[str, Any]:
@@ -58,6 +60,16 @@ def commands(server: CaptionServer) -> dict[str, Callable[..., Any]]:
         def handler(*arguments: dict[str, Any]) -> Any:
             try:
                 return run(_argument(arguments))
+            except Exception as error:
+                server.log(f"{name} failed: {error}", types.MessageType.Error)
+                return None
+
+        return handler
+
+    def guarded_async(name: str, run: Callable[[dict[str, Any]], Awaitable[Any]]) -> Callable[..., Any]:
+        async def handler(*arguments: dict[str, Any]) -> Any:
+            try:
+                return await run(_argument(arguments))
             except Exception as error:
                 server.log(f"{name} failed: {error}", types.MessageType.Error)
                 return None
@@ -130,11 +142,13 @@ def commands(server: CaptionServer) -> dict[str, Callable[..., Any]]:
             for suggestion in suggestions
         ]
 
-    def check_dataset(argument: dict[str, Any]) -> dict[str, int]:
+    async def check_dataset(argument: dict[str, Any]) -> dict[str, int]:
         captions = findings = 0
         for dataset in _datasets(server, argument.get("uri")):
             context = dataset.context()
             for path in dataset.index.captions():
+                if captions % YIELD_EVERY == 0:
+                    await asyncio.sleep(0)  # a big dataset takes seconds: keep answering requests meanwhile
                 view = server.captions.view(path.as_uri())
                 if view is None:
                     continue
@@ -179,7 +193,7 @@ def commands(server: CaptionServer) -> dict[str, Callable[..., Any]]:
     return {
         ADD_TO_PERSONAL: guarded(ADD_TO_PERSONAL, add_to_personal),
         SEARCH_VOCABULARY: guarded(SEARCH_VOCABULARY, search_vocabulary),
-        CHECK_DATASET: guarded(CHECK_DATASET, check_dataset),
+        CHECK_DATASET: guarded_async(CHECK_DATASET, check_dataset),
         VOCABULARY_INFO: guarded(VOCABULARY_INFO, vocabulary_info),
         RELOAD_VOCABULARY: guarded(RELOAD_VOCABULARY, reload_vocabulary),
     }

@@ -127,7 +127,7 @@ def _detail(suggestion: Suggestion, groups: list[list[str]]) -> str:
     if suggestion.dataset_count:
         captions = "caption" if suggestion.dataset_count == 1 else "captions"
         parts.append(f"in {suggestion.dataset_count} {captions}")
-    elif suggestion.personal:
+    if suggestion.personal:
         parts.append("personal")
     return " · ".join(parts)
 

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from .server import CaptionServer
 
 MAX_SYMBOLS = 500
+MAX_REFERENCES = 2000
 
 
 def prepare_rename(
@@ -62,9 +63,15 @@ def references(server: CaptionServer, params: types.ReferenceParams) -> list[typ
     view, tag = found
     context = view.dataset.context()
     keys = set(context.concept_keys(context.concept(tag.key))) | {tag.key}
-    paths = sorted({path for key in keys for path in view.dataset.index.captions_using(key)} | {view.path})
-    locations = []
+    paths = sorted({path for key in keys for path in view.dataset.index.captions_using(key)} - {view.path})
+    # This caption first; every file costs a read, so a tag in 100,000 captions stops at MAX_REFERENCES.
+    locations = _locations(server, view, view.path, keys)
     for path in paths:
+        if len(locations) >= MAX_REFERENCES:
+            server.log(
+                f"references: the first {MAX_REFERENCES} of {len(paths) + 1} captions", types.MessageType.Info
+            )
+            break
         locations.extend(_locations(server, view, path, keys))
     return locations
 

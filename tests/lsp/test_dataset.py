@@ -269,3 +269,29 @@ async def test_watched_file_events_update_the_index(session: Session) -> None:
     symbols = await session.client.workspace_symbol_async(types.WorkspaceSymbolParams(query=""))
     names = [symbol.name for symbol in symbols or []]
     assert "lone tree (1)" in names and "1girl (4)" in names, names
+
+
+async def test_editor_commands(session: Session) -> None:
+    await session.indexed()
+    checked = await session.client.workspace_execute_command_async(
+        types.ExecuteCommandParams(
+            command="captionls.checkDataset", arguments=[{"uri": session.root.as_uri()}]
+        )
+    )
+    assert checked["captions"] == 4 and checked["findings"] > 0
+    if not session.pull:
+        await session.diagnostics(session.uri("a1.txt"))
+        assert {session.uri(f"a{i}.txt") for i in range(1, 5)} <= set(session.client.diagnostics)
+    found = await session.client.workspace_execute_command_async(
+        types.ExecuteCommandParams(
+            command="captionls.searchVocabulary",
+            arguments=[{"query": "raised ar", "uri": session.uri("a1.txt")}],
+        )
+    )
+    assert found[0]["tag"] == "arms up" and found[0]["captions"] == 3
+    info = await session.client.workspace_execute_command_async(
+        types.ExecuteCommandParams(
+            command="captionls.vocabularyInfo", arguments=[{"uri": session.uri("a1.txt")}]
+        )
+    )
+    assert info["captions"] == 4 and info["aliases"] >= 5
