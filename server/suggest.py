@@ -180,8 +180,9 @@ def suggest(
                 personal=resolved is not None and resolved.tag.key in personal,
             )
         )
-    if len(starts) >= limit:
-        return starts[:limit]
+    if len(starts) + len(inside) >= limit:
+        # A full list already (short queries): not worth a vocabulary search.
+        return (starts + inside)[:limit]
     # 2 and 3. The vocabulary, the personal list lifted to the top of it. A hit the dataset uses (typing
     # `raised ar` finds the dataset's `arms up` through its alias) comes after the dataset's own matches.
     if key:
