@@ -121,10 +121,11 @@ class CaptionServer(LanguageServer):
             )
 
     async def initialized(self, params: types.InitializedParams) -> None:
+        # Settings first (they can name the vocabulary), then the scan, then whatever waits on the client.
         await self.load_configuration()
-        self.sync.watch_files()
         self.indexer.index_workspace_folders()
         self.sync.start_polling()
+        await self.sync.watch_files()
 
     def shutdown_session(self, params: None) -> None:
         """`shutdown`: stop indexing and close the vocabularies (their WAL is checkpointed)."""

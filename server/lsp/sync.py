@@ -144,7 +144,7 @@ class DocumentSync:
         self.captions.reload_configs()
         self.refresh_all()
 
-    def watch_files(self) -> None:
+    async def watch_files(self) -> None:
         caps = self.server.client_capabilities.workspace
         watched = caps.did_change_watched_files if caps else None
         if not (watched and watched.dynamic_registration):
@@ -155,17 +155,20 @@ class DocumentSync:
                 types.FileSystemWatcher(glob_pattern="**/*.{txt,caption}"),
             ]
         )
-        self.server.client_register_capability(
-            types.RegistrationParams(
-                registrations=[
-                    types.Registration(
-                        id=_WATCHERS_ID,
-                        method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
-                        register_options=options,
-                    )
-                ]
+        try:
+            await self.server.client_register_capability_async(
+                types.RegistrationParams(
+                    registrations=[
+                        types.Registration(
+                            id=_WATCHERS_ID,
+                            method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
+                            register_options=options,
+                        )
+                    ]
+                )
             )
-        )
+        except Exception as error:  # a client may refuse; the 2-second poll still notices captionls.toml
+            self.server.log(f"file watching not registered: {error}", types.MessageType.Info)
 
     def start_polling(self) -> None:
         """Notice vocabulary imports and captionls.toml edits even when the client watches no files."""
