@@ -295,3 +295,14 @@ async def test_editor_commands(session: Session) -> None:
         )
     )
     assert info["captions"] == 4 and info["aliases"] >= 5
+
+
+async def test_fixes_on_a_crlf_variant_line(session: Session) -> None:
+    text = "ohwxStyle, anime, 1girl, solo, couch\r\nohwxStyle, anime, solo, solo, couch\r\n"
+    uri = session.open("a1.txt", text)
+    diagnostics = await session.diagnostics(uri)
+    duplicate = next(d for d in diagnostics if d.code == "duplicate-tag")
+    assert duplicate.range.start.line == 1
+    found = await actions(session, uri, 0, ["source.fixAll"])
+    fixed = apply(text, changes_of(found[0].edit)[uri])
+    assert fixed == "ohwxStyle, anime, 1girl, solo, couch\r\nohwxStyle, anime, solo, couch\r\n"
