@@ -119,7 +119,7 @@ def _sort(server: CaptionServer, view: CaptionView, findings: list[Finding]) -> 
 def _use_everywhere(server: CaptionServer, view: CaptionView, tag: TagSpan) -> list[types.CodeAction]:
     """ "Use X in all captions": every other phrasing of this tag in the dataset rewritten to X.
 
-    X is the tag as written here and, when that is an alias, also the canonical tag.
+    X is the tag as written here, the dataset's most used phrasing of it and, for an alias, the canonical tag.
     """
     dataset = view.dataset
     context = dataset.context()
@@ -128,9 +128,16 @@ def _use_everywhere(server: CaptionServer, view: CaptionView, tag: TagSpan) -> l
     texts = {other.path: other.text for other in server.captions.open_views() if other.dataset is dataset}
     texts[view.path] = view.text
     canonical = context.resolve(tag.key)
+    phrasings: dict[str, int] = {}
+    for key in keys:
+        for phrasing, count in dataset.index.phrasings(key).items():
+            phrasings[phrasing] = phrasings.get(phrasing, 0) + count
     targets = [tag.name]
+    if phrasings:
+        targets.append(min(phrasings, key=lambda phrasing: (-phrasings[phrasing], phrasing)))
     if canonical is not None and canonical.tag.key != tag.key:
         targets.append(dataset.index.display(concept) if dataset.index.count(concept) else canonical.tag.name)
+    targets = list(dict.fromkeys(targets))
     actions = []
     for target in targets:
         edits: list[Edit] = []

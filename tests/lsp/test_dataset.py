@@ -120,6 +120,9 @@ async def test_use_everywhere_rewrites_every_caption(vscode: Session) -> None:
     assert set(changes) == {vscode.uri("a2.txt"), vscode.uri("a4.txt")}
     a2 = (vscode.root / "a2.txt").read_text(encoding="utf-8")
     assert "arms_up" in apply(a2, changes[vscode.uri("a2.txt")])
+    # The dataset's majority phrasing is offered too: it rewrites this caption only.
+    majority = found[titles.index("Use `arms up` in all captions (1 file)")]
+    assert apply(text, changes_of(majority.edit)[uri]) == text.replace("arms_up", "arms up")
 
 
 async def test_add_to_personal_vocabulary_clears_unknown_tag(session: Session) -> None:
