@@ -159,6 +159,8 @@ function writeUserSettings(overrides = {}) {
     "editor.wordBasedSuggestions": "off",
     "editor.minimap.enabled": false,
     "editor.wordWrap": "on",
+    // The DOM renderer keeps terminal text readable to the test.
+    "terminal.integrated.gpuAcceleration": "off",
     "window.commandCenter": false,
     "workbench.colorTheme": "Default Light Modern",
     "workbench.secondarySideBar.defaultVisibility": "hidden",
@@ -419,13 +421,20 @@ async function expectImport(page) {
   await expectSearchFinds(page, "zzother", "zzimported");
 }
 
-/** "Check dataset" reports every caption, and the Problems panel lists captions that are not open. */
+/**
+ * "Check dataset" counts the findings of every caption; "List all in a terminal" runs `captionls check` over
+ * the workspace, which lists the captions that are not open (002.txt) too.
+ */
 async function expectCheckDataset(page) {
   await runCommand(page, "captionls: Check dataset");
   const toast = page.locator(".notification-toast", { hasText: "findings in 3 captions" }).first();
   await toast.waitFor({ timeout: STEP_TIMEOUT });
-  log(`Check dataset: ${(await toast.innerText()).split("\n")[0]}`);
-  await page.locator(".markers-panel .monaco-list-row", { hasText: "002.txt" }).first().waitFor();
+  log(`Check dataset: ${await toast.locator(".notification-list-item-message").innerText()}`);
+  await toast.getByRole("button", { name: "List all in a terminal" }).click();
+  const line = page.locator(".terminal-wrapper .xterm-rows", { hasText: /002\.txt:1:\d+/ }).first();
+  await line.waitFor({ timeout: STEP_TIMEOUT });
+  const text = await line.innerText();
+  log(`captionls check in a terminal: ${text.split("\n").find((row) => row.includes("002.txt"))}`);
 }
 
 /** "Search vocabulary" finds a tag through its alias and inserts it after the last tag with a separator. */

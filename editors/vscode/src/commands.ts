@@ -24,12 +24,53 @@ export async function checkDataset(server: CaptionServer): Promise<void> {
       () => server.execute<CheckSummary>(CHECK_DATASET, { uri: null }),
     );
     await vscode.commands.executeCommand("workbench.actions.view.problems");
-    void vscode.window.showInformationMessage(
-      `captionls: ${summary.findings} findings in ${summary.captions} captions.`,
-    );
+    const listAll = "List all in a terminal";
+    void vscode.window
+      .showInformationMessage(`captionls: ${summary.findings} findings in ${summary.captions} captions.`, listAll)
+      .then((choice) => choice === listAll && checkInTerminal(server));
   } catch (error) {
     failed("Check dataset failed", error);
   }
+}
+
+/**
+ * `captionls check` over the workspace folders in a terminal: every finding of every caption, open or
+ * not, as `path:line:col` lines the terminal links to the captions. A pseudoterminal runs the process, so
+ * the output stays when check exits 1 (it does whenever there are warnings).
+ */
+function checkInTerminal(server: CaptionServer): void {
+  const executable = server.command;
+  const folders = vscode.workspace.workspaceFolders?.map((folder) => folder.uri.fsPath) ?? [];
+  if (!executable || folders.length === 0) {
+    return;
+  }
+  const vocabulary = settingsFor(vscode.workspace.workspaceFolders?.[0]?.uri).vocabulary;
+  const write = new vscode.EventEmitter<string>();
+  let child: childProcess.ChildProcessWithoutNullStreams | undefined;
+  const terminal = vscode.window.createTerminal({
+    name: "captionls check",
+    pty: {
+      onDidWrite: write.event,
+      open: () => {
+        const running = childProcess.spawn(executable.command, [...executable.args, "check", ...folders], {
+          env: vocabulary ? { ...process.env, CAPTIONLS_DB: vocabulary } : process.env,
+        });
+        child = running;
+        const show = (chunk: Buffer): void => write.fire(chunk.toString().replace(/\r?\n/g, "\r\n"));
+        running.stdin.end();
+        running.stdout.on("data", show);
+        running.stderr.on("data", show);
+        running.on("error", (error) => write.fire(`${String(error)}\r\n`));
+        running.on("close", (code) => write.fire(`\r\n[captionls check exited with ${code}]\r\n`));
+      },
+      // Closing the terminal stops a check still running.
+      close: () => {
+        child?.kill();
+        write.dispose();
+      },
+    },
+  });
+  terminal.show();
 }
 
 interface HitItem extends vscode.QuickPickItem {
