@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cached_property
@@ -145,19 +146,29 @@ class Store:
         """Open (creating and migrating when needed) the vocabulary at `path` or the default."""
         target = Path(path) if path is not None else default_path()
         target.parent.mkdir(parents=True, exist_ok=True)
-        try:
+        deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+        while True:
             conn = sqlite3.connect(
                 target, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
             )
-            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            conn.execute("PRAGMA journal_mode = WAL")
-            conn.execute("PRAGMA synchronous = NORMAL")
-            conn.execute("PRAGMA foreign_keys = ON")
-            store = cls(target, conn)
-            store._migrate()
-        except sqlite3.DatabaseError as error:
-            raise StoreError(f"{target}: not a captionls vocabulary ({error})") from None
-        return store
+            try:
+                conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+                conn.execute("PRAGMA journal_mode = WAL")
+                conn.execute("PRAGMA synchronous = NORMAL")
+                conn.execute("PRAGMA foreign_keys = ON")
+                store = cls(target, conn)
+                store._migrate()
+                return store
+            except sqlite3.OperationalError as error:
+                conn.close()
+                # Switching a new file to WAL, or opening one while another process checkpoints it
+                # on close, can report "locked" without waiting on the busy handler: wait here.
+                if "locked" not in str(error) or time.monotonic() > deadline:
+                    raise StoreError(f"{target}: cannot open the vocabulary ({error})") from None
+                time.sleep(0.05)
+            except sqlite3.DatabaseError as error:
+                conn.close()
+                raise StoreError(f"{target}: not a captionls vocabulary ({error})") from None
 
     def close(self) -> None:
         self.conn.close()
