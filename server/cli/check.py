@@ -28,6 +28,7 @@ from ..config import Config, ConfigError, find_config, load_config
 from ..dataset import DatasetIndex, is_caption
 from ..edits import CaptionFile, apply_edits, write_caption_file
 from ..findings import Finding
+from ..fixes import MAX_FIX_PASSES, fixed_text
 from ..formatting import format_caption
 from ..rename import rename_edits
 from ..rules.registry import RULES
@@ -36,8 +37,6 @@ from .vocab import db_option, open_store
 # Exit codes: findings at warning or above, and usage or configuration errors.
 EXIT_FINDINGS = 1
 EXIT_USAGE = 2
-# `--fix` re-checks after fixing until nothing changes (a fix can settle what another rule counts).
-MAX_FIX_PASSES = 10
 READ_ERROR = "read-error"
 
 
@@ -180,17 +179,6 @@ class Report:
                 "message": finding.message,
                 "fixes": fixes,
             }
-
-
-def _fixed_text(text: str, findings: list[Finding], fix_order: bool) -> str:
-    edits = [
-        edit
-        for finding in findings
-        for fix in finding.fixes
-        if fix.safe or (fix_order and fix.preferred and finding.rule == "structure-order")
-        for edit in fix.edits
-    ]
-    return apply_edits(text, edits) if edits else text
 
 
 def _diff(path: Path, before: str, after: str) -> str:
@@ -356,7 +344,7 @@ def _fix(
     for _ in range(MAX_FIX_PASSES):
         touched = []
         for path in paths:
-            new = _fixed_text(texts[path], results[path], fix_order)
+            new = fixed_text(texts[path], results[path], path, fix_order=fix_order)
             if new != texts[path]:
                 texts[path] = new
                 ctx.index.update(path, new)

@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 from lsprotocol import types
 
 from captionls.server.caption import TagSpan
-from captionls.server.edits import apply_edits
 from captionls.server.findings import Edit, Finding
+from captionls.server.fixes import fix_text
 from captionls.server.rename import rename_edits
 from captionls.server.suggest import PERSONAL_LIST
 
@@ -81,18 +81,10 @@ def _quickfixes(server: CaptionServer, view: CaptionView, finding: Finding) -> l
 
 
 def _fix_all(server: CaptionServer, view: CaptionView, findings: list[Finding]) -> types.CodeAction | None:
-    """Every safe fix of this caption at once: what `captionls check --fix` does to it."""
-    edits = [
-        edit
-        for finding in findings
-        for fix in finding.fixes
-        if fix.safe
-        for edit in fix.edits
-        if edit.path is None or edit.path == view.path
-    ]
-    if not edits:
+    """Every safe fix of this caption until they settle: what `captionls check --fix` does to it."""
+    if not any(fix.safe for finding in findings for fix in finding.fixes):
         return None
-    fixed = apply_edits(view.text, [Edit(edit.start, edit.end, edit.new_text) for edit in edits])
+    fixed = fix_text(view.path, view.text, view.dataset.context())
     if fixed == view.text:
         return None
     return types.CodeAction(
