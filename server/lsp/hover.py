@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from lsprotocol import types
 
 from captionls.server.describe import TagDescription, describe_tag
-from captionls.vocab.normalize import tag_key
+from captionls.vocab.normalize import TagStyle, styled, tag_key
 
 from .workspace import CaptionView
 
@@ -37,7 +37,7 @@ def tag_markdown(view: CaptionView, name: str) -> str:
         index=dataset.index,
         section=context.sections.section_of(tag_key(name)),
     )
-    return render(description)
+    return render(description, dataset.tag_style)
 
 
 def _code(text: str) -> str:
@@ -46,28 +46,33 @@ def _code(text: str) -> str:
     return f"{fence}{text}{fence}"
 
 
-def render(description: TagDescription) -> str:
+def render(description: TagDescription, style: TagStyle) -> str:
+    """Markdown for one tag, every tag name written in the dataset's style (`long hair` or `long_hair`)."""
+
+    def name(text: str) -> str:
+        return styled(text, style)
+
     lines: list[str] = []
     details = description.details
     if details is None:
         lines.append(f"**{description.written}** — not in the vocabulary")
         if description.closest:
             lines.append("")
-            lines.append("Closest tags: " + ", ".join(_code(name) for name in description.closest))
+            lines.append("Closest tags: " + ", ".join(_code(name(close)) for close in description.closest))
     else:
         tag = details.tag
-        title = f"**{tag.name}**"
+        title = f"**{name(tag.name)}**"
         if details.alias is not None:
-            title = f"{_code(details.alias)} → **{tag.name}** (alias)"
+            title = f"{_code(name(details.alias))} → **{name(tag.name)}** (alias)"
         lines.append(f"{title} · {tag.category} · {tag.post_count:,} posts")
         if tag.deprecated:
             lines.append("")
             lines.append("Deprecated tag.")
         facts = [
-            ("Synonyms", [_code(alias) for alias in details.aliases]),
+            ("Synonyms", [_code(name(alias)) for alias in details.aliases]),
             ("Group", [" > ".join(path) for path in details.groups]),
-            ("Implies", [_code(name) for name in details.implies]),
-            ("Implied by", [_code(name) for name in details.implied_by]),
+            ("Implies", [_code(name(implied)) for implied in details.implies]),
+            ("Implied by", [_code(name(implier)) for implier in details.implied_by]),
             ("Translations", [f"{lang}: {text}" for lang, text in details.translations.items()]),
             ("Lists", list(details.lists)),
         ]
