@@ -16,6 +16,7 @@ from pygls.uris import to_fs_path
 
 from captionls.server.checker import check_caption
 from captionls.server.suggest import PERSONAL_LIST, suggest
+from captionls.vocab.normalize import styled
 
 from .workspace import Dataset
 
@@ -108,15 +109,16 @@ def commands(server: CaptionServer) -> dict[str, Callable[..., Any]]:
             hits = live.searcher.search(query, limit=limit if isinstance(limit, int) else 50)
             return [
                 {
-                    "tag": hit.tag.name,
-                    "insert": hit.tag.name,
-                    "alias": hit.alias,
+                    "tag": styled(hit.tag.name),
+                    "insert": styled(hit.tag.name),
+                    "alias": styled(hit.alias) if hit.alias is not None else None,
                     "category": hit.tag.category,
                     "posts": hit.tag.post_count,
                     "captions": 0,
                 }
                 for hit in hits
             ]
+        style = dataset.tag_style
         suggestions = suggest(
             query,
             searcher=live.searcher,
@@ -126,15 +128,15 @@ def commands(server: CaptionServer) -> dict[str, Callable[..., Any]]:
             vocabulary_generation=live.generation,
             personal=live.vocabulary.list_keys(PERSONAL_LIST),
             exclude=(),
-            style=dataset.tag_style,
+            style=style,
             escape_parentheses=dataset.escape_parentheses,
             limit=limit if isinstance(limit, int) else 50,
         )
         return [
             {
-                "tag": suggestion.tag.name if suggestion.tag is not None else suggestion.label,
+                "tag": styled(suggestion.tag.name, style) if suggestion.tag is not None else suggestion.label,
                 "insert": suggestion.insert,
-                "alias": suggestion.alias,
+                "alias": styled(suggestion.alias, style) if suggestion.alias is not None else None,
                 "category": suggestion.tag.category if suggestion.tag is not None else None,
                 "posts": suggestion.tag.post_count if suggestion.tag is not None else 0,
                 "captions": suggestion.dataset_count,

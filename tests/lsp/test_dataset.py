@@ -292,6 +292,7 @@ async def test_editor_commands(session: Session) -> None:
         )
     )
     assert found[0]["tag"] == "arms up" and found[0]["captions"] == 3
+    assert found[0]["alias"] == "raised arms"
     info = await session.client.workspace_execute_command_async(
         types.ExecuteCommandParams(
             command="captionls.vocabularyInfo", arguments=[{"uri": session.uri("a1.txt")}]
