@@ -157,7 +157,9 @@ def commands(server: CaptionServer) -> dict[str, Callable[..., Any]]:
                 found = check_caption(view.path, view.caption, context)
                 captions += 1
                 findings += len(found)
-                if not server.pull_diagnostics:
+                if server.pull_diagnostics:
+                    server.sync.checked.add(view.uri)
+                else:
                     server.text_document_publish_diagnostics(
                         types.PublishDiagnosticsParams(
                             uri=view.uri,

@@ -44,6 +44,9 @@ class DocumentSync:
         self._refresh: asyncio.TimerHandle | None = None
         self._pending: dict[str, asyncio.TimerHandle] = {}
         self._poller: asyncio.Task[None] | None = None
+        # Closed captions whose diagnostics the user asked for ("Check dataset"): workspace pulls
+        # report them beside the open ones, so they show in the editor's problem list.
+        self.checked: set[str] = set()
 
     # Documents ------------------------------------------------------------------------------
 
@@ -233,10 +236,18 @@ class DocumentSync:
         )
 
     def pull_workspace(self, params: types.WorkspaceDiagnosticParams) -> types.WorkspaceDiagnosticReport:
-        """Reports for the open captions (what an editor shows); closed ones are `captionls check`'s job."""
+        """Reports for the open captions, and the closed ones a "Check dataset" asked for."""
         previous = {item.uri: item.value for item in params.previous_result_ids}
         items: list[types.WorkspaceDocumentDiagnosticReport] = []
-        for view in self.captions.open_views():
+        views = self.captions.open_views()
+        open_uris = {view.uri for view in views}
+        for uri in sorted(self.checked - open_uris):
+            view = self.captions.view(uri)
+            if view is None:
+                self.checked.discard(uri)  # deleted, or no longer a caption
+            else:
+                views.append(view)
+        for view in views:
             result_id = self.server.diagnoser.result_id(view)
             if previous.get(view.uri) == result_id:
                 items.append(
