@@ -31,6 +31,9 @@ def parse_settings(data: Any, base: Settings | None = None) -> tuple[Settings, l
         return base, []
     if not isinstance(data, dict):
         return base, [f"settings: expected an object, got {type(data).__name__}"]
+    if isinstance(data.get(SECTION), dict):
+        # Helix and eglot users pass their whole `{"captionls": {...}}` table as initializationOptions.
+        data = data[SECTION]
     problems: list[str] = []
     vocabulary = base.vocabulary
     tag_style = base.tag_style

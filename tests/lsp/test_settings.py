@@ -8,6 +8,8 @@ from pathlib import Path
 from lsp_harness import Session, build_vocabulary, start_session
 from lsprotocol import types
 
+from captionls.server.lsp.settings import parse_settings
+
 DUPLICATE = "ohwxStyle, anime, 1girl, solo, 1girl, full body, sitting, couch"
 
 
@@ -94,3 +96,12 @@ async def test_vocabulary_path_setting(dataset: Path, vocabulary_db: Path, tmp_p
         assert result["tags"] > 20
     finally:
         await stop(session)
+
+
+def test_settings_wrapped_in_their_section_are_read() -> None:
+    flat, flat_problems = parse_settings({"tagStyle": "underscores", "rules": {"tag-count": "off"}})
+    wrapped, wrapped_problems = parse_settings(
+        {"captionls": {"tagStyle": "underscores", "rules": {"tag-count": "off"}}}
+    )
+    assert wrapped == flat and wrapped.tag_style == "underscores"
+    assert wrapped_problems == flat_problems == []
