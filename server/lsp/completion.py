@@ -68,7 +68,7 @@ class Completer:
         # Clients that take a list-wide edit range get each item's text alone: one range instead of 50.
         shared = edit_range if self.edit_range_default else None
         items = [
-            _item(suggestion, rank, prefix, edit_range, shared, self.groups(view, suggestion))
+            _item(suggestion, rank, query, prefix, edit_range, shared, self.groups(view, suggestion))
             for rank, suggestion in enumerate(suggestions)
         ]
         defaults = types.CompletionItemDefaults(edit_range=shared) if shared is not None else None
@@ -135,6 +135,7 @@ def _detail(suggestion: Suggestion, groups: list[list[str]]) -> str:
 def _item(
     suggestion: Suggestion,
     rank: int,
+    query: str,
     prefix: str,
     edit_range: types.Range,
     shared: types.Range | None,
@@ -148,8 +149,9 @@ def _item(
         ),
         detail=_detail(suggestion, groups),
         sort_text=f"{rank:04d}",
-        # Editors filter on the label unless told otherwise: an alias item filters on the alias typed.
-        filter_text=suggestion.matched if suggestion.matched != suggestion.label else None,
+        # The server has already matched and ranked: filtering every item on what was typed keeps an
+        # editor's own filter from dropping typo and alias matches (`lokking at`) or reordering them.
+        filter_text=query.strip() or None,
         text_edit=None if shared is not None else types.TextEdit(range=edit_range, new_text=new_text),
         text_edit_text=new_text if shared is not None else None,
         preselect=True if rank == 0 else None,
