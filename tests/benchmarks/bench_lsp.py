@@ -37,7 +37,7 @@ from pytest_lsp import client_capabilities
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_check import make_dataset, tag_pool
-from bench_vocab import DANBOORU, fresh_db, import_in_child, import_once, write_synthetic
+from bench_vocab import DANBOORU, fresh_db, import_in_child, import_once, percentile, write_synthetic
 
 SERVER = [str(Path(sys.executable).with_name("captionls")), "serve"]
 BARE_SERVER = """
@@ -66,11 +66,6 @@ CAPTION_30 = (
     "sunlight, light rays, indoors, couch, wooden floor, window, curtains, potted plant, bookshelf, "
     "lamp, cup, dreary, 1girl"
 )
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
 def summary(values: list[float]) -> str:
