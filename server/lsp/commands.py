@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any
 from lsprotocol import types
 from pygls.uris import to_fs_path
 
-from captionls.server.checker import check_caption
 from captionls.server.suggest import PERSONAL_LIST, suggest
 from captionls.vocab.normalize import styled
 
@@ -147,25 +146,19 @@ def commands(server: CaptionServer) -> dict[str, Callable[..., Any]]:
     async def check_dataset(argument: dict[str, Any]) -> dict[str, int]:
         captions = findings = 0
         for dataset in _datasets(server, argument.get("uri")):
-            context = dataset.context()
             for path in dataset.index.captions():
                 if captions % YIELD_EVERY == 0:
                     await asyncio.sleep(0)  # a big dataset takes seconds: keep answering requests meanwhile
                 view = server.captions.view(path.as_uri())
                 if view is None:
                     continue
-                found = check_caption(view.path, view.caption, context)
+                # Through the diagnoser's cache, so the pull or publish that follows does not check again.
                 captions += 1
-                findings += len(found)
+                findings += len(server.diagnoser.findings(view))
                 if server.pull_diagnostics:
                     server.sync.checked.add(view.uri)
                 else:
-                    server.text_document_publish_diagnostics(
-                        types.PublishDiagnosticsParams(
-                            uri=view.uri,
-                            diagnostics=[server.diagnoser.diagnostic(view, item) for item in found],
-                        )
-                    )
+                    server.sync.publish(view)
         if server.pull_diagnostics:
             server.sync.refresh_all()
         return {"captions": captions, "findings": findings}
