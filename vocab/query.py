@@ -80,9 +80,6 @@ class Vocabulary:
         """The tag behind a name as written (any case, `_` or space, escapes, weights)."""
         return self.resolve_key(tag_key(name))
 
-    def tag_by_id(self, tag_id: int) -> Tag:
-        return _tag(self.conn.execute(f"SELECT {_TAG_COLUMNS} FROM tags WHERE id = ?", (tag_id,)).fetchone())
-
     def tags_by_id(self, ids: Iterable[int]) -> dict[int, Tag]:
         """Many tags in one query (search results, completion)."""
         rows = self.conn.execute(

@@ -29,7 +29,6 @@ _KIND_BONUS: dict[str, float] = {
     "substring": 1.0,
     "fuzzy": 0.0,
 }
-_KIND_ORDER = ("exact", "prefix", "word", "substring", "fuzzy")
 _POPULARITY_WEIGHT = 0.5
 _ALIAS_PENALTY = 0.6
 _BOOST = 4.0
@@ -271,7 +270,3 @@ def _match_kind(key: str, candidate: _Candidate) -> MatchKind | None:
     if key in term:
         return "substring"
     return None
-
-
-def kind_rank(kind: MatchKind) -> int:
-    return _KIND_ORDER.index(kind)
