@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
-from captionls.server.checker import CheckContext
-from captionls.server.config import Config, load_config
-from captionls.server.dataset import DatasetIndex
-from captionls.vocab.edit import Writer
+from captionls.server.caption.checker import CheckContext
+from captionls.server.caption.config import Config, load_config
+from captionls.server.caption.dataset import DatasetIndex
 from captionls.vocab.query import Vocabulary
 from captionls.vocab.sections import load_section_map
 from captionls.vocab.store import Store
+from captionls.vocab.write import Writer
 
 # A small vocabulary with the tags the tests write (post counts make search rank like Danbooru).
 TAGS = {

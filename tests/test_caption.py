@@ -7,9 +7,9 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from captionls.server.caption import Caption, parse_caption, tag_names
-from captionls.server.config import Config
-from captionls.server.formatting import format_caption
+from captionls.server.caption.config import Config
+from captionls.server.caption.formatter import format_caption
+from captionls.server.caption.parse import Caption, parse_caption, tag_names
 from captionls.vocab.normalize import tag_key
 
 

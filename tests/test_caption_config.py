@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from captionls.server.config import DEFAULT_STRUCTURE, Config, ConfigError, load_config
+from captionls.server.caption.config import DEFAULT_STRUCTURE, Config, ConfigError, load_config
 
 
 def write(folder: Path, text: str) -> Path:

@@ -9,16 +9,16 @@ from pathlib import Path
 import pytest
 from captionkit import write_dataset
 
-from captionls.server.config import Config, load_config
-from captionls.server.dataset import DatasetIndex, is_caption
-from captionls.server.edits import (
+from captionls.server.caption.config import Config, load_config
+from captionls.server.caption.dataset import DatasetIndex, is_caption
+from captionls.server.caption.files import (
     CaptionFile,
     CaptionReadError,
     apply_edits,
     read_caption_file,
     write_caption_file,
 )
-from captionls.server.findings import Edit
+from captionls.server.caption.findings import Edit
 
 # --- which files are captions -------------------------------------------------------------------
 

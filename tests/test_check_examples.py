@@ -12,8 +12,8 @@ from captionkit import write_dataset
 from click.testing import CliRunner
 from vocab_databases import builtin_db
 
+from captionls.server.caption.rules.registry import RULES
 from captionls.server.cli import main
-from captionls.server.rules.registry import RULES
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "dataset"
 

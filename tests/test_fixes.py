@@ -6,9 +6,9 @@ from pathlib import Path
 
 from captionkit import context, make_vocabulary, write_dataset
 
-from captionls.server.checker import check_text
-from captionls.server.findings import Edit, Finding, Fix
-from captionls.server.fixes import fix_text, fixed_text
+from captionls.server.caption.checker import check_text
+from captionls.server.caption.findings import Edit, Finding, Fix
+from captionls.server.caption.fixes import fix_text, fixed_text
 
 
 def test_fix_text_applies_every_safe_fix_and_settles(tmp_path: Path) -> None:

@@ -9,12 +9,12 @@ from captionkit import context, make_vocabulary, write_dataset
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from captionls.server.checker import CheckContext, check_text
-from captionls.server.config import Config, RuleSetting, load_config
-from captionls.server.edits import apply_edits
-from captionls.server.findings import Finding
-from captionls.server.rules.registry import RULES
-from captionls.server.sections import builtin_section
+from captionls.server.caption.checker import CheckContext, check_text
+from captionls.server.caption.config import Config, RuleSetting, load_config
+from captionls.server.caption.files import apply_edits
+from captionls.server.caption.findings import Finding
+from captionls.server.caption.rules.registry import RULES
+from captionls.server.caption.structure import builtin_section
 
 CLEAN = (
     "ohwxStyle, 1girl, solo, full body, from side, sitting, looking at viewer, smile, head tilt,"

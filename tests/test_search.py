@@ -4,10 +4,10 @@ from pathlib import Path
 
 import pytest
 
-from captionls.vocab.edit import Writer
 from captionls.vocab.query import Vocabulary
 from captionls.vocab.search import Searcher
 from captionls.vocab.store import Store
+from captionls.vocab.write import Writer
 
 # Facts copied from the tagcomplete danbooru.csv: name, category, posts, aliases.
 ROWS = [

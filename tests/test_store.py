@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from captionls.vocab.edit import Writer
 from captionls.vocab.query import Vocabulary
 from captionls.vocab.store import SCHEMA_VERSION, Store, StoreError, default_path
+from captionls.vocab.write import Writer
 
 
 @pytest.fixture

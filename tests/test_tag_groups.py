@@ -6,12 +6,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-from captionls.vocab.edit import Writer
 from captionls.vocab.importers.dtext import Member, Node, parse_group_page
 from captionls.vocab.importers.tag_groups import builtin_pages, install_builtin_groups, store_page
 from captionls.vocab.query import Vocabulary
 from captionls.vocab.search import Searcher
 from captionls.vocab.store import Store
+from captionls.vocab.write import Writer
 
 
 def tree_of(vocabulary: Vocabulary, name: str) -> list[str]:

@@ -10,10 +10,10 @@ from click.testing import CliRunner, Result
 from vocab_databases import builtin_db, imported_db
 
 from captionls.server.cli import main
-from captionls.vocab.edit import Writer
 from captionls.vocab.importers import Source, import_files
 from captionls.vocab.query import Vocabulary
 from captionls.vocab.store import Store
+from captionls.vocab.write import Writer
 
 SEARCH_KEYS = {"tag", "category", "post_count", "matched", "match", "groups"}
 SHOW_KEYS = {

@@ -9,13 +9,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from captionls.vocab.edit import Writer
 from captionls.vocab.export import export
 from captionls.vocab.importers import ImportFailed, Source, detect_format, import_files
 from captionls.vocab.importers.common import MAX_LINE_BYTES
 from captionls.vocab.normalize import tag_key
 from captionls.vocab.query import Vocabulary
 from captionls.vocab.store import Store
+from captionls.vocab.write import Writer
 
 
 @pytest.fixture

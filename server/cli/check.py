@@ -22,16 +22,16 @@ from captionls.vocab.query import Vocabulary
 from captionls.vocab.sections import SectionMap, load_section_map
 from captionls.vocab.store import StoreError
 
-from ..caption import parse_caption
-from ..checker import CheckContext, check_caption
-from ..config import Config, ConfigError, find_config, load_config
-from ..dataset import DatasetIndex, is_caption
-from ..edits import CaptionFile, apply_edits, write_caption_file
-from ..findings import Finding
-from ..fixes import MAX_FIX_PASSES, fixed_text
-from ..formatting import format_caption
-from ..rename import rename_edits
-from ..rules.registry import RULES
+from ..caption.checker import CheckContext, check_caption
+from ..caption.config import Config, ConfigError, find_config, load_config
+from ..caption.dataset import DatasetIndex, is_caption
+from ..caption.files import CaptionFile, apply_edits, write_caption_file
+from ..caption.findings import Finding
+from ..caption.fixes import MAX_FIX_PASSES, fixed_text
+from ..caption.formatter import format_caption
+from ..caption.parse import parse_caption
+from ..caption.rename import rename_edits
+from ..caption.rules.registry import RULES
 from .vocab import db_option, open_store
 
 # Exit codes: findings at warning or above, and usage or configuration errors.

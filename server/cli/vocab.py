@@ -22,7 +22,6 @@ from typing import Any, TextIO, TypeVar
 import click
 
 from captionls.vocab.builtin import open_vocabulary
-from captionls.vocab.edit import Writer
 from captionls.vocab.export import export as export_tags
 from captionls.vocab.importers import FORMATS, ImportFailed, ImportReport, Source, import_files
 from captionls.vocab.importers.common import Progress
@@ -30,6 +29,7 @@ from captionls.vocab.normalize import styled
 from captionls.vocab.query import TagDetails, Vocabulary
 from captionls.vocab.search import Hit, Searcher
 from captionls.vocab.store import Store, StoreError, default_path
+from captionls.vocab.write import Writer
 
 from .lazy import LazyGroup
 

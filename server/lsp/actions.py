@@ -6,11 +6,11 @@ from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
-from captionls.server.caption import TagSpan
-from captionls.server.findings import Edit, Finding
-from captionls.server.fixes import fix_text
-from captionls.server.rename import rename_edits
-from captionls.server.suggest import PERSONAL_LIST
+from captionls.server.caption.findings import Edit, Finding
+from captionls.server.caption.fixes import fix_text
+from captionls.server.caption.parse import TagSpan
+from captionls.server.caption.rename import rename_edits
+from captionls.server.caption.suggest import PERSONAL_LIST
 
 from .commands import ADD_TO_PERSONAL
 from .edits import whole_change, workspace_edit

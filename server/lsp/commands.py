@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from lsprotocol import types
 from pygls.uris import to_fs_path
 
-from captionls.server.suggest import PERSONAL_LIST, suggest
+from captionls.server.caption.suggest import PERSONAL_LIST, suggest
 from captionls.vocab.normalize import styled
 
 from .workspace import Dataset

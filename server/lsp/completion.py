@@ -6,7 +6,7 @@ from pathlib import Path
 
 from lsprotocol import types
 
-from captionls.server.suggest import PERSONAL_LIST, DatasetTags, Suggestion, suggest
+from captionls.server.caption.suggest import PERSONAL_LIST, DatasetTags, Suggestion, suggest
 
 from .hover import tag_markdown
 from .workspace import CaptionView, CaptionWorkspace, Dataset

@@ -11,8 +11,8 @@ from pathlib import Path
 
 from lsprotocol import types
 
-from captionls.server.checker import check_caption
-from captionls.server.findings import Finding
+from captionls.server.caption.checker import check_caption
+from captionls.server.caption.findings import Finding
 
 from .positions import LineIndex
 from .workspace import CaptionView, CaptionWorkspace

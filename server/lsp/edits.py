@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
-from captionls.server.edits import apply_edits
-from captionls.server.findings import Edit
+from captionls.server.caption.files import apply_edits
+from captionls.server.caption.findings import Edit
 
 from .positions import LineIndex
 from .workspace import CaptionView

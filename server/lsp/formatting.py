@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
-from captionls.server.formatting import format_caption
+from captionls.server.caption.formatter import format_caption
 
 from .edits import whole_change
 

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
-from captionls.server.describe import TagDescription, describe_tag
+from captionls.server.caption.describe import TagDescription, describe_tag
 from captionls.vocab.normalize import TagStyle, styled, tag_key
 
 from .workspace import CaptionView

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from lsprotocol import types
 from pygls.uris import to_fs_path
 
-from captionls.server.dataset import DatasetIndex
+from captionls.server.caption.dataset import DatasetIndex
 
 from .workspace import Dataset
 

@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
-from captionls.server.caption import parse_caption
-from captionls.server.edits import CaptionReadError
-from captionls.server.rename import rename_edits
+from captionls.server.caption.files import CaptionReadError
+from captionls.server.caption.parse import parse_caption
+from captionls.server.caption.rename import rename_edits
 from captionls.vocab.normalize import tag_key
 
 from .edits import workspace_edit

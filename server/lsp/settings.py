@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from captionls.server.findings import SEVERITY_SETTINGS
+from captionls.server.caption.findings import SEVERITY_SETTINGS
 
 SECTION = "captionls"
 TAG_STYLES = ("spaces", "underscores")

@@ -16,8 +16,8 @@ from urllib.parse import unquote
 from lsprotocol import types
 from pygls.uris import to_fs_path
 
-from captionls.server.config import CONFIG_NAME
-from captionls.server.edits import CaptionReadError, read_caption_file
+from captionls.server.caption.config import CONFIG_NAME
+from captionls.server.caption.files import CaptionReadError, read_caption_file
 
 from .workspace import CaptionView, Dataset, file_stamp
 

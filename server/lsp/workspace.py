@@ -18,12 +18,12 @@ from lsprotocol import types
 from pygls.uris import to_fs_path
 from pygls.workspace import Workspace
 
-from captionls.server.caption import Caption, TagSpan, parse_caption
-from captionls.server.checker import CheckContext
-from captionls.server.config import Config, ConfigError, RuleSetting, find_config, load_config
-from captionls.server.dataset import DatasetIndex, is_caption
-from captionls.server.edits import CaptionReadError, read_caption_file
-from captionls.server.live_vocabulary import LiveVocabulary
+from captionls.server.caption.checker import CheckContext
+from captionls.server.caption.config import Config, ConfigError, RuleSetting, find_config, load_config
+from captionls.server.caption.dataset import DatasetIndex, is_caption
+from captionls.server.caption.files import CaptionReadError, read_caption_file
+from captionls.server.caption.live_vocabulary import LiveVocabulary
+from captionls.server.caption.parse import Caption, TagSpan, parse_caption
 from captionls.vocab.normalize import TagStyle
 from captionls.vocab.sections import SectionMap, load_section_map
 

@@ -25,9 +25,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from captionls.server.checker import CheckContext, check_text
-from captionls.server.config import load_config
-from captionls.server.dataset import DatasetIndex
+from captionls.server.caption.checker import CheckContext, check_text
+from captionls.server.caption.config import load_config
+from captionls.server.caption.dataset import DatasetIndex
 from captionls.vocab.builtin import open_vocabulary
 from captionls.vocab.query import Vocabulary
 from captionls.vocab.sections import load_section_map

@@ -15,8 +15,8 @@ from typing import Any
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 
-from captionls.vocab.edit import Writer
 from captionls.vocab.store import Store
+from captionls.vocab.write import Writer
 
 
 def _png() -> bytes:

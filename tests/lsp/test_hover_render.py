@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from captionls.server.describe import TagDescription
+from captionls.server.caption.describe import TagDescription
 from captionls.server.lsp.hover import render
 from captionls.vocab.query import Tag, TagDetails
 

@@ -8,8 +8,8 @@ from pathlib import Path
 from lsp_harness import Session, build_vocabulary
 from lsprotocol import types
 
-from captionls.vocab.edit import Writer
 from captionls.vocab.store import Store
+from captionls.vocab.write import Writer
 
 
 async def alive(session: Session, uri: str) -> None:

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, Literal
 
-from ..edit import Counts, Writer
 from ..store import Store
+from ..write import Counts, Writer
 from .common import ImportContext, ImportFailed, Progress, Skipped, peek
 from .listtag import import_listtag
 from .tagcomplete import Numbering, guess_numbering, import_tagcomplete, is_csv_row

@@ -11,8 +11,8 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
-from ..edit import Writer
 from ..store import StoreError
+from ..write import Writer
 
 # A tag is at most a few hundred characters and a tagcomplete row with many aliases a few thousand;
 # a longer line is not a vocabulary line (and must not be held in memory whole many times over).

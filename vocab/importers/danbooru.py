@@ -32,9 +32,9 @@ from urllib.parse import quote, urlencode
 
 import httpx
 
-from ..edit import Writer
 from ..query import Vocabulary
 from ..store import Store, StoreError
+from ..write import Writer
 from . import dtext
 from .tag_groups import store_page
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import BinaryIO
 
-from ..edit import check_name
+from ..write import check_name
 from .common import BATCH_LINES, ImportContext, Line, Progress
 
 FORMAT = "listtag"

@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
-from ..edit import Writer
 from ..normalize import tag_key
 from ..store import Store
+from ..write import Writer
 from .dtext import Member, Node
 
 BUILTIN_FILE = "groups.json.gz"

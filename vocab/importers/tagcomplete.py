@@ -13,8 +13,8 @@ import re
 from dataclasses import dataclass
 from typing import BinaryIO, Literal
 
-from ..edit import check_name
 from ..store import StoreError
+from ..write import check_name
 from .common import BATCH_LINES, BadLine, ImportContext, Line, Progress
 
 FORMAT = "csv"

@@ -7,8 +7,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 
-from ..caption import TagSpan
 from ..findings import Finding, Related
+from ..parse import TagSpan
 from .base import Document, Rule
 
 _WORD = re.compile(r"[^\W_]+")

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from itertools import pairwise
 
-from ..caption import CaptionLine, TagSpan
 from ..findings import Edit, Finding, Related
+from ..parse import CaptionLine, TagSpan
 from .base import Document, Rule, joiner, line_separator
 
 

@@ -12,10 +12,10 @@ import re
 
 from captionls.vocab.normalize import TagStyle, styled
 
-from .caption import KEEP_SEPARATOR, CaptionLine, parse_caption
 from .config import Config
-from .edits import apply_edits
+from .files import apply_edits
 from .findings import Edit
+from .parse import KEEP_SEPARATOR, CaptionLine, parse_caption
 
 _BLANKS = re.compile(r"\s+")
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 
-from ..caption import TagSpan
 from ..findings import Finding, Related
+from ..parse import TagSpan
 from .base import Document, Rule, remove_tag
 
 

@@ -19,13 +19,13 @@ from captionls.vocab.query import Resolved, Vocabulary
 from captionls.vocab.search import Hit, Searcher
 from captionls.vocab.sections import SectionMap
 
-from .caption import Caption, parse_caption
 from .config import Config
 from .dataset import DatasetIndex
 from .findings import SEVERITIES, Finding, Severity
+from .parse import Caption, parse_caption
 from .rules.base import Document, Rule
 from .rules.registry import RULES
-from .sections import Sections
+from .structure import Sections
 
 
 class CheckContext:

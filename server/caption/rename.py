@@ -11,10 +11,10 @@ from pathlib import Path
 
 from captionls.vocab.normalize import tag_key
 
-from .caption import Caption, parse_caption
 from .dataset import DatasetIndex
-from .edits import CaptionReadError, read_caption_file
+from .files import CaptionReadError, read_caption_file
 from .findings import Edit
+from .parse import Caption, parse_caption
 from .rules.base import remove_tag
 
 

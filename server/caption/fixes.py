@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .checker import CheckContext, check_text
-from .edits import apply_edits
+from .files import apply_edits
 from .findings import Finding
 
 # A fix can settle what another rule counts (an alias replaced makes a duplicate), so fixing repeats

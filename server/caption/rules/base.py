@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..caption import Caption, CaptionLine, Segment, TagSpan
 from ..findings import Edit, Finding, Fix, Related, Severity
+from ..parse import Caption, CaptionLine, Segment, TagSpan
 
 if TYPE_CHECKING:
     from ..checker import CheckContext

@@ -11,10 +11,10 @@ import os
 from pathlib import Path
 
 from captionls.vocab.builtin import open_vocabulary
-from captionls.vocab.edit import Writer
 from captionls.vocab.query import Vocabulary
 from captionls.vocab.search import Searcher
 from captionls.vocab.store import Store, StoreError, default_path
+from captionls.vocab.write import Writer
 
 
 def _identity(path: Path) -> tuple[int, int] | None:

@@ -16,9 +16,9 @@ from pathlib import Path
 
 from captionls.vocab.normalize import TagStyle, is_kaomoji
 
-from .caption import Caption, tag_names
 from .config import IMAGE_EXTENSIONS, Config, load_config
-from .edits import CaptionFile, CaptionReadError, read_caption_file
+from .files import CaptionFile, CaptionReadError, read_caption_file
+from .parse import Caption, tag_names
 
 
 def _relative(path: Path, config: Config) -> str | None:

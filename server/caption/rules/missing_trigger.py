@@ -7,8 +7,8 @@ from collections.abc import Iterator, Mapping
 
 from captionls.vocab.normalize import tag_key
 
-from ..caption import CaptionLine
 from ..findings import Edit, Finding
+from ..parse import CaptionLine
 from .base import Document, Rule, joiner, line_separator, remove_tag
 
 
