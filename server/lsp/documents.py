@@ -1,4 +1,5 @@
-"""Open documents whose lines split where the protocol says they do.
+"""pygls' protocol with three repairs: documents that count lines like the client, an answer to every
+request, and no Future kept per notification.
 
 pygls splits a document with `str.splitlines`, which also breaks at form feeds, `\\x85`, `\\u2028` and
 friends; a client does not, so after an edit containing one of those the server's text would drift
@@ -7,9 +8,13 @@ from the editor's. These subclasses keep pygls' incremental sync but count lines
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass
+from typing import Any
 
 from lsprotocol import types
+from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams, JsonRpcInvalidRequest
 from pygls.protocol import LanguageServerProtocol
 from pygls.uris import from_fs_path
 from pygls.workspace import TextDocument, Workspace
@@ -41,6 +46,15 @@ class CaptionWorkspaceDocuments(Workspace):
         )
 
 
+@dataclass(frozen=True)
+class RefusedRequest:
+    """A request whose params did not fit its method: answered with `error` instead of being handled."""
+
+    id: int | str
+    method: str
+    error: JsonRpcException
+
+
 class CaptionProtocol(LanguageServerProtocol):
     """pygls' protocol, with documents that count lines like the client."""
 
@@ -55,3 +69,50 @@ class CaptionProtocol(LanguageServerProtocol):
             params.workspace_folders or [],
             self.workspace.position_encoding,
         )
+
+    def structure_message(self, data: dict[str, Any]) -> Any:
+        """pygls raises out of its reader loop when params do not structure, and the request is never
+        answered (a negative line, a line of 2^31, null params): keep such a request to refuse it."""
+        try:
+            return super().structure_message(data)
+        except JsonRpcException:
+            if "jsonrpc" in data and "method" in data and isinstance(data.get("id"), int | str):
+                message = f"Invalid params for {data['method']}"
+                return RefusedRequest(data["id"], str(data["method"]), JsonRpcInvalidParams(message))
+            raise
+
+    def handle_message(self, message: Any) -> None:
+        if isinstance(message, RefusedRequest):
+            self._send_response(message.id, None, message.error.to_response_error())
+            return
+        method = getattr(message, "method", None)
+        if self._shutdown and method not in (None, types.EXIT) and getattr(message, "id", None) is not None:
+            # pygls drops requests after `shutdown` unanswered; the protocol says: InvalidRequest.
+            refused = JsonRpcInvalidRequest(f"{method}: the server is shutting down")
+            self._send_response(message.id, None, refused.to_response_error())
+            return
+        super().handle_message(message)
+
+    def _execute_handler(
+        self,
+        msg_id: int | str,
+        handler: Callable[..., Any],
+        callback: Callable[[Future[Any]], None],
+        args: tuple[Any, ...] | None = None,
+        kwargs: dict[str, Any] | None = None,
+    ) -> None:
+        """Forget each handler's Future once it is done.
+
+        pygls files the Future of every generator or async handler in `_request_futures` (so a request
+        can be cancelled) but removes it only when answering a request: a notification run by one of its
+        built-in generator handlers (didOpen, didChange, didClose, ...) and every step such a generator
+        delegates to an async handler stay there for good, about 2 KB per keystroke.
+        """
+
+        def forget_then_call(future: Future[Any]) -> None:
+            # A cancelled one is left alone: `shutdown` cancels them while iterating over the dict.
+            if not future.cancelled() and self._request_futures.get(msg_id) is future:
+                del self._request_futures[msg_id]
+            callback(future)
+
+        super()._execute_handler(msg_id, handler, forget_then_call, args, kwargs)
