@@ -15,27 +15,45 @@ TagStyle = Literal["spaces", "underscores"]
 _WHITESPACE = re.compile(r"\s+")
 _ESCAPED = re.compile(r"\\([()\[\]])")
 _WEIGHT = re.compile(r":\s*[+-]?(?:\d+(?:\.\d*)?|\.\d+)\s*$")
+_WEIGHT_CHARS = frozenset("0123456789.+-")
 _PAIRS = {"(": ")", "[": "]"}
 
 
-def _closing_index(text: str, opener: str) -> int:
-    """Index of the bracket that closes `text[0]`, skipping escaped brackets; -1 if none."""
-    closer = _PAIRS[opener]
-    depth = 0
+def _closers(text: str) -> dict[int, int]:
+    """Index of each bracket -> index of the bracket that closes it, skipping escaped brackets.
+
+    Round and square brackets pair independently. One pass with a stack per kind, so a tag of a million
+    nested brackets costs a million steps, not a million squared.
+    """
+    stacks: dict[str, list[int]] = {opener: [] for opener in _PAIRS}
+    openers = {closer: opener for opener, closer in _PAIRS.items()}
+    closers: dict[int, int] = {}
     i = 0
     while i < len(text):
         char = text[i]
         if char == "\\":
             i += 2
             continue
-        if char == opener:
-            depth += 1
-        elif char == closer:
-            depth -= 1
-            if depth == 0:
-                return i
+        if char in stacks:
+            stacks[char].append(i)
+        elif char in openers and stacks[openers[char]]:
+            closers[stacks[openers[char]].pop()] = i
         i += 1
-    return -1
+    return closers
+
+
+def _without_weight(text: str, start: int, end: int) -> int:
+    """The end of text[start:end] without a trailing `:1.2` weight.
+
+    Only the run of characters a weight can hold is looked at (from the end back), never the whole text:
+    each peeled pair has its own run, so peeling every pair stays linear.
+    """
+    run = end
+    while run > start and (text[run - 1] in _WEIGHT_CHARS or text[run - 1].isspace()):
+        run -= 1
+    if run > start and text[run - 1] == ":" and _WEIGHT.fullmatch(text, run - 1, end):
+        return run - 1
+    return end
 
 
 def strip_weight(text: str) -> str:
@@ -45,15 +63,24 @@ def strip_weight(text: str) -> str:
     the entire text is attention syntax.
     """
     text = text.strip()
-    while len(text) >= 2 and text[0] in _PAIRS and _closing_index(text, text[0]) == len(text) - 1:
-        inner = text[1:-1]
-        if text[0] == "(":
-            inner = _WEIGHT.sub("", inner)
-        inner = inner.strip()
-        if not inner:
+    if len(text) < 2 or text[0] not in _PAIRS:
+        return text
+    closers = _closers(text)
+    # Peel pairs off [start, end) of the original text; what lies between two peeled openers is only
+    # blanks, so the pairs found for the whole text are the pairs of every peeled remainder.
+    start, end = 0, len(text)
+    while end - start >= 2 and text[start] in _PAIRS and closers.get(start) == end - 1:
+        inner_start, inner_end = start + 1, end - 1
+        if text[start] == "(":
+            inner_end = _without_weight(text, inner_start, inner_end)
+        while inner_start < inner_end and text[inner_start].isspace():
+            inner_start += 1
+        while inner_end > inner_start and text[inner_end - 1].isspace():
+            inner_end -= 1
+        if inner_start == inner_end:
             break
-        text = inner
-    return text
+        start, end = inner_start, inner_end
+    return text[start:end]
 
 
 def unescape(text: str) -> str:

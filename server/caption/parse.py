@@ -24,6 +24,7 @@ BREAK = "BREAK"
 # A1111: `(x)` multiplies attention by 1.1, `[x]` divides by it; `(x:w)` sets the factor to w.
 ATTENTION_STEP = 1.1
 _WEIGHT_SUFFIX = re.compile(r":\s*([+-]?(?:\d+(?:\.\d*)?|\.\d+))\s*$")
+_WEIGHT_CHARS = frozenset("0123456789.+-")
 _OPENERS = {"(": ")", "[": "]"}
 _CLOSERS = {")": "(", "]": "["}
 _BLANK = " \t\r\n\f\v\ufeff\u00a0\u3000"
@@ -344,7 +345,7 @@ class _Weights:
     def factor(self, opener: int) -> float:
         if self.text[opener] == "[":
             return 1 / ATTENTION_STEP
-        explicit = _WEIGHT_SUFFIX.search(self.text, opener + 1, self.close_of[opener])
+        explicit = _weight_suffix(self.text, opener + 1, self.close_of[opener])
         return float(explicit.group(1)) if explicit else ATTENTION_STEP
 
     def at(self, start: int, end: int) -> float | None:
@@ -430,10 +431,24 @@ def _tag_in(
 def _strip_weight(text: str, opener: int, closer: int) -> int:
     """The end of a `(name:1.2)` pair's name: before the weight when there is one."""
     if text[opener] == "(":
-        explicit = _WEIGHT_SUFFIX.search(text, opener + 1, closer)
+        explicit = _weight_suffix(text, opener + 1, closer)
         if explicit is not None:
             return explicit.start()
     return closer
+
+
+def _weight_suffix(text: str, start: int, end: int) -> re.Match[str] | None:
+    """The `:1.2` ending text[start:end], if any.
+
+    Only the run of characters a weight can hold is looked at (from the end back), not the whole pair: a
+    regex search from `start` would make a caption of nested brackets quadratic.
+    """
+    run = end
+    while run > start and (text[run - 1] in _WEIGHT_CHARS or text[run - 1].isspace()):
+        run -= 1
+    if run > start and text[run - 1] == ":":
+        return _WEIGHT_SUFFIX.fullmatch(text, run - 1, end)
+    return None
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:
