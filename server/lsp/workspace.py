@@ -1,7 +1,11 @@
 """What the server knows: editor settings, vocabularies, datasets (config + index) and parsed documents.
 
 Only caption files (as `dataset.is_caption` decides) get a `CaptionView`; every feature starts by asking
-for one, so a README.txt gets nothing from any feature.
+for one, so a README.txt gets nothing from any feature. The workspace also owns freshness: a view is
+handed out only after its vocabulary was checked for changes on disk, and every change of what a
+dataset's diagnostics depend on goes through `dataset_changed`. A document larger than any caption
+(`MAX_CAPTION_BYTES`, as `captionls check` reads files) gets no view either: no feature does per-tag work
+on it, and diagnostics report the size instead.
 """
 
 from __future__ import annotations
@@ -9,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import os
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +26,7 @@ from pygls.workspace import Workspace
 from captionls.server.caption.checker import CheckContext
 from captionls.server.caption.config import Config, ConfigError, RuleSetting, find_config, load_config
 from captionls.server.caption.dataset import DatasetIndex, is_caption
-from captionls.server.caption.files import CaptionReadError, read_caption_file
+from captionls.server.caption.files import MAX_CAPTION_BYTES, CaptionReadError, read_caption_file
 from captionls.server.caption.live_vocabulary import LiveVocabulary
 from captionls.server.caption.parse import Caption, TagSpan, parse_caption
 from captionls.vocab.normalize import TagStyle
@@ -31,6 +36,31 @@ from .positions import LineIndex
 from .settings import Settings
 
 Log = Callable[[str], None]
+
+
+def oversized(text: str) -> bool:
+    """More than MAX_CAPTION_BYTES in UTF-8 (counted without encoding when the length alone decides)."""
+    if len(text) > MAX_CAPTION_BYTES:
+        return True
+    return (
+        len(text) * 4 > MAX_CAPTION_BYTES and len(text.encode("utf-8", "surrogatepass")) > MAX_CAPTION_BYTES
+    )
+
+
+OVERSIZED_MESSAGE = (
+    f"larger than {MAX_CAPTION_BYTES // 1024} KiB, not a caption: no checks, completion or hints"
+)
+
+
+def read_caption(path: Path) -> str:
+    """A caption file's text; only a regular file is opened (a FIFO would block the server for good)."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as error:
+        raise CaptionReadError(f"{path}:1: cannot read ({error.strerror or error})") from None
+    if not stat.S_ISREG(mode):
+        raise CaptionReadError(f"{path}:1: not a regular file, not a caption")
+    return read_caption_file(path).text
 
 
 def file_stamp(path: Path) -> tuple[int, int] | None:
@@ -148,7 +178,30 @@ class CaptionWorkspace:
             dataset.config = config
             dataset.index.config = config
             dataset.vocabulary = self.vocabulary(config.vocab)
-            dataset.generation += 1
+            self.dataset_changed(dataset)
+
+    # Freshness ------------------------------------------------------------------------------
+
+    def dataset_changed(self, dataset: Dataset) -> None:
+        """Something the diagnostics of the dataset's captions depend on changed outside them."""
+        dataset.generation += 1
+
+    def fresh(self, dataset: Dataset) -> bool:
+        """Reopen the dataset's vocabulary if it changed on disk; True when it did."""
+        if dataset.vocabulary.changed():
+            self.dataset_changed(dataset)
+            return True
+        return False
+
+    def refresh_vocabularies(self) -> bool:
+        """`fresh` for every dataset; True when any vocabulary changed."""
+        return any([self.fresh(dataset) for dataset in self.datasets.values()])
+
+    def vocabulary_edited(self, live: LiveVocabulary) -> None:
+        """The server itself wrote to a vocabulary (the personal list): every dataset may read it."""
+        live.changed()
+        for dataset in self.datasets.values():
+            self.dataset_changed(dataset)
 
     def report_once(self, message: str) -> None:
         if message not in self._reported:
@@ -183,6 +236,20 @@ class CaptionWorkspace:
                 return Path(fs_path).resolve()
         return None
 
+    def folders(self) -> list[Path]:
+        """The workspace folders (the root when the client names no folders)."""
+        documents = self._documents()
+        uris = [folder.uri for folder in documents.folders.values()]
+        if not uris and documents.root_uri:
+            uris = [documents.root_uri]
+        paths = [to_fs_path(uri) for uri in uris]
+        return [Path(path) for path in paths if path is not None]
+
+    def in_workspace(self, path: Path) -> bool:
+        """Whether `path` is a workspace folder or lies below one: all a client may have scanned."""
+        resolved = path.resolve()
+        return any(resolved.is_relative_to(folder.resolve()) for folder in self.folders())
+
     def vocabulary(self, path: Path | None) -> LiveVocabulary:
         key = path.resolve() if path is not None else None
         live = self.vocabularies.get(key)
@@ -215,11 +282,15 @@ class CaptionWorkspace:
         return dataset
 
     def view(self, uri: str) -> CaptionView | None:
-        """The caption view of a document (open, or read from disk); None when it is not a caption."""
+        """The caption view of a document (open, or read from disk), its vocabulary fresh; None when it is
+        not a caption, or too large to be one."""
         document = self._documents().get_text_document(uri)
         cached = self._views.get(uri)
         if cached is not None and cached.version == document.version and cached.text is document.source:
+            self.fresh(cached.dataset)
             return cached
+        if document.version is not None and oversized(document.source):
+            return None
         fs_path = to_fs_path(uri)
         if fs_path is None:
             return None
@@ -230,12 +301,13 @@ class CaptionWorkspace:
         if document.version is None:
             # Not open in the editor: the file on disk is the truth.
             try:
-                text = read_caption_file(path).text
+                text = read_caption(path)
             except CaptionReadError as error:
                 self.report_once(str(error))
                 return None
         else:
             text = document.source
+        self.fresh(dataset)
         caption = parse_caption(text, dataset.config.separator)
         view = CaptionView(
             uri, path, document.version, text, caption, LineIndex(text, document.position_codec), dataset
@@ -254,6 +326,22 @@ class CaptionWorkspace:
             return None
         return view, tag
 
+    def oversized_documents(self) -> list[tuple[str, int | None]]:
+        """(uri, version) of the open captions too large to be captions."""
+        return [
+            (uri, document.version)
+            for uri, document in list(self._documents().text_documents.items())
+            if self.is_oversized(uri)
+        ]
+
+    def is_oversized(self, uri: str) -> bool:
+        """An open document named like a caption, too large to be one."""
+        document = self._documents().text_documents.get(uri)
+        if document is None or not oversized(document.source):
+            return False
+        fs_path = to_fs_path(uri)
+        return fs_path is not None and self.dataset_for(Path(fs_path)) is not None
+
     def forget(self, uri: str) -> None:
         self._views.pop(uri, None)
 
@@ -271,6 +359,6 @@ class CaptionWorkspace:
         if document is not None:
             return str(document.source)
         try:
-            return read_caption_file(path).text
+            return read_caption(path)
         except CaptionReadError:
             return None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from captionls.server.caption.describe import TagDescription
-from captionls.server.lsp.hover import render
+from captionls.server.lsp.features.hover import render
 from captionls.vocab.query import Tag, TagDetails
 
 

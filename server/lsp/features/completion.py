@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
 from captionls.server.caption.suggest import PERSONAL_LIST, DatasetTags, Suggestion, suggest
 
+from ..workspace import CaptionView, CaptionWorkspace, Dataset
 from .hover import tag_markdown
-from .workspace import CaptionView, CaptionWorkspace, Dataset
+
+if TYPE_CHECKING:
+    from ..server import CaptionServer
 
 MAX_ITEMS = 50
 TRIGGER_CHARACTERS = [",", " "]
@@ -20,6 +24,18 @@ _CATEGORY_KIND = {
     "character": types.CompletionItemKind.Class,
     "meta": types.CompletionItemKind.Property,
 }
+
+
+def register(server: CaptionServer) -> None:
+    completer = server.completer
+    server.handle(
+        types.TEXT_DOCUMENT_COMPLETION,
+        completer.complete,
+        types.CompletionOptions(trigger_characters=TRIGGER_CHARACTERS, resolve_provider=True),
+    )
+    # A failed resolve answers with the item itself.
+    server.handle(types.COMPLETION_ITEM_RESOLVE, completer.resolve, fallback=lambda item: item)
+    server.on_initialize.append(lambda params: completer.use_client_capabilities(params.capabilities))
 
 
 class Completer:
@@ -44,7 +60,6 @@ class Completer:
         start, end = view.caption.slot_at(offset)
         query = view.text[start:offset]
         dataset = view.dataset
-        dataset.vocabulary.changed()
         live = dataset.vocabulary
         tags = self.tags_for(dataset)
         suggestions = suggest(

@@ -1,9 +1,10 @@
-"""Keeping the dataset index and everyone's diagnostics in step with documents, files and settings.
+"""Document sync: keeping the dataset index and everyone's diagnostics in step with documents and files.
 
 An edited caption's own diagnostics are published at once. What it contributes to the dataset index (a
 tag added, removed or re-phrased) is updated once the typing pauses: a half-typed tag is not a tag of the
 dataset, and re-indexing on every keystroke would churn every cache keyed on the dataset's tag set. After
-that update every open caption is refreshed (`inconsistent-tag` counts the whole dataset).
+that update every open caption is refreshed (`inconsistent-tag` counts the whole dataset). Watched-file
+events and a 2-second poll notice captions, captionls.toml and vocabularies changed on disk.
 """
 
 from __future__ import annotations
@@ -17,18 +18,27 @@ from lsprotocol import types
 from pygls.uris import to_fs_path
 
 from captionls.server.caption.config import CONFIG_NAME
-from captionls.server.caption.files import CaptionReadError, read_caption_file
+from captionls.server.caption.files import CaptionReadError
 
-from .workspace import CaptionView, Dataset, file_stamp
+from ..workspace import CaptionView, Dataset, file_stamp, read_caption
 
 if TYPE_CHECKING:
-    from .server import CaptionServer
+    from ..server import CaptionServer
 
-REFRESH_DELAY = 0.3
 # How long typing must pause before an edited caption's tags count in the dataset index.
 INDEX_DELAY = 0.3
 POLL_INTERVAL = 2.0
 _WATCHERS_ID = "captionls-files"
+
+
+def register(server: CaptionServer) -> None:
+    sync = server.sync
+    server.handle(types.TEXT_DOCUMENT_DID_OPEN, sync.opened)
+    server.handle(types.TEXT_DOCUMENT_DID_CHANGE, sync.changed)
+    server.handle(types.TEXT_DOCUMENT_DID_SAVE, sync.saved)
+    server.handle(types.TEXT_DOCUMENT_DID_CLOSE, sync.closed)
+    server.handle(types.WORKSPACE_DID_CHANGE_WATCHED_FILES, sync.files_changed)
+    server.on_initialized.append(sync.start_watching)
 
 
 def _signature(view: CaptionView) -> frozenset[tuple[str, str]]:
@@ -40,23 +50,20 @@ class DocumentSync:
     def __init__(self, server: CaptionServer) -> None:
         self.server = server
         self.captions = server.captions
+        self.diagnostics = server.diagnostics
         self._signatures: dict[Path, frozenset[tuple[str, str]]] = {}
-        self._refresh: asyncio.TimerHandle | None = None
         self._pending: dict[str, asyncio.TimerHandle] = {}
         self._poller: asyncio.Task[None] | None = None
-        # Closed captions whose diagnostics the user asked for ("Check dataset"): workspace pulls
-        # report them beside the open ones, so they show in the editor's problem list.
-        self.checked: set[str] = set()
 
     # Documents ------------------------------------------------------------------------------
 
     def opened(self, params: types.DidOpenTextDocumentParams) -> None:
         if not self.index_document(params.text_document.uri):
-            self._publish(params.text_document.uri)
+            self.diagnostics.document_changed(params.text_document.uri)
 
     def changed(self, params: types.DidChangeTextDocumentParams) -> None:
         uri = params.text_document.uri
-        self._publish(uri)
+        self.diagnostics.document_changed(uri)
         pending = self._pending.pop(uri, None)
         if pending is not None:
             pending.cancel()
@@ -72,7 +79,6 @@ class DocumentSync:
         if pending is not None:
             pending.cancel()
         self.captions.forget(uri)
-        self.server.diagnoser.forget(uri)
         fs_path = to_fs_path(uri)
         if fs_path is not None:
             path = Path(fs_path)
@@ -80,16 +86,7 @@ class DocumentSync:
             if dataset is not None:
                 # The file on disk is the truth again (the buffer may have been closed unsaved).
                 self.reindex_file(dataset, path)
-        if not self.server.pull_diagnostics:
-            self.server.text_document_publish_diagnostics(
-                types.PublishDiagnosticsParams(uri=uri, diagnostics=[])
-            )
-
-    def _publish(self, uri: str) -> None:
-        if not self.server.pull_diagnostics:
-            view = self.captions.view(uri)
-            if view is not None:
-                self.publish(view)
+        self.diagnostics.document_closed(uri)
 
     def index_document(self, uri: str) -> bool:
         """Count an open caption's current tags in its dataset; True when that changed it (and everyone
@@ -104,8 +101,8 @@ class DocumentSync:
                 return False
             self._signatures[view.path] = signature
             view.dataset.index.update(view.path, view.caption)
-            view.dataset.generation += 1
-            self.refresh_all()
+            self.captions.dataset_changed(view.dataset)
+            self.diagnostics.refresh_all()
             return True
         except Exception as error:  # also a timer callback: nobody else would report it
             self.server.log(f"indexing {uri} failed: {error}")
@@ -113,13 +110,13 @@ class DocumentSync:
 
     def reindex_file(self, dataset: Dataset, path: Path) -> None:
         try:
-            text = read_caption_file(path).text
+            text = read_caption(path)
         except (CaptionReadError, OSError):
             dataset.index.remove(path)
         else:
             dataset.index.update(path, text)
         self._signatures.pop(path, None)
-        self.dataset_changed(dataset)
+        self.diagnostics.dataset_changed(dataset)
 
     # Files and settings ---------------------------------------------------------------------
 
@@ -141,13 +138,15 @@ class DocumentSync:
                 for known in self.captions.datasets.values():
                     if path.is_relative_to(known.root) and known.index.keys_of(path):
                         known.index.remove(path)
-                        self.dataset_changed(known)
+                        self.diagnostics.dataset_changed(known)
 
     def config_changed(self) -> None:
         self.captions.reload_configs()
-        self.refresh_all()
+        self.diagnostics.refresh_all()
 
-    async def watch_files(self) -> None:
+    async def start_watching(self) -> None:
+        """Poll, and ask the client to watch captions and captionls.toml when it can."""
+        self.start_polling()
         caps = self.server.client_capabilities.workspace
         watched = caps.did_change_watched_files if caps else None
         if not (watched and watched.dynamic_registration):
@@ -187,81 +186,10 @@ class DocumentSync:
                 self.server.log(f"polling failed: {error}")
 
     def poll_once(self) -> None:
-        changed = False
-        for dataset in self.captions.datasets.values():
-            if dataset.vocabulary.changed():
-                dataset.generation += 1
-                changed = True
+        changed = self.captions.refresh_vocabularies()
         for path, stamp in list(self.captions.config_files.items()):
             if file_stamp(path) != stamp:
                 self.config_changed()
                 return
         if changed:
-            self.refresh_all()
-
-    # Diagnostics ----------------------------------------------------------------------------
-
-    def dataset_changed(self, dataset: Dataset) -> None:
-        dataset.generation += 1
-        loop = asyncio.get_event_loop()
-        if self._refresh is not None:
-            self._refresh.cancel()
-        self._refresh = loop.call_later(REFRESH_DELAY, self.refresh_all)
-
-    def refresh_all(self) -> None:
-        """Tell the client every caption's diagnostics may have changed."""
-        self._refresh = None
-        if self.server.pull_diagnostics:
-            self.server.workspace_diagnostic_refresh(None)
-            return
-        for view in self.captions.open_views():
-            self.publish(view)
-
-    def publish(self, view: CaptionView) -> None:
-        self.server.text_document_publish_diagnostics(
-            types.PublishDiagnosticsParams(
-                uri=view.uri, diagnostics=self.server.diagnoser.diagnostics(view), version=view.version
-            )
-        )
-
-    def pull_document(self, params: types.DocumentDiagnosticParams) -> types.DocumentDiagnosticReport:
-        view = self.captions.view(params.text_document.uri)
-        if view is None:
-            return types.RelatedFullDocumentDiagnosticReport(items=[])
-        result_id = self.server.diagnoser.result_id(view)
-        if params.previous_result_id == result_id:
-            return types.RelatedUnchangedDocumentDiagnosticReport(result_id=result_id)
-        return types.RelatedFullDocumentDiagnosticReport(
-            items=self.server.diagnoser.diagnostics(view), result_id=result_id
-        )
-
-    def pull_workspace(self, params: types.WorkspaceDiagnosticParams) -> types.WorkspaceDiagnosticReport:
-        """Reports for the open captions, and the closed ones a "Check dataset" asked for."""
-        previous = {item.uri: item.value for item in params.previous_result_ids}
-        items: list[types.WorkspaceDocumentDiagnosticReport] = []
-        views = self.captions.open_views()
-        open_uris = {view.uri for view in views}
-        for uri in sorted(self.checked - open_uris):
-            view = self.captions.view(uri)
-            if view is None:
-                self.checked.discard(uri)  # deleted, or no longer a caption
-            else:
-                views.append(view)
-        for view in views:
-            result_id = self.server.diagnoser.result_id(view)
-            if previous.get(view.uri) == result_id:
-                items.append(
-                    types.WorkspaceUnchangedDocumentDiagnosticReport(
-                        uri=view.uri, version=view.version, result_id=result_id
-                    )
-                )
-            else:
-                items.append(
-                    types.WorkspaceFullDocumentDiagnosticReport(
-                        uri=view.uri,
-                        version=view.version,
-                        items=self.server.diagnoser.diagnostics(view),
-                        result_id=result_id,
-                    )
-                )
-        return types.WorkspaceDiagnosticReport(items=items)
+            self.diagnostics.refresh_all()

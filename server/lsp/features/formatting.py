@@ -8,10 +8,14 @@ from lsprotocol import types
 
 from captionls.server.caption.formatter import format_caption
 
-from .edits import whole_change
+from ..edits import whole_change
 
 if TYPE_CHECKING:
-    from .server import CaptionServer
+    from ..server import CaptionServer
+
+
+def register(server: CaptionServer) -> None:
+    server.handle(types.TEXT_DOCUMENT_FORMATTING, lambda params: format_document(server, params))
 
 
 def format_document(

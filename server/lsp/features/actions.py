@@ -12,12 +12,13 @@ from captionls.server.caption.parse import TagSpan
 from captionls.server.caption.rename import rename_edits
 from captionls.server.caption.suggest import PERSONAL_LIST
 
+from ..edits import whole_change, workspace_edit
+from ..workspace import CaptionView
 from .commands import ADD_TO_PERSONAL
-from .edits import whole_change, workspace_edit
-from .workspace import CaptionView
+from .diagnostics import MAX_DIAGNOSTICS
 
 if TYPE_CHECKING:
-    from .server import CaptionServer
+    from ..server import CaptionServer
 
 SORT_TAGS = f"{types.CodeActionKind.Source.value}.sortTags"
 STRUCTURE_RULE = "structure-order"
@@ -27,6 +28,15 @@ KINDS: list[types.CodeActionKind | str] = [
     SORT_TAGS,
     types.CodeActionKind.RefactorRewrite,
 ]
+
+
+def register(server: CaptionServer) -> None:
+    server.handle(
+        types.TEXT_DOCUMENT_CODE_ACTION,
+        lambda params: code_actions(server, params),
+        types.CodeActionOptions(code_action_kinds=KINDS, resolve_provider=False),
+        default=[],
+    )
 
 
 def _wanted(kind: str, only: list[str] | None) -> bool:
@@ -45,10 +55,11 @@ def code_actions(
         for kind in params.context.only or []
     ]
     only_or_none = only or None
-    findings = server.diagnoser.findings(view)
+    findings = server.diagnostics.findings(view)
     actions: list[types.CodeAction | types.Command] = []
     if _wanted(types.CodeActionKind.QuickFix.value, only_or_none):
-        for finding in findings:
+        # Quick fixes only for the findings the client was shown as diagnostics.
+        for finding in findings[:MAX_DIAGNOSTICS]:
             if finding.start <= end and start <= finding.end:
                 actions.extend(_quickfixes(server, view, finding))
     if _wanted(types.CodeActionKind.SourceFixAll.value, only_or_none):
@@ -67,7 +78,7 @@ def code_actions(
 
 
 def _quickfixes(server: CaptionServer, view: CaptionView, finding: Finding) -> list[types.CodeAction]:
-    diagnostic = server.diagnoser.diagnostic(view, finding)
+    diagnostic = server.diagnostics.diagnostic(view, finding)
     return [
         types.CodeAction(
             title=fix.title,

@@ -7,7 +7,11 @@ from typing import TYPE_CHECKING
 from lsprotocol import types
 
 if TYPE_CHECKING:
-    from .server import CaptionServer
+    from ..server import CaptionServer
+
+
+def register(server: CaptionServer) -> None:
+    server.handle(types.TEXT_DOCUMENT_INLAY_HINT, lambda params: inlay_hints(server, params))
 
 
 def inlay_hints(server: CaptionServer, params: types.InlayHintParams) -> list[types.InlayHint] | None:

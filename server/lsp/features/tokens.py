@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from lsprotocol import types
 
 if TYPE_CHECKING:
-    from .server import CaptionServer
+    from ..server import CaptionServer
 
 # Standard token types, so every theme has a colour for them.
 CATEGORY_TOKENS = {
@@ -23,6 +23,12 @@ LEGEND = types.SemanticTokensLegend(
     token_modifiers=[types.SemanticTokenModifiers.Deprecated.value],
 )
 _INDEX = {token: LEGEND.token_types.index(str(token.value)) for token in CATEGORY_TOKENS.values()}
+
+
+def register(server: CaptionServer) -> None:
+    server.handle(
+        types.TEXT_DOCUMENT_SEMANTIC_TOKENS_FULL, lambda params: semantic_tokens(server, params), LEGEND
+    )
 
 
 def semantic_tokens(server: CaptionServer, params: types.SemanticTokensParams) -> types.SemanticTokens | None:

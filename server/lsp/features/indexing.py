@@ -2,6 +2,8 @@
 
 The scan runs in its own thread on a fresh `DatasetIndex`; requests keep being answered from the old one.
 When it finishes, the open documents' (possibly unsaved) text is laid over it and it replaces the old one.
+Scan threads are daemons: a scan stuck on a file (a FIFO named like a caption) must never keep the
+process alive after `exit` or a closed stdin.
 """
 
 from __future__ import annotations
@@ -9,44 +11,75 @@ from __future__ import annotations
 import asyncio
 import gc
 import sys
+import threading
 import uuid
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from lsprotocol import types
 from pygls.uris import to_fs_path
 
 from captionls.server.caption.dataset import DatasetIndex
 
-from .workspace import Dataset
+from ..workspace import Dataset
 
 if TYPE_CHECKING:
-    from .server import CaptionServer
+    from ..server import CaptionServer
 
 REPORT_INTERVAL = 0.25
 SCAN_SWITCH_INTERVAL = 0.001
+T = TypeVar("T")
+
+
+def register(server: CaptionServer) -> None:
+    indexer = server.indexer
+    server.handle(types.WORKSPACE_DID_CHANGE_WORKSPACE_FOLDERS, indexer.folders_changed)
+    server.on_initialized.append(indexer.index_workspace_folders)
+    server.on_shutdown.append(indexer.stop)
+
+
+def in_daemon_thread(work: Callable[[], T]) -> asyncio.Future[T]:
+    """`work()` in a thread of its own that never holds up the interpreter's exit."""
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[T] = loop.create_future()
+
+    def settle(result: T | None, error: BaseException | None) -> None:
+        if future.done():
+            return
+        if error is not None:
+            future.set_exception(error)
+        else:
+            future.set_result(result)  # type: ignore[arg-type]
+
+    def run() -> None:
+        try:
+            result, error = work(), None
+        except BaseException as raised:
+            result, error = None, raised
+        try:
+            loop.call_soon_threadsafe(settle, result, error)
+        except RuntimeError:
+            return  # the loop is gone: the server is exiting
+
+    threading.Thread(target=run, name="captionls-index", daemon=True).start()
+    return future
 
 
 class Indexer:
     def __init__(self, server: CaptionServer) -> None:
         self.server = server
-        # One thread of its own: pygls reads stdin on its pool, which must never wait for a scan.
-        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="captionls-index")
         self.tasks: dict[Path, asyncio.Future[None]] = {}
+        # One scan at a time: each holds the GIL for most of its run.
+        self._scanning_lock: asyncio.Lock | None = None
         self.active = 0
         self.switch_interval = sys.getswitchinterval()
         server.captions.on_new_dataset = self.index_dataset
 
     def index_workspace_folders(self) -> None:
-        workspace = self.server.workspace
-        roots = [folder.uri for folder in workspace.folders.values()]
-        if not roots and workspace.root_uri:
-            roots = [workspace.root_uri]
-        for uri in roots:
-            fs_path = to_fs_path(uri)
-            if fs_path is not None and Path(fs_path).is_dir():
-                self.server.captions.dataset_at(Path(fs_path))  # a new dataset starts indexing
+        for folder in self.server.captions.folders():
+            if folder.is_dir():
+                self.server.captions.dataset_at(folder)  # a new dataset starts indexing
 
     def folders_changed(self, params: types.DidChangeWorkspaceFoldersParams) -> None:
         for folder in params.event.added:
@@ -59,11 +92,27 @@ class Indexer:
             return
         self.tasks[dataset.root] = asyncio.ensure_future(self._index(dataset))
 
+    async def indexed(self, dataset: Dataset) -> None:
+        """Until the dataset's first scan is over (at once when it never started one)."""
+        task = self.tasks.get(dataset.root)
+        if task is not None:
+            await asyncio.shield(task)
+
+    def stop(self) -> None:
+        for task in self.tasks.values():
+            task.cancel()
+
     async def _index(self, dataset: Dataset) -> None:
+        if self._scanning_lock is None:
+            self._scanning_lock = asyncio.Lock()
+        async with self._scanning_lock:
+            await self._scan(dataset)
+
+    async def _scan(self, dataset: Dataset) -> None:
         progress = await self._begin(dataset.root)
         fresh = DatasetIndex(dataset.root, dataset.config)
         self._scanning(+1)
-        scan = asyncio.get_running_loop().run_in_executor(self.executor, fresh.scan)
+        scan = in_daemon_thread(fresh.scan)
         try:
             while not scan.done():
                 await asyncio.wait([scan], timeout=REPORT_INTERVAL)
@@ -83,7 +132,7 @@ class Indexer:
             self.server.log(message, types.MessageType.Info)
         dataset.index = fresh
         self._end(progress, f"{len(fresh)} captions indexed")
-        self.server.sync.dataset_changed(dataset)
+        self.server.diagnostics.dataset_changed(dataset)
 
     def _scanning(self, change: int) -> None:
         """Tune the interpreter while any scan runs, and put it back after the last one."""

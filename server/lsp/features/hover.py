@@ -9,10 +9,14 @@ from lsprotocol import types
 from captionls.server.caption.describe import TagDescription, describe_tag
 from captionls.vocab.normalize import TagStyle, styled, tag_key
 
-from .workspace import CaptionView
+from ..workspace import CaptionView
 
 if TYPE_CHECKING:
-    from .server import CaptionServer
+    from ..server import CaptionServer
+
+
+def register(server: CaptionServer) -> None:
+    server.handle(types.TEXT_DOCUMENT_HOVER, lambda params: hover(server, params))
 
 
 def hover(server: CaptionServer, params: types.HoverParams) -> types.Hover | None:
@@ -20,7 +24,6 @@ def hover(server: CaptionServer, params: types.HoverParams) -> types.Hover | Non
     if found is None:
         return None
     view, tag = found
-    view.dataset.vocabulary.changed()
     return types.Hover(
         contents=types.MarkupContent(types.MarkupKind.Markdown, tag_markdown(view, tag.name)),
         range=view.lines.range(tag.name_start, tag.name_end),

@@ -1,26 +1,29 @@
 """workspace/executeCommand: what code actions and editor integrations ask the server to do.
 
-Each command takes one JSON object (the editors contract in TEAM.md); the server does the work itself,
-so the same commands work from Neovim and VS Code.
+Each command takes one JSON object; the server does the work itself, so the same commands work from
+Neovim and VS Code. A `uri` names an open caption, or a folder that must be a workspace folder or lie
+below one: a client never gets the server to scan the rest of the file system.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+import inspect
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from lsprotocol import types
+from pygls.exceptions import JsonRpcInvalidParams
 from pygls.uris import to_fs_path
 
 from captionls.server.caption.suggest import PERSONAL_LIST, suggest
 from captionls.vocab.normalize import styled
 
-from .workspace import Dataset
+from ..guard import guarded
+from ..workspace import Dataset
 
 if TYPE_CHECKING:
-    from .server import CaptionServer
+    from ..server import CaptionServer
 
 ADD_TO_PERSONAL = "captionls.addToPersonal"
 SEARCH_VOCABULARY = "captionls.searchVocabulary"
@@ -28,69 +31,75 @@ CHECK_DATASET = "captionls.checkDataset"
 VOCABULARY_INFO = "captionls.vocabularyInfo"
 RELOAD_VOCABULARY = "captionls.reloadVocabulary"
 YIELD_EVERY = 100
+# "Check dataset" publishes every caption's diagnostics; past this many the editor's problem list is no
+# place for them (`captionls check` is).
+MAX_CHECKED_CAPTIONS = 20_000
+
+
+def register(server: CaptionServer) -> None:
+    for name, run in commands(server).items():
+        server.command(name)(_taking_arguments(guarded(server.log, name, run, lambda argument: None)))
+
+
+def _taking_arguments(run: Callable[[dict[str, Any]], Any]) -> Callable[..., Any]:
+    """pygls calls a command with its arguments; each command reads the first, a JSON object.
+
+    Annotated so pygls does not take the first parameter for the server (it injects the server into
+    handlers whose first parameter's annotation the server is an instance of, such as `object`).
+    """
+    if inspect.iscoroutinefunction(run):
+
+        async def run_async(*arguments: dict[str, Any]) -> Any:
+            return await run(_argument(arguments))
+
+        return run_async
+
+    def run_now(*arguments: dict[str, Any]) -> Any:
+        return run(_argument(arguments))
+
+    return run_now
 
 
 def _argument(arguments: tuple[dict[str, Any], ...]) -> dict[str, Any]:
     return arguments[0] if arguments and isinstance(arguments[0], dict) else {}
 
 
-def _dataset(server: CaptionServer, uri: object) -> Dataset | None:
+def _dataset(server: CaptionServer, uri: object, command: str) -> Dataset | None:
+    """The dataset of an open caption or of a folder in the workspace; None for no `uri`."""
     if not isinstance(uri, str):
         return None
     view = server.captions.view(uri)
     if view is not None:
         return view.dataset
     fs_path = to_fs_path(uri)
-    if fs_path is not None and Path(fs_path).is_dir():
+    if fs_path is None or not server.captions.in_workspace(Path(fs_path)):
+        raise JsonRpcInvalidParams(f"{command}: {uri} is outside the workspace folders")
+    if Path(fs_path).is_dir():
         return server.captions.dataset_at(Path(fs_path))
     return None
 
 
-def _datasets(server: CaptionServer, uri: object) -> list[Dataset]:
-    dataset = _dataset(server, uri)
+def _datasets(server: CaptionServer, uri: object, command: str) -> list[Dataset]:
+    dataset = _dataset(server, uri, command)
     return [dataset] if dataset is not None else list(server.captions.datasets.values())
 
 
-def commands(server: CaptionServer) -> dict[str, Callable[..., Any]]:
-    """Command name -> handler taking the command's arguments."""
-
-    def guarded(name: str, run: Callable[[dict[str, Any]], Any]) -> Callable[..., Any]:
-        # Annotated so pygls does not take the first parameter for the server (it injects the server
-        # into handlers whose first parameter's annotation the server is an instance of, such as `object`).
-        def handler(*arguments: dict[str, Any]) -> Any:
-            try:
-                return run(_argument(arguments))
-            except Exception as error:
-                server.log(f"{name} failed: {error}", types.MessageType.Error)
-                return None
-
-        return handler
-
-    def guarded_async(name: str, run: Callable[[dict[str, Any]], Awaitable[Any]]) -> Callable[..., Any]:
-        async def handler(*arguments: dict[str, Any]) -> Any:
-            try:
-                return await run(_argument(arguments))
-            except Exception as error:
-                server.log(f"{name} failed: {error}", types.MessageType.Error)
-                return None
-
-        return handler
+def commands(server: CaptionServer) -> dict[str, Callable[[dict[str, Any]], Any]]:
+    """Command name -> handler taking the command's argument object."""
 
     def add_to_personal(argument: dict[str, Any]) -> bool:
         name = argument.get("name")
         if not isinstance(name, str) or not name.strip():
             return False
-        dataset = _dataset(server, argument.get("uri"))
+        dataset = _dataset(server, argument.get("uri"), ADD_TO_PERSONAL)
         live = (
             dataset.vocabulary
             if dataset is not None
             else server.captions.vocabulary(server.captions.settings.vocabulary)
         )
         added = live.add_to_list(name.strip(), PERSONAL_LIST)
-        live.changed()
-        for known in server.captions.datasets.values():
-            known.generation += 1
-        server.sync.refresh_all()
+        server.captions.vocabulary_edited(live)
+        server.diagnostics.refresh_all()
         return added
 
     def search_vocabulary(argument: dict[str, Any]) -> list[dict[str, Any]]:
@@ -98,7 +107,7 @@ def commands(server: CaptionServer) -> dict[str, Callable[..., Any]]:
         if not isinstance(query, str):
             return []
         limit = argument.get("limit")
-        dataset = _dataset(server, argument.get("uri"))
+        dataset = _dataset(server, argument.get("uri"), SEARCH_VOCABULARY)
         live = (
             dataset.vocabulary
             if dataset is not None
@@ -143,28 +152,37 @@ def commands(server: CaptionServer) -> dict[str, Callable[..., Any]]:
             for suggestion in suggestions
         ]
 
-    async def check_dataset(argument: dict[str, Any]) -> dict[str, int]:
+    async def check_dataset(argument: dict[str, Any]) -> dict[str, Any]:
         captions = findings = 0
-        for dataset in _datasets(server, argument.get("uri")):
+        diagnostics = server.diagnostics
+        for dataset in _datasets(server, argument.get("uri"), CHECK_DATASET):
+            await server.indexer.indexed(dataset)
             for path in dataset.index.captions():
+                if captions >= MAX_CHECKED_CAPTIONS:
+                    message = (
+                        f"{CHECK_DATASET}: stopped after {MAX_CHECKED_CAPTIONS} captions; "
+                        "`captionls check` lists every finding"
+                    )
+                    server.log(message)
+                    return {"captions": captions, "findings": findings, "message": message}
                 if captions % YIELD_EVERY == 0:
                     await asyncio.sleep(0)  # a big dataset takes seconds: keep answering requests meanwhile
                 view = server.captions.view(path.as_uri())
                 if view is None:
                     continue
-                # Through the diagnoser's cache, so the pull or publish that follows does not check again.
+                # Through the findings cache, so the pull or publish that follows does not check again.
                 captions += 1
-                findings += len(server.diagnoser.findings(view))
-                if server.pull_diagnostics:
-                    server.sync.checked.add(view.uri)
+                findings += len(diagnostics.findings(view))
+                if diagnostics.pull:
+                    diagnostics.checked.add(view.uri)
                 else:
-                    server.sync.publish(view)
-        if server.pull_diagnostics:
-            server.sync.refresh_all()
+                    diagnostics.publish(view)
+        if diagnostics.pull:
+            diagnostics.refresh_all()
         return {"captions": captions, "findings": findings}
 
     def vocabulary_info(argument: dict[str, Any]) -> dict[str, Any]:
-        datasets = _datasets(server, argument.get("uri"))
+        datasets = _datasets(server, argument.get("uri"), VOCABULARY_INFO)
         live = (
             datasets[0].vocabulary
             if datasets
@@ -179,18 +197,13 @@ def commands(server: CaptionServer) -> dict[str, Callable[..., Any]]:
         }
 
     def reload_vocabulary(argument: dict[str, Any]) -> None:
-        changed = False
-        for dataset in server.captions.datasets.values():
-            if dataset.vocabulary.changed():
-                dataset.generation += 1
-                changed = True
-        if changed:
-            server.sync.refresh_all()
+        if server.captions.refresh_vocabularies():
+            server.diagnostics.refresh_all()
 
     return {
-        ADD_TO_PERSONAL: guarded(ADD_TO_PERSONAL, add_to_personal),
-        SEARCH_VOCABULARY: guarded(SEARCH_VOCABULARY, search_vocabulary),
-        CHECK_DATASET: guarded_async(CHECK_DATASET, check_dataset),
-        VOCABULARY_INFO: guarded(VOCABULARY_INFO, vocabulary_info),
-        RELOAD_VOCABULARY: guarded(RELOAD_VOCABULARY, reload_vocabulary),
+        ADD_TO_PERSONAL: add_to_personal,
+        SEARCH_VOCABULARY: search_vocabulary,
+        CHECK_DATASET: check_dataset,
+        VOCABULARY_INFO: vocabulary_info,
+        RELOAD_VOCABULARY: reload_vocabulary,
     }

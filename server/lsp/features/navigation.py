@@ -12,15 +12,26 @@ from captionls.server.caption.parse import parse_caption
 from captionls.server.caption.rename import rename_edits
 from captionls.vocab.normalize import tag_key
 
-from .edits import workspace_edit
-from .positions import LineIndex
-from .workspace import CaptionView, Dataset
+from ..edits import workspace_edit
+from ..positions import LineIndex
+from ..workspace import CaptionView, Dataset
 
 if TYPE_CHECKING:
-    from .server import CaptionServer
+    from ..server import CaptionServer
 
 MAX_SYMBOLS = 500
 MAX_REFERENCES = 2000
+
+
+def register(server: CaptionServer) -> None:
+    server.handle(types.TEXT_DOCUMENT_PREPARE_RENAME, lambda params: prepare_rename(server, params))
+    server.handle(
+        types.TEXT_DOCUMENT_RENAME,
+        lambda params: rename(server, params),
+        types.RenameOptions(prepare_provider=True),
+    )
+    server.handle(types.TEXT_DOCUMENT_REFERENCES, lambda params: references(server, params))
+    server.handle(types.WORKSPACE_SYMBOL, lambda params: workspace_symbols(server, params))
 
 
 def prepare_rename(
