@@ -3,7 +3,8 @@
 Every handler runs behind one guard (`guard.guarded`): an exception becomes a window/logMessage and an
 empty answer, so a bad position or a broken file costs one answer, never the session. The state the
 features share lives here: the workspace (datasets, views, freshness), diagnostics, document sync,
-completion's caches and the indexer.
+completion's caches and the indexer. Adding a feature: a module in `features/` with `register(server)`,
+and a line in FEATURES.
 """
 
 from __future__ import annotations
@@ -71,7 +72,6 @@ class CaptionServer(LanguageServer):
         self.on_shutdown: list[Callable[[], None]] = []
         self.captions = CaptionWorkspace(lambda: self.workspace, self.log)
         self.diagnostics = diagnostics.Diagnostics(self)
-        self.sync = sync.DocumentSync(self)
         self.completer = completion.Completer(self.captions)
         self.indexer = indexing.Indexer(self)
 

@@ -32,7 +32,7 @@ _WATCHERS_ID = "captionls-files"
 
 
 def register(server: CaptionServer) -> None:
-    sync = server.sync
+    sync = DocumentSync(server)
     server.handle(types.TEXT_DOCUMENT_DID_OPEN, sync.opened)
     server.handle(types.TEXT_DOCUMENT_DID_CHANGE, sync.changed)
     server.handle(types.TEXT_DOCUMENT_DID_SAVE, sync.saved)
