@@ -12,64 +12,66 @@ from typing import Literal
 
 TagStyle = Literal["spaces", "underscores"]
 
-_WHITESPACE = re.compile(r"\s+")
+# The longest name a tag may have (the longest in tagcomplete's danbooru.csv has 111 characters).
+MAX_TAG_LENGTH = 500
+# Characters a name never holds: control characters (Unicode's Cc: C0, DEL, C1) and the line and
+# paragraph separators would split a caption line or hide text in a terminal or editor; bidi
+# overrides and isolates can make a name read as another one.
+_FORBIDDEN = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 _ESCAPED = re.compile(r"\\([()\[\]])")
-_WEIGHT = re.compile(r":\s*[+-]?(?:\d+(?:\.\d*)?|\.\d+)\s*$")
-_WEIGHT_CHARS = frozenset("0123456789.+-")
+# A weight is `:` then an optional sign and this number, spaces allowed around (`(tag: 1.2 )`).
+_NUMBER = re.compile(r"\d+(?:\.\d*)?|\.\d+")
 _PAIRS = {"(": ")", "[": "]"}
+_OPENER_OF = {closer: opener for opener, closer in _PAIRS.items()}
+_BRACKET_OR_ESCAPE = re.compile(r"\\.|[()\[\]]", re.DOTALL)
 
 
-def _closers(text: str) -> dict[int, int]:
-    """Index of each bracket -> index of the bracket that closes it, skipping escaped brackets.
-
-    Round and square brackets pair independently. One pass with a stack per kind, so a tag of a million
-    nested brackets costs a million steps, not a million squared.
-    """
-    stacks: dict[str, list[int]] = {opener: [] for opener in _PAIRS}
-    openers = {closer: opener for opener, closer in _PAIRS.items()}
-    closers: dict[int, int] = {}
-    i = 0
-    while i < len(text):
-        char = text[i]
-        if char == "\\":
-            i += 2
-            continue
-        if char in stacks:
-            stacks[char].append(i)
-        elif char in openers and stacks[openers[char]]:
-            closers[stacks[openers[char]].pop()] = i
-        i += 1
-    return closers
+def _bracket_partners(text: str) -> dict[int, int]:
+    """For every bracket that opens a pair, the index of the bracket of its kind that closes it;
+    an escaped bracket (`\\(`) is text. One pass over the brackets and backslashes only."""
+    partners: dict[int, int] = {}
+    open_at: dict[str, list[int]] = {"(": [], "[": []}
+    for match in _BRACKET_OR_ESCAPE.finditer(text):
+        char, at = match.group(), match.start()
+        if char in open_at:
+            open_at[char].append(at)
+        elif char in _OPENER_OF:
+            openers = open_at[_OPENER_OF[char]]
+            if openers:
+                partners[openers.pop()] = at
+    return partners
 
 
 def _without_weight(text: str, start: int, end: int) -> int:
-    """The end of text[start:end] without a trailing `:1.2` weight.
-
-    Only the run of characters a weight can hold is looked at (from the end back), never the whole text:
-    each peeled pair has its own run, so peeling every pair stays linear.
-    """
-    run = end
-    while run > start and (text[run - 1] in _WEIGHT_CHARS or text[run - 1].isspace()):
-        run -= 1
-    if run > start and text[run - 1] == ":" and _WEIGHT.fullmatch(text, run - 1, end):
-        return run - 1
-    return end
+    """The end of `text[start:end]` once a trailing `:1.2` weight (and the spaces around it) is gone."""
+    at = end
+    while at > start and text[at - 1].isspace():
+        at -= 1
+    number_end = at
+    while at > start and (text[at - 1].isdecimal() or text[at - 1] == "."):
+        at -= 1
+    if not _NUMBER.fullmatch(text, at, number_end):
+        return end
+    if at > start and text[at - 1] in "+-":
+        at -= 1
+    while at > start and text[at - 1].isspace():
+        at -= 1
+    return at - 1 if at > start and text[at - 1] == ":" else end
 
 
 def strip_weight(text: str) -> str:
     """Remove attention syntax wrapping the whole tag: `((tag))`, `[tag]`, `(tag:1.2)`.
 
     Parentheses that are part of a tag (`fate (series)`) are kept: only a bracket pair that encloses
-    the entire text is attention syntax.
+    the entire text is attention syntax. Linear in the length, however deep the nesting: the pairs
+    are found once, then peeled by moving two indices.
     """
     text = text.strip()
     if len(text) < 2 or text[0] not in _PAIRS:
         return text
-    closers = _closers(text)
-    # Peel pairs off [start, end) of the original text; what lies between two peeled openers is only
-    # blanks, so the pairs found for the whole text are the pairs of every peeled remainder.
+    partners = _bracket_partners(text)
     start, end = 0, len(text)
-    while end - start >= 2 and text[start] in _PAIRS and closers.get(start) == end - 1:
+    while end - start >= 2 and partners.get(start) == end - 1:
         inner_start, inner_end = start + 1, end - 1
         if text[start] == "(":
             inner_end = _without_weight(text, inner_start, inner_end)
@@ -86,6 +88,21 @@ def strip_weight(text: str) -> str:
 def unescape(text: str) -> str:
     r"""`\(` -> `(` and likewise for `)`, `[`, `]`."""
     return _ESCAPED.sub(r"\1", text)
+
+
+def tag_name_problem(name: str) -> str | None:
+    """Why `name` cannot be a tag name (one line for the user), or None when it can.
+
+    The one rule every writer of names checks (the vocabulary store, renames in captions): not
+    longer than MAX_TAG_LENGTH, no control character (a tab, CR, LF, NUL, ESC, DEL, C1),
+    no line or paragraph separator, no bidi override.
+    """
+    if len(name) > MAX_TAG_LENGTH:
+        return f"tag longer than {MAX_TAG_LENGTH} characters"
+    forbidden = _FORBIDDEN.search(name)
+    if forbidden is not None:
+        return f"control character U+{ord(forbidden.group()):04X} in tag {name!r}"
+    return None
 
 
 def tag_key(text: str) -> str:
