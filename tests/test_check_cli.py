@@ -31,18 +31,17 @@ def run(vocabulary: Path, *args: str | Path) -> Result:
 
 
 def test_text_format_and_summary(tmp_path: Path, vocabulary: Path) -> None:
-    root = write_dataset(tmp_path, {"a": CLEAN + ",, couch", "b": CLEAN, "c": "少女, 🐱, 1girl"}, TRIGGER)
+    root = write_dataset(tmp_path, {"a": CLEAN + ",, couch", "b": CLEAN, "c": "少女, 🐱, smlie"}, TRIGGER)
     result = run(vocabulary, "check", root)
     assert result.exit_code == 1
     assert result.stdout.splitlines() == [
         f"{root}/a.txt:1:90: warning empty-tag empty tag: nothing between these separators",
         f'{root}/a.txt:1:93: warning duplicate-tag "couch" repeats "couch" earlier in this caption',
         f'{root}/c.txt:1:1: warning missing-trigger the trigger "ohwxStyle" is missing; it goes first',
-        f'{root}/c.txt:1:1: hint unknown-tag "少女" is in neither the vocabulary nor any other caption',
         f"{root}/c.txt:1:1: info tag-count 3 tags in this caption, fewer than 8 (aim for 8 to 20)",
         # Columns count characters: the emoji is one.
-        f'{root}/c.txt:1:5: hint unknown-tag "🐱" is in neither the vocabulary nor any other caption',
-        "6 findings (duplicate-tag 1, empty-tag 1, missing-trigger 1, tag-count 1, unknown-tag 2);"
+        f'{root}/c.txt:1:8: hint unknown-tag "smlie" is not a known tag; did you mean "smile"?',
+        "5 findings (duplicate-tag 1, empty-tag 1, missing-trigger 1, tag-count 1, unknown-tag 1);"
         " 3 captions checked.",
     ]
 
@@ -237,7 +236,7 @@ def test_format(tmp_path: Path, vocabulary: Path) -> None:
 def test_rules_lists_every_rule() -> None:
     result = CliRunner().invoke(main, ["rules"])
     lines = result.stdout.splitlines()
-    assert len(lines) == 9
+    assert len(lines) == 11
     assert lines[0].split()[:2] == ["missing-trigger", "warning"]
     assert any(line.split()[:2] == ["unknown-tag", "hint"] for line in lines)
 

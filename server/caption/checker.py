@@ -15,8 +15,8 @@ from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 from captionls.vocab.normalize import TagStyle, tag_key
-from captionls.vocab.query import Resolved, Vocabulary
-from captionls.vocab.search import Hit, Searcher
+from captionls.vocab.query import Resolved, Tag, Vocabulary
+from captionls.vocab.search import Searcher
 from captionls.vocab.sections import SectionMap
 
 from .config import Config
@@ -25,7 +25,13 @@ from .findings import SEVERITIES, Finding, Severity
 from .parse import Caption, parse_caption
 from .rules.base import Document, Rule
 from .rules.registry import RULES
-from .structure import Sections
+from .structure import Sections, longest_in_order
+from .suggest import typo_matches
+
+# Captions looked at to judge whether a dataset keeps the section order.
+STRUCTURE_SAMPLE = 2_000
+# Fewer captions than this say nothing about a dataset's convention: the guide's order holds.
+STRUCTURE_JUDGED_AT_LEAST = 5
 
 
 class CheckContext:
@@ -56,7 +62,8 @@ class CheckContext:
                 continue
             self.rules.append((rule, _severity(severity), {**rule.options, **setting.options}))
         self._resolved: dict[str, Resolved | None] = {}
-        self._searches: dict[str, list[Hit]] = {}
+        self._typos: dict[tuple[str, str], list[Tag]] = {}
+        self._implied: dict[str, frozenset[str]] = {}
         self._searcher: Searcher | None = None
         self._concepts: dict[str, set[str]] = {}
         # (key, distance) -> the dataset keys that many typos away, followed as keys come and go.
@@ -68,6 +75,8 @@ class CheckContext:
         self._majority: dict[tuple[str, bool], tuple[str, int] | None] = {}
         self._memos: dict[str, dict[Any, Any]] = {}
         self._version = -1
+        # (index.version when judged, whether the dataset follows the structure)
+        self._follows: tuple[int, bool] | None = None
 
     def enabled(self, rule: str) -> bool:
         return any(entry[0].name == rule for entry in self.rules)
@@ -80,18 +89,41 @@ class CheckContext:
         self._resolved[key] = resolved
         return resolved
 
+    def implied(self, concept: str) -> frozenset[str]:
+        """The keys of the tags the vocabulary says `concept` (a canonical key) implies, cached."""
+        implied = self._implied.get(concept)
+        if implied is None:
+            resolved = self.resolve(concept)
+            names = (
+                self.vocabulary.names(
+                    "SELECT tags.key FROM implications JOIN tags ON tags.id = implications.implied_id"
+                    " WHERE implications.tag_id = ?",
+                    (resolved.tag.id,),
+                )
+                if resolved is not None
+                else []
+            )
+            implied = self._implied[concept] = frozenset(names)
+        return implied
+
     def concept(self, key: str) -> str:
         """The canonical key a key stands for: through an alias when it is one, else itself."""
         resolved = self.resolve(key)
         return key if resolved is None else resolved.tag.key
 
-    def search(self, name: str, limit: int = 3) -> list[Hit]:
-        """The vocabulary tags closest to an unknown name, cached."""
-        if name not in self._searches:
-            if self._searcher is None:
-                self._searcher = Searcher(self.vocabulary)
-            self._searches[name] = self._searcher.search(name, limit)
-        return self._searches[name][:limit]
+    def typo_matches(self, key: str, name: str, limit: int = 3) -> list[Tag]:
+        """The vocabulary tags an unknown tag is a typo of (`suggest.typo_matches`), cached."""
+        cache_key = (key, name)
+        if cache_key not in self._typos:
+            self._typos[cache_key] = typo_matches(
+                key, name, resolve=self.resolve, search=self._search, limit=limit
+            )
+        return self._typos[cache_key][:limit]
+
+    def _search(self, key: str, limit: int) -> list[Tag]:
+        if self._searcher is None:
+            self._searcher = Searcher(self.vocabulary)
+        return [hit.tag for hit in self._searcher.search(key, limit)]
 
     def _refresh(self) -> None:
         """Follow the dataset's changes: phrasing totals on any change, the concept map per key."""
@@ -198,6 +230,25 @@ class CheckContext:
             if same_shape and other_count > best_count:
                 best, best_count = other, other_count
         return best
+
+    def follows_structure(self) -> bool:
+        """Whether most captions keep the configured section order (sampled; re-judged once 1% of the
+        captions have changed). A tagger's confidence order or a template's own order does not."""
+        version = self.index.version
+        if self._follows is not None and version - self._follows[0] < max(1, len(self.index) // 100):
+            return self._follows[1]
+        captions = self.index.captions()
+        step = max(1, len(captions) // STRUCTURE_SAMPLE)
+        judged = unordered = 0
+        for path in captions[::step]:
+            ranks = [rank for rank in map(self.sections.rank, self.index.keys_of(path)) if rank is not None]
+            if len(ranks) < 2:
+                continue
+            judged += 1
+            unordered += len(longest_in_order(ranks)) < len(ranks)
+        follows = judged < STRUCTURE_JUDGED_AT_LEAST or unordered * 2 <= judged
+        self._follows = (version, follows)
+        return follows
 
     @property
     def tag_style(self) -> TagStyle:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from ..findings import Edit, Finding
 from .base import Document, Rule
+from .tag_like import caption_tags
 
 if TYPE_CHECKING:
     from ..checker import CheckContext
@@ -31,7 +32,7 @@ def check(rule: Rule, doc: Document, options: Mapping[str, object]) -> Iterator[
     seen: set[tuple[int, str]] = set()
     # The answer depends only on the written name and the dataset: remembered until the dataset changes.
     answers: dict[str, tuple[str, int, int] | None] = ctx.memo(rule.name)
-    for tag in doc.caption.tags:
+    for tag in caption_tags(doc.caption):
         if not tag.key or tag.key in ctx.triggers:
             continue
         # A second writing of a concept in one line is `duplicate-tag`'s business.

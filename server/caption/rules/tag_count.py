@@ -6,11 +6,13 @@ from collections.abc import Iterator, Mapping
 
 from ..findings import Finding
 from .base import Document, Rule
+from .tag_like import tag_lines
 
 
 def check(rule: Rule, doc: Document, options: Mapping[str, object]) -> Iterator[Finding]:
     config = doc.ctx.config
-    for line in doc.caption.lines:
+    # A prose line has no tag count; on a tag list the guide counts its phrases as tags too.
+    for line in tag_lines(doc.caption):
         count = len(line.tags)
         if config.min_tags <= count <= config.max_tags:
             continue

@@ -1,0 +1,44 @@
+"""`rating-tag`: a tagger's rating label written into a caption (`general`, `sensitive`, `rating:safe`).
+
+WD14-style taggers emit a rating next to the tags; left in the caption, the trainer learns it as a word
+of the image. Pony-style `rating_safe` is different: people write it on purpose, as the base model was
+trained on it, so it is left alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+
+from ..findings import Finding
+from .base import Document, Rule, remove_tag
+from .tag_like import tag_lines
+
+RATING_LABELS = frozenset({"general", "sensitive", "questionable", "explicit"})
+RATING_PREFIX = "rating:"
+
+
+def is_rating_label(key: str) -> bool:
+    return key in RATING_LABELS or key.startswith(RATING_PREFIX)
+
+
+def check(rule: Rule, doc: Document, options: Mapping[str, object]) -> Iterator[Finding]:
+    for line in tag_lines(doc.caption):
+        for tag in line.tags:
+            if tag.key in doc.ctx.triggers or not is_rating_label(tag.key):
+                continue
+            yield rule.finding(
+                tag.name_start,
+                tag.name_end,
+                f'"{tag.name}" is a tagger\'s rating label, not something in the image;'
+                " the trainer would learn it as a word",
+                [(f'Remove "{tag.name}"', [remove_tag(doc.text, line, tag)])],
+            )
+
+
+RULE = Rule(
+    name="rating-tag",
+    severity="warning",
+    doc="A tagger's rating label (`general`, `sensitive`, `questionable`, `explicit`, `rating:*`).",
+    check=check,
+    safe_fix=True,
+)

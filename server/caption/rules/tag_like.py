@@ -1,0 +1,77 @@
+"""Which segments are tags: the one place the tag rules ask, until captions carry a kind of their own.
+
+A caption line is a tag list (`1girl, solo, long hair`), possibly with the guide's descriptive phrases
+(`pale pink dress with dark edges`), or prose (BLIP's `a woman with long hair sitting on a couch`, a
+model's paragraphs). Tag rules look at tags only: never at a phrase, never at anything on a prose line.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from functools import lru_cache
+
+from ..parse import Caption, CaptionLine, TagSpan
+
+# Words booru tags do not use but sentences and descriptive phrases do.
+_PHRASE_WORDS = frozenset(
+    {
+        *("a", "an", "the", "is", "are", "was", "were", "be", "being", "has", "have", "with", "and"),
+        *("as", "through", "she", "he", "they", "her", "his", "their", "its", "it", "this", "that"),
+        *("these", "those", "there", "which", "who", "while", "appears", "shows", "wearing"),
+    }
+)
+# A sentence starts with one of these and goes on (`a woman with ...`, `there is ...`, `the image ...`).
+_SENTENCE_STARTS = frozenset({"a", "an", "the", "there", "this", "it", "she", "he", "they", "in", "on"})
+_SENTENCE_VERBS = frozenset({"is", "are", "was", "were", "has", "have", "shows", "depicts", "features"})
+_SENTENCE_END = re.compile(r"\w[.!?](?:\s|$)")
+TAG_WORDS_AT_MOST = 4
+SENTENCE_WORDS_AT_LEAST = 10
+_WORD = re.compile(r"[^\s]+")
+
+
+def _words(name: str) -> list[str]:
+    return [word.casefold() for word in _WORD.findall(name.replace("_", " "))]
+
+
+@lru_cache(maxsize=65_536)
+def is_sentence(name: str) -> bool:
+    """Prose, not a tag or a phrase: it ends a sentence, has a verb, starts like one, or is long."""
+    words = _words(name)
+    if _SENTENCE_END.search(name) or len(words) >= SENTENCE_WORDS_AT_LEAST:
+        return True
+    if any(word in _SENTENCE_VERBS for word in words):
+        return True
+    return len(words) >= 4 and words[0] in _SENTENCE_STARTS
+
+
+@lru_cache(maxsize=65_536)
+def is_tag_like(name: str) -> bool:
+    """A booru-style tag: a few words, none of them the articles and pronouns of phrases and prose."""
+    words = _words(name)
+    if not words or len(words) > TAG_WORDS_AT_MOST or _SENTENCE_END.search(name):
+        return False
+    return not any(word in _PHRASE_WORDS for word in words)
+
+
+def is_prose_line(line: CaptionLine) -> bool:
+    """A line of sentences (BLIP, a vision-language model), not a tag list."""
+    return any(is_sentence(tag.name) for tag in line.tags)
+
+
+def tag_lines(caption: Caption) -> Iterator[CaptionLine]:
+    """The caption's tag-list lines (not prose)."""
+    return (line for line in caption.lines if not is_prose_line(line))
+
+
+def line_tags(line: CaptionLine) -> list[TagSpan]:
+    """The tags of a line: none on a prose line, no phrases on a tag list."""
+    if is_prose_line(line):
+        return []
+    return [tag for tag in line.tags if is_tag_like(tag.name)]
+
+
+def caption_tags(caption: Caption) -> Iterator[TagSpan]:
+    """Every tag of the caption in document order, phrases and prose left out."""
+    for line in caption.lines:
+        yield from line_tags(line)
