@@ -38,6 +38,9 @@ from .vocab import db_option, open_store
 EXIT_FINDINGS = 1
 EXIT_USAGE = 2
 READ_ERROR = "read-error"
+# The summary lists a pattern shared by at least this many captions, at most this many per rule.
+PATTERN_CAPTIONS = 2
+PATTERNS_PER_RULE = 3
 
 
 class UsageProblem(click.ClickException):
@@ -276,6 +279,8 @@ class Output:
         self.quiet = quiet
         self.stream = sys.stdout
         self.counts: Counter[str] = Counter()
+        # (rule, pattern) -> captions sharing it, for the summary.
+        self.patterns: Counter[tuple[str, str]] = Counter()
         self.captions = 0
         self.fixed = 0
         self.would_change = False
@@ -283,6 +288,7 @@ class Output:
 
     def emit(self, report: Report) -> None:
         self.captions += 1
+        self.patterns.update({(f.rule, f.pattern) for f in report.findings if f.pattern is not None})
         json_rows = self.form == "json" and not self.quiet
         for row in report.rows(with_fixes=json_rows):
             first = not self.counts
@@ -300,9 +306,22 @@ class Output:
     def finish(self) -> None:
         if not self.quiet:
             self.stream.write(
-                ("\n]\n" if self.counts else "[]\n") if self.form == "json" else self.summary() + "\n"
+                ("\n]\n" if self.counts else "[]\n")
+                if self.form == "json"
+                else "".join(self.repeated_patterns()) + self.summary() + "\n"
             )
         self.stream.flush()
+
+    def repeated_patterns(self) -> list[str]:
+        """What several captions share, most shared first, a few per rule: the flood in a few lines."""
+        lines = []
+        shown: Counter[str] = Counter()
+        for (rule, pattern), captions in sorted(self.patterns.items(), key=lambda item: (-item[1], item[0])):
+            if captions < PATTERN_CAPTIONS or shown[rule] >= PATTERNS_PER_RULE:
+                continue
+            shown[rule] += 1
+            lines.append(f"{rule}: {captions} captions {pattern}\n")
+        return lines
 
     def summary(self) -> str:
         total = sum(self.counts.values())

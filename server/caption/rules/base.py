@@ -46,6 +46,7 @@ class Rule:
         message: str,
         fixes: Iterable[tuple[str, list[Edit]]] = (),
         related: Iterable[Related] = (),
+        pattern: str | None = None,
     ) -> Finding:
         """A finding of this rule; the first fix is the preferred one."""
         return Finding(
@@ -59,6 +60,7 @@ class Rule:
                 for i, (title, edits) in enumerate(fixes)
             ],
             related=list(related),
+            pattern=pattern,
         )
 
 

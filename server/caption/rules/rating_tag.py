@@ -32,6 +32,7 @@ def check(rule: Rule, doc: Document, options: Mapping[str, object]) -> Iterator[
                 f'"{tag.name}" is a tagger\'s rating label, not something in the image;'
                 " the trainer would learn it as a word",
                 [(f'Remove "{tag.name}"', [remove_tag(doc.text, line, tag)])],
+                pattern=f'carry the rating label "{tag.name}"',
             )
 
 

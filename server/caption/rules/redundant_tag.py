@@ -85,6 +85,7 @@ def check(rule: Rule, doc: Document, options: Mapping[str, object]) -> Iterator[
                 f'"{generic.name}" is already said by "{specific.name}"; the generic tag only adds weight',
                 [(f'Remove "{generic.name}"', [remove_tag(doc.text, line, generic)])],
                 [Related(doc.path, specific.name_start, specific.name_end, "the more specific tag")],
+                f'write "{generic.name}" beside "{specific.name}"',
             )
 
 

@@ -128,6 +128,7 @@ def check(rule: Rule, doc: Document, options: Mapping[str, object]) -> Iterator[
                 end,
                 f'"{word}" is named in {len(where)} tags ({names}): each repeat adds weight; combine them',
                 related=[Related(doc.path, s, e, f'"{word}" in "{tag.name}"') for tag, s, e in where],
+                pattern=f'name "{word}" in several tags',
             )
 
 

@@ -125,6 +125,7 @@ def check(rule: Rule, doc: Document, options: Mapping[str, object]) -> Iterator[
                     f" the order is {order_text}",
                     fixes,
                     [Related(doc.path, other.name_start, other.name_end, f"{other_section} tag")],
+                    f'put "{tag.name}" ({structure[tag_rank]}) {where} {other_section} tags',
                 )
 
 
