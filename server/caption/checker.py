@@ -29,7 +29,7 @@ from .structure import Sections, longest_in_order
 from .suggest import typo_matches
 
 # Captions looked at to judge whether a dataset keeps the section order.
-STRUCTURE_SAMPLE = 2_000
+STRUCTURE_SAMPLE = 300
 # Fewer captions than this say nothing about a dataset's convention: the guide's order holds.
 STRUCTURE_JUDGED_AT_LEAST = 5
 
@@ -64,6 +64,7 @@ class CheckContext:
         self._resolved: dict[str, Resolved | None] = {}
         self._typos: dict[tuple[str, str], list[Tag]] = {}
         self._implied: dict[str, frozenset[str]] = {}
+        self._has_implications: bool | None = None
         self._searcher: Searcher | None = None
         self._concepts: dict[str, set[str]] = {}
         # (key, distance) -> the dataset keys that many typos away, followed as keys come and go.
@@ -88,6 +89,12 @@ class CheckContext:
         resolved = self.vocabulary.resolve_key(key)
         self._resolved[key] = resolved
         return resolved
+
+    def has_implications(self) -> bool:
+        """Whether the vocabulary has any implication (the built-in one has none), asked once."""
+        if self._has_implications is None:
+            self._has_implications = bool(self.vocabulary.names("SELECT 1 FROM implications LIMIT 1", ()))
+        return self._has_implications
 
     def implied(self, concept: str) -> frozenset[str]:
         """The keys of the tags the vocabulary says `concept` (a canonical key) implies, cached."""
@@ -232,10 +239,10 @@ class CheckContext:
         return best
 
     def follows_structure(self) -> bool:
-        """Whether most captions keep the configured section order (sampled; re-judged once 1% of the
-        captions have changed). A tagger's confidence order or a template's own order does not."""
+        """Whether most captions keep the configured section order (sampled; re-judged once a tenth of
+        the captions have changed). A tagger's confidence order or a template's own order does not."""
         version = self.index.version
-        if self._follows is not None and version - self._follows[0] < max(1, len(self.index) // 100):
+        if self._follows is not None and version - self._follows[0] < max(1, len(self.index) // 10):
             return self._follows[1]
         captions = self.index.captions()
         step = max(1, len(captions) // STRUCTURE_SAMPLE)

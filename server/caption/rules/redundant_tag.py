@@ -55,6 +55,7 @@ def _head_phrase(words: tuple[str, ...]) -> tuple[str, ...]:
     return words
 
 
+@lru_cache(maxsize=65_536)
 def generic_form(key: str) -> str:
     """How `generics_said_by` writes a tag: its words, no qualifier."""
     return " ".join(_words(key))
@@ -92,22 +93,28 @@ def check(rule: Rule, doc: Document, options: Mapping[str, object]) -> Iterator[
 def redundant_pairs(doc: Document, tags: list[TagSpan]) -> Iterator[tuple[TagSpan, TagSpan]]:
     """(generic, specific) for each generic tag of `tags` that another of them already says."""
     ctx = doc.ctx
-    concepts = [ctx.concept(tag.key) for tag in tags]
-    # generic (form or concept key) -> the first tag saying it
-    said: dict[str, tuple[TagSpan, str]] = {}
-    for specific, concept in zip(tags, concepts, strict=True):
+    implications = ctx.has_implications()
+    # generic (its `generic_form`, or its canonical key through implications) -> the first tag saying it
+    said: dict[str, TagSpan] = {}
+    for specific in tags:
         if specific.key in ctx.triggers:
             continue
-        for form in (*generics_said_by(specific.key), *ctx.implied(concept)):
-            said.setdefault(form, (specific, concept))
+        for form in generics_said_by(specific.key):
+            said.setdefault(form, specific)
+        if implications:
+            for form in ctx.implied(ctx.concept(specific.key)):
+                said.setdefault(form, specific)
     if not said:
         return
-    for generic, concept in zip(tags, concepts, strict=True):
-        if not generic.key or generic.key in ctx.triggers or not is_tag_like(generic.name):
+    for generic in tags:
+        found = said.get(generic_form(generic.key))
+        if found is None and implications:
+            found = said.get(ctx.concept(generic.key))
+        if found is None or not generic.key or generic.key in ctx.triggers or not is_tag_like(generic.name):
             continue
-        found = said.get(concept) or said.get(generic_form(generic.key))
-        if found is not None and found[1] != concept:
-            yield generic, found[0]
+        # The same tag written another way is `duplicate-tag`'s business.
+        if ctx.concept(found.key) != ctx.concept(generic.key):
+            yield generic, found
 
 
 RULE = Rule(

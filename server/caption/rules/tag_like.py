@@ -8,7 +8,6 @@ model's paragraphs). Tag rules look at tags only: never at a phrase, never at an
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from functools import lru_cache
 
 from ..parse import Caption, CaptionLine, TagSpan
@@ -59,19 +58,24 @@ def is_prose_line(line: CaptionLine) -> bool:
     return any(is_sentence(tag.name) for tag in line.tags)
 
 
-def tag_lines(caption: Caption) -> Iterator[CaptionLine]:
+# Every rule asks about the caption being checked: the answer for the last caption is kept.
+_last: tuple[Caption | None, list[CaptionLine], list[TagSpan]] = (None, [], [])
+
+
+def _classified(caption: Caption) -> tuple[list[CaptionLine], list[TagSpan]]:
+    global _last
+    if _last[0] is not caption:
+        lines = [line for line in caption.lines if not is_prose_line(line)]
+        tags = [tag for line in lines for tag in line.tags if is_tag_like(tag.name)]
+        _last = (caption, lines, tags)
+    return _last[1], _last[2]
+
+
+def tag_lines(caption: Caption) -> list[CaptionLine]:
     """The caption's tag-list lines (not prose)."""
-    return (line for line in caption.lines if not is_prose_line(line))
+    return _classified(caption)[0]
 
 
-def line_tags(line: CaptionLine) -> list[TagSpan]:
-    """The tags of a line: none on a prose line, no phrases on a tag list."""
-    if is_prose_line(line):
-        return []
-    return [tag for tag in line.tags if is_tag_like(tag.name)]
-
-
-def caption_tags(caption: Caption) -> Iterator[TagSpan]:
+def caption_tags(caption: Caption) -> list[TagSpan]:
     """Every tag of the caption in document order, phrases and prose left out."""
-    for line in caption.lines:
-        yield from line_tags(line)
+    return _classified(caption)[1]
