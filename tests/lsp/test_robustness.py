@@ -84,11 +84,12 @@ async def test_vocabulary_replaced_underneath(vscode: Session, vocabulary_db: Pa
 async def test_an_import_by_another_process_refreshes_diagnostics(
     session: Session, vocabulary_db: Path
 ) -> None:
-    text = "ohwxStyle, anime, 1girl, solo, lone tree, couch"
+    # "head tilted" looks like a typo of "head tilt" until the vocabulary knows it.
+    text = "ohwxStyle, anime, 1girl, solo, head tilted, couch"
     uri = session.open("a1.txt", text)
     assert "unknown-tag" in {d.code for d in await session.diagnostics(uri)}
     with Store.open(vocabulary_db) as store, store.transaction():
         writer = Writer(store)
-        writer.tag("lone tree", category="general", post_count=12)
+        writer.tag("head tilted", category="general", post_count=12)
         writer.finish()
     await session.wait_diagnostics(uri, lambda ds: "unknown-tag" not in {d.code for d in ds})
