@@ -186,6 +186,9 @@ def test_a_dataset_in_its_own_order_gets_no_structure_hints(vocabulary: Path, tm
     # WD14's confidence order in every caption: the dataset's convention, not a mistake per caption.
     _, results = check_folder(CORPUS / "wd14", vocabulary)
     assert not any(f.rule == "structure-order" for findings in results.values() for f in findings)
+    result = CliRunner().invoke(main, ["check", str(CORPUS / "wd14"), "--db", str(vocabulary)])
+    assert "structure-order: most captions in" in result.stdout
+    assert "keep an order of their own (a tagger's or a template's), so no order hints" in result.stdout
     mostly_ordered = {f"o{i}": "ohwxStyle, 1girl, sitting, long hair, outdoors" for i in range(6)}
     caption = "ohwxStyle, outdoors, 1girl, sitting, long hair"
     text, findings = check_one(tmp_path, vocabulary, caption, **mostly_ordered)

@@ -27,7 +27,7 @@ from ..caption.config import Config, ConfigError, find_config, load_config
 from ..caption.dataset import DatasetIndex, is_caption
 from ..caption.files import CaptionFile, apply_edits, write_caption_file
 from ..caption.findings import Finding
-from ..caption.fixes import MAX_FIX_PASSES, fixed_text
+from ..caption.fixes import MAX_FIX_PASSES, STRUCTURE_RULE, fixed_text
 from ..caption.formatter import format_caption
 from ..caption.parse import parse_caption
 from ..caption.rename import rename_edits
@@ -238,6 +238,11 @@ def check(
                 select=selected,
                 ignore=ignored,
             )
+            if ctx.enabled(STRUCTURE_RULE) and not ctx.follows_structure():
+                out.notes.append(
+                    f"{STRUCTURE_RULE}: most captions in {dataset.root} keep an order of their own"
+                    " (a tagger's or a template's), so no order hints\n"
+                )
             errors = dataset.index.errors
             files = dataset.index.files
             if not (fix or fix_order or diff):
@@ -281,6 +286,8 @@ class Output:
         self.counts: Counter[str] = Counter()
         # (rule, pattern) -> captions sharing it, for the summary.
         self.patterns: Counter[tuple[str, str]] = Counter()
+        # Lines about a whole dataset for the end of the text output.
+        self.notes: list[str] = []
         self.captions = 0
         self.fixed = 0
         self.would_change = False
@@ -308,7 +315,7 @@ class Output:
             self.stream.write(
                 ("\n]\n" if self.counts else "[]\n")
                 if self.form == "json"
-                else "".join(self.repeated_patterns()) + self.summary() + "\n"
+                else "".join([*self.notes, *self.repeated_patterns()]) + self.summary() + "\n"
             )
         self.stream.flush()
 
