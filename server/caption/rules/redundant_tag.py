@@ -79,7 +79,7 @@ def generics_said_by(specific: str) -> frozenset[str]:
 
 def check(rule: Rule, doc: Document, options: Mapping[str, object]) -> Iterator[Finding]:
     for line in tag_lines(doc.caption):
-        for generic, specific in redundant_pairs(doc, line.tags):
+        for generic, specific in _redundant_pairs(doc, line.tags):
             yield rule.finding(
                 generic.name_start,
                 generic.name_end,
@@ -90,7 +90,7 @@ def check(rule: Rule, doc: Document, options: Mapping[str, object]) -> Iterator[
             )
 
 
-def redundant_pairs(doc: Document, tags: list[TagSpan]) -> Iterator[tuple[TagSpan, TagSpan]]:
+def _redundant_pairs(doc: Document, tags: list[TagSpan]) -> Iterator[tuple[TagSpan, TagSpan]]:
     """(generic, specific) for each generic tag of `tags` that another of them already says."""
     ctx = doc.ctx
     implications = ctx.has_implications()

@@ -2,7 +2,9 @@
 
 A caption line is a tag list (`1girl, solo, long hair`), possibly with the guide's descriptive phrases
 (`pale pink dress with dark edges`), or prose (BLIP's `a woman with long hair sitting on a couch`, a
-model's paragraphs). Tag rules look at tags only: never at a phrase, never at anything on a prose line.
+model's paragraphs). Tag rules look at tags only: never at a phrase, never at anything on a prose
+line. Every rule asks through `tag_lines`, `caption_tags` and `is_tag_like`, so a finer
+classification can replace this module's predicates in one place.
 """
 
 from __future__ import annotations
