@@ -66,11 +66,12 @@ _last: tuple[Caption | None, list[CaptionLine], list[TagSpan]] = (None, [], [])
 
 def _classified(caption: Caption) -> tuple[list[CaptionLine], list[TagSpan]]:
     global _last
-    if _last[0] is not caption:
+    last = _last  # one read: another thread may check another caption meanwhile
+    if last[0] is not caption:
         lines = [line for line in caption.lines if not is_prose_line(line)]
         tags = [tag for line in lines for tag in line.tags if is_tag_like(tag.name)]
-        _last = (caption, lines, tags)
-    return _last[1], _last[2]
+        last = _last = (caption, lines, tags)
+    return last[1], last[2]
 
 
 def tag_lines(caption: Caption) -> list[CaptionLine]:
