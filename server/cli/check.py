@@ -466,6 +466,3 @@ def format_command(paths: tuple[Path, ...], check_only: bool) -> None:
                 click.echo(f"reformatted {path}")
     if unreadable or (check_only and changed):
         sys.exit(EXIT_FINDINGS)
-
-
-COMMANDS = (check, stats, rename, format_command, rules)
