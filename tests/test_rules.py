@@ -13,6 +13,7 @@ from captionls.server.caption.checker import CheckContext, check_text
 from captionls.server.caption.config import Config, RuleSetting, load_config
 from captionls.server.caption.files import apply_edits
 from captionls.server.caption.findings import Finding
+from captionls.server.caption.rules import inconsistent_tag
 from captionls.server.caption.rules.registry import RULES
 from captionls.server.caption.structure import builtin_section
 
@@ -309,13 +310,14 @@ def test_near_duplicates_follow_the_dataset(tmp_path: Path, vocabulary: Path) ->
     others = {f"o{i}": "blue sky haze" for i in range(3)}
     _, _, ctx = check(tmp_path, vocabulary, "blue sky hase", others, config="")
     root = tmp_path / "set"
-    assert ctx.near_duplicate("blue sky hase", 2) == "blue sky haze"
+    phrasings = ctx.state(inconsistent_tag.Phrasings)
+    assert phrasings.near_duplicate("blue sky hase", 2) == "blue sky haze"
     for i in range(3):
         ctx.index.update(root / f"o{i}.txt", "sky")
-    assert ctx.near_duplicate("blue sky hase", 2) is None
+    assert phrasings.near_duplicate("blue sky hase", 2) is None
     for i in range(2):
         ctx.index.update(root / f"o{i}.txt", "blue sky hasf")
-    assert ctx.near_duplicate("blue sky hase", 2) == "blue sky hasf"
+    assert phrasings.near_duplicate("blue sky hase", 2) == "blue sky hasf"
     findings = check_text(root / "target.txt", "blue sky hase", ctx)
     assert [f.message for f in of(findings, "inconsistent-tag")] == [
         'the dataset writes this as "blue sky hasf" in 2 captions ("blue sky hase": 1)'

@@ -31,6 +31,7 @@ from ..caption.fixes import MAX_FIX_PASSES, fixed_text
 from ..caption.formatter import format_caption
 from ..caption.parse import parse_caption
 from ..caption.rename import rename_edits
+from ..caption.rules.docs import rule_record
 from ..caption.rules.registry import RULES
 from .vocab import db_option, open_store
 
@@ -357,12 +358,19 @@ def _fix(
 
 
 @click.command()
-def rules() -> None:
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print every rule with its options, fix and documentation."
+)
+def rules(as_json: bool) -> None:
     """List the caption rules with their default severity and what they check."""
+    if as_json:
+        records = [rule_record(rule) for rule in RULES.values()]
+        click.echo(json.dumps(records, ensure_ascii=False, indent=2))
+        return
     width = max(len(name) for name in RULES)
     for rule in RULES.values():
         fixable = " [fix]" if rule.safe_fix else ""
-        click.echo(f"{rule.name:<{width}}  {rule.severity:<7}  {rule.doc}{fixable}")
+        click.echo(f"{rule.name:<{width}}  {rule.severity:<7}  {rule.summary}{fixable}")
 
 
 @click.command()
