@@ -210,7 +210,9 @@ A LoRA learns one concept from every caption that names it; split over `looking 
 
 ## Example
 
-Bad, in one caption while nine others write `looking at viewer`: `ohwxStyle, 1girl, looking at veiwer`
+While nine other captions write `looking at viewer`:
+
+Bad: `ohwxStyle, 1girl, looking at veiwer`
 
 Good: `ohwxStyle, 1girl, looking at viewer`
 
