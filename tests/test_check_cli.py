@@ -257,6 +257,15 @@ def test_rules_json_has_every_rule_with_options_and_docs() -> None:
     assert all(record["summary"] and "## Example" in record["doc"] for record in records)
 
 
+def test_rules_name_prints_the_rules_page() -> None:
+    result = CliRunner().invoke(main, ["rules", "repeated-word"])
+    assert result.stdout.startswith("# repeated-word\n\nDefault severity: info. Fires when: a content word")
+    assert "- `min` (integer, default `3`)\n- `ignore` (list of strings, default `[]`)\n" in result.stdout
+    assert "\nBad: `" in result.stdout and "\nGood: `" in result.stdout
+    unknown = CliRunner().invoke(main, ["rules", "no-such-rule"])
+    assert unknown.exit_code == 2 and "unknown rule no-such-rule" in unknown.output
+
+
 def test_console_script_with_the_environment_database(tmp_path: Path, vocabulary: Path) -> None:
     root = write_dataset(tmp_path, {"a": CLEAN}, TRIGGER)
     env = {**os.environ, "CAPTIONLS_DB": str(vocabulary)}

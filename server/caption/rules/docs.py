@@ -3,6 +3,7 @@ and the VS Code settings schema all come from here, so none of them is kept by h
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from ..findings import SEVERITY_SETTINGS
@@ -43,6 +44,16 @@ def rule_record(rule: Rule[Any]) -> dict[str, object]:
     }
 
 
+def rule_page(rule: Rule[Any]) -> str:
+    """One rule's documentation as `captionls rules NAME` prints it (markdown)."""
+    options = "".join(
+        f"- `{name}` ({option['type']}, default `{json.dumps(option['default'])}`)\n"
+        for name, option in options_of(rule).items()
+    )
+    header = f"# {rule.name}\n\nDefault severity: {rule.severity}. Fires when: {rule.summary}.\n\n"
+    return header + (f"Options in `[rules]`:\n\n{options}\n" if options else "") + rule.doc
+
+
 def rules_table() -> str:
     """The README's table of rules (markdown, one row per rule in registry order)."""
     rows = [
@@ -68,7 +79,7 @@ def vscode_rule_properties() -> dict[str, object]:
             "type": "string",
             "enum": list(SEVERITY_SETTINGS),
             "default": rule.severity,
-            "markdownDescription": f"Fires when {rule.summary}.",
+            "markdownDescription": f"Default: `{rule.severity}`. Fires when: {rule.summary}.",
         }
         for rule in RULES.values()
     }
