@@ -16,6 +16,7 @@ from typing import Any
 from captionls.vocab.normalize import TagStyle
 
 from .findings import SEVERITY_SETTINGS
+from .settings_schema import TOML_KEYS
 
 CONFIG_NAME = "captionls.toml"
 DEFAULT_STRUCTURE = ("globals", "type", "action", "subject", "details", "background", "associations")
@@ -134,6 +135,7 @@ class _Reader:
         return 1
 
     def config(self, data: dict[str, Any]) -> Config:
+        # One reader per key of the settings schema (tests/test_settings_schema.py holds them together).
         readers = {
             "trigger": self.trigger,
             "keep_tokens": lambda v: self.integer("keep_tokens", v, 0),
@@ -154,7 +156,7 @@ class _Reader:
         for key, value in data.items():
             reader = readers.get(key)
             if reader is None:
-                raise self.fail(key, f"unknown key {key!r} (known: {', '.join(readers)})")
+                raise self.fail(key, f"unknown key {key!r} (known: {', '.join(TOML_KEYS)})")
             values[key] = reader(value)
         config = Config(root=self.path.parent.resolve(), path=self.path, **values)
         if config.min_tags > config.max_tags:
