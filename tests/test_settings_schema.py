@@ -12,15 +12,17 @@ import pytest
 
 from captionls.server.caption.config import Config, ConfigError, load_config
 from captionls.server.caption.settings_schema import (
-    EDITOR_INTEGRATION_KEYS,
     EDITOR_KEYS,
     SECTION,
     SETTINGS,
     TOML_KEYS,
+    SettingKey,
 )
 from captionls.server.lsp.settings import Settings, parse_settings
 
 REPO = Path(__file__).resolve().parent.parent
+# VS Code settings the extension reads itself (`captionls.server.path`, `.preview.follow`, `.trace.server`).
+EDITOR_INTEGRATION_KEYS = ("server", "preview", "trace")
 # A value no setting accepts (TOML and JSON alike): each key's reader must reject it by name.
 WRONG = 1.5
 
@@ -47,6 +49,26 @@ def test_every_toml_key_has_a_reader(tmp_path: Path, key: str) -> None:
         load_config(tmp_path)
     assert "unknown key" not in str(raised.value)
     assert key in str(raised.value) and ":1: " in str(raised.value)
+
+
+# A TOML value of each kind that every key of that kind accepts.
+TOML_SAMPLES = {
+    "string": '";"',
+    "path": '"dataset-vocabulary.sqlite"',
+    "integer": "10",
+    "boolean": "true",
+    "strings": '["ohwxStyle"]',
+    "table": '{ subject = ["hair ornament"] }',
+    "rules": '{ tag-count = "off" }',
+}
+
+
+@pytest.mark.parametrize("setting", [s for s in SETTINGS if s.toml is not None], ids=lambda s: s.toml)
+def test_every_toml_key_reads_a_value_of_its_kind(tmp_path: Path, setting: SettingKey) -> None:
+    sample = f'"{setting.choices[-1]}"' if setting.kind == "choice" else TOML_SAMPLES[setting.kind]
+    (tmp_path / "captionls.toml").write_text(f"{setting.toml} = {sample}\n", encoding="utf-8")
+    config = load_config(tmp_path)
+    assert getattr(config, str(setting.toml)) != getattr(Config(root=tmp_path), str(setting.toml))
 
 
 def test_editor_settings_fields_are_the_editor_keys() -> None:

@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from captionls.server.caption.findings import SEVERITY_SETTINGS
+from captionls.server.caption.settings_schema import EDITOR_KEYS, TAG_STYLES
 from captionls.server.caption.settings_schema import SECTION as SECTION  # re-exported for server.py
-from captionls.server.caption.settings_schema import TAG_STYLES
 
 
 @dataclass(frozen=True)
@@ -42,6 +42,9 @@ def parse_settings(data: Any, base: Settings | None = None) -> tuple[Settings, l
     escape = base.escape_parentheses
     rules = dict(base.rules)
     for name, value in data.items():
+        if name not in EDITOR_KEYS:
+            # The editor integration's own keys (VS Code's `server`, `preview`, `trace`): not ours.
+            continue
         if name == "vocabulary":
             if isinstance(value, str) and value.strip():
                 vocabulary = Path(value).expanduser()
@@ -66,5 +69,4 @@ def parse_settings(data: Any, base: Settings | None = None) -> tuple[Settings, l
                     rules[str(rule)] = severity
                 else:
                     problems.append(f"settings: rules.{rule}: severity must be one of {SEVERITY_SETTINGS}")
-        # Other keys belong to the editor integration (`EDITOR_INTEGRATION_KEYS`): not ours.
     return Settings(vocabulary, tag_style, escape, rules), problems
