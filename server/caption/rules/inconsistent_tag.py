@@ -210,7 +210,7 @@ A LoRA learns one concept from every caption that names it; split over `looking 
 
 ## Example
 
-While nine other captions write `looking at viewer`:
+Other captions (9): `ohwxStyle, 1girl, looking at viewer`
 
 Bad: `ohwxStyle, 1girl, looking at veiwer`
 
