@@ -13,6 +13,8 @@ from ..findings import Edit, Finding, Fix, Related, Severity
 from ..parse import Caption, CaptionLine, Segment, TagSpan
 
 if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
     from ..checker import CheckContext
 
 
@@ -31,7 +33,7 @@ class NoOptions:
     """The options of a rule that has none."""
 
 
-OptionsT = TypeVar("OptionsT")
+OptionsT = TypeVar("OptionsT", bound="DataclassInstance")
 Check = Callable[["Rule[OptionsT]", Document, OptionsT], Iterable[Finding]]
 
 
@@ -82,7 +84,7 @@ class Rule(Generic[OptionsT]):
     def option_types(self) -> dict[str, Any]:
         """Each option's name and type, in declaration order."""
         hints = typing.get_type_hints(type(self.options))
-        return {option.name: hints[option.name] for option in dataclasses.fields(self.options)}  # type: ignore[arg-type]
+        return {option.name: hints[option.name] for option in dataclasses.fields(self.options)}
 
     def configured(self, given: Mapping[str, object]) -> OptionsT:
         """The options with `given` (a `[rules]` table or editor setting) over the defaults.
@@ -97,7 +99,7 @@ class Rule(Generic[OptionsT]):
                 known = ", ".join(["severity", *types])
                 raise OptionError(f"unknown option {option!r} (known: {known})")
             values[option] = _converted(option, value, kind, getattr(self.options, option))
-        return dataclasses.replace(self.options, **values)  # type: ignore[type-var]
+        return dataclasses.replace(self.options, **values)
 
 
 def _converted(option: str, value: object, kind: object, default: object) -> object:
