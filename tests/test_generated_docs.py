@@ -27,12 +27,14 @@ def test_a_drifted_readme_is_reported_with_the_command(tmp_path: Path) -> None:
     (tmp_path / "editors" / "vscode").mkdir(parents=True)
     script = tmp_path / "scripts" / "gen_docs.py"
     script.write_bytes(GEN_DOCS.read_bytes())
-    readme = (REPO / "README.md").read_text(encoding="utf-8")
-    (tmp_path / "README.md").write_text(
-        readme.replace(f"| `{next(iter(RULES))}` |", "| `old-name` |"), encoding="utf-8"
-    )
+    (tmp_path / "README.md").write_bytes((REPO / "README.md").read_bytes())
     (tmp_path / "editors" / "vscode" / "package.json").write_bytes(
         (REPO / "editors" / "vscode" / "package.json").read_bytes()
+    )
+    subprocess.run([sys.executable, script], check=True, capture_output=True)
+    readme = (tmp_path / "README.md").read_text(encoding="utf-8")
+    (tmp_path / "README.md").write_text(
+        readme.replace(f"| `{next(iter(RULES))}` |", "| `old-name` |"), encoding="utf-8"
     )
     check = subprocess.run([sys.executable, script, "--check"], capture_output=True, text=True, check=False)
     assert check.returncode == 1
