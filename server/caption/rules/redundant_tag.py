@@ -9,12 +9,12 @@ coloured one (`white background`).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from functools import lru_cache
 
 from ..findings import Finding, Related
 from ..parse import TagSpan
-from .base import Document, Rule, remove_tag
+from .base import Document, NoOptions, Rule, remove_tag
 from .repeated_word import QUALIFIER, WORD
 from .tag_like import is_tag_like, tag_lines
 
@@ -77,7 +77,7 @@ def generics_said_by(specific: str) -> frozenset[str]:
     return frozenset(said)
 
 
-def check(rule: Rule, doc: Document, options: Mapping[str, object]) -> Iterator[Finding]:
+def check(rule: Rule[NoOptions], doc: Document, options: NoOptions) -> Iterator[Finding]:
     for line in tag_lines(doc.caption):
         for generic, specific in _redundant_pairs(doc, line.tags):
             yield rule.finding(
@@ -117,9 +117,35 @@ def _redundant_pairs(doc: Document, tags: list[TagSpan]) -> Iterator[tuple[TagSp
             yield generic, found
 
 
+DOC = """\
+## What it checks
+
+A generic tag that a more specific tag of the same caption line already says: through the vocabulary's
+implications when it has them (`cat ears` implies `animal ears`), and through the names: the generic tag
+ends the specific one's noun phrase (`skirt` in `pleated skirt`, `twintails` in `short twintails`, `sky`
+in `starry sky`), is the verb it starts with (`holding` in `holding bag`), or is `simple background`
+beside a coloured one (`white background`).
+
+## Why
+
+Taggers write both the generic and the specific tag. The generic one adds nothing the specific one does
+not say, only weight to a word the image does not need twice.
+
+## Example
+
+Bad: `ohwxStyle, 1girl, skirt, pleated skirt, holding, holding bag`
+
+Good: `ohwxStyle, 1girl, pleated skirt, holding bag`
+
+The fix removes the generic tag; `--fix` leaves it to you (a tag is content).
+"""
+
 RULE = Rule(
     name="redundant-tag",
     severity="info",
-    doc="A generic tag a more specific one already says (`skirt` beside `pleated skirt`); remove it.",
+    summary="a generic tag a more specific one already says: `skirt` beside `pleated skirt`",
+    fix="no (the editor's fix removes the generic tag)",
+    doc=DOC,
     check=check,
+    options=NoOptions(),
 )

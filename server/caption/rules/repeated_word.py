@@ -8,7 +8,8 @@ Only what a tag is about counts: its head noun and the places it names. Modifier
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
+from dataclasses import dataclass
 
 from ..findings import Finding, Related
 from ..parse import TagSpan
@@ -99,11 +100,17 @@ def _concepts(doc: Document, tag: TagSpan) -> list[tuple[str, int, int]]:
     return words
 
 
-def check(rule: Rule, doc: Document, options: Mapping[str, object]) -> Iterator[Finding]:
-    minimum = options["min"]
-    ignore = options["ignore"]
-    assert isinstance(minimum, int) and isinstance(ignore, list | tuple)
-    ignored = {word_key(str(word)) for word in ignore}
+@dataclass(frozen=True)
+class Options:
+    # A thing named in at least this many tags of a caption line is reported.
+    min: int = 3
+    # Words never reported (`hair` in a hairstyle dataset).
+    ignore: tuple[str, ...] = ()
+
+
+def check(rule: Rule[Options], doc: Document, options: Options) -> Iterator[Finding]:
+    minimum = options.min
+    ignored = {word_key(word) for word in options.ignore}
     for line in tag_lines(doc.caption):
         # word -> [(tag, start, end of the word)], one entry per tag
         places: dict[str, list[tuple[TagSpan, int, int]]] = {}
@@ -132,10 +139,38 @@ def check(rule: Rule, doc: Document, options: Mapping[str, object]) -> Iterator[
             )
 
 
+DOC = """\
+## What it checks
+
+One thing named in at least `min` (3) tags of one caption line: the head noun of a tag (`couch` in `brown
+couch`) or a place it names (`couch` in `red patterned fabric on couch`); `walls` and `wall` are one word.
+Modifiers are separate attributes and never count (`black hair, black jacket, black loafers`, `long hair,
+long sleeves`), nor do function words. A vocabulary tag with a place in it is one idiom and names its head
+only (`hair between eyes`). Options: `min`, and `ignore`, a list of words never reported.
+
+## Why
+
+Every tag that names the same thing adds weight to it: three backgrounds teach "background" three times.
+The captioning guide combines them into one descriptive tag.
+
+## Example
+
+Bad: `ohwxStyle, 1girl, simple background, white background, lamp in background`
+
+Good: `ohwxStyle, 1girl, simple white background with a lamp`
+
+There is no fix: rewording is yours.
+"""
+
 RULE = Rule(
     name="repeated-word",
     severity="info",
-    doc="A thing (head noun or place) named in at least `min` (3) tags of a caption; combine them.",
+    summary=(
+        "one thing (head noun or place) named in at least `min` (3) tags:"
+        " `simple background, white background, lamp in background`"
+    ),
+    fix="no (reword)",
+    doc=DOC,
     check=check,
-    options={"min": 3, "ignore": []},
+    options=Options(),
 )

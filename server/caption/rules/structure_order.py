@@ -18,7 +18,7 @@ from itertools import pairwise
 from ..findings import Edit, Finding, Related
 from ..parse import CaptionLine, TagSpan
 from ..structure import longest_in_order
-from .base import Document, Rule, joiner, line_separator
+from .base import Document, NoOptions, Rule, joiner, line_separator
 from .tag_like import tag_lines
 
 
@@ -82,7 +82,7 @@ def _ordered_part(line: CaptionLine, run: list[TagSpan], shuffled: bool, keep: i
     return [tag for tag in run if tag.index < keep]
 
 
-def check(rule: Rule, doc: Document, options: Mapping[str, object]) -> Iterator[Finding]:
+def check(rule: Rule[NoOptions], doc: Document, options: NoOptions) -> Iterator[Finding]:
     ctx = doc.ctx
     sections = ctx.sections
     structure = ctx.config.structure
@@ -129,9 +129,38 @@ def check(rule: Rule, doc: Document, options: Mapping[str, object]) -> Iterator[
                 )
 
 
+DOC = """\
+## What it checks
+
+Whether the tags follow the caption's sections in `structure` order (default: globals, type, action,
+subject, details, background, associations). A tag's section comes from the triggers, the `[sections]`
+table, the captioning guide's own examples, and the vocabulary's tag groups when they are sure (not `List
+of style parodies`, `Gerunds` or `Emotions`, nor groups that disagree); a tag with no section is never out
+of order. It names the fewest tags to move (those outside a longest run already in order), one finding
+each. Runs split by `|||` or `BREAK` are checked separately. With `shuffle_caption = true` only the kept
+tags (`keep_tokens`, or before `|||`) have an order. A dataset whose captions mostly keep an order of
+their own (a tagger's confidence order, a template) gets no hints; `check` says so.
+
+## Why
+
+The guide writes captions from the whole image to its details. A consistent order keeps captions
+comparable and puts the tags that matter most where token limits and keep-tokens do not cut them.
+
+## Example
+
+Bad: `ohwxStyle, 1girl, wooden floor, sitting, short hair`
+
+Good: `ohwxStyle, 1girl, sitting, short hair, wooden floor`
+
+`--fix` leaves the order alone; `--fix --fix-order` sorts the caption (stable inside a section).
+"""
+
 RULE = Rule(
     name="structure-order",
     severity="hint",
-    doc="A tag out of section order (globals, type, action, subject, ...): the fewest tags to move.",
+    summary="a tag out of section order (the fewest tags to move)",
+    fix="only with `--fix-order`",
+    doc=DOC,
     check=check,
+    options=NoOptions(),
 )

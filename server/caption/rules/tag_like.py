@@ -36,14 +36,15 @@ def _words(name: str) -> list[str]:
 
 
 @lru_cache(maxsize=65_536)
-def is_sentence(name: str) -> bool:
-    """Prose, not a tag or a phrase: it ends a sentence, has a verb, starts like one, or is long."""
+def sentence_weight(name: str) -> int:
+    """2: surely a sentence (it ends one, or has a verb: `she is sitting`); 1: reads like one (long, or
+    starts like one: `a woman with long hair`) yet the guide writes such phrases too; 0: a tag or phrase."""
     words = _words(name)
-    if _SENTENCE_END.search(name) or len(words) >= SENTENCE_WORDS_AT_LEAST:
-        return True
-    if any(word in _SENTENCE_VERBS for word in words):
-        return True
-    return len(words) >= 4 and words[0] in _SENTENCE_STARTS
+    if (_SENTENCE_END.search(name) and len(words) >= 3) or any(word in _SENTENCE_VERBS for word in words):
+        return 2
+    if len(words) >= SENTENCE_WORDS_AT_LEAST or (len(words) >= 4 and words[0] in _SENTENCE_STARTS):
+        return 1
+    return 0
 
 
 @lru_cache(maxsize=65_536)
@@ -56,8 +57,10 @@ def is_tag_like(name: str) -> bool:
 
 
 def is_prose_line(line: CaptionLine) -> bool:
-    """A line of sentences (BLIP, a vision-language model), not a tag list."""
-    return any(is_sentence(tag.name) for tag in line.tags)
+    """A line of sentences (BLIP, a vision-language model), not a tag list: one sure sentence, or at least
+    half of its segments reading like sentences (one descriptive phrase does not make a tag list prose)."""
+    weights = [sentence_weight(tag.name) for tag in line.tags]
+    return 2 in weights or (bool(weights) and sum(map(bool, weights)) * 2 >= len(weights))
 
 
 # Every rule asks about the caption being checked: the answer for the last caption is kept.

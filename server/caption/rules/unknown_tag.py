@@ -7,18 +7,18 @@ the finding names that tag. Phrases and prose are never unknown.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 
 from captionls.vocab.normalize import styled
 
 from ..findings import Edit, Finding
-from .base import Document, Rule
+from .base import Document, NoOptions, Rule
 from .tag_like import caption_tags
 
 SUGGESTIONS = 3
 
 
-def check(rule: Rule, doc: Document, options: Mapping[str, object]) -> Iterator[Finding]:
+def check(rule: Rule[NoOptions], doc: Document, options: NoOptions) -> Iterator[Finding]:
     ctx = doc.ctx
     for tag in caption_tags(doc.caption):
         if not tag.key or tag.key in ctx.triggers or ctx.resolve(tag.key) is not None:
@@ -41,9 +41,35 @@ def check(rule: Rule, doc: Document, options: Mapping[str, object]) -> Iterator[
         )
 
 
+DOC = """\
+## What it checks
+
+A likely typo: a tag (not a phrase, not prose) that is neither in the vocabulary (as a tag or an alias)
+nor in any other caption of the dataset, and is close to a vocabulary tag: one or two edits away (a swap
+of two letters is one), the same words in another order, or a space left out. The message names that tag;
+the fixes offer up to three, closest first, then the most used. General and meta tags only, unless the
+tag looks like a name (`Hatsune Mku`). No close tag: no finding.
+
+## Why
+
+A typo is a token the model has never seen. A tag nobody else writes and that is close to no known tag
+is deliberate (a trigger, a name, a descriptive phrase): reporting it would be noise.
+
+## Example
+
+Bad: `ohwxStyle, 1girl, lokking at viewer`
+
+Good: `ohwxStyle, 1girl, looking at viewer`
+
+The fixes offer the suggestions; `--fix` applies none of them (it is your choice).
+"""
+
 RULE = Rule(
     name="unknown-tag",
     severity="hint",
-    doc="A likely typo: a tag in neither the vocabulary nor another caption, close to a known tag.",
+    summary="a likely typo: unknown to the vocabulary and the dataset, and close to a known tag",
+    fix="no (a choice)",
+    doc=DOC,
     check=check,
+    options=NoOptions(),
 )
