@@ -258,7 +258,9 @@ def test_rules_json_has_every_rule_with_options_and_docs() -> None:
 
 def test_rules_name_prints_the_rules_page() -> None:
     result = CliRunner().invoke(main, ["rules", "repeated-word"])
-    assert result.stdout.startswith("# repeated-word\n\nDefault severity: info. Fires when: one thing (head noun or place)")
+    assert result.stdout.startswith(
+        "# repeated-word\n\nDefault severity: info. Fires when: one thing (head noun or place)"
+    )
     assert "- `min` (integer, default `3`)\n- `ignore` (list of strings, default `[]`)\n" in result.stdout
     assert "\nBad: `" in result.stdout and "\nGood: `" in result.stdout
     unknown = CliRunner().invoke(main, ["rules", "no-such-rule"])
