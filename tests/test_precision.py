@@ -98,6 +98,12 @@ def test_prose_and_phrases_are_told_from_tags() -> None:
     phrases = [tag.name for tag in guide.tags if not is_tag_like(tag.name)]
     assert "holding a phone" in phrases and "pale pink dress with dark edges" in phrases
     assert all(is_tag_like(name) for name in ("brown couch", "looking at viewer", "short brown hair"))
+    # One descriptive phrase that starts like a sentence does not make a tag list prose.
+    mixed = parse_caption(
+        "ohwxStyle, 1girl, lokking at viewer, a dreary room with grey light from the window"
+    )
+    assert not is_prose_line(mixed.lines[0])
+    assert is_prose_line(parse_caption("ohwx, a woman with long hair sitting on a couch").lines[0])
 
 
 def test_the_guides_full_example_gets_only_what_the_guide_would_say(vocabulary: Path, tmp_path: Path) -> None:
