@@ -11,9 +11,6 @@ from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any
 
-from rapidfuzz import process
-from rapidfuzz.distance import Levenshtein
-
 from captionls.vocab.normalize import TagStyle, tag_key
 from captionls.vocab.query import Resolved, Vocabulary
 from captionls.vocab.search import Hit, Searcher
@@ -26,6 +23,7 @@ from .parse import Caption, parse_caption
 from .rules.base import Document, Rule
 from .rules.registry import RULES
 from .structure import Sections
+from .typos import TypoIndex
 
 
 class CheckContext:
@@ -59,11 +57,10 @@ class CheckContext:
         self._searches: dict[str, list[Hit]] = {}
         self._searcher: Searcher | None = None
         self._concepts: dict[str, set[str]] = {}
-        # (key, distance) -> the dataset keys that many typos away, followed as keys come and go.
-        self._near: dict[tuple[str, int], list[str]] = {}
+        # Typo distance -> the dataset's keys filed for near spellings, followed as keys come and go.
+        self._typos: dict[int, TypoIndex] = {}
         # -1: nothing seen yet, so the first refresh builds the concept map from every key.
         self._keys_version = -1
-        self._key_list: list[str] | None = None
         self._written: dict[tuple[str, bool], dict[str, int]] = {}
         self._majority: dict[tuple[str, bool], tuple[str, int] | None] = {}
         self._memos: dict[str, dict[Any, Any]] = {}
@@ -104,9 +101,8 @@ class CheckContext:
             return
         changes = self.index.key_changes(self._keys_version)
         self._keys_version = self.index.keys_version
-        self._key_list = None
         if changes is None:
-            self._near = {}
+            self._typos = {}
             self._concepts = {}
             for key in self.index.keys():  # noqa: SIM118 (a method, not a dict)
                 self._concepts.setdefault(self.concept(key), set()).add(key)
@@ -121,16 +117,11 @@ class CheckContext:
                     keys.discard(key)
                     if not keys:
                         del self._concepts[concept]
-            self._follow_near(key, added)
-
-    def _follow_near(self, key: str, added: bool) -> None:
-        """Keep the remembered typo neighbourhoods right as one key comes or goes."""
-        for (query, distance), neighbours in self._near.items():
-            if not added:
-                if key in neighbours:
-                    neighbours.remove(key)
-            elif key != query and Levenshtein.distance(query, key, score_cutoff=distance) <= distance:
-                neighbours.append(key)
+            for typos in self._typos.values():
+                if added:
+                    typos.add(key)
+                else:
+                    typos.remove(key)
 
     def memo(self, name: str) -> dict[Any, Any]:
         """A cache a rule may keep answers in that depend on the dataset; emptied when it changes."""
@@ -174,19 +165,10 @@ class CheckContext:
     def near_duplicate(self, key: str, max_distance: int) -> str | None:
         """A more used dataset key one or two typos away from `key` (same digits and words), or None."""
         self._refresh()
-        neighbours = self._near.get((key, max_distance))
-        if neighbours is None:
-            # The neighbourhood depends on the key set only; counts are read fresh below.
-            if self._key_list is None:
-                self._key_list = self.index.keys()
-            neighbours = [
-                other
-                for other, _distance, _ in process.extract(
-                    key, self._key_list, scorer=Levenshtein.distance, score_cutoff=max_distance, limit=None
-                )
-                if other != key
-            ]
-            self._near[(key, max_distance)] = neighbours
+        typos = self._typos.get(max_distance)
+        if typos is None:
+            typos = self._typos[max_distance] = TypoIndex(max_distance, self.index.keys())
+        neighbours = typos.near(key)
         count = self.index.count(key)
         digits = [c for c in key if c.isdigit()]
         words = len(key.split())
