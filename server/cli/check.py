@@ -6,6 +6,7 @@ import difflib
 import gc
 import json
 import os
+import re
 import sys
 from collections import Counter
 from collections.abc import Iterator, Sequence
@@ -283,7 +284,7 @@ class Output:
                 continue
             if json_rows:
                 self.stream.write("[\n" if first else ",\n")
-                self.stream.write(json.dumps(row, ensure_ascii=False, indent=2))
+                self.stream.write(_terminal_safe_json(json.dumps(row, ensure_ascii=False, indent=2)))
             else:
                 where = f"{row['path']}:{row['line']}:{row['column']}"
                 line = f"{where}: {row['severity']} {row['rule']} {row['message']}"
@@ -304,6 +305,16 @@ class Output:
             return f"No findings; {checked}."
         parts = ", ".join(f"{rule} {count}" for rule, count in sorted(self.counts.items()))
         return f"{total} finding{'s' if total != 1 else ''} ({parts}); {checked}."
+
+
+# What json.dumps leaves raw with ensure_ascii=False that a terminal may act on: DEL and the C1 controls
+# (\x9b starts an escape sequence) and the line and paragraph separators.
+_RAW_IN_JSON = re.compile("[\x7f-\x9f\u2028\u2029]")
+
+
+def _terminal_safe_json(text: str) -> str:
+    """JSON text with those characters as `\\uXXXX` escapes: the same data, safe to print."""
+    return _RAW_IN_JSON.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
 
 
 def _read_error(message: str) -> Finding:
