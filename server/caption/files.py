@@ -113,9 +113,10 @@ def _open_regular(path: Path, flags: int) -> tuple[int, os.stat_result]:
 
 
 class _NotRegular(OSError):
+    """A FIFO, socket, device or folder where a caption file was expected."""
+
     def __init__(self, mode: int) -> None:
         super().__init__(_kind(mode))
-        self.mode = mode
 
 
 def _read_up_to(descriptor: int, limit: int) -> bytes:
