@@ -2,21 +2,19 @@
 
 `CheckContext` holds what rules ask about besides the caption itself (configuration, vocabulary, dataset
 index, sections) and caches the vocabulary's answers per tag key, so a whole dataset costs one lookup per
-distinct tag rather than one per occurrence.
+distinct tag rather than one per occurrence. What only one rule needs is that rule's own state object
+(`state`), made on first use and told when the dataset changes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
-from typing import Any
-
-from rapidfuzz import process
-from rapidfuzz.distance import Levenshtein
+from typing import Any, Protocol, TypeVar
 
 from captionls.vocab.normalize import TagStyle, tag_key
-from captionls.vocab.query import Resolved, Vocabulary
-from captionls.vocab.search import Hit, Searcher
+from captionls.vocab.query import Resolved, Tag, Vocabulary
+from captionls.vocab.search import Searcher
 from captionls.vocab.sections import SectionMap
 
 from .config import Config
@@ -25,7 +23,30 @@ from .findings import SEVERITIES, Finding, Severity
 from .parse import Caption, parse_caption
 from .rules.base import Document, Rule
 from .rules.registry import RULES
-from .structure import Sections
+from .structure import Sections, longest_in_order
+from .suggest import typo_matches
+
+# Keys added (True) or removed (False) since the last look, oldest first.
+KeyChanges = Sequence[tuple[str, bool]]
+
+
+class RuleState(Protocol):
+    """What one rule keeps about the dataset between captions (see `CheckContext.state`)."""
+
+    def dataset_changed(self) -> None:
+        """A caption changed: forget whatever depends on counts."""
+
+    def keys_changed(self, changes: KeyChanges | None) -> None:
+        """Keys came or went (`None`: any of them may have)."""
+
+
+StateT = TypeVar("StateT", bound=RuleState)
+
+
+# Captions looked at to judge whether a dataset keeps the section order.
+STRUCTURE_SAMPLE = 300
+# Fewer captions than this say nothing about a dataset's convention: the guide's order holds.
+STRUCTURE_JUDGED_AT_LEAST = 5
 
 
 class CheckContext:
@@ -46,7 +67,8 @@ class CheckContext:
         self.index = index
         self.sections = Sections(config, vocabulary, section_map)
         self.triggers = {tag_key(trigger) for trigger in config.trigger}
-        self.rules: list[tuple[Rule, Severity, Mapping[str, object]]] = []
+        # Each enabled rule with its severity and its options (validated when the config was read).
+        self.rules: list[tuple[Rule[Any], Severity, Any]] = []
         for rule in RULES.values():
             if (select is not None and rule.name not in select) or rule.name in ignore:
                 continue
@@ -54,20 +76,19 @@ class CheckContext:
             severity = setting.severity or rule.severity
             if severity == "off" or severity not in SEVERITIES:
                 continue
-            self.rules.append((rule, _severity(severity), {**rule.options, **setting.options}))
+            self.rules.append((rule, _severity(severity), rule.configured(setting.options)))
         self._resolved: dict[str, Resolved | None] = {}
-        self._searches: dict[str, list[Hit]] = {}
+        self._typos: dict[tuple[str, str], list[Tag]] = {}
+        self._implied: dict[str, frozenset[str]] = {}
+        self._has_implications: bool | None = None
         self._searcher: Searcher | None = None
         self._concepts: dict[str, set[str]] = {}
-        # (key, distance) -> the dataset keys that many typos away, followed as keys come and go.
-        self._near: dict[tuple[str, int], list[str]] = {}
         # -1: nothing seen yet, so the first refresh builds the concept map from every key.
         self._keys_version = -1
-        self._key_list: list[str] | None = None
-        self._written: dict[tuple[str, bool], dict[str, int]] = {}
-        self._majority: dict[tuple[str, bool], tuple[str, int] | None] = {}
-        self._memos: dict[str, dict[Any, Any]] = {}
         self._version = -1
+        self._states: dict[Callable[[CheckContext], RuleState], RuleState] = {}
+        # (index.version when judged, whether the dataset follows the structure)
+        self._follows: tuple[int, bool] | None = None
 
     def enabled(self, rule: str) -> bool:
         return any(entry[0].name == rule for entry in self.rules)
@@ -80,33 +101,71 @@ class CheckContext:
         self._resolved[key] = resolved
         return resolved
 
+    def has_implications(self) -> bool:
+        """Whether the vocabulary has any implication (the built-in one has none), asked once."""
+        if self._has_implications is None:
+            self._has_implications = bool(self.vocabulary.names("SELECT 1 FROM implications LIMIT 1", ()))
+        return self._has_implications
+
+    def implied(self, concept: str) -> frozenset[str]:
+        """The keys of the tags the vocabulary says `concept` (a canonical key) implies, cached."""
+        implied = self._implied.get(concept)
+        if implied is None:
+            resolved = self.resolve(concept)
+            names = (
+                self.vocabulary.names(
+                    "SELECT tags.key FROM implications JOIN tags ON tags.id = implications.implied_id"
+                    " WHERE implications.tag_id = ?",
+                    (resolved.tag.id,),
+                )
+                if resolved is not None
+                else []
+            )
+            implied = self._implied[concept] = frozenset(names)
+        return implied
+
     def concept(self, key: str) -> str:
         """The canonical key a key stands for: through an alias when it is one, else itself."""
         resolved = self.resolve(key)
         return key if resolved is None else resolved.tag.key
 
-    def search(self, name: str, limit: int = 3) -> list[Hit]:
-        """The vocabulary tags closest to an unknown name, cached."""
-        if name not in self._searches:
-            if self._searcher is None:
-                self._searcher = Searcher(self.vocabulary)
-            self._searches[name] = self._searcher.search(name, limit)
-        return self._searches[name][:limit]
+    def typo_matches(self, key: str, name: str, limit: int = 3) -> list[Tag]:
+        """The vocabulary tags an unknown tag is a typo of (`suggest.typo_matches`), cached."""
+        cache_key = (key, name)
+        if cache_key not in self._typos:
+            self._typos[cache_key] = typo_matches(
+                key, name, resolve=self.resolve, search=self._search, limit=limit
+            )
+        return self._typos[cache_key][:limit]
 
-    def _refresh(self) -> None:
-        """Follow the dataset's changes: phrasing totals on any change, the concept map per key."""
+    def _search(self, key: str, limit: int) -> list[Tag]:
+        if self._searcher is None:
+            self._searcher = Searcher(self.vocabulary)
+        return [hit.tag for hit in self._searcher.search(key, limit)]
+
+    def state(self, make: Callable[[CheckContext], StateT]) -> StateT:
+        """The state object `make` builds for one rule: made on first use, kept for this context, told
+        of every change to the dataset before it is returned or asked again."""
+        self.refresh()
+        state = self._states.get(make)
+        if state is None:
+            state = self._states[make] = make(self)
+        # Each `make` only ever maps to what it made.
+        return state  # type: ignore[return-value]
+
+    def refresh(self) -> None:
+        """Follow the dataset's changes: rule states on any change, the concept map per key."""
         if self._version != self.index.version:
             self._version = self.index.version
-            self._written = {}
-            self._majority = {}
-            self._memos = {}
+            for state in self._states.values():
+                state.dataset_changed()
         if self._keys_version == self.index.keys_version:
             return
         changes = self.index.key_changes(self._keys_version)
         self._keys_version = self.index.keys_version
-        self._key_list = None
+        for state in self._states.values():
+            state.keys_changed(changes)
         if changes is None:
-            self._near = {}
             self._concepts = {}
             for key in self.index.keys():  # noqa: SIM118 (a method, not a dict)
                 self._concepts.setdefault(self.concept(key), set()).add(key)
@@ -121,83 +180,30 @@ class CheckContext:
                     keys.discard(key)
                     if not keys:
                         del self._concepts[concept]
-            self._follow_near(key, added)
-
-    def _follow_near(self, key: str, added: bool) -> None:
-        """Keep the remembered typo neighbourhoods right as one key comes or goes."""
-        for (query, distance), neighbours in self._near.items():
-            if not added:
-                if key in neighbours:
-                    neighbours.remove(key)
-            elif key != query and Levenshtein.distance(query, key, score_cutoff=distance) <= distance:
-                neighbours.append(key)
-
-    def memo(self, name: str) -> dict[Any, Any]:
-        """A cache a rule may keep answers in that depend on the dataset; emptied when it changes."""
-        self._refresh()
-        memo = self._memos.get(name)
-        if memo is None:
-            memo = self._memos[name] = {}
-        return memo
 
     def concept_keys(self, concept: str) -> set[str]:
         """The dataset's keys that stand for `concept` (the canonical key and its aliases)."""
-        self._refresh()
+        self.refresh()
         return self._concepts.get(concept, set())
 
-    def written(self, concept: str, aliases: bool) -> dict[str, int]:
-        """How the dataset writes a concept: phrasing -> captions, over its keys (alias keys if `aliases`)."""
-        self._refresh()
-        cache_key = (concept, aliases)
-        totals = self._written.get(cache_key)
-        if totals is None:
-            totals = {}
-            for key in sorted(self._concepts.get(concept, ())):
-                if not aliases and self.concept(key) != key:
-                    continue
-                for name, count in self.index.phrasings(key).items():
-                    totals[name] = totals.get(name, 0) + count
-            self._written[cache_key] = totals
-        return totals
-
-    def majority(self, concept: str, aliases: bool) -> tuple[str, int] | None:
-        """The dataset's most used phrasing of a concept and its caption count (ties: the first name)."""
-        self._refresh()
-        cache_key = (concept, aliases)
-        if cache_key not in self._majority:
-            written = self.written(concept, aliases)
-            self._majority[cache_key] = (
-                min(written.items(), key=lambda item: (-item[1], item[0])) if written else None
-            )
-        return self._majority[cache_key]
-
-    def near_duplicate(self, key: str, max_distance: int) -> str | None:
-        """A more used dataset key one or two typos away from `key` (same digits and words), or None."""
-        self._refresh()
-        neighbours = self._near.get((key, max_distance))
-        if neighbours is None:
-            # The neighbourhood depends on the key set only; counts are read fresh below.
-            if self._key_list is None:
-                self._key_list = self.index.keys()
-            neighbours = [
-                other
-                for other, _distance, _ in process.extract(
-                    key, self._key_list, scorer=Levenshtein.distance, score_cutoff=max_distance, limit=None
-                )
-                if other != key
-            ]
-            self._near[(key, max_distance)] = neighbours
-        count = self.index.count(key)
-        digits = [c for c in key if c.isdigit()]
-        words = len(key.split())
-        best: str | None = None
-        best_count = count
-        for other in neighbours:
-            other_count = self.index.count(other)
-            same_shape = [c for c in other if c.isdigit()] == digits and len(other.split()) == words
-            if same_shape and other_count > best_count:
-                best, best_count = other, other_count
-        return best
+    def follows_structure(self) -> bool:
+        """Whether most captions keep the configured section order (sampled; re-judged once a tenth of
+        the captions have changed). A tagger's confidence order or a template's own order does not."""
+        version = self.index.version
+        if self._follows is not None and version - self._follows[0] < max(1, len(self.index) // 10):
+            return self._follows[1]
+        captions = self.index.captions()
+        step = max(1, len(captions) // STRUCTURE_SAMPLE)
+        judged = unordered = 0
+        for path in captions[::step]:
+            ranks = [rank for rank in map(self.sections.rank, self.index.keys_of(path)) if rank is not None]
+            if len(ranks) < 2:
+                continue
+            judged += 1
+            unordered += len(longest_in_order(ranks)) < len(ranks)
+        follows = judged < STRUCTURE_JUDGED_AT_LEAST or unordered * 2 <= judged
+        self._follows = (version, follows)
+        return follows
 
     @property
     def tag_style(self) -> TagStyle:

@@ -17,7 +17,7 @@ from pathlib import Path
 from captionls.vocab.normalize import TagStyle, is_kaomoji
 
 from .config import IMAGE_EXTENSIONS, Config, load_config
-from .files import CaptionFile, CaptionReadError, read_caption_file
+from .files import CaptionFile, CaptionReadError, read_caption_file, resolve_inside
 from .parse import Caption, tag_names
 
 
@@ -57,6 +57,14 @@ def is_caption(path: Path, config: Config, siblings: set[str] | None = None) -> 
         path.with_name(stem + ext).exists() or path.with_name(stem + ext.upper()).exists()
         for ext in IMAGE_EXTENSIONS
     )
+
+
+def _is_folder(entry: os.DirEntry[str]) -> bool:
+    """A real folder (a symlinked one is not followed); an entry gone since the listing is not one."""
+    try:
+        return entry.is_dir(follow_symlinks=False)
+    except OSError:
+        return False
 
 
 _KEY_LOG_KEPT = 10_000
@@ -120,23 +128,46 @@ class DatasetIndex:
 
     def walk(self) -> Iterator[Path]:
         """Every caption file under the root, without following symlinked folders (no loops)."""
+        for path, _ in self._walk():
+            yield path
+
+    def _walk(self) -> Iterator[tuple[Path, bool]]:
+        """(caption, whether it is a symlink), folder by folder in name order, sub-folders after files.
+
+        A folder that cannot be listed lands in `errors` (a dataset is never silently partial).
+        """
         if self.root.is_file():
             if is_caption(self.root, self.config):
-                yield self.root
+                yield self.root, self.root.is_symlink()
             return
-        for folder, dirs, names in os.walk(self.root, followlinks=False):
-            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-            siblings = {name.lower() for name in names}
-            base = Path(folder)
-            for name in sorted(names):
-                path = base / name
+        pending = [self.root]
+        while pending:
+            folder = pending.pop()
+            try:
+                with os.scandir(folder) as listing:
+                    entries = sorted(listing, key=lambda entry: entry.name)
+            except OSError as error:
+                reason = f"cannot read this folder ({error.strerror or error})"
+                self.errors[folder] = str(CaptionReadError(folder, reason))
+                continue
+            siblings = {entry.name.lower() for entry in entries}
+            folders = []
+            for entry in entries:
+                if _is_folder(entry):
+                    if not entry.name.startswith("."):
+                        folders.append(Path(entry.path))
+                    continue
+                path = Path(entry.path)
                 if is_caption(path, self.config, siblings):
-                    yield path
+                    yield path, entry.is_symlink()
+            pending.extend(reversed(folders))
 
     def scan(self) -> None:
-        """Read every caption once; unreadable ones land in `errors`."""
-        for path in self.walk():
+        """Read every caption once; unreadable ones (and links leaving the root) land in `errors`."""
+        for path, is_link in self._walk():
             try:
+                if is_link:
+                    resolve_inside(path, self.root)
                 file = read_caption_file(path)
             except CaptionReadError as error:
                 self.errors[path] = str(error)

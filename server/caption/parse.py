@@ -1,7 +1,8 @@
 """Parse a caption into tags with exact source offsets. Pure, never raises.
 
 A caption file holds one caption per line: the first line is the caption, every further non-empty line
-is a variant (OneTrainer picks one at random) and is checked the same way. Inside a line, tags are split
+is a variant (OneTrainer picks one at random) and is checked the same way. Lines end at `\n`, `\r\n`
+or a lone `\r`, as trainers and the LSP count them. Inside a line, tags are split
 at the separator (`,` by default), at kohya's keep-tokens separator `|||` and at the prompt keyword
 `BREAK`. Attention syntax (`(tag:1.2)`, `(tag)`, `[tag]`, nesting, groups spanning several tags such as
 `(red hair, blue eyes:1.2)`) is recognised so that a tag's *name* span never includes it; escaped
@@ -18,6 +19,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from captionls.vocab.normalize import tag_key
+
+from .lines import LINE_BREAK
 
 KEEP_SEPARATOR = "|||"
 BREAK = "BREAK"
@@ -162,15 +165,14 @@ def parse_caption(text: str, separator: str = ",") -> Caption:
     number = 0
     length = len(text)
     while start <= length:
-        newline = text.find("\n", start)
-        end = length if newline < 0 else newline
-        content_end = end - 1 if end > start and text[end - 1] == "\r" else end
+        newline = LINE_BREAK.search(text, start)
+        content_end = length if newline is None else newline.start()
         if number == 0 or text[start:content_end].strip(_BLANK):
             lines.append(_parse_line(text, start, content_end, len(lines), separator))
         number += 1
-        if newline < 0:
+        if newline is None:
             break
-        start = newline + 1
+        start = newline.end()
     return Caption(text, separator, lines)
 
 
@@ -181,7 +183,7 @@ def tag_names(text: str, separator: str = ",") -> list[tuple[str, str]]:
     """
     separator = separator or ","
     names: list[tuple[str, str]] = []
-    for number, line in enumerate(text.split("\n")):
+    for number, line in enumerate(LINE_BREAK.split(text)):
         if _SPECIAL.search(line) is not None:
             names.extend((tag.key, tag.name) for tag in _parse_line(line, 0, len(line), 0, separator).tags)
             continue

@@ -126,13 +126,14 @@ async def test_use_everywhere_rewrites_every_caption(vscode: Session) -> None:
 
 
 async def test_add_to_personal_vocabulary_clears_unknown_tag(session: Session) -> None:
-    text = "ohwxStyle, anime, 1girl, solo, lone tree, couch"
+    # "head tilted" looks like a typo of "head tilt" until it is in the personal vocabulary.
+    text = "ohwxStyle, anime, 1girl, solo, head tilted, couch"
     uri = session.open("a1.txt", text)
     diagnostics = await session.diagnostics(uri)
     assert "unknown-tag" in {d.code for d in diagnostics}
-    found = await commands(session, uri, text.index("lone tree"))
+    found = await commands(session, uri, text.index("head tilted"))
     add = [a for a in found if a.command == "captionls.addToPersonal"]
-    assert add and add[0].title == "Add `lone tree` to the personal vocabulary", [a.title for a in found]
+    assert add and add[0].title == "Add `head tilted` to the personal vocabulary", [a.title for a in found]
     command = add[0]
     assert await session.client.workspace_execute_command_async(
         types.ExecuteCommandParams(command=command.command, arguments=command.arguments)
@@ -140,11 +141,11 @@ async def test_add_to_personal_vocabulary_clears_unknown_tag(session: Session) -
     await session.wait_diagnostics(uri, lambda ds: "unknown-tag" not in {d.code for d in ds})
     result = await session.client.text_document_completion_async(
         types.CompletionParams(
-            types.TextDocumentIdentifier(uri=uri), types.Position(0, text.index("lone") + 3)
+            types.TextDocumentIdentifier(uri=uri), types.Position(0, text.index("head tilted") + 7)
         )
     )
     assert isinstance(result, types.CompletionList)
-    assert "personal" in (next(i.detail for i in result.items if i.label == "lone tree") or "")
+    assert "personal" in (next(i.detail for i in result.items if i.label == "head tilted") or "")
 
 
 async def test_rename_references_symbols_and_formatting(vscode: Session) -> None:
