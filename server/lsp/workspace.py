@@ -13,7 +13,6 @@ from __future__ import annotations
 import dataclasses
 import functools
 import os
-import stat
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,17 +49,6 @@ def oversized(text: str) -> bool:
 OVERSIZED_MESSAGE = (
     f"larger than {MAX_CAPTION_BYTES // 1024} KiB, not a caption: no checks, completion or hints"
 )
-
-
-def read_caption(path: Path) -> str:
-    """A caption file's text; only a regular file is opened (a FIFO would block the server for good)."""
-    try:
-        mode = os.stat(path).st_mode
-    except OSError as error:
-        raise CaptionReadError(f"{path}:1: cannot read ({error.strerror or error})") from None
-    if not stat.S_ISREG(mode):
-        raise CaptionReadError(f"{path}:1: not a regular file, not a caption")
-    return read_caption_file(path).text
 
 
 def file_stamp(path: Path) -> tuple[int, int] | None:
@@ -301,7 +289,7 @@ class CaptionWorkspace:
         if document.version is None:
             # Not open in the editor: the file on disk is the truth.
             try:
-                text = read_caption(path)
+                text = read_caption_file(path).text
             except CaptionReadError as error:
                 self.report_once(str(error))
                 return None
@@ -359,6 +347,6 @@ class CaptionWorkspace:
         if document is not None:
             return str(document.source)
         try:
-            return read_caption(path)
+            return read_caption_file(path).text
         except CaptionReadError:
             return None

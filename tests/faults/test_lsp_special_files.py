@@ -35,6 +35,7 @@ async def test_a_fifo_caption_neither_hangs_requests_nor_the_exit(tmp_path: Path
                 changes=[types.FileEvent(uri=fifo.uri, type=types.FileChangeType.Changed)]
             )
         )
+        await session.indexed()  # the scan reports the FIFO instead of waiting on it
         uri = session.open("a1.txt")
         hover = await answered(
             session.client.text_document_hover_async(

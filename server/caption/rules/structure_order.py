@@ -12,7 +12,7 @@ Runs split by `|||` or `BREAK` are sorted separately; a run with a weight group 
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from itertools import pairwise
 
 from ..findings import Edit, Finding, Related
@@ -82,6 +82,42 @@ def _ordered_part(line: CaptionLine, run: list[TagSpan], shuffled: bool, keep: i
     return [tag for tag in run if tag.index < keep]
 
 
+def _neighbours(
+    kept: list[TagSpan], out_of_place: list[TagSpan], rank: Mapping[int, int | None]
+) -> tuple[dict[int, TagSpan], dict[int, TagSpan]]:
+    """For each misplaced tag (by index): the nearest in-order tag before it from a later section, and
+    the nearest one after it from an earlier section.
+
+    One sweep each way, remembering the nearest in-order tag of every section: linear in the tags (times
+    the few sections), where searching the in-order tags for each misplaced one was quadratic.
+    """
+    wrong = {tag.index for tag in out_of_place}
+    in_line = sorted([*kept, *out_of_place], key=lambda tag: tag.start)
+    later = _nearest(in_line, wrong, rank, lambda other, own: other > own)
+    earlier = _nearest(in_line[::-1], wrong, rank, lambda other, own: other < own)
+    return later, earlier
+
+
+def _nearest(
+    sweep: list[TagSpan],
+    wrong: set[int],
+    rank: Mapping[int, int | None],
+    wanted: Callable[[int, int], bool],
+) -> dict[int, TagSpan]:
+    """For each misplaced tag met in `sweep`: the in-order tag met last whose section rank is `wanted`."""
+    last_of_rank: dict[int, tuple[int, TagSpan]] = {}  # section rank -> (step met, in-order tag)
+    found: dict[int, TagSpan] = {}
+    for step, tag in enumerate(sweep):
+        tag_rank = rank[tag.index] or 0
+        if tag.index not in wrong:
+            last_of_rank[tag_rank] = (step, tag)
+            continue
+        candidates = [met for other_rank, met in last_of_rank.items() if wanted(other_rank, tag_rank)]
+        if candidates:
+            found[tag.index] = max(candidates, key=lambda met: met[0])[1]
+    return found
+
+
 def check(rule: Rule[NoOptions], doc: Document, options: NoOptions) -> Iterator[Finding]:
     ctx = doc.ctx
     sections = ctx.sections
@@ -103,21 +139,16 @@ def check(rule: Rule[NoOptions], doc: Document, options: NoOptions) -> Iterator[
             fixes = [("Sort the caption into section order", [edit])] if edit is not None else []
             wrong = {tag.index for tag in out_of_place}
             kept = [tag for tag in ordered if rank[tag.index] is not None and tag.index not in wrong]
+            later, earlier = _neighbours(kept, out_of_place, rank)
             for tag in out_of_place:
                 tag_rank = rank[tag.index] or 0
                 # The in-order tag it should not follow (or precede): the nearest one that says so.
-                later = next(
-                    (k for k in reversed(kept) if k.start < tag.start and (rank[k.index] or 0) > tag_rank),
-                    None,
-                )
-                earlier = next(
-                    (k for k in kept if k.start > tag.start and (rank[k.index] or 0) < tag_rank), None
-                )
-                other = later or earlier
+                follows = later.get(tag.index)
+                other = follows or earlier.get(tag.index)
                 if other is None:
                     continue
                 other_section = structure[rank[other.index] or 0]
-                where = "after" if other is later else "before"
+                where = "after" if other is follows else "before"
                 yield rule.finding(
                     tag.name_start,
                     tag.name_end,

@@ -18,9 +18,9 @@ from lsprotocol import types
 from pygls.uris import to_fs_path
 
 from captionls.server.caption.config import CONFIG_NAME
-from captionls.server.caption.files import CaptionReadError
+from captionls.server.caption.files import CaptionReadError, read_caption_file
 
-from ..workspace import CaptionView, Dataset, file_stamp, read_caption
+from ..workspace import CaptionView, Dataset, file_stamp
 
 if TYPE_CHECKING:
     from ..server import CaptionServer
@@ -110,7 +110,7 @@ class DocumentSync:
 
     def reindex_file(self, dataset: Dataset, path: Path) -> None:
         try:
-            text = read_caption(path)
+            text = read_caption_file(path).text
         except (CaptionReadError, OSError):
             dataset.index.remove(path)
         else:
