@@ -9,6 +9,9 @@ from lsprotocol import types
 if TYPE_CHECKING:
     from ..server import CaptionServer
 
+# Editors ask for the visible range; a request for a whole 10,000-line document gets the first ones.
+MAX_HINTS = 1000
+
 
 def register(server: CaptionServer) -> None:
     server.handle(types.TEXT_DOCUMENT_INLAY_HINT, lambda params: inlay_hints(server, params))
@@ -22,13 +25,17 @@ def inlay_hints(server: CaptionServer, params: types.InlayHintParams) -> list[ty
     sections = view.dataset.context().sections
     hints = []
     for line in view.caption.lines:
+        if len(hints) >= MAX_HINTS or line.start > end:
+            break
+        if line.end < start:
+            continue
         current: str | None = None
         for tag in line.tags:
             section = sections.section_of(tag.key)
             if section is None or section == current:
                 continue
             current = section
-            if start <= tag.start <= end:
+            if start <= tag.start <= end and len(hints) < MAX_HINTS:
                 hints.append(
                     types.InlayHint(
                         position=view.lines.position(tag.start),
