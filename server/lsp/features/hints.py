@@ -23,7 +23,7 @@ def inlay_hints(server: CaptionServer, params: types.InlayHintParams) -> list[ty
         return None
     start, end = view.lines.span(params.range)
     sections = view.dataset.context().sections
-    hints = []
+    hints: list[types.InlayHint] = []
     for line in view.caption.lines:
         if len(hints) >= MAX_HINTS or line.start > end:
             break
