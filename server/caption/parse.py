@@ -16,10 +16,11 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from captionls.vocab.normalize import tag_key
 
+from .kinds import LineKind, SegmentKind, line_kind, segment_kind
 from .lines import LINE_BREAK
 
 KEEP_SEPARATOR = "|||"
@@ -56,6 +57,11 @@ class TagSpan:
     # Position of the tag's segment in `CaptionLine.segments`.
     segment: int = 0
 
+    @property
+    def kind(self) -> SegmentKind:
+        """`tag`, `phrase` or `prose` by its words (see `kinds`); in a prose line, all of it is prose."""
+        return segment_kind(self.name)
+
 
 @dataclass(slots=True)
 class Segment:
@@ -86,6 +92,11 @@ class CaptionLine:
     # Offset where `|||` starts, when the line has one: tags before it are kohya's kept tokens.
     keep_separator: int | None = None
     breaks: list[tuple[int, int]] = field(default_factory=list)
+
+    @cached_property
+    def kind(self) -> LineKind:
+        """`tags` or `prose` (sentences, paragraphs, a trigger then sentences); decided on first use."""
+        return line_kind([tag.name for tag in self.tags])
 
     @property
     def empty_segments(self) -> list[Segment]:
