@@ -19,7 +19,11 @@ remembered. A name the vocabulary knows is a tag whatever its kind says; the che
 from __future__ import annotations
 
 import re
-from typing import Literal
+from functools import lru_cache
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from .parse import CaptionLine
 
 SegmentKind = Literal["tag", "phrase", "prose"]
 LineKind = Literal["tags", "prose"]
@@ -132,3 +136,19 @@ def lead_of(name: str) -> str:
         return name
     end = sentence_boundary(name)
     return name if end is None else name[:end].strip()
+
+
+@lru_cache(maxsize=64)
+def _word_pattern(key: str) -> re.Pattern[str]:
+    words = r"[\s_]+".join(re.escape(word) for word in key.split())
+    return re.compile(rf"(?<![\w]){words}(?![\w])", re.IGNORECASE)
+
+
+def trigger_in_prose(line: CaptionLine, key: str) -> int | None:
+    """The position of the first segment of a prose line holding the trigger `key` as a word (any case,
+    `_` or spaces between its words); None when it is nowhere."""
+    pattern = _word_pattern(key)
+    for tag in line.tags:
+        if tag.key == key or pattern.search(tag.name) is not None:
+            return tag.index
+    return None

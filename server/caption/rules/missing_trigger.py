@@ -1,5 +1,10 @@
 """`missing-trigger`: a configured trigger is absent, or not within the first `keep_tokens` tags (or
-after kohya's `|||`), where shuffling trainers would move it."""
+after kohya's `|||`), where shuffling trainers would move it.
+
+Without a configured trigger, the inferred one (see `trigger`) is checked the same way. In a prose line
+the trigger is a word of the first `keep_tokens` segments (`ohwx. A young woman ...`); moving it there
+would rewrite prose, so that finding has no fix.
+"""
 
 from __future__ import annotations
 
@@ -8,20 +13,33 @@ from collections.abc import Iterator
 from captionls.vocab.normalize import tag_key
 
 from ..findings import Edit, Finding
+from ..kinds import trigger_in_prose
 from ..parse import CaptionLine
 from .base import Document, NoOptions, Rule, joiner, line_separator, remove_tag
 
 
 def check(rule: Rule[NoOptions], doc: Document, options: NoOptions) -> Iterator[Finding]:
-    config = doc.ctx.config
-    keep = config.keep_count
+    ctx = doc.ctx
+    keep = ctx.keep_count
     for line in doc.caption.lines:
         separator = line_separator(line)
         glue = joiner(doc.text, line, separator)
         front = _front(doc.text, line)
-        for trigger in config.trigger:
+        for trigger in ctx.trigger_names:
             key = tag_key(trigger)
             found = next((tag for tag in line.tags if tag.key == key), None)
+            if line.kind == "prose" and found is None:
+                index = trigger_in_prose(line, key)
+                if index is not None:
+                    if index >= keep:
+                        holder = line.tags[index]
+                        yield rule.finding(
+                            holder.name_start,
+                            holder.name_end,
+                            f'the trigger "{trigger}" is in segment {index + 1} of this prose,'
+                            f" not within the first {keep}",
+                        )
+                    continue
             if found is None:
                 insert = trigger + glue if line.tags else trigger
                 yield rule.finding(
