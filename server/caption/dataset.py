@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from captionls.vocab.normalize import TagStyle, is_kaomoji, tag_key
+from captionls.vocab.verbatim import verbatim_names
 
 from .config import IMAGE_EXTENSIONS, Config, load_config
 from .files import CaptionFile, CaptionReadError, read_caption_file, resolve_inside
@@ -72,11 +73,13 @@ _KEY_LOG_KEPT = 10_000
 
 
 def _style_of(name: str) -> TagStyle | None:
-    """How a multi-word phrasing joins its words; None for one word (`1girl`) or a face (`^_^`)."""
+    """How a multi-word phrasing joins its words; None for one word (`1girl`), a face (`^_^`) or a
+    verbatim tag."""
     if is_kaomoji(name):
         return None
     if "_" in name.strip("_"):
-        return "underscores"
+        # `score_9` is written so in any style: it says nothing of the dataset's.
+        return None if name.casefold() in verbatim_names() else "underscores"
     if " " in name:
         return "spaces"
     return None

@@ -24,6 +24,7 @@ from .parse import BREAK, KEEP_SEPARATOR, CaptionLine, parse_caption
 
 _BLANKS = re.compile(r"\s+")
 _BRACKETS = "()[]"
+_LEADING_BREAK = re.compile(rf"{BREAK}(?!\S)")
 
 
 def format_caption(
@@ -59,7 +60,9 @@ def format_line(
             item = text[start : tag.name_start] + name + text[tag.name_end : end]
         if item is not None:
             if parts:
-                parts.append(_joint(between, config.separator))
+                joint = _joint(between, config.separator)
+                # `a,BREAK b` is the tag `BREAK b`; a blank before it would make BREAK the keyword.
+                parts.append(joint.rstrip() if _LEADING_BREAK.match(item) else joint)
             parts.append(item)
             between = []
         if segment.separator_text:
