@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from captionkit import context, write_dataset
+from captionkit import context, make_vocabulary, write_dataset
 from click.testing import CliRunner, Result
 from vocab_databases import builtin_db
 
@@ -14,7 +14,9 @@ from captionls.server.caption.config import load_config
 from captionls.server.caption.fixes import fix_text
 from captionls.server.caption.formatter import format_caption
 from captionls.server.caption.parse import parse_caption
+from captionls.server.caption.suggest import DatasetTags, suggest
 from captionls.server.cli import main
+from captionls.vocab.search import Searcher
 
 KINDS = Path(__file__).resolve().parent / "data" / "kinds"
 PROSE_FILES = ("blip.txt", "vlm.txt", "hybrid.txt")
@@ -168,3 +170,27 @@ def test_format_leaves_prose_lines_and_protected_triggers_alone() -> None:
     assert format_caption(text, config, "spaces", {"bk bini teen"}) == (
         "bk_bini_teen, long hair, score_9\nA  woman_x sits.  She smiles ,happy.\n"
     )
+
+
+def test_completion_writes_the_trigger_as_the_captions_do(tmp_path: Path) -> None:
+    vocabulary_path = make_vocabulary(tmp_path / "vocabulary.sqlite")
+    caption = "bk_bini_teen, long hair, looking at viewer, white dress"
+    ctx = context(write_dataset(tmp_path / "set", {f"c{i}": caption for i in range(3)}), vocabulary_path)
+    assert ctx.index.tag_style() == "spaces"
+
+    def first(query: str) -> str:
+        return suggest(
+            query,
+            searcher=Searcher(ctx.vocabulary),
+            index=ctx.index,
+            dataset_tags=DatasetTags(),
+            generation=0,
+            vocabulary_generation=0,
+            personal=(),
+            exclude=(),
+            style="spaces",
+            escape_parentheses=False,
+        )[0].insert
+
+    assert first("bk") == "bk_bini_teen"
+    assert first("long_h") == "long hair"
