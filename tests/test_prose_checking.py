@@ -194,3 +194,18 @@ def test_completion_writes_the_trigger_as_the_captions_do(tmp_path: Path) -> Non
 
     assert first("bk") == "bk_bini_teen"
     assert first("long_h") == "long hair"
+
+
+def test_a_verbatim_tag_is_never_pushed_towards_another_writing(tmp_path: Path) -> None:
+    vocabulary_path = make_vocabulary(tmp_path / "vocabulary.sqlite")
+    captions = {f"c{i}": "1girl, score 9, smile" for i in range(3)}
+    captions["v"] = "1girl, score_9, smile"
+    captions["w"] = "1girl, looking_at_viewer, smile"
+    captions |= {f"l{i}": "1girl, looking at viewer" for i in range(3)}
+    ctx = context(write_dataset(tmp_path / "set", captions), vocabulary_path)
+    rules = {
+        name: [finding.rule for finding in check_text(ctx.index.root / f"{name}.txt", text, ctx)]
+        for name, text in (("v", captions["v"]), ("w", captions["w"]))
+    }
+    assert "inconsistent-tag" not in rules["v"]
+    assert "inconsistent-tag" in rules["w"]
