@@ -209,3 +209,11 @@ def test_a_verbatim_tag_is_never_pushed_towards_another_writing(tmp_path: Path) 
     }
     assert "inconsistent-tag" not in rules["v"]
     assert "inconsistent-tag" in rules["w"]
+
+
+def test_sorting_keeps_the_inferred_trigger_first(tmp_path: Path, vocabulary: Path) -> None:
+    captions = {f"c{i}": "ohwx, 1girl, sitting, indoors" for i in range(3)}
+    captions["d"] = "ohwx, indoors, sitting, 1girl"
+    root = write_dataset(tmp_path / "set", captions)
+    run(vocabulary, "check", root, "--fix", "--fix-order")
+    assert (root / "d.txt").read_text(encoding="utf-8") == "ohwx, 1girl, sitting, indoors"

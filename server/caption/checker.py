@@ -111,6 +111,7 @@ class CheckContext:
             name = inferred_trigger(self.index, lambda key: self.resolve(key) is not None)
             self._inferred = () if name is None else (name,)
             self.triggers = {tag_key(name) for name in self._inferred}
+            self.sections.follow_triggers(self.triggers)
         return self._inferred
 
     @property
