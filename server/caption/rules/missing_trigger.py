@@ -79,7 +79,9 @@ DOC = """\
 ## What it checks
 
 Every `trigger` of `captionls.toml` in every caption line, within the first `keep_tokens` tags (default: as
-many as there are triggers) and before kohya's `|||` keep-tokens separator.
+many as there are triggers) and before kohya's `|||` keep-tokens separator. Without a configured trigger,
+the inferred one: the tag that starts at least 90% of the captions and that the vocabulary does not know.
+In a prose line the trigger counts as a word of the first `keep_tokens` segments (`ohwx. A young woman`).
 
 ## Why
 
@@ -94,7 +96,7 @@ Bad: `1girl, ohwxStyle, solo, smile`
 
 Good: `ohwxStyle, 1girl, solo, smile`
 
-`--fix` inserts the missing trigger at the front, or moves it there.
+`--fix` inserts the missing trigger at the front, or moves it there; never into prose.
 """
 
 RULE = Rule(
