@@ -114,6 +114,11 @@ class CheckContext:
             self.sections.follow_triggers(self.triggers)
         return self._inferred
 
+    def trigger_keys(self) -> set[str]:
+        """The keys of `trigger_names`: what `format` and the fixes write exactly as the captions do."""
+        self.trigger_names  # noqa: B018 (follows the dataset's inferred trigger)
+        return self.triggers
+
     @property
     def inferred(self) -> str | None:
         """The inferred trigger, when no trigger is configured and the captions show one."""
@@ -260,7 +265,7 @@ def check_text(path: Path, text: str, ctx: CheckContext) -> list[Finding]:
 
 
 def check_caption(path: Path, caption: Caption, ctx: CheckContext) -> list[Finding]:
-    ctx.trigger_names  # noqa: B018 (follows the dataset's inferred trigger before the rules read it)
+    ctx.trigger_keys()  # the rules read `ctx.triggers`: follow the dataset's inferred trigger first
     whole = Document(path, caption.text, caption, ctx)
     tag_lines = [line for line in caption.lines if line.kind == "tags"]
     prose = [line for line in caption.lines if line.kind == "prose"]

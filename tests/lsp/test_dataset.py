@@ -318,3 +318,27 @@ async def test_fixes_on_a_crlf_variant_line(session: Session) -> None:
     found = await actions(session, uri, 0, ["source.fixAll"])
     fixed = apply(text, changes_of(found[0].edit)[uri])
     assert fixed == "ohwxStyle, anime, 1girl, solo, couch\r\nohwxStyle, anime, solo, couch\r\n"
+
+
+async def test_formatting_writes_the_inferred_trigger_as_the_captions_do(
+    tmp_path: Path, vocabulary_db: Path
+) -> None:
+    root = make_dataset(
+        tmp_path / "inferred", {f"t{i}": "bk_bini_teen, 1girl, long hair, smile" for i in range(3)}
+    )
+    (root / "captionls.toml").write_text('tag_style = "spaces"\n', encoding="utf-8")
+    session = await start_session(root, vocabulary_db, "visual-studio-code")
+    try:
+        await session.indexed()
+        messy = "bk_bini_teen ,1girl,long_hair"
+        uri = session.open("t0.txt", messy)
+        edits = await session.client.text_document_formatting_async(
+            types.DocumentFormattingParams(
+                types.TextDocumentIdentifier(uri=uri), types.FormattingOptions(2, True)
+            )
+        )
+        assert edits is not None
+        assert apply(messy, list(edits)) == "bk_bini_teen, 1girl, long hair"
+    finally:
+        await session.client.shutdown_session()
+        await session.client.stop()
