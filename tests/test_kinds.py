@@ -5,7 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from captionls.server.caption.config import Config
+from captionls.server.caption.formatter import format_caption
 from captionls.server.caption.kinds import lead_of, line_kind, segment_kind
 from captionls.server.caption.parse import parse_caption
 
@@ -71,3 +75,17 @@ def test_lead_is_the_text_before_a_sentence_end() -> None:
     assert lead_of("dr. stone") == "dr. stone"
     assert lead_of("A woman sits. She smiles.") == "A woman sits"
     assert lead_of("score_9") == "score_9"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from([*"ab _,.!?AB()[]|\n\r\u3000😀", "BREAK", "She is", "the "])).map("".join))
+def test_any_text_gets_kinds_and_format_keeps_its_prose_lines(text: str) -> None:
+    caption = parse_caption(text)
+    formatted = parse_caption(format_caption(text, Config(root=Path(".")), "spaces"))
+    for line in caption.lines:
+        assert line.kind in ("tags", "prose")
+        assert all(tag.kind in ("tag", "phrase", "prose") for tag in line.tags)
+        assert all(lead_of(tag.name) in tag.name for tag in line.tags)
+    prose = [text[line.start : line.end] for line in caption.lines if line.kind == "prose"]
+    kept = [formatted.text[line.start : line.end] for line in formatted.lines]
+    assert all(line in kept for line in prose)
