@@ -49,7 +49,8 @@ PHRASE_WORDS = 5
 # A sentence's end followed by another sentence (`ohwx. A young woman`, `... flowers. She smiles`); the
 # capital keeps `dr. stone` a tag.
 _SENTENCE_BOUNDARY = re.compile(r"[.!?]\s+(\S)")
-_SENTENCE_END = re.compile(r"[.!?](?:\s|$)")
+# A sentence's last mark, at the end of the segment (`... lies back on the bed.`).
+_SENTENCE_END = re.compile(r"[.!?]$")
 
 
 class NameFacts:
@@ -81,7 +82,7 @@ def _kind(name: str, words: list[str]) -> SegmentKind:
     first = words[0]
     if (
         count >= PROSE_WORDS
-        or (count >= 3 and _SENTENCE_END.search(name) is not None)
+        or (count >= 3 and (_SENTENCE_END.search(name) is not None or sentence_boundary(name) is not None))
         or (count >= 3 and (first in CLAUSE_OPENERS or any(word in FINITE_VERBS for word in words)))
         or (count >= 4 and first in ARTICLES)
         or (count >= ARTICLE_PROSE_WORDS and any(word in ARTICLES for word in words))
