@@ -9,7 +9,7 @@ from captionkit import context, make_vocabulary, write_dataset
 from click.testing import CliRunner, Result
 from vocab_databases import builtin_db
 
-from captionls.server.caption.checker import TAG_ONLY_RULES, check_text
+from captionls.server.caption.checker import check_text
 from captionls.server.caption.config import load_config
 from captionls.server.caption.fixes import fix_text
 from captionls.server.caption.formatter import format_caption
@@ -19,6 +19,8 @@ from captionls.server.cli import main
 from captionls.vocab.search import Searcher
 
 KINDS = Path(__file__).resolve().parent / "data" / "kinds"
+# The rules about how a tag is written, which have nothing to say about a phrase.
+TAG_ONLY_RULES = {"unknown-tag", "non-canonical-tag", "inconsistent-tag"}
 PROSE_FILES = ("blip.txt", "vlm.txt", "hybrid.txt")
 
 

@@ -28,11 +28,9 @@ from .structure import Sections, longest_in_order
 from .suggest import typo_matches
 from .trigger import inferred_trigger
 
-# The rules that also read prose lines; every other rule is a tag rule and never sees one.
+# The rules that also read prose lines; every other rule is a tag rule and never sees one. (Inside tag
+# lines, the rules leave phrases alone through `rules.tag_like`.)
 PROSE_RULES = frozenset({"missing-trigger"})
-# Rules about how a tag is written, which say nothing of free text: silent on phrases and clauses in a
-# tag list (`pale pink dress with dark edges`) unless the vocabulary knows them.
-TAG_ONLY_RULES = frozenset({"unknown-tag", "non-canonical-tag", "inconsistent-tag"})
 
 # Keys added (True) or removed (False) since the last look, oldest first.
 KeyChanges = Sequence[tuple[str, bool]]
@@ -270,13 +268,10 @@ def check_caption(path: Path, caption: Caption, ctx: CheckContext) -> list[Findi
     tag_lines = [line for line in caption.lines if line.kind == "tags"]
     prose = [line for line in caption.lines if line.kind == "prose"]
     tags_only = whole if not prose else Document(path, caption.text, _only(caption, tag_lines), ctx)
-    free_text = _free_text(tag_lines, ctx)
     findings: list[Finding] = []
     for rule, severity, options in ctx.rules:
         document = whole if rule.name in PROSE_RULES else tags_only
         for finding in rule.check(rule, document, options):
-            if free_text and rule.name in TAG_ONLY_RULES and _inside(finding, free_text):
-                continue
             finding.severity = severity
             findings.append(finding)
     if prose:
@@ -289,20 +284,6 @@ def check_caption(path: Path, caption: Caption, ctx: CheckContext) -> list[Findi
 
 def _only(caption: Caption, lines: list[CaptionLine]) -> Caption:
     return Caption(caption.text, caption.separator, lines)
-
-
-def _free_text(lines: list[CaptionLine], ctx: CheckContext) -> list[tuple[int, int]]:
-    """The spans of the phrases and clauses in tag lines that the vocabulary does not know."""
-    return [
-        (tag.start, tag.end)
-        for line in lines
-        for tag in line.tags
-        if tag.kind != "tag" and ctx.resolve(tag.key) is None
-    ]
-
-
-def _inside(finding: Finding, spans: list[tuple[int, int]]) -> bool:
-    return any(start <= finding.start < end for start, end in spans)
 
 
 def _leave_prose_alone(finding: Finding, prose: list[CaptionLine], path: Path) -> None:
