@@ -116,7 +116,7 @@ def test_the_trigger_is_inferred_and_kept_as_written(tmp_path: Path, vocabulary:
     root = dataset(tmp_path / "set", lines)
     result = run(vocabulary, "check", root)
     assert "trigger inferred: bk_bini_teen" in result.stdout.splitlines()[-1]
-    assert 'missing-trigger the trigger "bk_bini_teen" is missing' in result.stdout
+    assert 'missing-trigger the inferred trigger "bk_bini_teen" is missing' in result.stdout
     assert sum(" missing-trigger " in line for line in result.stdout.splitlines()[:-1]) == 1
     run(vocabulary, "format", root)
     formatted = [path.read_text(encoding="utf-8") for path in sorted(root.glob("*.txt"))]

@@ -21,6 +21,8 @@ from .base import Document, NoOptions, Rule, joiner, line_separator, remove_tag
 def check(rule: Rule[NoOptions], doc: Document, options: NoOptions) -> Iterator[Finding]:
     ctx = doc.ctx
     keep = ctx.keep_count
+    # Say where a trigger nobody configured comes from.
+    what = "the trigger" if ctx.inferred is None else "the inferred trigger"
     for line in doc.caption.lines:
         separator = line_separator(line)
         glue = joiner(doc.text, line, separator)
@@ -36,7 +38,7 @@ def check(rule: Rule[NoOptions], doc: Document, options: NoOptions) -> Iterator[
                         yield rule.finding(
                             holder.name_start,
                             holder.name_end,
-                            f'the trigger "{trigger}" is in segment {index + 1} of this prose,'
+                            f'{what} "{trigger}" is in segment {index + 1} of this prose,'
                             f" not within the first {keep}",
                         )
                     continue
@@ -45,7 +47,7 @@ def check(rule: Rule[NoOptions], doc: Document, options: NoOptions) -> Iterator[
                 yield rule.finding(
                     front,
                     line.tags[0].end if line.tags else line.end,
-                    f'the trigger "{trigger}" is missing; it goes first',
+                    f'{what} "{trigger}" is missing; it goes first',
                     [(f'Insert "{trigger}" at the front', [Edit(front, front, insert)])],
                 )
                 continue
@@ -56,7 +58,7 @@ def check(rule: Rule[NoOptions], doc: Document, options: NoOptions) -> Iterator[
             yield rule.finding(
                 found.start,
                 found.end,
-                f'the trigger "{trigger}" is {where}; move it to the front',
+                f'{what} "{trigger}" is {where}; move it to the front',
                 [
                     (
                         f'Move "{trigger}" to the front',
