@@ -219,3 +219,14 @@ def test_sorting_keeps_the_inferred_trigger_first(tmp_path: Path, vocabulary: Pa
     root = write_dataset(tmp_path / "set", captions)
     run(vocabulary, "check", root, "--fix", "--fix-order")
     assert (root / "d.txt").read_text(encoding="utf-8") == "ohwx, 1girl, sitting, indoors"
+
+
+def test_prose_adds_no_tags_to_the_dataset(tmp_path: Path, vocabulary: Path) -> None:
+    vlm = context(dataset(tmp_path / "vlm", captions("vlm.txt")), vocabulary)
+    assert vlm.index.keys() == [] and len(vlm.index) == len(captions("vlm.txt"))
+    mixed = {"a": "ohwx, 1girl, smile\nA woman smiles, happy. She waves.\n", "b": "ohwx, solo", "c": "ohwx"}
+    index = context(write_dataset(tmp_path / "mixed", mixed), vocabulary).index
+    assert sorted(index.keys()) == ["1girl", "ohwx", "smile", "solo"]
+    # The same from a parsed caption (what the language server hands the index).
+    index.update(tmp_path / "mixed" / "a.txt", parse_caption(mixed["a"]))
+    assert sorted(index.keys()) == ["1girl", "ohwx", "smile", "solo"]

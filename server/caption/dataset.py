@@ -2,7 +2,7 @@
 
 The index is BooruDatasetTagManager's "All tags" panel: every tag key with the captions that use it and
 how each caption writes it. Tags used anywhere in the dataset count as known (`unknown-tag`) and their
-majority phrasing drives `inconsistent-tag`.
+majority phrasing drives `inconsistent-tag`. Prose lines have no tags (see `kinds`): they add nothing.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from captionls.vocab.verbatim import verbatim_names
 from .config import IMAGE_EXTENSIONS, Config, load_config
 from .files import CaptionFile, CaptionReadError, read_caption_file, resolve_inside
 from .kinds import lead_of
-from .parse import Caption, tag_names
+from .parse import Caption, index_names
 
 
 def _relative(path: Path, config: Config) -> str | None:
@@ -98,16 +98,15 @@ class _Entry:
     lead: tuple[str, str] | None
 
     @classmethod
-    def of(cls, names: list[tuple[str, str]]) -> _Entry:
+    def of(cls, names: list[tuple[str, str]], lead: tuple[str, str] | None) -> _Entry:
+        """From the caption's tags and its first segment (`index_names`)."""
         first: dict[str, str] = {}
         for key, name in names:
             if key and key not in first:
                 first[key] = name
-        lead = None
-        if names:
-            key, name = names[0]
-            written = lead_of(name)
-            lead = (key, name) if written == name else (tag_key(written), written)
+        if lead is not None:
+            written = lead_of(lead[1])
+            lead = lead if written == lead[1] else (tag_key(written), written)
         return cls(tuple(first), tuple(first.values()), lead)
 
     def items(self) -> zip[tuple[str, str]]:
@@ -193,10 +192,11 @@ class DatasetIndex:
     def update(self, path: Path, text: str | Caption) -> None:
         """Replace what `path` contributes with its new text (or its already parsed caption)."""
         if isinstance(text, Caption):
-            names = [(tag.key, tag.name) for tag in text.tags]
+            names = [(tag.key, tag.name) for line in text.lines if line.kind == "tags" for tag in line.tags]
+            lead = next(((tag.key, tag.name) for tag in text.tags), None)
         else:
-            names = tag_names(text, self.config.separator)
-        entry = _Entry.of(names)
+            names, lead = index_names(text, self.config.separator)
+        entry = _Entry.of(names, lead)
         old = self._entries.get(path)
         if old is not None:
             if old == entry:
