@@ -157,7 +157,8 @@ def test_diff_writes_nothing(tmp_path: Path, vocabulary: Path) -> None:
         f"+++ b/{root}/raised.txt",
         "@@ -1 +1 @@",
     ]
-    assert "+ohwxStyle, 1girl, solo, arms up, sitting" in result.stdout
+    # raised.txt starts with a UTF-8 BOM: the diff shows it, so that `patch` finds the line on disk.
+    assert "+\ufeffohwxStyle, 1girl, solo, arms up, sitting" in result.stdout
     assert snapshot(root) == before
 
 

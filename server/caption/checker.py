@@ -9,6 +9,7 @@ distinct tag rather than one per occurrence. What only one rule needs is that ru
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
@@ -20,11 +21,16 @@ from captionls.vocab.sections import SectionMap
 from .config import Config
 from .dataset import DatasetIndex
 from .findings import SEVERITIES, Finding, Severity
-from .parse import Caption, parse_caption
+from .parse import Caption, CaptionLine, parse_caption
 from .rules.base import Document, Rule
 from .rules.registry import RULES
 from .structure import Sections, longest_in_order
 from .suggest import typo_matches
+from .trigger import inferred_trigger
+
+# The rules that also read prose lines; every other rule is a tag rule and never sees one. (Inside tag
+# lines, the rules leave phrases alone through `rules.tag_like`.)
+PROSE_RULES = frozenset({"missing-trigger"})
 
 # Keys added (True) or removed (False) since the last look, oldest first.
 KeyChanges = Sequence[tuple[str, bool]]
@@ -66,7 +72,10 @@ class CheckContext:
         self.vocabulary = vocabulary
         self.index = index
         self.sections = Sections(config, vocabulary, section_map)
+        # The trigger keys: configured, else inferred from the dataset (followed by `trigger_names`).
         self.triggers = {tag_key(trigger) for trigger in config.trigger}
+        self._inferred: tuple[str, ...] = ()
+        self._leads_version = -1
         # Each enabled rule with its severity and its options (validated when the config was read).
         self.rules: list[tuple[Rule[Any], Severity, Any]] = []
         for rule in RULES.values():
@@ -89,6 +98,36 @@ class CheckContext:
         self._states: dict[Callable[[CheckContext], RuleState], RuleState] = {}
         # (index.version when judged, whether the dataset follows the structure)
         self._follows: tuple[int, bool] | None = None
+
+    @property
+    def trigger_names(self) -> tuple[str, ...]:
+        """The configured triggers, else the one the dataset's captions start with (see `trigger`)."""
+        if self.config.trigger:
+            return self.config.trigger
+        if self._leads_version != self.index.leads_version:
+            self._leads_version = self.index.leads_version
+            name = inferred_trigger(self.index, lambda key: self.resolve(key) is not None)
+            self._inferred = () if name is None else (name,)
+            self.triggers = {tag_key(name) for name in self._inferred}
+            self.sections.follow_triggers(self.triggers)
+        return self._inferred
+
+    def trigger_keys(self) -> set[str]:
+        """The keys of `trigger_names`: what `format` and the fixes write exactly as the captions do."""
+        self.trigger_names  # noqa: B018 (follows the dataset's inferred trigger)
+        return self.triggers
+
+    @property
+    def inferred(self) -> str | None:
+        """The inferred trigger, when no trigger is configured and the captions show one."""
+        names = self.trigger_names
+        return names[0] if names and not self.config.trigger else None
+
+    @property
+    def keep_count(self) -> int:
+        """How many leading tags the triggers must fall within (kohya's keep_tokens)."""
+        keep = self.config.keep_tokens
+        return keep if keep is not None else len(self.trigger_names)
 
     def enabled(self, rule: str) -> bool:
         return any(entry[0].name == rule for entry in self.rules)
@@ -224,12 +263,35 @@ def check_text(path: Path, text: str, ctx: CheckContext) -> list[Finding]:
 
 
 def check_caption(path: Path, caption: Caption, ctx: CheckContext) -> list[Finding]:
-    document = Document(path, caption.text, caption, ctx)
+    ctx.trigger_keys()  # the rules read `ctx.triggers`: follow the dataset's inferred trigger first
+    whole = Document(path, caption.text, caption, ctx)
+    tag_lines = [line for line in caption.lines if line.kind == "tags"]
+    prose = [line for line in caption.lines if line.kind == "prose"]
+    tags_only = whole if not prose else Document(path, caption.text, _only(caption, tag_lines), ctx)
     findings: list[Finding] = []
     for rule, severity, options in ctx.rules:
+        document = whole if rule.name in PROSE_RULES else tags_only
         for finding in rule.check(rule, document, options):
             finding.severity = severity
             findings.append(finding)
+    if prose:
+        for finding in findings:
+            _leave_prose_alone(finding, prose, path)
     # Document order; at one place, in the registry's order (stable sort keeps each rule's own order).
     findings.sort(key=lambda finding: finding.start)
     return findings
+
+
+def _only(caption: Caption, lines: list[CaptionLine]) -> Caption:
+    return Caption(caption.text, caption.separator, lines)
+
+
+def _leave_prose_alone(finding: Finding, prose: list[CaptionLine], path: Path) -> None:
+    """A fix that would write into a prose line is offered, never applied by `--fix` or fix-all."""
+    for i, fix in enumerate(finding.fixes):
+        if fix.safe and any(
+            line.start <= edit.end and edit.start <= line.end and edit.path in (None, path)
+            for edit in fix.edits
+            for line in prose
+        ):
+            finding.fixes[i] = replace(fix, safe=False)

@@ -1,7 +1,8 @@
 """Rename a tag in every caption of a dataset (`captionls rename`, LSP rename, "Use X in all captions").
 
 A caption that already has the new tag keeps it and loses the old one (a merge), so a rename never
-creates a duplicate. The new name must stay one tag on one line (`check_new_name`).
+creates a duplicate. The new name must stay one tag on one line (`check_new_name`). Prose lines are never
+rewritten (see `kinds`).
 """
 
 from __future__ import annotations
@@ -47,10 +48,12 @@ def check_new_name(name: str, separator: str) -> str:
 
 
 def caption_rename_edits(caption: Caption, old_key: str, new_display: str) -> list[Edit]:
-    """The edits renaming `old_key` to `new_display` in one caption (every line)."""
+    """The edits renaming `old_key` to `new_display` in one caption (every tag line)."""
     new_key = tag_key(new_display)
     edits: list[Edit] = []
     for line in caption.lines:
+        if line.kind == "prose":
+            continue
         olds = [tag for tag in line.tags if tag.key == old_key]
         if not olds:
             continue

@@ -157,6 +157,12 @@ class Sections:
                     self._tags.setdefault(tag_key(item), section)
         self._cache: dict[str, str | None] = {}
 
+    def follow_triggers(self, keys: set[str]) -> None:
+        """Take `keys` as the triggers (the inferred one, when none is configured): globals, first."""
+        for key in self.triggers ^ keys:
+            self._cache.pop(key, None)
+        self.triggers = set(keys)
+
     def section_of(self, key: str) -> str | None:
         if key in self._cache:
             return self._cache[key]

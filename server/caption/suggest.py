@@ -151,6 +151,9 @@ def suggest(
     def write(name: str) -> str:
         return _styled(name, style, escape_parentheses)
 
+    def write_as_is(name: str) -> str:
+        return _styled(name, "underscores" if "_" in name else "spaces", escape_parentheses)
+
     # 1. The dataset's own tags, most used first; a match inside a word (`s` in `arms up`) is noise next to
     # word starts, so those come after.
     wanted = limit + len(seen) + len(own_keys)
@@ -173,7 +176,8 @@ def suggest(
         (inside if kind == "substring" else starts).append(
             Suggestion(
                 key=dataset_key,
-                insert=write(display),
+                # A tag only this dataset has (its trigger: `bk_bini_teen`) is written as the captions do.
+                insert=write(display) if resolved is not None else write_as_is(display),
                 label=display,
                 matched=display,
                 match=kind,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import gc
 import json
 import os
@@ -25,6 +24,7 @@ from captionls.vocab.store import StoreError
 from ..caption.checker import CheckContext, check_caption
 from ..caption.config import Config, ConfigError, find_config, load_config
 from ..caption.dataset import DatasetIndex, is_caption
+from ..caption.diff import unified_diff
 from ..caption.files import CaptionFile, CaptionWriteError, apply_edits, write_caption_file
 from ..caption.findings import Finding
 from ..caption.fixes import MAX_FIX_PASSES, STRUCTURE_RULE, fixed_text
@@ -35,6 +35,7 @@ from ..caption.printable import printable
 from ..caption.rename import BadTagName, check_new_name, rename_edits
 from ..caption.rules.docs import rule_page, rule_record
 from ..caption.rules.registry import RULES
+from ..caption.trigger import inferred_trigger
 from .vocab import db_option, open_store
 
 # Exit codes: findings at warning or above, and usage or configuration errors.
@@ -173,17 +174,6 @@ class Report:
             }
 
 
-def _diff(path: Path, before: str, after: str) -> str:
-    return "".join(
-        difflib.unified_diff(
-            before.splitlines(keepends=True),
-            after.splitlines(keepends=True),
-            fromfile=f"a/{path}",
-            tofile=f"b/{path}",
-        )
-    )
-
-
 def _rule_names(value: str | None) -> set[str] | None:
     if value is None:
         return None
@@ -232,6 +222,8 @@ def check(
                     f"{STRUCTURE_RULE}: most captions in {dataset.root} keep an order of their own"
                     " (a tagger's or a template's), so no order hints\n"
                 )
+            if ctx.inferred is not None:
+                out.inferred.append(ctx.inferred)
             errors = dataset.index.errors
             files = dataset.index.files
             if not (fix or fix_order or diff):
@@ -251,7 +243,8 @@ def check(
             unwritten: dict[Path, CaptionWriteError] = {}
             for path in sorted(changed, key=str):
                 if diff:
-                    click.echo(_diff(path, files[path].text, texts[path]), nl=False)
+                    file = files[path]
+                    click.echo(unified_diff(path, file.text, texts[path], bom=_utf8_bom(file)), nl=False)
                     out.would_change = True
                 elif (error := _write(dataset, path, files[path], texts[path])) is not None:
                     unwritten[path] = error
@@ -285,6 +278,8 @@ class Output:
         self.fixed = 0
         self.would_change = False
         self.failing = False
+        # The triggers inferred per dataset (none configured), named in the summary.
+        self.inferred: list[str] = []
 
     def emit(self, report: Report) -> None:
         self.captions += 1
@@ -328,6 +323,8 @@ class Output:
         total = sum(self.counts.values())
         fixed_note = f", {self.fixed} caption{'s' if self.fixed != 1 else ''} fixed" if self.fixed else ""
         checked = f"{self.captions} caption{'s' if self.captions != 1 else ''} checked{fixed_note}"
+        if self.inferred:
+            checked += f"; trigger inferred: {', '.join(self.inferred)}"
         if not total:
             return f"No findings; {checked}."
         parts = ", ".join(f"{rule} {count}" for rule, count in sorted(self.counts.items()))
@@ -342,6 +339,11 @@ _RAW_IN_JSON = re.compile("[\x7f-\x9f\u2028\u2029]")
 def _terminal_safe_json(text: str) -> str:
     """JSON text with those characters as `\\uXXXX` escapes: the same data, safe to print."""
     return _RAW_IN_JSON.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
+
+
+def _utf8_bom(file: CaptionFile) -> bool:
+    """Whether the file starts with a UTF-8 BOM, which a diff shows as part of its first line."""
+    return file.bom and file.encoding == "utf-8"
 
 
 def _read_error(message: str) -> Finding:
@@ -479,7 +481,7 @@ def rename(old: str, new: str, path: Path, dry_run: bool) -> None:
         file = index.files[caption]
         text = apply_edits(file.text, edits)
         if dry_run:
-            click.echo(_diff(caption, file.text, text), nl=False)
+            click.echo(unified_diff(caption, file.text, text, bom=_utf8_bom(file)), nl=False)
         elif (error := _write(dataset, caption, file, text)) is not None:
             click.echo(printable(str(error)), err=True)
             failed += 1
@@ -490,9 +492,24 @@ def rename(old: str, new: str, path: Path, dry_run: bool) -> None:
         sys.exit(EXIT_FINDINGS)
 
 
+def _trigger_keys(dataset: Dataset) -> set[str]:
+    """The keys of the triggers `format` writes exactly as the captions do: configured, else inferred."""
+    if dataset.config.trigger:
+        return {tag_key(trigger) for trigger in dataset.config.trigger}
+
+    def knows(key: str) -> bool:
+        # Asked only when the captions show a candidate, so most datasets never open the vocabulary.
+        with _vocabulary(dataset.config) as vocabulary:
+            return vocabulary.resolve_key(key) is not None
+
+    name = inferred_trigger(dataset.index, knows)
+    return set() if name is None else {tag_key(name)}
+
+
 @click.command(name="format")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--check", "check_only", is_flag=True, help="Only report captions that would change (exit 1).")
+@db_option
 def format_command(paths: tuple[Path, ...], check_only: bool) -> None:
     """Rewrite captions with one separator style, trimmed blanks and the tag style.
 
@@ -502,6 +519,7 @@ def format_command(paths: tuple[Path, ...], check_only: bool) -> None:
     failed = False
     for dataset in _datasets(paths):
         style = dataset.index.tag_style()
+        triggers = _trigger_keys(dataset)
         for path in dataset.targets:
             if path in dataset.index.errors:
                 click.echo(printable(dataset.index.errors[path]), err=True)
@@ -510,7 +528,7 @@ def format_command(paths: tuple[Path, ...], check_only: bool) -> None:
             file = dataset.index.files.get(path)
             if file is None:
                 continue
-            text = format_caption(file.text, dataset.config, style)
+            text = format_caption(file.text, dataset.config, style, triggers)
             if text == file.text:
                 continue
             changed += 1

@@ -57,21 +57,21 @@ def test_check_counts_lines_as_the_editor_does(tmp_path: Path, vocabulary: Path)
 
 def test_no_raw_control_character_reaches_the_terminal(tmp_path: Path, vocabulary: Path) -> None:
     name = "x\x1b]0;pwned\x07y"
-    text = f"{FIRST}, {name}\u2028z\r"
+    text = f"{FIRST}, {name}\u2028z, {name}\u2028z\r"
     root = write_dataset(tmp_path, {"a": text, "b\nforged.txt:1:1: error": FIRST}, TRIGGER)
-    result = run(vocabulary, "check", root, "--select", "unknown-tag,empty-tag")
+    result = run(vocabulary, "check", root, "--select", "duplicate-tag,empty-tag")
     lines = result.stdout.split("\n")
     assert all(line.isprintable() for line in lines), result.stdout
-    assert '"x\\x1b]0;pwned\\x07y\\u2028z" is in neither' in result.stdout
+    assert '"x\\x1b]0;pwned\\x07y\\u2028z" repeats' in result.stdout
     assert not any(line.startswith("forged.txt") for line in lines)
 
 
 def test_json_output_escapes_what_json_leaves_raw(tmp_path: Path, vocabulary: Path) -> None:
     # \x9b is a one-byte CSI to many terminals; json.dumps(ensure_ascii=False) keeps it, and U+2028.
     name = "x\x9b2Jy\u2028z\x85"
-    root = write_dataset(tmp_path, {"a": f"{FIRST}, {name}"}, TRIGGER)
-    result = run(vocabulary, "check", root, "--format", "json", "--select", "unknown-tag")
+    root = write_dataset(tmp_path, {"a": f"{FIRST}, {name}, {name}"}, TRIGGER)
+    result = run(vocabulary, "check", root, "--format", "json", "--select", "duplicate-tag")
     assert result.stdout.replace("\n", "").isprintable()
     assert [row["message"] for row in json.loads(result.stdout)] == [
-        f'"{name}" is in neither the vocabulary nor any other caption'
+        f'"{name}" repeats "{name}" earlier in this caption'
     ]

@@ -43,6 +43,17 @@ async def actions(
     return [action for action in result or [] if isinstance(action, types.CodeAction)]
 
 
+async def formatted(session: Session, name: str, text: str) -> str:
+    """`text` opened as the caption `name` and formatted by the server."""
+    uri = session.open(name, text)
+    document = types.TextDocumentIdentifier(uri=uri)
+    edits = await session.client.text_document_formatting_async(
+        types.DocumentFormattingParams(document, types.FormattingOptions(2, True))
+    )
+    assert edits is not None
+    return apply(text, list(edits))
+
+
 async def commands(session: Session, uri: str, character: int) -> list[types.Command]:
     """The bare commands among a position's code actions."""
     result = await session.client.text_document_code_action_async(
@@ -179,14 +190,7 @@ async def test_rename_references_symbols_and_formatting(vscode: Session) -> None
     assert [symbol.name for symbol in symbols] == ["1girl (4)"]
 
     messy = "ohwxStyle ,anime,,  1girl,solo"
-    uri2 = vscode.open("a2.txt", messy)
-    edits = await vscode.client.text_document_formatting_async(
-        types.DocumentFormattingParams(
-            types.TextDocumentIdentifier(uri=uri2), types.FormattingOptions(2, True)
-        )
-    )
-    assert edits is not None
-    assert apply(messy, list(edits)) == "ohwxStyle, anime, 1girl, solo"
+    assert await formatted(vscode, "a2.txt", messy) == "ohwxStyle, anime, 1girl, solo"
 
 
 async def test_indexing_reports_progress(session: Session) -> None:
@@ -318,3 +322,20 @@ async def test_fixes_on_a_crlf_variant_line(session: Session) -> None:
     found = await actions(session, uri, 0, ["source.fixAll"])
     fixed = apply(text, changes_of(found[0].edit)[uri])
     assert fixed == "ohwxStyle, anime, 1girl, solo, couch\r\nohwxStyle, anime, solo, couch\r\n"
+
+
+async def test_formatting_writes_the_inferred_trigger_as_the_captions_do(
+    tmp_path: Path, vocabulary_db: Path
+) -> None:
+    root = make_dataset(
+        tmp_path / "inferred", {f"t{i}": "bk_bini_teen, 1girl, long hair, smile" for i in range(3)}
+    )
+    (root / "captionls.toml").write_text('tag_style = "spaces"\n', encoding="utf-8")
+    session = await start_session(root, vocabulary_db, "visual-studio-code")
+    try:
+        await session.indexed()
+        messy = "bk_bini_teen ,1girl,long_hair"
+        assert await formatted(session, "t0.txt", messy) == "bk_bini_teen, 1girl, long hair"
+    finally:
+        await session.client.shutdown_session()
+        await session.client.stop()

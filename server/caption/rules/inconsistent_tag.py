@@ -11,6 +11,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from captionls.vocab.verbatim import verbatim_name
+
 from ..findings import Edit, Finding
 from ..typos import TypoIndex
 from .base import Document, Rule
@@ -164,7 +166,8 @@ def _majority_elsewhere(
         return None
     best, best_count = majority
     own = ctx.index.phrasing_count(key, name)
-    if best == name or best_count <= own:
+    # `score_9` is written so on purpose, however many captions write `score 9`.
+    if best == name or best_count <= own or verbatim_name(name) == name:
         return None
     return best, best_count, own
 
