@@ -103,3 +103,20 @@ async def test_a_big_caption_under_the_limit_answers_within_the_budget(served: S
     answers = await timed_requests(served, uri)
     hints = answers["inlayHint"]
     assert isinstance(hints, list | tuple) and len(hints) <= 1000
+
+
+async def test_typing_into_a_slow_caption_does_not_queue_a_check_per_key(served: Session) -> None:
+    big = ", ".join(["1girl", "solo", "smile", "long hair"] * 4_000)
+    uri = served.open("a1.txt", big)
+    await answered(served.diagnostics(uri), deadline=BUDGET * 4)
+    for version in range(2, 22):
+        served.change(uri, version, big + "," * (version % 2))
+    served.change(uri, 22, "ohwxStyle, 1girl, 1girl\n")
+    started = time.monotonic()
+    hover = served.client.text_document_hover_async(
+        types.HoverParams(types.TextDocumentIdentifier(uri=uri), types.Position(0, 12))
+    )
+    assert await answered(hover, deadline=BUDGET * 4) is not None
+    assert time.monotonic() - started < BUDGET
+    diagnostics = await served.wait_diagnostics(uri, lambda found: 0 < len(found) < 5)
+    assert {d.code for d in diagnostics} == {"duplicate-tag"}

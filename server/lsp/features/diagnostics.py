@@ -10,6 +10,7 @@ ones. A document too large to be a caption gets one diagnostic saying so.
 from __future__ import annotations
 
 import asyncio
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,6 +19,7 @@ from lsprotocol import types
 from captionls.server.caption.checker import check_caption
 from captionls.server.caption.findings import Finding
 
+from ..guard import guarded
 from ..positions import LineIndex
 from ..settings import SECTION
 from ..workspace import OVERSIZED_MESSAGE, CaptionView, Dataset
@@ -29,6 +31,10 @@ SOURCE = "captionls"
 MAX_DIAGNOSTICS = 1000
 # How long after a dataset change everyone's diagnostics are refreshed (changes come in bursts).
 REFRESH_DELAY = 0.3
+# A caption whose check took longer than SLOW_CHECK is published once typing pauses for TYPING_PAUSE,
+# not on every keystroke: checking a 16,000-tag caption per key would queue seconds of work per second.
+SLOW_CHECK = 0.2
+TYPING_PAUSE = 0.3
 SEVERITY = {
     "error": types.DiagnosticSeverity.Error,
     "warning": types.DiagnosticSeverity.Warning,
@@ -57,6 +63,9 @@ class Diagnostics:
         self.pull = False
         self._cache: dict[str, tuple[tuple[object, ...], list[Finding]]] = {}
         self._refresh: asyncio.TimerHandle | None = None
+        self._check_seconds: dict[str, float] = {}
+        self._pending: dict[str, asyncio.TimerHandle] = {}
+        self._publish_later = guarded(server.log, "publishDiagnostics", self._publish_uri, lambda uri: None)
         # Closed captions whose diagnostics the user asked for ("Check dataset"): workspace pulls
         # report them beside the open ones, so they show in the editor's problem list.
         self.checked: set[str] = set()
@@ -69,12 +78,21 @@ class Diagnostics:
         cached = self._cache.get(view.uri)
         if cached is not None and cached[0] == stamp:
             return cached[1]
+        started = time.monotonic()
         findings = check_caption(view.path, view.caption, dataset.context())
+        self._check_seconds[view.uri] = time.monotonic() - started
         self._cache[view.uri] = (stamp, findings)
         return findings
 
     def forget(self, uri: str) -> None:
         self._cache.pop(uri, None)
+        self._check_seconds.pop(uri, None)
+        self._cancel_pending(uri)
+
+    def _cancel_pending(self, uri: str) -> None:
+        pending = self._pending.pop(uri, None)
+        if pending is not None:
+            pending.cancel()
 
     def result_id(self, view: CaptionView) -> str:
         dataset = view.dataset
@@ -132,9 +150,18 @@ class Diagnostics:
             )
 
     def document_changed(self, uri: str) -> None:
-        """An open document's text changed: a pushing server publishes its diagnostics at once."""
+        """An open document's text changed: a pushing server publishes its diagnostics at once (once
+        typing pauses, when checking it is slow)."""
         if self.pull:
             return
+        self._cancel_pending(uri)
+        if self._check_seconds.get(uri, 0.0) > SLOW_CHECK:
+            self._pending[uri] = asyncio.get_event_loop().call_later(TYPING_PAUSE, self._publish_later, uri)
+        else:
+            self._publish_uri(uri)
+
+    def _publish_uri(self, uri: str) -> None:
+        self._pending.pop(uri, None)
         view = self.captions.view(uri)
         if view is not None:
             self.publish(view)
