@@ -8,11 +8,17 @@ tags compares keys made here, so the store, the search and the caption rules can
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Literal
 
 TagStyle = Literal["spaces", "underscores"]
 
-_WHITESPACE = re.compile(r"\s+")
+# The longest name a tag may have; Danbooru's longest is 170 characters.
+MAX_TAG_LENGTH = 500
+# Characters a name never holds: they would split a caption line or hide text in a terminal or
+# editor. Bidi overrides and isolates can make a name read as another one.
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+_FORBIDDEN_CATEGORIES = frozenset({"Cc", "Zl", "Zp"})
 _ESCAPED = re.compile(r"\\([()\[\]])")
 _WEIGHT = re.compile(r":\s*[+-]?(?:\d+(?:\.\d*)?|\.\d+)\s*$")
 _PAIRS = {"(": ")", "[": "]"}
@@ -59,6 +65,21 @@ def strip_weight(text: str) -> str:
 def unescape(text: str) -> str:
     r"""`\(` -> `(` and likewise for `)`, `[`, `]`."""
     return _ESCAPED.sub(r"\1", text)
+
+
+def tag_name_problem(name: str) -> str | None:
+    """Why `name` cannot be a tag name (one line for the user), or None when it can.
+
+    The one rule every writer of names checks (the vocabulary store, renames in captions): not
+    longer than MAX_TAG_LENGTH, no control character (a tab, CR, LF, NUL, ESC, DEL, C1),
+    no line or paragraph separator, no bidi override.
+    """
+    if len(name) > MAX_TAG_LENGTH:
+        return f"tag longer than {MAX_TAG_LENGTH} characters"
+    for char in name:
+        if char in _BIDI_CONTROLS or unicodedata.category(char) in _FORBIDDEN_CATEGORIES:
+            return f"control character U+{ord(char):04X} in tag {name!r}"
+    return None
 
 
 def tag_key(text: str) -> str:

@@ -34,6 +34,7 @@ import httpx
 
 from ..query import Vocabulary
 from ..store import Store, StoreError
+from ..urls import without_userinfo
 from ..write import Writer
 from . import dtext
 from .tag_groups import store_page
@@ -123,7 +124,8 @@ def _retry_after(response: httpx.Response) -> float | None:
     if value is None:
         return None
     value = value.strip()
-    if value.isdigit():
+    # isascii: str.isdigit() also accepts `²` and other digits float() refuses.
+    if value.isascii() and value.isdigit():
         return float(value)
     try:
         when = email.utils.parsedate_to_datetime(value)
@@ -144,12 +146,17 @@ class HttpSource:
         save_dir: Path | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        shown = without_userinfo(self.base_url)
+        if shown != self.base_url:
+            raise DanbooruError(
+                f"--base-url {shown!r} must not hold a user or password: set {LOGIN_ENV} and {API_KEY_ENV}"
+            )
         try:
             parsed = httpx.URL(self.base_url)
         except httpx.InvalidURL:
             parsed = None
         if parsed is None or parsed.scheme not in ("http", "https") or not parsed.host:
-            raise DanbooruError(f"--base-url {base_url!r} is not an http(s) URL such as {DEFAULT_BASE_URL}")
+            raise DanbooruError(f"--base-url {shown!r} is not an http(s) URL such as {DEFAULT_BASE_URL}")
         self.origin = self.base_url
         self.politeness = politeness or Politeness()
         if self.politeness.rate <= 0:
@@ -234,6 +241,8 @@ def _decode(content: bytes, url: str, content_type: str) -> Any:
     except (UnicodeDecodeError, json.JSONDecodeError):
         kind = content_type.split(";")[0].strip() or "no content type"
         raise DanbooruError(f"{url}: the response is not JSON ({kind}, {len(content)} bytes)") from None
+    except RecursionError:
+        raise DanbooruError(f"{url}: the response is JSON nested too deeply to be Danbooru's") from None
 
 
 def _write_atomic(target: Path, content: bytes) -> None:
@@ -250,7 +259,8 @@ class FolderSource:
             raise DanbooruError(f"{folder}: no such folder of saved responses")
         self.folder = folder
         self.origin = str(folder)
-        self.base_url = base_url.rstrip("/")
+        # Only named in messages: any credentials in it are dropped, never printed.
+        self.base_url = without_userinfo(base_url.rstrip("/"))
 
     def url(self, path: str, params: Params) -> str:
         return request_url(self.base_url, path, params)
