@@ -1,0 +1,176 @@
+"""HTTP answers with a total deadline and a size cap, whatever the server does.
+
+httpx's timeouts bound each socket operation, not a response: a server dripping its headers or body
+a byte a second never trips a 30 s read timeout, and a small gzip body may expand to gigabytes. Here
+every socket read, write and connect gets at most the time left until the response's deadline
+(a network backend under httpx's own connection pool), and bodies are decompressed by hand with
+`max_length`, so memory never holds more than the cap.
+"""
+
+from __future__ import annotations
+
+import ssl
+import time
+import zlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import httpcore
+import httpx
+
+# Content encodings we ask for and decode ourselves (with a bound); no brotli or zstd surprises.
+ACCEPT_ENCODING = "gzip, deflate"
+
+
+class _Deadline:
+    """The moment the response being fetched must be complete by; None between requests."""
+
+    def __init__(self) -> None:
+        self.at: float | None = None
+
+    def clamp(self, timeout: float | None, error: type[Exception]) -> float | None:
+        if self.at is None:
+            return timeout
+        left = self.at - time.monotonic()
+        if left <= 0:
+            raise error("the response's deadline passed")
+        return left if timeout is None else min(timeout, left)
+
+
+class _DeadlineStream(httpcore.NetworkStream):
+    def __init__(self, inner: httpcore.NetworkStream, deadline: _Deadline) -> None:
+        self.inner = inner
+        self.deadline = deadline
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self.inner.read(max_bytes, self.deadline.clamp(timeout, httpcore.ReadTimeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self.inner.write(buffer, self.deadline.clamp(timeout, httpcore.WriteTimeout))
+
+    def close(self) -> None:
+        self.inner.close()
+
+    def start_tls(
+        self,
+        ssl_context: ssl.SSLContext,
+        server_hostname: str | None = None,
+        timeout: float | None = None,
+    ) -> httpcore.NetworkStream:
+        timeout = self.deadline.clamp(timeout, httpcore.ConnectTimeout)
+        return _DeadlineStream(self.inner.start_tls(ssl_context, server_hostname, timeout), self.deadline)
+
+    def get_extra_info(self, info: str) -> Any:
+        return self.inner.get_extra_info(info)
+
+
+class _DeadlineBackend(httpcore.NetworkBackend):
+    def __init__(self, deadline: _Deadline) -> None:
+        self.inner = httpcore.SyncBackend()
+        self.deadline = deadline
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.NetworkStream:
+        timeout = self.deadline.clamp(timeout, httpcore.ConnectTimeout)
+        stream = self.inner.connect_tcp(host, port, timeout, local_address, socket_options)
+        return _DeadlineStream(stream, self.deadline)
+
+    def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None
+    ) -> httpcore.NetworkStream:
+        timeout = self.deadline.clamp(timeout, httpcore.ConnectTimeout)
+        return _DeadlineStream(self.inner.connect_unix_socket(path, timeout, socket_options), self.deadline)
+
+    def sleep(self, seconds: float) -> None:
+        self.inner.sleep(seconds)
+
+
+class TooLarge(Exception):
+    """The decoded body passed the cap."""
+
+
+class UnsupportedEncoding(Exception):
+    """A Content-Encoding we did not ask for."""
+
+
+class _BoundedDecoder:
+    """Decodes a body chunk by chunk, never producing more than `limit` bytes in all."""
+
+    def __init__(self, encoding: str, limit: int) -> None:
+        encoding = encoding.strip().lower()
+        self.limit = limit
+        self.size = 0
+        self.zlib: Any = None
+        if encoding in ("gzip", "x-gzip"):
+            self.zlib = zlib.decompressobj(zlib.MAX_WBITS | 16)
+        elif encoding == "deflate":
+            self.zlib = zlib.decompressobj()
+        elif encoding not in ("", "identity"):
+            raise UnsupportedEncoding(encoding)
+
+    def feed(self, data: bytes) -> bytes:
+        room = self.limit - self.size
+        if self.zlib is None:
+            out = data
+        else:
+            try:
+                # One byte past the room is enough to know the cap is passed; the rest of the
+                # input stays compressed.
+                out = self.zlib.decompress(data, room + 1)
+            except zlib.error as error:
+                raise UnsupportedEncoding(f"corrupt compressed body ({error})") from None
+        self.size += len(out)
+        if self.size > self.limit:
+            raise TooLarge()
+        return bytes(out)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A whole response: status, headers and the decoded body (empty unless asked for)."""
+
+    status: int
+    headers: httpx.Headers
+    body: bytes
+
+
+class BoundedClient:
+    """GET with a total deadline per response (redirects included) and a cap on the decoded body.
+
+    A passed deadline raises httpx.TimeoutException (as httpx's own timeouts do), a body over the
+    cap TooLarge, an encoding other than gzip or deflate UnsupportedEncoding.
+    """
+
+    def __init__(self, *, deadline_s: float, max_body: int, **client_options: Any) -> None:
+        self.deadline_s = deadline_s
+        self.max_body = max_body
+        self._deadline = _Deadline()
+        transport = httpx.HTTPTransport()
+        # httpx does not take a network backend; its connection pool does. Without this swap the
+        # deadline would bind nothing (tests/faults/test_danbooru_faults.py drips headers to check).
+        transport._pool._network_backend = _DeadlineBackend(self._deadline)
+        headers = {**client_options.pop("headers", {}), "Accept-Encoding": ACCEPT_ENCODING}
+        self.client = httpx.Client(transport=transport, headers=headers, **client_options)
+
+    def close(self) -> None:
+        self.client.close()
+
+    def get(self, path: str, params: list[tuple[str, str]], *, read_body: Iterable[int]) -> Answer:
+        """The answer to GET `path`; the body is read only for a status in `read_body`."""
+        self._deadline.at = time.monotonic() + self.deadline_s
+        try:
+            with self.client.stream("GET", path, params=tuple(params)) as response:
+                body = b""
+                if response.status_code in read_body:
+                    decoder = _BoundedDecoder(response.headers.get("Content-Encoding", ""), self.max_body)
+                    body = b"".join(decoder.feed(chunk) for chunk in response.iter_raw())
+                return Answer(response.status_code, response.headers, body)
+        finally:
+            self._deadline.at = None
