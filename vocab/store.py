@@ -238,6 +238,9 @@ class Store:
             except sqlite3.DatabaseError as error:
                 conn.close()
                 raise StoreError(f"{target}: not a captionls vocabulary ({error})") from None
+            except BaseException:
+                conn.close()  # also removes the -wal and -shm files reading a WAL database made
+                raise
 
     def close(self) -> None:
         self.conn.close()

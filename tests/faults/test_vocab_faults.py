@@ -45,8 +45,9 @@ def tag_names(store: Store) -> list[str]:
 # 4. Another application's database -----------------------------------------------------------
 
 
-def another_applications_db(path: Path) -> bytes:
+def another_applications_db(path: Path, journal_mode: str = "delete") -> bytes:
     conn = sqlite3.connect(path)
+    conn.execute(f"PRAGMA journal_mode = {journal_mode}")
     conn.executescript(
         "CREATE TABLE invoices (id INTEGER PRIMARY KEY, total REAL); INSERT INTO invoices VALUES (1, 9.5);"
     )
@@ -54,9 +55,12 @@ def another_applications_db(path: Path) -> bytes:
     return path.read_bytes()
 
 
-def test_another_applications_database_is_refused_and_left_byte_identical(tmp_path: Path) -> None:
+@pytest.mark.parametrize("journal_mode", ["delete", "wal"])
+def test_another_applications_database_is_refused_and_left_byte_identical(
+    tmp_path: Path, journal_mode: str
+) -> None:
     db = tmp_path / "accounts.sqlite"
-    before = another_applications_db(db)
+    before = another_applications_db(db, journal_mode)
     code, out, err = vocab(db, "stats")
     assert code == 1
     assert (
