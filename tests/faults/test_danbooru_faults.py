@@ -248,6 +248,16 @@ def test_hostile_tags_are_skipped_not_stored_and_not_a_traceback(tmp_path: Path)
     assert names == ["fine_tag", "smile"]
 
 
+def test_a_page_of_thousands_of_nested_bullets_is_stored_shallow(store: Store) -> None:
+    with LoopbackDanbooru().serve() as danbooru:
+        danbooru.add_wiki("tag_group:posture", "\n".join(f"{'*' * i} [[tag_{i}]]" for i in range(1, 3000)))
+        import_group(store, danbooru.url)
+    (tags,) = store.conn.execute("SELECT count(*) FROM tags").fetchone()
+    (groups,) = store.conn.execute("SELECT count(*) FROM groups").fetchone()
+    assert tags == 2999
+    assert groups <= 17
+
+
 # 3. Credentials in --base-url ------------------------------------------------------------------------
 
 
