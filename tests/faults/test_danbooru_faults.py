@@ -239,6 +239,8 @@ def test_hostile_tags_are_skipped_not_stored_and_not_a_traceback(tmp_path: Path)
         danbooru.add_tag("nl\ntag", post_count=5)
         danbooru.add_tag("huge_count", post_count=10**30)
         danbooru.add_tag("past_2_63", post_count=2**63)
+        danbooru.add_tag("list_category")
+        danbooru.tags[-1]["category"] = [0]
         result = CliRunner().invoke(
             main, ["vocab", "--db", str(db), "import-danbooru", "--tags", "--base-url", danbooru.url]
         )

@@ -451,7 +451,9 @@ class DanbooruImport:
                         row.get("is_deprecated") is True,
                     ]
                     for row in page
-                    if isinstance(row.get("name"), str) and row.get("category") in CATEGORY_NAMES
+                    if isinstance(row.get("name"), str)
+                    and isinstance(row.get("category"), int)
+                    and row["category"] in CATEGORY_NAMES
                 ]
                 spool.write(json.dumps(["tag", tags]) + "\n")
         for kind, path, wanted in (
