@@ -8,6 +8,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -295,3 +296,37 @@ def test_disk_full_during_an_import_says_so_and_keeps_the_database(store: Store,
     assert not store.conn.in_transaction
     assert tag_names(store) == ["long hair"]
     assert store.conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A real 4 MB file system (tmpfs); skips where mounting is not permitted (not root)."""
+    mount_point = tmp_path / "small-disk"
+    mount_point.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mount_point)], capture_output=True, check=False
+    )
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs here: {mounted.stderr.decode(errors='replace').strip()}")
+    try:
+        yield mount_point
+    finally:
+        subprocess.run(["umount", str(mount_point)], check=False)
+
+
+def test_a_really_full_disk_is_one_line_and_the_vocabulary_still_opens(
+    small_disk: Path, tmp_path: Path
+) -> None:
+    db = small_disk / "v.sqlite"
+    with Store.open(db) as store, store.transaction():
+        writer = Writer(store)
+        writer.tag("long hair", post_count=10)
+        writer.finish()
+    csv = tmp_path / "big.csv"
+    csv.write_text("".join(f"tag_{i},0,{i},alias_{i}\n" for i in range(100_000)), encoding="utf-8")
+    code, _out, err = vocab(db, "import", str(csv))
+    assert code == 1
+    assert err == f"{db}: disk full; nothing of this change was written, the vocabulary is as it was\n"
+    with Store.open(db) as store:
+        assert tag_names(store) == ["long hair"]
+        assert store.conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
