@@ -13,6 +13,7 @@ import pytest
 from captionkit import make_vocabulary, write_dataset
 from click.testing import CliRunner, Result
 
+from captionls.server.caption.rules.registry import RULES
 from captionls.server.cli import main
 
 TRIGGER = 'trigger = ["ohwxStyle"]\n'
@@ -237,9 +238,32 @@ def test_format(tmp_path: Path, vocabulary: Path) -> None:
 def test_rules_lists_every_rule() -> None:
     result = CliRunner().invoke(main, ["rules"])
     lines = result.stdout.splitlines()
-    assert len(lines) == 9
+    assert len(lines) == len(RULES)
     assert lines[0].split()[:2] == ["missing-trigger", "warning"]
     assert any(line.split()[:2] == ["unknown-tag", "hint"] for line in lines)
+
+
+def test_rules_json_has_every_rule_with_options_and_docs() -> None:
+    result = CliRunner().invoke(main, ["rules", "--json"])
+    records = json.loads(result.stdout)
+    assert [record["name"] for record in records] == list(RULES)
+    repeated = next(record for record in records if record["name"] == "repeated-word")
+    assert repeated["severity"] == "info"
+    assert repeated["options"] == {
+        "min": {"type": "integer", "default": 3},
+        "ignore": {"type": "list of strings", "default": []},
+    }
+    assert repeated["fix"] == "no (reword)" and repeated["safe_fix"] is False
+    assert all(record["summary"] and record["doc"] == RULES[record["name"]].doc for record in records)
+
+
+def test_rules_name_prints_the_rules_page() -> None:
+    result = CliRunner().invoke(main, ["rules", "repeated-word"])
+    assert result.stdout.startswith("# repeated-word\n\nDefault severity: info. Fires when: a content word")
+    assert "- `min` (integer, default `3`)\n- `ignore` (list of strings, default `[]`)\n" in result.stdout
+    assert "\nBad: `" in result.stdout and "\nGood: `" in result.stdout
+    unknown = CliRunner().invoke(main, ["rules", "no-such-rule"])
+    assert unknown.exit_code == 2 and "unknown rule no-such-rule" in unknown.output
 
 
 def test_console_script_with_the_environment_database(tmp_path: Path, vocabulary: Path) -> None:

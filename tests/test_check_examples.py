@@ -55,8 +55,8 @@ def test_every_rule_fires_where_planted_and_nowhere_else(vocabulary: Path) -> No
     for row in rows:
         found.setdefault(Path(str(row["path"])).name, set()).add(str(row["rule"]))
     assert found == PLANTED
-    # Every rule of the registry is planted somewhere (test_rules pins the registry's names).
-    assert set().union(*PLANTED.values()) == set(RULES)
+    # Planted findings are of registry rules (every rule has its own fixture in tests/rules/fixtures/).
+    assert set().union(*PLANTED.values()) <= set(RULES)
     assert "README.txt" not in found
 
 

@@ -11,7 +11,8 @@ import csv
 from collections.abc import Iterator
 from typing import Literal, TextIO
 
-from .importers.tagcomplete import CATEGORY_NUMBERS, Numbering
+from .importers.common import Numbering
+from .importers.tagcomplete import CATEGORY_NUMBERS
 from .store import Store, StoreError
 
 ExportFormat = Literal["listtag", "csv"]

@@ -2,17 +2,15 @@
 
 `CheckContext` holds what rules ask about besides the caption itself (configuration, vocabulary, dataset
 index, sections) and caches the vocabulary's answers per tag key, so a whole dataset costs one lookup per
-distinct tag rather than one per occurrence.
+distinct tag rather than one per occurrence. What only one rule needs is that rule's own state object
+(`state`), made on first use and told when the dataset changes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
-from typing import Any
-
-from rapidfuzz import process
-from rapidfuzz.distance import Levenshtein
+from typing import Any, Protocol, TypeVar
 
 from captionls.vocab.normalize import TagStyle, tag_key
 from captionls.vocab.query import Resolved, Vocabulary
@@ -26,6 +24,22 @@ from .parse import Caption, parse_caption
 from .rules.base import Document, Rule
 from .rules.registry import RULES
 from .structure import Sections
+
+# Keys added (True) or removed (False) since the last look, oldest first.
+KeyChanges = Sequence[tuple[str, bool]]
+
+
+class RuleState(Protocol):
+    """What one rule keeps about the dataset between captions (see `CheckContext.state`)."""
+
+    def dataset_changed(self) -> None:
+        """A caption changed: forget whatever depends on counts."""
+
+    def keys_changed(self, changes: KeyChanges | None) -> None:
+        """Keys came or went (`None`: any of them may have)."""
+
+
+StateT = TypeVar("StateT", bound=RuleState)
 
 
 class CheckContext:
@@ -46,7 +60,8 @@ class CheckContext:
         self.index = index
         self.sections = Sections(config, vocabulary, section_map)
         self.triggers = {tag_key(trigger) for trigger in config.trigger}
-        self.rules: list[tuple[Rule, Severity, Mapping[str, object]]] = []
+        # Each enabled rule with its severity and its options (validated when the config was read).
+        self.rules: list[tuple[Rule[Any], Severity, Any]] = []
         for rule in RULES.values():
             if (select is not None and rule.name not in select) or rule.name in ignore:
                 continue
@@ -54,20 +69,15 @@ class CheckContext:
             severity = setting.severity or rule.severity
             if severity == "off" or severity not in SEVERITIES:
                 continue
-            self.rules.append((rule, _severity(severity), {**rule.options, **setting.options}))
+            self.rules.append((rule, _severity(severity), rule.configured(setting.options)))
         self._resolved: dict[str, Resolved | None] = {}
         self._searches: dict[str, list[Hit]] = {}
         self._searcher: Searcher | None = None
         self._concepts: dict[str, set[str]] = {}
-        # (key, distance) -> the dataset keys that many typos away, followed as keys come and go.
-        self._near: dict[tuple[str, int], list[str]] = {}
         # -1: nothing seen yet, so the first refresh builds the concept map from every key.
         self._keys_version = -1
-        self._key_list: list[str] | None = None
-        self._written: dict[tuple[str, bool], dict[str, int]] = {}
-        self._majority: dict[tuple[str, bool], tuple[str, int] | None] = {}
-        self._memos: dict[str, dict[Any, Any]] = {}
         self._version = -1
+        self._states: dict[Callable[[CheckContext], RuleState], RuleState] = {}
 
     def enabled(self, rule: str) -> bool:
         return any(entry[0].name == rule for entry in self.rules)
@@ -93,20 +103,29 @@ class CheckContext:
             self._searches[name] = self._searcher.search(name, limit)
         return self._searches[name][:limit]
 
-    def _refresh(self) -> None:
-        """Follow the dataset's changes: phrasing totals on any change, the concept map per key."""
+    def state(self, make: Callable[[CheckContext], StateT]) -> StateT:
+        """The state object `make` builds for one rule: made on first use, kept for this context, told
+        of every change to the dataset before it is returned or asked again."""
+        self.refresh()
+        state = self._states.get(make)
+        if state is None:
+            state = self._states[make] = make(self)
+        # Each `make` only ever maps to what it made.
+        return state  # type: ignore[return-value]
+
+    def refresh(self) -> None:
+        """Follow the dataset's changes: rule states on any change, the concept map per key."""
         if self._version != self.index.version:
             self._version = self.index.version
-            self._written = {}
-            self._majority = {}
-            self._memos = {}
+            for state in self._states.values():
+                state.dataset_changed()
         if self._keys_version == self.index.keys_version:
             return
         changes = self.index.key_changes(self._keys_version)
         self._keys_version = self.index.keys_version
-        self._key_list = None
+        for state in self._states.values():
+            state.keys_changed(changes)
         if changes is None:
-            self._near = {}
             self._concepts = {}
             for key in self.index.keys():  # noqa: SIM118 (a method, not a dict)
                 self._concepts.setdefault(self.concept(key), set()).add(key)
@@ -121,83 +140,11 @@ class CheckContext:
                     keys.discard(key)
                     if not keys:
                         del self._concepts[concept]
-            self._follow_near(key, added)
-
-    def _follow_near(self, key: str, added: bool) -> None:
-        """Keep the remembered typo neighbourhoods right as one key comes or goes."""
-        for (query, distance), neighbours in self._near.items():
-            if not added:
-                if key in neighbours:
-                    neighbours.remove(key)
-            elif key != query and Levenshtein.distance(query, key, score_cutoff=distance) <= distance:
-                neighbours.append(key)
-
-    def memo(self, name: str) -> dict[Any, Any]:
-        """A cache a rule may keep answers in that depend on the dataset; emptied when it changes."""
-        self._refresh()
-        memo = self._memos.get(name)
-        if memo is None:
-            memo = self._memos[name] = {}
-        return memo
 
     def concept_keys(self, concept: str) -> set[str]:
         """The dataset's keys that stand for `concept` (the canonical key and its aliases)."""
-        self._refresh()
+        self.refresh()
         return self._concepts.get(concept, set())
-
-    def written(self, concept: str, aliases: bool) -> dict[str, int]:
-        """How the dataset writes a concept: phrasing -> captions, over its keys (alias keys if `aliases`)."""
-        self._refresh()
-        cache_key = (concept, aliases)
-        totals = self._written.get(cache_key)
-        if totals is None:
-            totals = {}
-            for key in sorted(self._concepts.get(concept, ())):
-                if not aliases and self.concept(key) != key:
-                    continue
-                for name, count in self.index.phrasings(key).items():
-                    totals[name] = totals.get(name, 0) + count
-            self._written[cache_key] = totals
-        return totals
-
-    def majority(self, concept: str, aliases: bool) -> tuple[str, int] | None:
-        """The dataset's most used phrasing of a concept and its caption count (ties: the first name)."""
-        self._refresh()
-        cache_key = (concept, aliases)
-        if cache_key not in self._majority:
-            written = self.written(concept, aliases)
-            self._majority[cache_key] = (
-                min(written.items(), key=lambda item: (-item[1], item[0])) if written else None
-            )
-        return self._majority[cache_key]
-
-    def near_duplicate(self, key: str, max_distance: int) -> str | None:
-        """A more used dataset key one or two typos away from `key` (same digits and words), or None."""
-        self._refresh()
-        neighbours = self._near.get((key, max_distance))
-        if neighbours is None:
-            # The neighbourhood depends on the key set only; counts are read fresh below.
-            if self._key_list is None:
-                self._key_list = self.index.keys()
-            neighbours = [
-                other
-                for other, _distance, _ in process.extract(
-                    key, self._key_list, scorer=Levenshtein.distance, score_cutoff=max_distance, limit=None
-                )
-                if other != key
-            ]
-            self._near[(key, max_distance)] = neighbours
-        count = self.index.count(key)
-        digits = [c for c in key if c.isdigit()]
-        words = len(key.split())
-        best: str | None = None
-        best_count = count
-        for other in neighbours:
-            other_count = self.index.count(other)
-            same_shape = [c for c in other if c.isdigit()] == digits and len(other.split()) == words
-            if same_shape and other_count > best_count:
-                best, best_count = other, other_count
-        return best
 
     @property
     def tag_style(self) -> TagStyle:

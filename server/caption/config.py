@@ -16,6 +16,7 @@ from typing import Any
 from captionls.vocab.normalize import TagStyle
 
 from .findings import SEVERITY_SETTINGS
+from .settings_schema import TOML_KEYS
 
 CONFIG_NAME = "captionls.toml"
 DEFAULT_STRUCTURE = ("globals", "type", "action", "subject", "details", "background", "associations")
@@ -30,7 +31,8 @@ class ConfigError(Exception):
 
 @dataclass(frozen=True)
 class RuleSetting:
-    """`[rules]` entry: a severity (None keeps the rule's default) and options."""
+    """`[rules]` entry: a severity (None keeps the rule's default) and the options as written, already
+    checked against the rule's options (`Rule.configured` turns them into the rule's dataclass)."""
 
     severity: str | None = None
     options: Mapping[str, object] = field(default_factory=dict)
@@ -133,6 +135,7 @@ class _Reader:
         return 1
 
     def config(self, data: dict[str, Any]) -> Config:
+        # One reader per key of the settings schema (tests/test_settings_schema.py holds them together).
         readers = {
             "trigger": self.trigger,
             "keep_tokens": lambda v: self.integer("keep_tokens", v, 0),
@@ -153,7 +156,7 @@ class _Reader:
         for key, value in data.items():
             reader = readers.get(key)
             if reader is None:
-                raise self.fail(key, f"unknown key {key!r} (known: {', '.join(readers)})")
+                raise self.fail(key, f"unknown key {key!r} (known: {', '.join(TOML_KEYS)})")
             values[key] = reader(value)
         config = Config(root=self.path.parent.resolve(), path=self.path, **values)
         if config.min_tags > config.max_tags:
@@ -217,6 +220,7 @@ class _Reader:
 
     def rules(self, value: object) -> dict[str, RuleSetting]:
         # The registry imports rule modules that import this one: look it up only when needed.
+        from .rules.base import OptionError
         from .rules.registry import RULES
 
         if not isinstance(value, dict):
@@ -239,12 +243,10 @@ class _Reader:
                 raise self.fail(
                     name, f"{name}: severity must be one of {', '.join(SEVERITY_SETTINGS)}", "rules"
                 )
-            for option, given in options.items():
-                if option not in rule.options:
-                    known = ", ".join(["severity", *rule.options])
-                    raise self.fail(name, f"{name}: unknown option {option!r} (known: {known})", "rules")
-                if not _same_kind(given, rule.options[option]):
-                    raise self.fail(name, f"{name}: {option} must be like {rule.options[option]!r}", "rules")
+            try:
+                rule.configured(options)
+            except OptionError as error:
+                raise self.fail(name, f"{name}: {error}", "rules") from None
             settings[name] = RuleSetting(None if severity is None else str(severity), options)
         return settings
 
@@ -256,16 +258,3 @@ class _Reader:
     def extensions(self, value: object) -> tuple[str, ...]:
         names = self.strings("extensions", value)
         return tuple(name.lower() if name.startswith(".") else f".{name.lower()}" for name in names)
-
-
-def _same_kind(value: object, default: object) -> bool:
-    """Whether a configured rule option has the type of the option's default."""
-    if isinstance(default, bool):
-        return isinstance(value, bool)
-    if isinstance(default, int):
-        return isinstance(value, int) and not isinstance(value, bool)
-    if isinstance(default, float):
-        return isinstance(value, int | float) and not isinstance(value, bool)
-    if isinstance(default, list | tuple):
-        return isinstance(value, list) and all(isinstance(item, str) for item in value)
-    return isinstance(value, type(default))

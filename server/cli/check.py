@@ -31,6 +31,7 @@ from ..caption.fixes import MAX_FIX_PASSES, fixed_text
 from ..caption.formatter import format_caption
 from ..caption.parse import parse_caption
 from ..caption.rename import rename_edits
+from ..caption.rules.docs import rule_page, rule_record
 from ..caption.rules.registry import RULES
 from .vocab import db_option, open_store
 
@@ -357,12 +358,26 @@ def _fix(
 
 
 @click.command()
-def rules() -> None:
-    """List the caption rules with their default severity and what they check."""
-    width = max(len(name) for name in RULES)
-    for rule in RULES.values():
-        fixable = " [fix]" if rule.safe_fix else ""
-        click.echo(f"{rule.name:<{width}}  {rule.severity:<7}  {rule.doc}{fixable}")
+@click.argument("name", required=False)
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print the rules with their options, fix and documentation."
+)
+def rules(name: str | None, as_json: bool) -> None:
+    """List the caption rules with their default severity and what they check; NAME: that rule's page."""
+    chosen = list(RULES.values())
+    if name is not None:
+        if name not in RULES:
+            raise _fail(f"unknown rule {name} (see `captionls rules`)")
+        chosen = [RULES[name]]
+    if as_json:
+        click.echo(json.dumps([rule_record(rule) for rule in chosen], ensure_ascii=False, indent=2))
+    elif name is not None:
+        click.echo(rule_page(RULES[name]), nl=False)
+    else:
+        width = max(len(rule.name) for rule in chosen)
+        for rule in chosen:
+            fixable = " [fix]" if rule.safe_fix else ""
+            click.echo(f"{rule.name:<{width}}  {rule.severity:<7}  {rule.summary}{fixable}")
 
 
 @click.command()
@@ -466,6 +481,3 @@ def format_command(paths: tuple[Path, ...], check_only: bool) -> None:
                 click.echo(f"reformatted {path}")
     if unreadable or (check_only and changed):
         sys.exit(EXIT_FINDINGS)
-
-
-COMMANDS = (check, stats, rename, format_command, rules)

@@ -215,7 +215,7 @@ def import_command(
     reports = import_files(
         open_store(ctx),
         sources,
-        fmt=fmt,  # type: ignore[arg-type]  # click.Choice guarantees the literal
+        fmt=fmt,
         list_name=list_name,
         numbering=categories,  # type: ignore[arg-type]
         lang=lang,

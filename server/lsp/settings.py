@@ -1,7 +1,8 @@
 """Editor settings: initializationOptions and the workspace/configuration section `captionls`.
 
-Both carry the same keys (the ones editors/nvim/lsp/captionls.lua documents). They are the editor's
-defaults; a dataset's captionls.toml wins over them.
+Both carry the editor keys of the settings schema (`captionls.server.caption.settings_schema`, which
+editors/nvim/lsp/captionls.lua and the VS Code extension document too). They are the editor's defaults;
+a dataset's captionls.toml wins over them.
 """
 
 from __future__ import annotations
@@ -11,13 +12,14 @@ from pathlib import Path
 from typing import Any
 
 from captionls.server.caption.findings import SEVERITY_SETTINGS
-
-SECTION = "captionls"
-TAG_STYLES = ("spaces", "underscores")
+from captionls.server.caption.settings_schema import EDITOR_KEYS, TAG_STYLES
+from captionls.server.caption.settings_schema import SECTION as SECTION  # re-exported for server.py
 
 
 @dataclass(frozen=True)
 class Settings:
+    """The editor keys of the settings schema, each field the snake_case of its key."""
+
     vocabulary: Path | None = None
     tag_style: str | None = None
     escape_parentheses: bool | None = None
@@ -40,6 +42,9 @@ def parse_settings(data: Any, base: Settings | None = None) -> tuple[Settings, l
     escape = base.escape_parentheses
     rules = dict(base.rules)
     for name, value in data.items():
+        if name not in EDITOR_KEYS:
+            # The editor integration's own keys (VS Code's `server`, `preview`, `trace`): not ours.
+            continue
         if name == "vocabulary":
             if isinstance(value, str) and value.strip():
                 vocabulary = Path(value).expanduser()
@@ -64,5 +69,4 @@ def parse_settings(data: Any, base: Settings | None = None) -> tuple[Settings, l
                     rules[str(rule)] = severity
                 else:
                     problems.append(f"settings: rules.{rule}: severity must be one of {SEVERITY_SETTINGS}")
-        # Other keys belong to the editor integration (VS Code's `server`, `preview`): not ours.
     return Settings(vocabulary, tag_style, escape, rules), problems

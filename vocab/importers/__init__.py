@@ -15,15 +15,15 @@ from typing import BinaryIO, Literal
 
 from ..store import Store
 from ..write import Counts, Writer
-from .common import ImportContext, ImportFailed, Progress, Skipped, peek
-from .listtag import import_listtag
-from .tagcomplete import Numbering, guess_numbering, import_tagcomplete, is_csv_row
-from .translations import import_translations, is_translation_line, language_from_name
+from . import listtag, tagcomplete, translations
+from .common import FileFormat, FileRequest, ImportContext, ImportFailed, Numbering, Progress, Skipped, peek
 
 __all__ = ["ImportFailed", "ImportReport", "Source", "detect_format", "import_files"]
 
-Format = Literal["listtag", "csv", "translations"]
-FORMATS: tuple[Format, ...] = ("listtag", "csv", "translations")
+# Every file format, in the order detection tries them; the last is what a file is when it is nothing else.
+FILE_FORMATS: tuple[FileFormat, ...] = (tagcomplete, translations, listtag)
+_BY_NAME = {module.FORMAT: module for module in FILE_FORMATS}
+FORMATS: tuple[str, ...] = tuple(sorted(_BY_NAME))
 _SAMPLE_BYTES = 64 * 1024
 _SAMPLE_LINES = 200
 _IMPORT_CACHE_KIB = 96 * 1024
@@ -67,7 +67,7 @@ class ImportReport:
     """What one file's import did."""
 
     name: str
-    format: Format
+    format: str
     counts: Counts
     skipped: Skipped = field(default_factory=Skipped)
     lang: str | None = None
@@ -82,22 +82,21 @@ def _sample(stream: BinaryIO) -> list[str]:
     return [line for line in lines if line.strip()][:_SAMPLE_LINES]
 
 
-def detect_format(sample: list[str]) -> Format:
-    """Mostly `name,number,...` rows -> csv; mostly `tag=text` or `//` -> translations; else listtag."""
-    if not sample:
-        return "listtag"
-    if sum(map(is_csv_row, sample)) * 2 >= len(sample):
-        return "csv"
-    if sum(map(is_translation_line, sample)) * 2 >= len(sample):
-        return "translations"
-    return "listtag"
+def detect_format(sample: list[str]) -> str:
+    """The first format that at least half of the sample's lines look like (csv, then translations), else
+    list.tag."""
+    *specific, fallback = FILE_FORMATS
+    for module in specific:
+        if sample and sum(map(module.looks_like, sample)) * 2 >= len(sample):
+            return module.FORMAT
+    return fallback.FORMAT
 
 
 def import_files(
     store: Store,
     sources: Sequence[Source],
     *,
-    fmt: Format | Literal["auto"] = "auto",
+    fmt: str = "auto",
     list_name: str | None = None,
     numbering: Numbering | Literal["auto"] = "auto",
     lang: str | None = None,
@@ -143,7 +142,7 @@ def _import_one(
     stream: BinaryIO,
     source: Source,
     context: ImportContext,
-    fmt: Format | Literal["auto"],
+    fmt: str,
     numbering: Numbering | Literal["auto"],
     lang: str | None,
     progress: Progress | None,
@@ -151,16 +150,8 @@ def _import_one(
     sample = _sample(stream)
     if fmt == "auto":
         fmt = detect_format(sample)
-    report = ImportReport(source.name, fmt, context.writer.counts, context.skipped)
-    if fmt == "listtag":
-        import_listtag(stream, context, progress)
-    elif fmt == "csv":
-        report.numbering = guess_numbering(source.name, sample) if numbering == "auto" else numbering
-        report.lang = lang
-        import_tagcomplete(stream, context, numbering=report.numbering, lang=lang, progress=progress)
-    else:
-        report.lang = lang or language_from_name(source.name)
-        if report.lang is None:
-            raise ImportFailed(f"{source.name}: cannot tell the language from the file name; pass --lang")
-        import_translations(stream, context, lang=report.lang, progress=progress)
-    return report
+    request = FileRequest(source.name, sample, None if numbering == "auto" else numbering, lang)
+    settled = _BY_NAME[fmt].run(stream, context, request, progress)
+    return ImportReport(
+        source.name, fmt, context.writer.counts, context.skipped, settled.lang, settled.numbering
+    )

@@ -9,7 +9,7 @@ from __future__ import annotations
 import codecs
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import BinaryIO
+from typing import BinaryIO, Literal, Protocol
 
 from ..store import StoreError
 from ..write import Writer
@@ -23,6 +23,42 @@ _PROGRESS_EVERY = 4096
 BATCH_LINES = 2000
 
 Progress = Callable[[int], None]
+# How a tagcomplete CSV numbers its categories.
+Numbering = Literal["danbooru", "e621"]
+
+
+@dataclass(frozen=True)
+class FileRequest:
+    """One file's import as asked for: its name, its first lines, and the user's options (None: decide)."""
+
+    name: str
+    sample: list[str]
+    numbering: Numbering | None = None
+    lang: str | None = None
+
+
+@dataclass(frozen=True)
+class Settled:
+    """What a format decided for the file (the numbering or language it used), for the report."""
+
+    numbering: Numbering | None = None
+    lang: str | None = None
+
+
+class FileFormat(Protocol):
+    """What every importer module provides; `importers.FILE_FORMATS` lists them in detection order."""
+
+    FORMAT: str
+
+    def looks_like(self, text: str) -> bool:
+        """Whether one non-blank sample line reads as this format (most of the sample must)."""
+        ...
+
+    def run(
+        self, stream: BinaryIO, context: ImportContext, request: FileRequest, progress: Progress | None
+    ) -> Settled:
+        """Import the stream; raise ImportFailed for what the request lacks."""
+        ...
 
 
 class ImportFailed(Exception):

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import BinaryIO
 
 from ..write import check_name
-from .common import BATCH_LINES, ImportContext, Line, Progress
+from .common import BATCH_LINES, FileRequest, ImportContext, Line, Progress, Settled
 
 FORMAT = "listtag"
 
@@ -37,3 +37,13 @@ def import_listtag(stream: BinaryIO, context: ImportContext, progress: Progress 
 
     context.each(context.lines(stream, progress), handle)
     flush()
+
+
+def looks_like(text: str) -> bool:
+    """Any line can name a tag: list.tag is what a file is when it is nothing else."""
+    return True
+
+
+def run(stream: BinaryIO, context: ImportContext, request: FileRequest, progress: Progress | None) -> Settled:
+    import_listtag(stream, context, progress)
+    return Settled()

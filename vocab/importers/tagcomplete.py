@@ -11,15 +11,14 @@ from __future__ import annotations
 import csv
 import re
 from dataclasses import dataclass
-from typing import BinaryIO, Literal
+from typing import BinaryIO
 
 from ..store import StoreError
 from ..write import MAX_POST_COUNT, check_name
-from .common import BATCH_LINES, BadLine, ImportContext, Line, Progress
+from .common import BATCH_LINES, BadLine, FileRequest, ImportContext, Line, Numbering, Progress, Settled
 
 FORMAT = "csv"
 
-Numbering = Literal["danbooru", "e621"]
 
 CATEGORY_NUMBERS: dict[Numbering, dict[int, str]] = {
     "danbooru": {0: "general", 1: "artist", 3: "copyright", 4: "character", 5: "meta"},
@@ -52,7 +51,8 @@ def guess_numbering(file_name: str, sample: list[str]) -> Numbering:
     return "danbooru"
 
 
-def is_csv_row(text: str) -> bool:
+def looks_like(text: str) -> bool:
+    """`name,number,...`: a tag row."""
     return _CSV_ROW.match(text) is not None
 
 
@@ -153,3 +153,9 @@ def import_tagcomplete(
 
     context.each(context.lines(stream, progress), handle)
     flush()
+
+
+def run(stream: BinaryIO, context: ImportContext, request: FileRequest, progress: Progress | None) -> Settled:
+    numbering = request.numbering or guess_numbering(request.name, request.sample)
+    import_tagcomplete(stream, context, numbering=numbering, lang=request.lang, progress=progress)
+    return Settled(numbering=numbering, lang=request.lang)

@@ -12,7 +12,7 @@ import re
 from pathlib import PurePath
 from typing import BinaryIO
 
-from .common import BadLine, ImportContext, Line, Progress
+from .common import BadLine, FileRequest, ImportContext, ImportFailed, Line, Progress, Settled
 
 FORMAT = "translations"
 
@@ -25,7 +25,8 @@ def language_from_name(file_name: str) -> str | None:
     return stem.replace("_", "-") if _LANGUAGE.match(stem) else None
 
 
-def is_translation_line(text: str) -> bool:
+def looks_like(text: str) -> bool:
+    """`tag=translation` or a `//` comment."""
     return "=" in text or text.lstrip().startswith("//")
 
 
@@ -60,3 +61,11 @@ def import_translations(
         writer.translation(tag_id, lang, translation, manual=manual)
 
     context.each(context.lines(stream, progress), handle)
+
+
+def run(stream: BinaryIO, context: ImportContext, request: FileRequest, progress: Progress | None) -> Settled:
+    lang = request.lang or language_from_name(request.name)
+    if lang is None:
+        raise ImportFailed(f"{request.name}: cannot tell the language from the file name; pass --lang")
+    import_translations(stream, context, lang=lang, progress=progress)
+    return Settled(lang=lang)

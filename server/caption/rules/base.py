@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
+import typing
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from ..findings import Edit, Finding, Fix, Related, Severity
 from ..parse import Caption, CaptionLine, Segment, TagSpan
 
 if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
     from ..checker import CheckContext
 
 
@@ -24,18 +28,34 @@ class Document:
     ctx: CheckContext
 
 
-Check = Callable[["Rule", Document, Mapping[str, object]], Iterable[Finding]]
+@dataclass(frozen=True)
+class NoOptions:
+    """The options of a rule that has none."""
+
+
+OptionsT = TypeVar("OptionsT", bound="DataclassInstance")
+Check = Callable[["Rule[OptionsT]", Document, OptionsT], Iterable[Finding]]
+
+
+class OptionError(ValueError):
+    """A rule option that is unknown or of the wrong type; the message says which and why."""
 
 
 @dataclass(frozen=True)
-class Rule:
-    """A named check: its default severity, its doc line, its options and their defaults."""
+class Rule(Generic[OptionsT]):
+    """A named check: default severity, what it reports, its options (a frozen dataclass of defaults),
+    what its fix does, and its documentation."""
 
     name: str
     severity: Severity
+    # One line of markdown: when the rule fires (`captionls rules`, the README's table).
+    summary: str
+    # One line of markdown: what `check --fix` does about it, or why nothing ("no (reword)").
+    fix: str
+    # The rule's page: what it checks, why, a bad and a good example (markdown).
     doc: str
-    check: Check
-    options: Mapping[str, object] = field(default_factory=dict)
+    check: Check[OptionsT]
+    options: OptionsT
     # Whether `check --fix` applies its preferred fix (`structure-order` only with `--fix-order`).
     safe_fix: bool = False
 
@@ -60,6 +80,49 @@ class Rule:
             ],
             related=list(related),
         )
+
+    def option_types(self) -> dict[str, Any]:
+        """Each option's name and type, in declaration order."""
+        hints = typing.get_type_hints(type(self.options))
+        return {option.name: hints[option.name] for option in dataclasses.fields(self.options)}
+
+    def configured(self, given: Mapping[str, object]) -> OptionsT:
+        """The options with `given` (a `[rules]` table or editor setting) over the defaults.
+
+        Raises `OptionError` naming the option for an unknown name or a value of the wrong type.
+        """
+        types = self.option_types()
+        values: dict[str, object] = {}
+        for option, value in given.items():
+            kind = types.get(option)
+            if kind is None:
+                known = ", ".join(["severity", *types])
+                raise OptionError(f"unknown option {option!r} (known: {known})")
+            values[option] = _converted(option, value, kind, getattr(self.options, option))
+        return dataclasses.replace(self.options, **values)
+
+
+def _converted(option: str, value: object, kind: object, default: object) -> object:
+    """`value` as an option of type `kind` (a TOML array becomes a tuple), or `OptionError`."""
+    if kind is bool:
+        if isinstance(value, bool):
+            return value
+    elif kind is int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+    elif kind is float:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return float(value)
+    elif kind is str:
+        if isinstance(value, str):
+            return value
+    elif kind == tuple[str, ...]:
+        if isinstance(value, list) and all(isinstance(item, str) for item in value):
+            return tuple(value)
+        raise OptionError(f"{option} must be a list of strings")
+    else:
+        raise TypeError(f"option {option}: unsupported type {kind!r}")
+    raise OptionError(f"{option} must be like {default!r}")
 
 
 _BLANKS = " \t\u3000\u00a0"

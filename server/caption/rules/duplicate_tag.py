@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 
 from ..findings import Finding, Related
 from ..parse import TagSpan
-from .base import Document, Rule, remove_tag
+from .base import Document, NoOptions, Rule, remove_tag
 
 
-def check(rule: Rule, doc: Document, options: Mapping[str, object]) -> Iterator[Finding]:
+def check(rule: Rule[NoOptions], doc: Document, options: NoOptions) -> Iterator[Finding]:
     for line in doc.caption.lines:
         first: dict[str, TagSpan] = {}
         for tag in line.tags:
@@ -27,10 +27,33 @@ def check(rule: Rule, doc: Document, options: Mapping[str, object]) -> Iterator[
             )
 
 
+DOC = """\
+## What it checks
+
+The same tag twice in one caption line, compared after normalisation: `_` or space, case, escaped
+parentheses and weights (`(smile:1.2)`) do not matter, and an alias counts as its canonical tag.
+
+## Why
+
+A repeated tag doubles that concept's weight in training and says nothing new; it usually comes from
+merging tagger output with hand-written tags.
+
+## Example
+
+Bad: `ohwxStyle, 1girl, short hair, smile, Short_Hair, smiling`
+
+Good: `ohwxStyle, 1girl, short hair, smile`
+
+`--fix` deletes the later writing with its separator.
+"""
+
 RULE = Rule(
     name="duplicate-tag",
     severity="warning",
-    doc="The same tag twice in a caption (case, `_`/space, escapes, weights and aliases do not matter).",
+    summary="the same tag twice after normalisation (`_`/space, case, escapes, weights) or through an alias",
+    fix="deletes the later one",
+    doc=DOC,
     check=check,
+    options=NoOptions(),
     safe_fix=True,
 )

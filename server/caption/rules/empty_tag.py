@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 
 from ..findings import Finding
-from .base import Document, Rule, remove_segment
+from .base import Document, NoOptions, Rule, remove_segment
 
 
-def check(rule: Rule, doc: Document, options: Mapping[str, object]) -> Iterator[Finding]:
+def check(rule: Rule[NoOptions], doc: Document, options: NoOptions) -> Iterator[Finding]:
     for line in doc.caption.lines:
         for segment in line.empty_segments:
             # Point at the separator that makes the empty tag: there is nothing else to underline.
@@ -21,10 +21,32 @@ def check(rule: Rule, doc: Document, options: Mapping[str, object]) -> Iterator[
             )
 
 
+DOC = """\
+## What it checks
+
+An empty tag: two separators with nothing between them (`,,`, `, ,`) or a separator at the end of a line.
+
+## Why
+
+kohya's scripts split the caption at the separator and keep the empty piece as a token, so the model
+trains on an empty tag; with shuffling it lands anywhere in the caption.
+
+## Example
+
+Bad: `ohwxStyle, 1girl,, solo, smile,`
+
+Good: `ohwxStyle, 1girl, solo, smile`
+
+`--fix` removes the empty tag and one separator.
+"""
+
 RULE = Rule(
     name="empty-tag",
     severity="warning",
-    doc="An empty tag (`,,` or a trailing separator): trainers keep it as an empty token.",
+    summary="`,,` or a trailing separator (kohya trains on the empty token)",
+    fix="removes it",
+    doc=DOC,
     check=check,
+    options=NoOptions(),
     safe_fix=True,
 )

@@ -7,30 +7,136 @@ a typo or two away (`looking at veiwer`).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
 
 from ..findings import Edit, Finding
 from .base import Document, Rule
 
 if TYPE_CHECKING:
-    from ..checker import CheckContext
+    from ..checker import CheckContext, KeyChanges
 
 # Typos tolerated for a near-duplicate spelling: one in short tags, two from this length on.
 _LONG = 10
 _SHORTEST = 4
 
 
-def check(rule: Rule, doc: Document, options: Mapping[str, object]) -> Iterator[Finding]:
+@dataclass(frozen=True)
+class Options:
+    # A tag the vocabulary does not know, in at most this many captions, may be a typo of a more used one.
+    rare: int = 2
+
+
+class Phrasings:
+    """How the dataset writes each concept, and which keys are a typo or two apart: what this rule asks
+    the dataset, remembered until it changes. The check context makes one, on first use, and keeps it
+    informed of changes."""
+
+    def __init__(self, ctx: CheckContext) -> None:
+        self.ctx = ctx
+        # The rule's answer per written name (depends only on the name and the dataset).
+        self.answers: dict[str, tuple[str, int, int] | None] = {}
+        # (key, distance) -> the dataset keys that many typos away, followed as keys come and go.
+        self._near: dict[tuple[str, int], list[str]] = {}
+        self._key_list: list[str] | None = None
+        self._written: dict[tuple[str, bool], dict[str, int]] = {}
+        self._majority: dict[tuple[str, bool], tuple[str, int] | None] = {}
+
+    def dataset_changed(self) -> None:
+        """Some caption changed: phrasing totals and answers are stale."""
+        self.answers = {}
+        self._written = {}
+        self._majority = {}
+
+    def keys_changed(self, changes: KeyChanges | None) -> None:
+        """Keys came or went (`None`: any may have); keep the typo neighbourhoods right."""
+        self._key_list = None
+        if changes is None:
+            self._near = {}
+            return
+        for key, added in changes:
+            self._follow_near(key, added)
+
+    def _follow_near(self, key: str, added: bool) -> None:
+        """Keep the remembered typo neighbourhoods right as one key comes or goes."""
+        for (query, distance), neighbours in self._near.items():
+            if not added:
+                if key in neighbours:
+                    neighbours.remove(key)
+            elif key != query and Levenshtein.distance(query, key, score_cutoff=distance) <= distance:
+                neighbours.append(key)
+
+    def written(self, concept: str, aliases: bool) -> dict[str, int]:
+        """How the dataset writes a concept: phrasing -> captions, over its keys (alias keys if `aliases`)."""
+        ctx = self.ctx
+        ctx.refresh()
+        cache_key = (concept, aliases)
+        totals = self._written.get(cache_key)
+        if totals is None:
+            totals = {}
+            for key in sorted(ctx.concept_keys(concept)):
+                if not aliases and ctx.concept(key) != key:
+                    continue
+                for name, count in ctx.index.phrasings(key).items():
+                    totals[name] = totals.get(name, 0) + count
+            self._written[cache_key] = totals
+        return totals
+
+    def majority(self, concept: str, aliases: bool) -> tuple[str, int] | None:
+        """The dataset's most used phrasing of a concept and its caption count (ties: the first name)."""
+        self.ctx.refresh()
+        cache_key = (concept, aliases)
+        if cache_key not in self._majority:
+            written = self.written(concept, aliases)
+            self._majority[cache_key] = (
+                min(written.items(), key=lambda item: (-item[1], item[0])) if written else None
+            )
+        return self._majority[cache_key]
+
+    def near_duplicate(self, key: str, max_distance: int) -> str | None:
+        """A more used dataset key one or two typos away from `key` (same digits and words), or None."""
+        index = self.ctx.index
+        self.ctx.refresh()
+        neighbours = self._near.get((key, max_distance))
+        if neighbours is None:
+            # The neighbourhood depends on the key set only; counts are read fresh below.
+            if self._key_list is None:
+                self._key_list = index.keys()
+            neighbours = [
+                other
+                for other, _distance, _ in process.extract(
+                    key, self._key_list, scorer=Levenshtein.distance, score_cutoff=max_distance, limit=None
+                )
+                if other != key
+            ]
+            self._near[(key, max_distance)] = neighbours
+        count = index.count(key)
+        digits = [c for c in key if c.isdigit()]
+        words = len(key.split())
+        best: str | None = None
+        best_count = count
+        for other in neighbours:
+            other_count = index.count(other)
+            same_shape = [c for c in other if c.isdigit()] == digits and len(other.split()) == words
+            if same_shape and other_count > best_count:
+                best, best_count = other, other_count
+        return best
+
+
+def check(rule: Rule[Options], doc: Document, options: Options) -> Iterator[Finding]:
     ctx = doc.ctx
-    rare = options["rare"]
-    assert isinstance(rare, int)
+    rare = options.rare
     # With `non-canonical-tag` on, an alias is never the phrasing to converge on (the two rules would
     # pull in opposite directions); that rule moves alias users to the canonical tag instead.
     skip_aliases = ctx.enabled("non-canonical-tag")
     seen: set[tuple[int, str]] = set()
+    phrasings = ctx.state(Phrasings)
     # The answer depends only on the written name and the dataset: remembered until the dataset changes.
-    answers: dict[str, tuple[str, int, int] | None] = ctx.memo(rule.name)
+    answers = phrasings.answers
     for tag in doc.caption.tags:
         if not tag.key or tag.key in ctx.triggers:
             continue
@@ -43,7 +149,7 @@ def check(rule: Rule, doc: Document, options: Mapping[str, object]) -> Iterator[
             answer = answers[tag.name]
         else:
             answer = answers[tag.name] = _majority_elsewhere(
-                ctx, tag.key, tag.name, concept, rare, skip_aliases
+                phrasings, tag.key, tag.name, concept, rare, skip_aliases
             )
         if answer is None:
             continue
@@ -58,15 +164,17 @@ def check(rule: Rule, doc: Document, options: Mapping[str, object]) -> Iterator[
 
 
 def _majority_elsewhere(
-    ctx: CheckContext, key: str, name: str, concept: str, rare: int, skip_aliases: bool
+    phrasings: Phrasings, key: str, name: str, concept: str, rare: int, skip_aliases: bool
 ) -> tuple[str, int, int] | None:
     """(the majority phrasing, its captions, this phrasing's captions) when another phrasing wins."""
-    majority = ctx.majority(concept, aliases=not skip_aliases)
+    ctx = phrasings.ctx
+    majority = phrasings.majority(concept, aliases=not skip_aliases)
     if ctx.resolve(key) is None and len(key) >= _SHORTEST and ctx.index.count(key) <= rare:
-        near = ctx.near_duplicate(key, 2 if len(key) >= _LONG else 1)
+        near = phrasings.near_duplicate(key, 2 if len(key) >= _LONG else 1)
         if near is not None:
             majority = _merged(
-                ctx.written(concept, not skip_aliases), ctx.written(ctx.concept(near), not skip_aliases)
+                phrasings.written(concept, not skip_aliases),
+                phrasings.written(ctx.concept(near), not skip_aliases),
             )
     if majority is None:
         return None
@@ -85,11 +193,42 @@ def _merged(*phrasings: dict[str, int]) -> tuple[str, int] | None:
     return min(totals.items(), key=lambda item: (-item[1], item[0])) if totals else None
 
 
+DOC = """\
+## What it checks
+
+Each concept's phrasing against the rest of the dataset. One concept is the same canonical tag (through
+aliases), the same key in another style (`arms_up`, `Arms Up`, escapes) or, for a tag the vocabulary does
+not know and at most `rare` (2) captions use, a more used dataset tag one typo away (two from 10
+characters on). Fires when another phrasing is in more captions than this one. While `non-canonical-tag`
+is on it never suggests an alias (that rule moves alias users to the canonical tag instead), so `--fix`
+settles in one run.
+
+## Why
+
+A LoRA learns one concept from every caption that names it; split over `looking at viewer`,
+`looking_at_viewer` and `looking at veiwer`, each spelling gets a fraction of the examples.
+
+## Example
+
+Other captions (9): `ohwxStyle, 1girl, looking at viewer`
+
+Bad: `ohwxStyle, 1girl, looking at veiwer`
+
+Good: `ohwxStyle, 1girl, looking at viewer`
+
+`--fix` writes the majority phrasing.
+"""
+
 RULE = Rule(
     name="inconsistent-tag",
     severity="warning",
-    doc="The dataset more often writes this concept another way (alias, `_`/space style, near spelling).",
+    summary=(
+        "the dataset more often writes this concept another way: an alias of the same tag, the other"
+        " `_`/space style or case, or (for a rare unknown tag) a more used spelling one or two typos away"
+    ),
+    fix="uses the majority phrasing",
+    doc=DOC,
     check=check,
-    options={"rare": 2},
+    options=Options(),
     safe_fix=True,
 )

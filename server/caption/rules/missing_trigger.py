@@ -3,16 +3,16 @@ after kohya's `|||`), where shuffling trainers would move it."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 
 from captionls.vocab.normalize import tag_key
 
 from ..findings import Edit, Finding
 from ..parse import CaptionLine
-from .base import Document, Rule, joiner, line_separator, remove_tag
+from .base import Document, NoOptions, Rule, joiner, line_separator, remove_tag
 
 
-def check(rule: Rule, doc: Document, options: Mapping[str, object]) -> Iterator[Finding]:
+def check(rule: Rule[NoOptions], doc: Document, options: NoOptions) -> Iterator[Finding]:
     config = doc.ctx.config
     keep = config.keep_count
     for line in doc.caption.lines:
@@ -57,10 +57,35 @@ def _front(text: str, line: CaptionLine) -> int:
     return segment.start + len(content) - len(content.lstrip())
 
 
+DOC = """\
+## What it checks
+
+Every `trigger` of `captionls.toml` in every caption line, within the first `keep_tokens` tags (default: as
+many as there are triggers) and before kohya's `|||` keep-tokens separator.
+
+## Why
+
+The trigger is the word the LoRA learns to answer to. Trainers that shuffle tags keep only the first
+`keep_tokens` in place: a trigger missing from a caption, or shuffled with the rest, weakens it.
+
+## Example
+
+With `trigger = ["ohwxStyle"]` and `keep_tokens = 1`:
+
+Bad: `1girl, ohwxStyle, solo, smile`
+
+Good: `ohwxStyle, 1girl, solo, smile`
+
+`--fix` inserts the missing trigger at the front, or moves it there.
+"""
+
 RULE = Rule(
     name="missing-trigger",
     severity="warning",
-    doc="A configured trigger is absent or not within the first `keep_tokens` tags (or after `|||`).",
+    summary="a trigger is absent, or not within the first `keep_tokens` tags, or after `|||`",
+    fix="inserts or moves it to the front",
+    doc=DOC,
     check=check,
+    options=NoOptions(),
     safe_fix=True,
 )

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 
 from captionls.vocab.normalize import styled
 
 from ..findings import Edit, Finding
-from .base import Document, Rule
+from .base import Document, NoOptions, Rule
 
 
-def check(rule: Rule, doc: Document, options: Mapping[str, object]) -> Iterator[Finding]:
+def check(rule: Rule[NoOptions], doc: Document, options: NoOptions) -> Iterator[Finding]:
     ctx = doc.ctx
     for tag in doc.caption.tags:
         if tag.key in ctx.triggers:
@@ -27,10 +27,33 @@ def check(rule: Rule, doc: Document, options: Mapping[str, object]) -> Iterator[
         )
 
 
+DOC = """\
+## What it checks
+
+A tag that the vocabulary knows as an alias of another tag (`smiling` for `smile`, `raised arms` for
+`arms up`).
+
+## Why
+
+Base models learned the canonical booru tag from millions of images; an alias is a weaker, rarer token
+for the same concept, and a dataset that mixes both splits what the LoRA learns between them.
+
+## Example
+
+Bad: `ohwxStyle, 1girl, smiling, raised arms`
+
+Good: `ohwxStyle, 1girl, smile, arms up`
+
+`--fix` writes the canonical tag in the dataset's tag style.
+"""
+
 RULE = Rule(
     name="non-canonical-tag",
     severity="info",
-    doc="The tag is an alias in the vocabulary; the fix writes its canonical tag.",
+    summary="the tag is an alias in the vocabulary",
+    fix="writes the canonical tag",
+    doc=DOC,
     check=check,
+    options=NoOptions(),
     safe_fix=True,
 )

@@ -5,7 +5,8 @@ background`) multiplies its weight; the guide suggests combining them (`simple w
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
+from dataclasses import dataclass
 
 from ..findings import Finding, Related
 from ..parse import TagSpan
@@ -51,11 +52,17 @@ def words_of(name: str) -> list[tuple[str, int, int]]:
     return words
 
 
-def check(rule: Rule, doc: Document, options: Mapping[str, object]) -> Iterator[Finding]:
-    minimum = options["min"]
-    ignore = options["ignore"]
-    assert isinstance(minimum, int) and isinstance(ignore, list | tuple)
-    ignored = {word_key(str(word)) for word in ignore}
+@dataclass(frozen=True)
+class Options:
+    # A word in at least this many tags of a caption line is reported.
+    min: int = 3
+    # Words never reported (`hair` in a hairstyle dataset).
+    ignore: tuple[str, ...] = ()
+
+
+def check(rule: Rule[Options], doc: Document, options: Options) -> Iterator[Finding]:
+    minimum = options.min
+    ignored = {word_key(word) for word in options.ignore}
     for line in doc.caption.lines:
         # word -> [(tag, start, end of the word)], one entry per tag
         places: dict[str, list[tuple[TagSpan, int, int]]] = {}
@@ -83,10 +90,34 @@ def check(rule: Rule, doc: Document, options: Mapping[str, object]) -> Iterator[
             )
 
 
+DOC = """\
+## What it checks
+
+A content word (not `of`, `in`, `with`, ...; `walls` and `wall` are one word) in at least `min` (3) tags of
+one caption line. Options: `min`, and `ignore`, a list of words never reported.
+
+## Why
+
+Every tag that repeats a word adds weight to it: three backgrounds teach "background" three times. The
+captioning guide combines them into one descriptive tag.
+
+## Example
+
+Bad: `ohwxStyle, 1girl, simple background, white background, lamp in background`
+
+Good: `ohwxStyle, 1girl, simple white background with a lamp`
+
+There is no fix: rewording is yours.
+"""
+
 RULE = Rule(
     name="repeated-word",
     severity="info",
-    doc="A content word in at least `min` (3) tags of a caption: the repeats add weight; combine them.",
+    summary=(
+        "a content word in at least `min` (3) tags: `simple background, white background, lamp in background`"
+    ),
+    fix="no (reword)",
+    doc=DOC,
     check=check,
-    options={"min": 3, "ignore": []},
+    options=Options(),
 )

@@ -13,7 +13,7 @@ from itertools import pairwise
 
 from ..findings import Edit, Finding, Related
 from ..parse import CaptionLine, TagSpan
-from .base import Document, Rule, joiner, line_separator
+from .base import Document, NoOptions, Rule, joiner, line_separator
 
 
 def _runs(line: CaptionLine) -> list[list[TagSpan]]:
@@ -58,7 +58,7 @@ def _rewrite(doc: Document, line: CaptionLine, run: list[TagSpan], order: list[T
     return Edit(start, end, joiner(text, line, separator).join(tag.text for tag in order))
 
 
-def check(rule: Rule, doc: Document, options: Mapping[str, object]) -> Iterator[Finding]:
+def check(rule: Rule[NoOptions], doc: Document, options: NoOptions) -> Iterator[Finding]:
     sections = doc.ctx.sections
     structure = doc.ctx.config.structure
     order_text = ", ".join(structure)
@@ -94,9 +94,34 @@ def check(rule: Rule, doc: Document, options: Mapping[str, object]) -> Iterator[
                 )
 
 
+DOC = """\
+## What it checks
+
+Whether the tags follow the caption's sections in `structure` order (default: globals, type, action,
+subject, details, background, associations). A tag's section comes from the triggers, the `[sections]`
+table, the vocabulary's tag groups and a built-in table of the captioning guide's examples; a tag with no
+section is never out of order. Runs split by `|||` or `BREAK` are checked separately.
+
+## Why
+
+The guide writes captions from the whole image to its details. A consistent order keeps captions
+comparable and puts the tags that matter most where token limits and keep-tokens do not cut them.
+
+## Example
+
+Bad: `ohwxStyle, 1girl, wooden floor, sitting, short hair`
+
+Good: `ohwxStyle, 1girl, sitting, short hair, wooden floor`
+
+`--fix` leaves the order alone; `--fix --fix-order` sorts the caption (stable inside a section).
+"""
+
 RULE = Rule(
     name="structure-order",
     severity="hint",
-    doc="A tag of an earlier section after one of a later section (globals, type, action, subject, ...).",
+    summary="a tag of an earlier section after one of a later section",
+    fix="only with `--fix-order`",
+    doc=DOC,
     check=check,
+    options=NoOptions(),
 )

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 
 from ..findings import Finding
-from .base import Document, Rule
+from .base import Document, NoOptions, Rule
 
 
-def check(rule: Rule, doc: Document, options: Mapping[str, object]) -> Iterator[Finding]:
+def check(rule: Rule[NoOptions], doc: Document, options: NoOptions) -> Iterator[Finding]:
     config = doc.ctx.config
     for line in doc.caption.lines:
         count = len(line.tags)
@@ -25,9 +25,32 @@ def check(rule: Rule, doc: Document, options: Mapping[str, object]) -> Iterator[
         )
 
 
+DOC = """\
+## What it checks
+
+The number of tags in each caption line against `min_tags` (default 8) and `max_tags` (default 20) of
+`captionls.toml`.
+
+## Why
+
+The captioning guide aims for 8 to 20 tags an image: fewer leaves what the image shows to the trigger,
+so the LoRA learns it as part of the style; more dilutes every tag and runs into the token limit.
+
+## Example
+
+Bad: `ohwxStyle, 1girl, smile`
+
+Good: `ohwxStyle, 1girl, solo, full body, sitting, smile, short hair, white dress, couch, indoors`
+
+There is no fix: only you know what the image shows.
+"""
+
 RULE = Rule(
     name="tag-count",
     severity="info",
-    doc="Fewer than `min_tags` (8) or more than `max_tags` (20) tags in a caption.",
+    summary="fewer than `min_tags` or more than `max_tags` tags",
+    fix="no",
+    doc=DOC,
     check=check,
+    options=NoOptions(),
 )

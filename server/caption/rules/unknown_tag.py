@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 
 from captionls.vocab.normalize import styled
 
 from ..findings import Edit, Finding
-from .base import Document, Rule
+from .base import Document, NoOptions, Rule
 
 SUGGESTIONS = 3
 # Suggestions are for typos of vocabulary tags, which are short; a free-text phrase gets none
@@ -16,7 +16,7 @@ SUGGEST_UP_TO_WORDS = 3
 SUGGEST_UP_TO_CHARS = 40
 
 
-def check(rule: Rule, doc: Document, options: Mapping[str, object]) -> Iterator[Finding]:
+def check(rule: Rule[NoOptions], doc: Document, options: NoOptions) -> Iterator[Finding]:
     ctx = doc.ctx
     for tag in doc.caption.tags:
         if not tag.key or tag.key in ctx.triggers or ctx.resolve(tag.key) is not None:
@@ -38,9 +38,34 @@ def check(rule: Rule, doc: Document, options: Mapping[str, object]) -> Iterator[
         )
 
 
+DOC = """\
+## What it checks
+
+A tag that is neither in the vocabulary (as a tag or an alias) nor in any other caption of the dataset.
+Short tags (up to three words) get the three closest vocabulary tags as suggestions.
+
+## Why
+
+Such a tag is usually a typo (`lokking at viewer`), and a typo is a token the model has never seen. A
+free-text phrase written once is fine: that is why this is only a hint.
+
+## Example
+
+Bad: `ohwxStyle, 1girl, lokking at viewer`
+
+Good: `ohwxStyle, 1girl, looking at viewer`
+
+The fixes offer the suggestions; `--fix` applies none of them (it is your choice).
+"""
+
 RULE = Rule(
     name="unknown-tag",
     severity="hint",
-    doc="A tag in neither the vocabulary nor any other caption; fixes offer the three closest tags.",
+    summary=(
+        "in neither the vocabulary nor any other caption; offers the closest three tags (short tags only)"
+    ),
+    fix="no (a choice)",
+    doc=DOC,
     check=check,
+    options=NoOptions(),
 )

@@ -1,0 +1,54 @@
+"""Every setting captionls reads, defined once: its `captionls.toml` key, its editor key (in
+`initializationOptions` and the workspace/configuration section `captionls`) and its kind.
+
+`config.py` reads the TOML keys, `server/lsp/settings.py` the editor keys, and the VS Code extension
+declares the editor keys in `contributes.configuration`; tests/test_settings_schema.py holds all three to
+this list, so a key added in one place and forgotten in another fails there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal, get_args
+
+from captionls.vocab.normalize import TagStyle
+
+# The editor setting section (initializationOptions may also carry it whole).
+SECTION = "captionls"
+
+TAG_STYLES: tuple[TagStyle, ...] = get_args(TagStyle)
+
+Kind = Literal["string", "path", "integer", "boolean", "strings", "choice", "table", "rules"]
+
+
+@dataclass(frozen=True)
+class SettingKey:
+    """One setting. `toml` None: an editor setting only; `editor` None: a `captionls.toml` key only."""
+
+    toml: str | None
+    editor: str | None
+    kind: Kind
+    # The values of a `choice`.
+    choices: tuple[str, ...] = ()
+
+
+# In the README's order; what each key means is in the README ("Checking captions" and "The language server").
+SETTINGS: tuple[SettingKey, ...] = (
+    SettingKey("trigger", None, "strings"),
+    SettingKey("keep_tokens", None, "integer"),
+    SettingKey("separator", None, "string"),
+    SettingKey("tag_style", "tagStyle", "choice", TAG_STYLES),
+    SettingKey("escape_parentheses", "escapeParentheses", "boolean"),
+    SettingKey("min_tags", None, "integer"),
+    SettingKey("max_tags", None, "integer"),
+    SettingKey("structure", None, "strings"),
+    SettingKey("sections", None, "table"),
+    SettingKey("rules", "rules", "rules"),
+    SettingKey("include", None, "strings"),
+    SettingKey("exclude", None, "strings"),
+    SettingKey("vocab", "vocabulary", "path"),
+    SettingKey("extensions", None, "strings"),
+)
+
+TOML_KEYS: tuple[str, ...] = tuple(key.toml for key in SETTINGS if key.toml is not None)
+EDITOR_KEYS: tuple[str, ...] = tuple(key.editor for key in SETTINGS if key.editor is not None)
