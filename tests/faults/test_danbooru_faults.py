@@ -120,6 +120,19 @@ def test_a_dripped_answer_hits_the_deadline(store: Store, script: Script) -> Non
         assert time.monotonic() - start < 2.5
 
 
+def test_the_deadline_holds_through_a_proxy_from_the_environment(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with raw_server(drip_headers) as proxy:
+        for name in ("NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy"):
+            monkeypatch.delenv(name, raising=False)
+        monkeypatch.setenv("HTTP_PROXY", proxy)
+        start = time.monotonic()
+        with pytest.raises(DanbooruError, match=r"timed out after 1 s"):
+            import_group(store, "http://danbooru.invalid")
+        assert time.monotonic() - start < 2.5
+
+
 def gzip_bomb(decoded_bytes: int) -> bytes:
     packer = zlib.compressobj(9, zlib.DEFLATED, zlib.MAX_WBITS | 16)
     zeros = bytes(2**20)

@@ -152,12 +152,15 @@ class BoundedClient:
         self.deadline_s = deadline_s
         self.max_body = max_body
         self._deadline = _Deadline()
-        transport = httpx.HTTPTransport()
-        # httpx does not take a network backend; its connection pool does. Without this swap the
-        # deadline would bind nothing (tests/faults/test_danbooru_faults.py drips headers to check).
-        transport._pool._network_backend = _DeadlineBackend(self._deadline)
         headers = {**client_options.pop("headers", {}), "Accept-Encoding": ACCEPT_ENCODING}
-        self.client = httpx.Client(transport=transport, headers=headers, **client_options)
+        self.client = httpx.Client(headers=headers, **client_options)
+        # httpx does not take a network backend; its connection pools do: the direct one and those
+        # for proxies named in the environment. Without this swap the deadline would bind nothing
+        # (tests/faults/test_danbooru_faults.py drips headers to check).
+        backend = _DeadlineBackend(self._deadline)
+        for transport in [self.client._transport, *self.client._mounts.values()]:
+            if isinstance(transport, httpx.HTTPTransport):
+                transport._pool._network_backend = backend
 
     def close(self) -> None:
         self.client.close()
