@@ -20,46 +20,70 @@ MAX_TAG_LENGTH = 500
 _BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 _FORBIDDEN_CATEGORIES = frozenset({"Cc", "Zl", "Zp"})
 _ESCAPED = re.compile(r"\\([()\[\]])")
-_WEIGHT = re.compile(r":\s*[+-]?(?:\d+(?:\.\d*)?|\.\d+)\s*$")
+# A weight is `:` then an optional sign and this number, spaces allowed around (`(tag: 1.2 )`).
+_NUMBER = re.compile(r"\d+(?:\.\d*)?|\.\d+")
 _PAIRS = {"(": ")", "[": "]"}
+_OPENER_OF = {closer: opener for opener, closer in _PAIRS.items()}
+_BRACKET_OR_ESCAPE = re.compile(r"\\.|[()\[\]]", re.DOTALL)
 
 
-def _closing_index(text: str, opener: str) -> int:
-    """Index of the bracket that closes `text[0]`, skipping escaped brackets; -1 if none."""
-    closer = _PAIRS[opener]
-    depth = 0
-    i = 0
-    while i < len(text):
-        char = text[i]
-        if char == "\\":
-            i += 2
-            continue
-        if char == opener:
-            depth += 1
-        elif char == closer:
-            depth -= 1
-            if depth == 0:
-                return i
-        i += 1
-    return -1
+def _bracket_partners(text: str) -> dict[int, int]:
+    """For every bracket that opens a pair, the index of the bracket of its kind that closes it;
+    an escaped bracket (`\\(`) is text. One pass over the brackets and backslashes only."""
+    partners: dict[int, int] = {}
+    open_at: dict[str, list[int]] = {"(": [], "[": []}
+    for match in _BRACKET_OR_ESCAPE.finditer(text):
+        char, at = match.group(), match.start()
+        if char in open_at:
+            open_at[char].append(at)
+        elif char in _OPENER_OF:
+            openers = open_at[_OPENER_OF[char]]
+            if openers:
+                partners[openers.pop()] = at
+    return partners
+
+
+def _without_weight(text: str, start: int, end: int) -> int:
+    """The end of `text[start:end]` once a trailing `:1.2` weight (and the spaces around it) is gone."""
+    at = end
+    while at > start and text[at - 1].isspace():
+        at -= 1
+    number_end = at
+    while at > start and (text[at - 1].isdecimal() or text[at - 1] == "."):
+        at -= 1
+    if not _NUMBER.fullmatch(text, at, number_end):
+        return end
+    if at > start and text[at - 1] in "+-":
+        at -= 1
+    while at > start and text[at - 1].isspace():
+        at -= 1
+    return at - 1 if at > start and text[at - 1] == ":" else end
 
 
 def strip_weight(text: str) -> str:
     """Remove attention syntax wrapping the whole tag: `((tag))`, `[tag]`, `(tag:1.2)`.
 
     Parentheses that are part of a tag (`fate (series)`) are kept: only a bracket pair that encloses
-    the entire text is attention syntax.
+    the entire text is attention syntax. Linear in the length, however deep the nesting: the pairs
+    are found once, then peeled by moving two indices.
     """
     text = text.strip()
-    while len(text) >= 2 and text[0] in _PAIRS and _closing_index(text, text[0]) == len(text) - 1:
-        inner = text[1:-1]
-        if text[0] == "(":
-            inner = _WEIGHT.sub("", inner)
-        inner = inner.strip()
-        if not inner:
+    if len(text) < 2 or text[0] not in _PAIRS:
+        return text
+    partners = _bracket_partners(text)
+    start, end = 0, len(text)
+    while end - start >= 2 and partners.get(start) == end - 1:
+        inner_start, inner_end = start + 1, end - 1
+        if text[start] == "(":
+            inner_end = _without_weight(text, inner_start, inner_end)
+        while inner_start < inner_end and text[inner_start].isspace():
+            inner_start += 1
+        while inner_end > inner_start and text[inner_end - 1].isspace():
+            inner_end -= 1
+        if inner_start == inner_end:
             break
-        text = inner
-    return text
+        start, end = inner_start, inner_end
+    return text[start:end]
 
 
 def unescape(text: str) -> str:
