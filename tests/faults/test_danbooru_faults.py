@@ -273,6 +273,13 @@ def test_a_page_of_thousands_of_nested_bullets_is_stored_shallow(store: Store) -
     assert groups <= 17
 
 
+def test_a_group_member_that_cannot_be_a_name_is_left_out_not_the_group(store: Store) -> None:
+    with LoopbackDanbooru().serve() as danbooru:
+        danbooru.add_wiki("tag_group:posture", f"* [[sitting]]\n* [[esc\x1b[31mred]]\n* [[{'w' * 600}]]")
+        import_group(store, danbooru.url)
+    assert store.conn.execute("SELECT name FROM tags").fetchall() == [("sitting",)]
+
+
 # 3. Credentials in --base-url ------------------------------------------------------------------------
 
 
