@@ -12,7 +12,7 @@ from __future__ import annotations
 import ssl
 import time
 import zlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +21,8 @@ import httpx
 
 # Content encodings we ask for and decode ourselves (with a bound); no brotli or zstd surprises.
 ACCEPT_ENCODING = "gzip, deflate"
+# The most a compressed body is decoded in one go.
+_PIECE = 1 << 20
 
 
 class _Deadline:
@@ -115,26 +117,31 @@ class _BoundedDecoder:
         elif encoding not in ("", "identity"):
             raise UnsupportedEncoding(encoding)
 
-    def feed(self, data: bytes) -> bytes:
-        room = self.limit - self.size
+    def feed(self, data: bytes) -> Iterator[bytes]:
+        """The decoded pieces of one raw chunk, each at most _PIECE bytes when decompressing."""
         if self.zlib is None:
-            out = data
-        else:
+            yield self._counted(data)
+            return
+        while data:
             try:
-                # One byte past the room is enough to know the cap is passed; the rest of the
-                # input stays compressed.
-                out = self.zlib.decompress(data, room + 1)
+                # A few KB of compressed input may stand for gigabytes: take at most a piece at a
+                # time, and the rest stays compressed in `unconsumed_tail` until it is asked for.
+                piece = self.zlib.decompress(data, _PIECE)
             except zlib.error as error:
                 raise UnsupportedEncoding(f"corrupt compressed body ({error})") from None
-        self.size += len(out)
+            yield self._counted(piece)
+            data = self.zlib.unconsumed_tail
+
+    def _counted(self, piece: bytes) -> bytes:
+        self.size += len(piece)
         if self.size > self.limit:
             raise TooLarge()
-        return bytes(out)
+        return piece
 
 
 @dataclass(frozen=True)
 class Answer:
-    """A whole response: status, headers and the decoded body (empty unless asked for)."""
+    """A whole response: status, headers and the decoded body."""
 
     status: int
     headers: httpx.Headers
@@ -165,15 +172,14 @@ class BoundedClient:
     def close(self) -> None:
         self.client.close()
 
-    def get(self, path: str, params: list[tuple[str, str]], *, read_body: Iterable[int]) -> Answer:
-        """The answer to GET `path`; the body is read only for a status in `read_body`."""
+    def get(self, path: str, params: list[tuple[str, str]]) -> Answer:
+        """The answer to GET `path`. Error answers are read whole too (within the same bounds): a
+        connection closed with a body unread cannot be reused, and the server sees it reset."""
         self._deadline.at = time.monotonic() + self.deadline_s
         try:
             with self.client.stream("GET", path, params=tuple(params)) as response:
-                body = b""
-                if response.status_code in read_body:
-                    decoder = _BoundedDecoder(response.headers.get("Content-Encoding", ""), self.max_body)
-                    body = b"".join(decoder.feed(chunk) for chunk in response.iter_raw())
+                decoder = _BoundedDecoder(response.headers.get("Content-Encoding", ""), self.max_body)
+                body = b"".join(piece for chunk in response.iter_raw() for piece in decoder.feed(chunk))
                 return Answer(response.status_code, response.headers, body)
         finally:
             self._deadline.at = None

@@ -208,7 +208,7 @@ class HttpSource:
             self._wait_turn()
             retry_after = 0.0
             try:
-                response = self.client.get(path, sorted(params.items()), read_body=(200, 404))
+                response = self.client.get(path, sorted(params.items()))
             except TooLarge:
                 limit = f"{MAX_RESPONSE_BYTES // 2**20} MiB"
                 raise DanbooruError(
