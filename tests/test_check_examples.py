@@ -31,9 +31,10 @@ FULL_EXAMPLE = (
 PLANTED = {
     "09_hilltop.txt": {"inconsistent-tag", "non-canonical-tag"},
     "10_park.txt": {"duplicate-tag", "empty-tag"},
-    "11_studio.txt": {"repeated-word", "unknown-tag"},
+    "11_studio.txt": {"repeated-word", "redundant-tag"},
     "12_kitchen.txt": {"structure-order", "unknown-tag"},
     "13_sketch.txt": {"missing-trigger", "tag-count"},
+    "14_tagger.txt": {"redundant-tag", "rating-tag"},
 }
 
 
@@ -64,7 +65,7 @@ def test_fixing_a_copy_of_the_examples_is_idempotent(vocabulary: Path, tmp_path:
     copy = shutil.copytree(EXAMPLES, tmp_path / "dataset")
     runner = CliRunner()
     first = runner.invoke(main, ["check", str(copy), "--fix", "--db", str(vocabulary)])
-    assert "3 captions fixed" in first.stdout
+    assert "4 captions fixed" in first.stdout
     fixed = {path.name: path.read_bytes() for path in copy.iterdir()}
     second = runner.invoke(main, ["check", str(copy), "--fix", "--db", str(vocabulary)])
     assert "fixed" not in second.stdout
@@ -87,6 +88,6 @@ def test_adding_three_backgrounds_fires_repeated_word(vocabulary: Path, tmp_path
     root = write_dataset(tmp_path, {"full": text}, 'trigger = ["ohwxStyle"]\nmax_tags = 40\n')
     repeated = [row for row in check_json(vocabulary, root) if row["rule"] == "repeated-word"]
     messages = [str(row["message"]) for row in repeated]
-    background = [m for m in messages if m.startswith('"background" is in 4 tags')]
+    background = [m for m in messages if m.startswith('"background" is named in 4 tags')]
     assert background, messages
     assert "simple background, white background, lamp in background" in background[0]

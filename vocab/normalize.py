@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from typing import Literal
 
+from .verbatim import verbatim_name
+
 TagStyle = Literal["spaces", "underscores"]
 
 # The longest name a tag may have (the longest in tagcomplete's danbooru.csv has 111 characters).
@@ -120,7 +122,13 @@ def is_kaomoji(name: str) -> bool:
 
 
 def styled(name: str, style: TagStyle = "spaces", escape_parentheses: bool = False) -> str:
-    """A tag's display name written in a caption style; its key never changes."""
+    """A tag's display name written in a caption style; its key never changes.
+
+    A verbatim tag (`score_9`, see `verbatim`) is written as it must be, whatever the style.
+    """
+    exact = verbatim_name(name)
+    if exact is not None:
+        return exact
     if not is_kaomoji(name):
         name = name.replace("_", " ") if style == "spaces" else name.replace(" ", "_")
     if escape_parentheses:

@@ -9,21 +9,28 @@ distinct tag rather than one per occurrence. What only one rule needs is that ru
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 from captionls.vocab.normalize import TagStyle, tag_key
-from captionls.vocab.query import Resolved, Vocabulary
-from captionls.vocab.search import Hit, Searcher
+from captionls.vocab.query import Resolved, Tag, Vocabulary
+from captionls.vocab.search import Searcher
 from captionls.vocab.sections import SectionMap
 
 from .config import Config
 from .dataset import DatasetIndex
 from .findings import SEVERITIES, Finding, Severity
-from .parse import Caption, parse_caption
+from .parse import Caption, CaptionLine, parse_caption
 from .rules.base import Document, Rule
 from .rules.registry import RULES
-from .structure import Sections
+from .structure import Sections, longest_in_order
+from .suggest import typo_matches
+from .trigger import inferred_trigger
+
+# The rules that also read prose lines; every other rule is a tag rule and never sees one. (Inside tag
+# lines, the rules leave phrases alone through `rules.tag_like`.)
+PROSE_RULES = frozenset({"missing-trigger"})
 
 # Keys added (True) or removed (False) since the last look, oldest first.
 KeyChanges = Sequence[tuple[str, bool]]
@@ -40,6 +47,12 @@ class RuleState(Protocol):
 
 
 StateT = TypeVar("StateT", bound=RuleState)
+
+
+# Captions looked at to judge whether a dataset keeps the section order.
+STRUCTURE_SAMPLE = 300
+# Fewer captions than this say nothing about a dataset's convention: the guide's order holds.
+STRUCTURE_JUDGED_AT_LEAST = 5
 
 
 class CheckContext:
@@ -59,7 +72,10 @@ class CheckContext:
         self.vocabulary = vocabulary
         self.index = index
         self.sections = Sections(config, vocabulary, section_map)
+        # The trigger keys: configured, else inferred from the dataset (followed by `trigger_names`).
         self.triggers = {tag_key(trigger) for trigger in config.trigger}
+        self._inferred: tuple[str, ...] = ()
+        self._leads_version = -1
         # Each enabled rule with its severity and its options (validated when the config was read).
         self.rules: list[tuple[Rule[Any], Severity, Any]] = []
         for rule in RULES.values():
@@ -71,13 +87,47 @@ class CheckContext:
                 continue
             self.rules.append((rule, _severity(severity), rule.configured(setting.options)))
         self._resolved: dict[str, Resolved | None] = {}
-        self._searches: dict[str, list[Hit]] = {}
+        self._typos: dict[tuple[str, str], list[Tag]] = {}
+        self._implied: dict[str, frozenset[str]] = {}
+        self._has_implications: bool | None = None
         self._searcher: Searcher | None = None
         self._concepts: dict[str, set[str]] = {}
         # -1: nothing seen yet, so the first refresh builds the concept map from every key.
         self._keys_version = -1
         self._version = -1
         self._states: dict[Callable[[CheckContext], RuleState], RuleState] = {}
+        # (index.version when judged, whether the dataset follows the structure)
+        self._follows: tuple[int, bool] | None = None
+
+    @property
+    def trigger_names(self) -> tuple[str, ...]:
+        """The configured triggers, else the one the dataset's captions start with (see `trigger`)."""
+        if self.config.trigger:
+            return self.config.trigger
+        if self._leads_version != self.index.leads_version:
+            self._leads_version = self.index.leads_version
+            name = inferred_trigger(self.index, lambda key: self.resolve(key) is not None)
+            self._inferred = () if name is None else (name,)
+            self.triggers = {tag_key(name) for name in self._inferred}
+            self.sections.follow_triggers(self.triggers)
+        return self._inferred
+
+    def trigger_keys(self) -> set[str]:
+        """The keys of `trigger_names`: what `format` and the fixes write exactly as the captions do."""
+        self.trigger_names  # noqa: B018 (follows the dataset's inferred trigger)
+        return self.triggers
+
+    @property
+    def inferred(self) -> str | None:
+        """The inferred trigger, when no trigger is configured and the captions show one."""
+        names = self.trigger_names
+        return names[0] if names and not self.config.trigger else None
+
+    @property
+    def keep_count(self) -> int:
+        """How many leading tags the triggers must fall within (kohya's keep_tokens)."""
+        keep = self.config.keep_tokens
+        return keep if keep is not None else len(self.trigger_names)
 
     def enabled(self, rule: str) -> bool:
         return any(entry[0].name == rule for entry in self.rules)
@@ -90,18 +140,47 @@ class CheckContext:
         self._resolved[key] = resolved
         return resolved
 
+    def has_implications(self) -> bool:
+        """Whether the vocabulary has any implication (the built-in one has none), asked once."""
+        if self._has_implications is None:
+            self._has_implications = bool(self.vocabulary.names("SELECT 1 FROM implications LIMIT 1", ()))
+        return self._has_implications
+
+    def implied(self, concept: str) -> frozenset[str]:
+        """The keys of the tags the vocabulary says `concept` (a canonical key) implies, cached."""
+        implied = self._implied.get(concept)
+        if implied is None:
+            resolved = self.resolve(concept)
+            names = (
+                self.vocabulary.names(
+                    "SELECT tags.key FROM implications JOIN tags ON tags.id = implications.implied_id"
+                    " WHERE implications.tag_id = ?",
+                    (resolved.tag.id,),
+                )
+                if resolved is not None
+                else []
+            )
+            implied = self._implied[concept] = frozenset(names)
+        return implied
+
     def concept(self, key: str) -> str:
         """The canonical key a key stands for: through an alias when it is one, else itself."""
         resolved = self.resolve(key)
         return key if resolved is None else resolved.tag.key
 
-    def search(self, name: str, limit: int = 3) -> list[Hit]:
-        """The vocabulary tags closest to an unknown name, cached."""
-        if name not in self._searches:
-            if self._searcher is None:
-                self._searcher = Searcher(self.vocabulary)
-            self._searches[name] = self._searcher.search(name, limit)
-        return self._searches[name][:limit]
+    def typo_matches(self, key: str, name: str, limit: int = 3) -> list[Tag]:
+        """The vocabulary tags an unknown tag is a typo of (`suggest.typo_matches`), cached."""
+        cache_key = (key, name)
+        if cache_key not in self._typos:
+            self._typos[cache_key] = typo_matches(
+                key, name, resolve=self.resolve, search=self._search, limit=limit
+            )
+        return self._typos[cache_key][:limit]
+
+    def _search(self, key: str, limit: int) -> list[Tag]:
+        if self._searcher is None:
+            self._searcher = Searcher(self.vocabulary)
+        return [hit.tag for hit in self._searcher.search(key, limit)]
 
     def state(self, make: Callable[[CheckContext], StateT]) -> StateT:
         """The state object `make` builds for one rule: made on first use, kept for this context, told
@@ -146,6 +225,25 @@ class CheckContext:
         self.refresh()
         return self._concepts.get(concept, set())
 
+    def follows_structure(self) -> bool:
+        """Whether most captions keep the configured section order (sampled; re-judged once a tenth of
+        the captions have changed). A tagger's confidence order or a template's own order does not."""
+        version = self.index.version
+        if self._follows is not None and version - self._follows[0] < max(1, len(self.index) // 10):
+            return self._follows[1]
+        captions = self.index.captions()
+        step = max(1, len(captions) // STRUCTURE_SAMPLE)
+        judged = unordered = 0
+        for path in captions[::step]:
+            ranks = [rank for rank in map(self.sections.rank, self.index.keys_of(path)) if rank is not None]
+            if len(ranks) < 2:
+                continue
+            judged += 1
+            unordered += len(longest_in_order(ranks)) < len(ranks)
+        follows = judged < STRUCTURE_JUDGED_AT_LEAST or unordered * 2 <= judged
+        self._follows = (version, follows)
+        return follows
+
     @property
     def tag_style(self) -> TagStyle:
         """The configured tag style, else the dataset's majority."""
@@ -165,12 +263,35 @@ def check_text(path: Path, text: str, ctx: CheckContext) -> list[Finding]:
 
 
 def check_caption(path: Path, caption: Caption, ctx: CheckContext) -> list[Finding]:
-    document = Document(path, caption.text, caption, ctx)
+    ctx.trigger_keys()  # the rules read `ctx.triggers`: follow the dataset's inferred trigger first
+    whole = Document(path, caption.text, caption, ctx)
+    tag_lines = [line for line in caption.lines if line.kind == "tags"]
+    prose = [line for line in caption.lines if line.kind == "prose"]
+    tags_only = whole if not prose else Document(path, caption.text, _only(caption, tag_lines), ctx)
     findings: list[Finding] = []
     for rule, severity, options in ctx.rules:
+        document = whole if rule.name in PROSE_RULES else tags_only
         for finding in rule.check(rule, document, options):
             finding.severity = severity
             findings.append(finding)
+    if prose:
+        for finding in findings:
+            _leave_prose_alone(finding, prose, path)
     # Document order; at one place, in the registry's order (stable sort keeps each rule's own order).
     findings.sort(key=lambda finding: finding.start)
     return findings
+
+
+def _only(caption: Caption, lines: list[CaptionLine]) -> Caption:
+    return Caption(caption.text, caption.separator, lines)
+
+
+def _leave_prose_alone(finding: Finding, prose: list[CaptionLine], path: Path) -> None:
+    """A fix that would write into a prose line is offered, never applied by `--fix` or fix-all."""
+    for i, fix in enumerate(finding.fixes):
+        if fix.safe and any(
+            line.start <= edit.end and edit.start <= line.end and edit.path in (None, path)
+            for edit in fix.edits
+            for line in prose
+        ):
+            finding.fixes[i] = replace(fix, safe=False)

@@ -46,6 +46,8 @@ class Config:
     path: Path | None = None
     trigger: tuple[str, ...] = ()
     keep_tokens: int | None = None
+    # sd-scripts' shuffle_caption: tags after the kept ones are shuffled, so their order means nothing.
+    shuffle_caption: bool = False
     separator: str = ","
     tag_style: TagStyle | None = None
     escape_parentheses: bool = False
@@ -142,6 +144,7 @@ class _Reader:
             "separator": self.separator,
             "tag_style": self.tag_style,
             "escape_parentheses": lambda v: self.boolean("escape_parentheses", v),
+            "shuffle_caption": lambda v: self.boolean("shuffle_caption", v),
             "min_tags": lambda v: self.integer("min_tags", v, 0),
             "max_tags": lambda v: self.integer("max_tags", v, 1),
             "structure": self.structure,

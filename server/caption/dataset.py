@@ -2,7 +2,7 @@
 
 The index is BooruDatasetTagManager's "All tags" panel: every tag key with the captions that use it and
 how each caption writes it. Tags used anywhere in the dataset count as known (`unknown-tag`) and their
-majority phrasing drives `inconsistent-tag`.
+majority phrasing drives `inconsistent-tag`. Prose lines have no tags (see `kinds`): they add nothing.
 """
 
 from __future__ import annotations
@@ -14,11 +14,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from captionls.vocab.normalize import TagStyle, is_kaomoji
+from captionls.vocab.normalize import TagStyle, is_kaomoji, tag_key
+from captionls.vocab.verbatim import verbatim_names
 
 from .config import IMAGE_EXTENSIONS, Config, load_config
-from .files import CaptionFile, CaptionReadError, read_caption_file
-from .parse import Caption, tag_names
+from .files import CaptionFile, CaptionReadError, read_caption_file, resolve_inside
+from .kinds import lead_of
+from .parse import Caption, index_names
 
 
 def _relative(path: Path, config: Config) -> str | None:
@@ -59,15 +61,25 @@ def is_caption(path: Path, config: Config, siblings: set[str] | None = None) -> 
     )
 
 
+def _is_folder(entry: os.DirEntry[str]) -> bool:
+    """A real folder (a symlinked one is not followed); an entry gone since the listing is not one."""
+    try:
+        return entry.is_dir(follow_symlinks=False)
+    except OSError:
+        return False
+
+
 _KEY_LOG_KEPT = 10_000
 
 
 def _style_of(name: str) -> TagStyle | None:
-    """How a multi-word phrasing joins its words; None for one word (`1girl`) or a face (`^_^`)."""
+    """How a multi-word phrasing joins its words; None for one word (`1girl`), a face (`^_^`) or a
+    verbatim tag."""
     if is_kaomoji(name):
         return None
     if "_" in name.strip("_"):
-        return "underscores"
+        # `score_9` is written so in any style: it says nothing of the dataset's.
+        return None if name.casefold() in verbatim_names() else "underscores"
     if " " in name:
         return "spaces"
     return None
@@ -75,21 +87,27 @@ def _style_of(name: str) -> TagStyle | None:
 
 @dataclass(frozen=True, slots=True)
 class _Entry:
-    """What one caption contributes: each key once, with the phrasing it was first written in.
+    """What one caption contributes: each key once, with the phrasing it was first written in, and its
+    lead (key, name): the first tag, or the words before the first sentence's end (`ohwx. A woman ...`).
 
     Two parallel tuples rather than a dict: a large dataset keeps one of these per caption.
     """
 
     keys: tuple[str, ...]
     names: tuple[str, ...]
+    lead: tuple[str, str] | None
 
     @classmethod
-    def of(cls, names: list[tuple[str, str]]) -> _Entry:
+    def of(cls, names: list[tuple[str, str]], lead: tuple[str, str] | None) -> _Entry:
+        """From the caption's tags and its first segment (`index_names`)."""
         first: dict[str, str] = {}
         for key, name in names:
             if key and key not in first:
                 first[key] = name
-        return cls(tuple(first), tuple(first.values()))
+        if lead is not None:
+            written = lead_of(lead[1])
+            lead = lead if written == lead[1] else (tag_key(written), written)
+        return cls(tuple(first), tuple(first.values()), lead)
 
     def items(self) -> zip[tuple[str, str]]:
         return zip(self.keys, self.names, strict=True)
@@ -117,26 +135,52 @@ class DatasetIndex:
         self.version = 0
         # Parsed captions and file details from the last scan or update (the CLI re-uses them).
         self.files: dict[Path, CaptionFile] = {}
+        # Lead (key, name) -> captions starting with it; bumped only when a caption's lead changes.
+        self._leads: Counter[tuple[str, str]] = Counter()
+        self.leads_version = 0
 
     def walk(self) -> Iterator[Path]:
         """Every caption file under the root, without following symlinked folders (no loops)."""
+        for path, _ in self._walk():
+            yield path
+
+    def _walk(self) -> Iterator[tuple[Path, bool]]:
+        """(caption, whether it is a symlink), folder by folder in name order, sub-folders after files.
+
+        A folder that cannot be listed lands in `errors` (a dataset is never silently partial).
+        """
         if self.root.is_file():
             if is_caption(self.root, self.config):
-                yield self.root
+                yield self.root, self.root.is_symlink()
             return
-        for folder, dirs, names in os.walk(self.root, followlinks=False):
-            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-            siblings = {name.lower() for name in names}
-            base = Path(folder)
-            for name in sorted(names):
-                path = base / name
+        pending = [self.root]
+        while pending:
+            folder = pending.pop()
+            try:
+                with os.scandir(folder) as listing:
+                    entries = sorted(listing, key=lambda entry: entry.name)
+            except OSError as error:
+                reason = f"cannot read this folder ({error.strerror or error})"
+                self.errors[folder] = str(CaptionReadError(folder, reason))
+                continue
+            siblings = {entry.name.lower() for entry in entries}
+            folders = []
+            for entry in entries:
+                if _is_folder(entry):
+                    if not entry.name.startswith("."):
+                        folders.append(Path(entry.path))
+                    continue
+                path = Path(entry.path)
                 if is_caption(path, self.config, siblings):
-                    yield path
+                    yield path, entry.is_symlink()
+            pending.extend(reversed(folders))
 
     def scan(self) -> None:
-        """Read every caption once; unreadable ones land in `errors`."""
-        for path in self.walk():
+        """Read every caption once; unreadable ones (and links leaving the root) land in `errors`."""
+        for path, is_link in self._walk():
             try:
+                if is_link:
+                    resolve_inside(path, self.root)
                 file = read_caption_file(path)
             except CaptionReadError as error:
                 self.errors[path] = str(error)
@@ -148,10 +192,11 @@ class DatasetIndex:
     def update(self, path: Path, text: str | Caption) -> None:
         """Replace what `path` contributes with its new text (or its already parsed caption)."""
         if isinstance(text, Caption):
-            names = [(tag.key, tag.name) for tag in text.tags]
+            names = [(tag.key, tag.name) for line in text.lines if line.kind == "tags" for tag in line.tags]
+            lead = next(((tag.key, tag.name) for tag in text.tags), None)
         else:
-            names = tag_names(text, self.config.separator)
-        entry = _Entry.of(names)
+            names, lead = index_names(text, self.config.separator)
+        entry = _Entry.of(names, lead)
         old = self._entries.get(path)
         if old is not None:
             if old == entry:
@@ -159,6 +204,10 @@ class DatasetIndex:
             self._forget(path, old)
         self._entries[path] = entry
         self.version += 1
+        if entry.lead is not None:
+            self._leads[entry.lead] += 1
+        if old is None or old.lead != entry.lead:
+            self.leads_version += 1
         self.errors.pop(path, None)
         captions, phrasings, styles = self._captions, self._phrasings, self._styles
         for key, name in entry.items():
@@ -178,9 +227,14 @@ class DatasetIndex:
         self.files.pop(path, None)
         if old is not None:
             self._forget(path, old)
+            self.leads_version += 1
 
     def _forget(self, path: Path, entry: _Entry) -> None:
         self.version += 1
+        if entry.lead is not None:
+            self._leads[entry.lead] -= 1
+            if self._leads[entry.lead] <= 0:
+                del self._leads[entry.lead]
         for key, name in entry.items():
             users = self._captions[key]
             users.discard(path)
@@ -255,6 +309,22 @@ class DatasetIndex:
         rows = [(key, self.display(key), len(users)) for key, users in self._captions.items()]
         rows.sort(key=lambda row: (-row[2], row[0]))
         return rows
+
+    def leading_tag(self, share: float, minimum: int) -> tuple[str, str] | None:
+        """(key, name) of the lead that starts at least `share` of the captions (and `minimum` of them).
+
+        Written forms of one key count together; the name is the most used one.
+        """
+        totals: Counter[str] = Counter()
+        for (key, _name), count in self._leads.items():
+            totals[key] += count
+        if not totals:
+            return None
+        key, count = totals.most_common(1)[0]
+        if count < minimum or count < share * len(self._entries):
+            return None
+        name = max((item for item in self._leads.items() if item[0][0] == key), key=lambda item: item[1])
+        return key, name[0][1]
 
     def detected_style(self) -> TagStyle:
         """The dataset's majority style among multi-word tags: `spaces` unless underscores win."""

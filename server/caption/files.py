@@ -1,13 +1,21 @@
 """Text edits, and reading and rewriting caption files without disturbing their bytes.
 
 A caption is decoded with its BOM remembered and its line endings left in the text, so writing the edited
-text back with the same encoding and BOM changes only the edited characters. Rewrites go to a temporary
-file in the same folder and replace the caption with `os.replace`, so a crash never leaves half a file.
+text back with the same encoding and BOM changes only the edited characters.
+
+A dataset is often downloaded, so its files are not trusted: only regular files are opened (never
+blocking, so a FIFO named like a caption cannot hang a scan), and a caption whose real path leaves the
+dataset's root (a symlink to `~/.bashrc`) is neither read nor written (`resolve_inside`, which every
+writer calls). A rewrite first checks that the file still holds what was read (a caption saved in an
+editor meanwhile is left alone), then goes to a temporary file in the same folder that replaces the
+caption with `os.replace` (a crash never leaves half a file), with the owner, group and mode kept. When
+those cannot be kept, or the caption has other hard links, the file is rewritten in place instead.
 """
 
 from __future__ import annotations
 
 import codecs
+import errno
 import os
 import stat
 import tempfile
@@ -16,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .findings import Edit
+from .lines import line_starts
 
 # Larger files are not captions (a caption is a few hundred characters, a hundred variants a few dozen
 # KiB); reading stops there, so a 5 MB one-line file is reported instead of checked for a minute.
@@ -25,10 +34,28 @@ _BOMS = (
     (codecs.BOM_UTF16_LE, "utf-16-le"),
     (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
+_READ_FLAGS = os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC
 
 
-class CaptionReadError(Exception):
-    """A caption file that cannot be read as text; the message is one line with the path."""
+class CaptionFileError(Exception):
+    """A caption file that cannot be read or written; the message is one line `path:line: reason`."""
+
+    def __init__(self, path: Path, reason: str, line: int = 1) -> None:
+        super().__init__(f"{path}:{line}: {reason}")
+        self.path = path
+        self.reason = reason
+
+
+class CaptionReadError(CaptionFileError):
+    """A caption file that cannot be read as text."""
+
+
+class CaptionWriteError(CaptionFileError):
+    """A caption file that was left as it was instead of being rewritten."""
+
+
+class OutsideDatasetError(CaptionReadError, CaptionWriteError):
+    """A caption whose real path (through symlinks) is outside its dataset: never read nor written."""
 
 
 @dataclass(frozen=True)
@@ -40,14 +67,85 @@ class CaptionFile:
     bom: bool = False
 
 
+def resolve_inside(path: Path, root: Path) -> Path:
+    """The real path of the caption `path` (symlinks resolved), which must lie under the dataset `root`.
+
+    The one guard every writer goes through (the CLI's rewrites, and the server before it sends a
+    workspace edit); a dataset scan uses it too, so such a caption is reported rather than read.
+    """
+    real = Path(os.path.realpath(path))
+    real_root = Path(os.path.realpath(root))
+    if real != real_root and not real.is_relative_to(real_root):
+        raise OutsideDatasetError(path, f"a link to {real}, outside the dataset {root}; not followed")
+    return real
+
+
+def _kind(mode: int) -> str:
+    """What a non-regular file is, for an error message."""
+    if stat.S_ISDIR(mode):
+        return os.strerror(errno.EISDIR)
+    if stat.S_ISFIFO(mode):
+        return "a FIFO, not a regular file"
+    if stat.S_ISSOCK(mode):
+        return "a socket, not a regular file"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device, not a regular file"
+    return "not a regular file"
+
+
+def _open_regular(path: Path, flags: int) -> tuple[int, os.stat_result]:
+    """A descriptor on `path` opened without blocking, and its stat; OSError unless a regular file.
+
+    The stat before opening keeps devices from being opened at all; the one after closes the race.
+    """
+    before = os.stat(path, follow_symlinks=not flags & os.O_NOFOLLOW)
+    if not stat.S_ISREG(before.st_mode):
+        raise _NotRegular(before.st_mode)
+    descriptor = os.open(path, flags)
+    try:
+        after = os.fstat(descriptor)
+        if not stat.S_ISREG(after.st_mode):
+            raise _NotRegular(after.st_mode)
+    except BaseException:
+        os.close(descriptor)
+        raise
+    return descriptor, after
+
+
+class _NotRegular(OSError):
+    """A FIFO, socket, device or folder where a caption file was expected."""
+
+    def __init__(self, mode: int) -> None:
+        super().__init__(_kind(mode))
+
+
+def _read_up_to(descriptor: int, limit: int) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    while size < limit:
+        chunk = os.read(descriptor, min(limit - size, 1 << 16))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)
+
+
+def _reason(error: OSError) -> str:
+    return str(error) if isinstance(error, _NotRegular) else str(error.strerror or error)
+
+
 def read_caption_file(path: Path) -> CaptionFile:
     try:
-        with open(path, "rb") as handle:
-            raw = handle.read(MAX_CAPTION_BYTES + 1)
+        descriptor, _ = _open_regular(path, _READ_FLAGS)
+        try:
+            raw = _read_up_to(descriptor, MAX_CAPTION_BYTES + 1)
+        finally:
+            os.close(descriptor)
     except OSError as error:
-        raise CaptionReadError(f"{path}:1: cannot read ({error.strerror or error})") from None
+        raise CaptionReadError(path, f"cannot read ({_reason(error)})") from None
     if len(raw) > MAX_CAPTION_BYTES:
-        raise CaptionReadError(f"{path}:1: larger than {MAX_CAPTION_BYTES // 1024} KiB, not a caption")
+        raise CaptionReadError(path, f"larger than {MAX_CAPTION_BYTES // 1024} KiB, not a caption")
     return decode_caption(path, raw)
 
 
@@ -56,7 +154,7 @@ def decode_caption(path: Path, raw: bytes) -> CaptionFile:
         if raw.startswith(bom):
             return CaptionFile(_decode(path, raw[len(bom) :], encoding), encoding, True)
     if b"\0" in raw:
-        raise CaptionReadError(f"{path}:1: binary file (contains NUL bytes), not a caption")
+        raise CaptionReadError(path, "binary file (contains NUL bytes), not a caption")
     return CaptionFile(_decode(path, raw, "utf-8"))
 
 
@@ -64,10 +162,10 @@ def _decode(path: Path, raw: bytes, encoding: str) -> str:
     try:
         return raw.decode(encoding)
     except UnicodeDecodeError as error:
-        line = raw[: error.start].count(b"\n") + 1
+        line = len(line_starts(raw[: error.start].decode(encoding, "replace")))
         byte = f"0x{raw[error.start]:02x}"
         raise CaptionReadError(
-            f"{path}:{line}: not {encoding.upper()} text (byte {byte} at offset {error.start})"
+            path, f"not {encoding.upper()} text (byte {byte} at offset {error.start})", line
         ) from None
 
 
@@ -78,30 +176,92 @@ def encode_caption(file: CaptionFile, text: str) -> bytes:
     return data
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Replace the file at `path` (through symlinks) with `data`, keeping its permissions."""
-    target = path.resolve()
+def write_caption_file(path: Path, file: CaptionFile, text: str, root: Path) -> None:
+    """Write `text` back to the caption `path` of the dataset at `root`, with the encoding and BOM `file`
+    was read with, unless the file no longer holds `file`'s text (CaptionWriteError then, as for a caption
+    outside `root` or any OSError).
+    """
+    real = resolve_inside(path, root)
     try:
-        mode: int | None = stat.S_IMODE(target.stat().st_mode)
-    except FileNotFoundError:
-        mode = None
-    descriptor, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+        _rewrite(path, real, encode_caption(file, file.text), encode_caption(file, text))
+    except OSError as error:
+        raise CaptionWriteError(path, f"cannot write ({_reason(error)})") from None
+
+
+def _rewrite(path: Path, real: Path, expected: bytes, data: bytes) -> None:
+    # Opened without following a link: a caption swapped for a symlink since it was resolved is refused.
+    descriptor, status = _open_regular(real, _READ_FLAGS | os.O_NOFOLLOW)
+    try:
+        if status.st_nlink > 1:
+            _unchanged(path, descriptor, expected)
+            _rewrite_in_place(real, status, data)
+            return
+        temporary = _prepared_copy(real, status, data)
+        if temporary is None:
+            _unchanged(path, descriptor, expected)
+            _rewrite_in_place(real, status, data)
+            return
+        try:
+            # Checked last, right before the replace, so the window for a lost save is as short as can be.
+            _unchanged(path, descriptor, expected)
+            os.replace(temporary, real)
+        except BaseException:
+            temporary.unlink(missing_ok=True)
+            raise
+    finally:
+        os.close(descriptor)
+
+
+def _unchanged(path: Path, descriptor: int, expected: bytes) -> None:
+    """Refuse the rewrite when the file no longer holds the bytes that were read and edited."""
+    os.lseek(descriptor, 0, os.SEEK_SET)
+    if _read_up_to(descriptor, len(expected) + 1) != expected:
+        raise CaptionWriteError(path, "changed on disk since it was read; left as it is")
+
+
+def _prepared_copy(real: Path, status: os.stat_result, data: bytes) -> Path | None:
+    """A synced temporary file beside `real` holding `data` with `real`'s owner, group and mode, or None
+    when the folder takes no new file or the owner cannot be given away (not root): rewrite in place then.
+    """
+    try:
+        descriptor, name = tempfile.mkstemp(dir=real.parent, prefix=f".{real.name}.")
+    except PermissionError:
+        return None
+    temporary = Path(name)
     try:
         with os.fdopen(descriptor, "wb") as handle:
             handle.write(data)
             handle.flush()
+            os.fchmod(handle.fileno(), stat.S_IMODE(status.st_mode))
+            if (status.st_uid, status.st_gid) != (os.geteuid(), os.getegid()):
+                try:
+                    os.fchown(handle.fileno(), status.st_uid, status.st_gid)
+                except PermissionError:
+                    temporary.unlink()
+                    return None
+                # chown clears set-user-ID and set-group-ID bits: set the mode again.
+                os.fchmod(handle.fileno(), stat.S_IMODE(status.st_mode))
             os.fsync(handle.fileno())
-        if mode is not None:
-            os.chmod(temporary, mode)
-        os.replace(temporary, target)
     except BaseException:
-        Path(temporary).unlink(missing_ok=True)
+        temporary.unlink(missing_ok=True)
         raise
+    return temporary
 
 
-def write_caption_file(path: Path, file: CaptionFile, text: str) -> None:
-    """Write `text` back to `path` with the encoding and BOM `file` was read with."""
-    write_atomic(path, encode_caption(file, text))
+def _rewrite_in_place(real: Path, status: os.stat_result, data: bytes) -> None:
+    """Overwrite the file's own inode (hard links, owner and mode stay), after checking it is the same one."""
+    descriptor = os.open(real, os.O_WRONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    try:
+        now = os.fstat(descriptor)
+        if (now.st_dev, now.st_ino) != (status.st_dev, status.st_ino):
+            raise OSError(errno.ESTALE, "replaced while being rewritten")
+        view = memoryview(data)
+        while view:
+            view = view[os.write(descriptor, view) :]
+        os.ftruncate(descriptor, len(data))
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
 
 
 def apply_edits(text: str, edits: Iterable[Edit]) -> str:

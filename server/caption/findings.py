@@ -51,3 +51,5 @@ class Finding:
     message: str
     fixes: list[Fix] = field(default_factory=list)
     related: list[Related] = field(default_factory=list)
+    # What several captions may share, for a summary ("put "full body" (type) after subject tags").
+    pattern: str | None = None

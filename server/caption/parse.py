@@ -1,7 +1,8 @@
 """Parse a caption into tags with exact source offsets. Pure, never raises.
 
 A caption file holds one caption per line: the first line is the caption, every further non-empty line
-is a variant (OneTrainer picks one at random) and is checked the same way. Inside a line, tags are split
+is a variant (OneTrainer picks one at random) and is checked the same way. Lines end at `\n`, `\r\n`
+or a lone `\r`, as trainers and the LSP count them. Inside a line, tags are split
 at the separator (`,` by default), at kohya's keep-tokens separator `|||` and at the prompt keyword
 `BREAK`. Attention syntax (`(tag:1.2)`, `(tag)`, `[tag]`, nesting, groups spanning several tags such as
 `(red hair, blue eyes:1.2)`) is recognised so that a tag's *name* span never includes it; escaped
@@ -14,10 +15,14 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from captionls.vocab.normalize import tag_key
+
+from .kinds import LineKind, SegmentKind, line_kind, segment_kind
+from .lines import LINE_BREAK
 
 KEEP_SEPARATOR = "|||"
 BREAK = "BREAK"
@@ -53,6 +58,11 @@ class TagSpan:
     # Position of the tag's segment in `CaptionLine.segments`.
     segment: int = 0
 
+    @property
+    def kind(self) -> SegmentKind:
+        """`tag`, `phrase` or `prose` by its words (see `kinds`); in a prose line, all of it is prose."""
+        return segment_kind(self.name)
+
 
 @dataclass(slots=True)
 class Segment:
@@ -83,6 +93,11 @@ class CaptionLine:
     # Offset where `|||` starts, when the line has one: tags before it are kohya's kept tokens.
     keep_separator: int | None = None
     breaks: list[tuple[int, int]] = field(default_factory=list)
+
+    @cached_property
+    def kind(self) -> LineKind:
+        """`tags` or `prose` (sentences, paragraphs, a trigger then sentences); decided on first use."""
+        return line_kind([tag.name for tag in self.tags])
 
     @property
     def empty_segments(self) -> list[Segment]:
@@ -161,36 +176,51 @@ def parse_caption(text: str, separator: str = ",") -> Caption:
     number = 0
     length = len(text)
     while start <= length:
-        newline = text.find("\n", start)
-        end = length if newline < 0 else newline
-        content_end = end - 1 if end > start and text[end - 1] == "\r" else end
+        newline = LINE_BREAK.search(text, start)
+        content_end = length if newline is None else newline.start()
         if number == 0 or text[start:content_end].strip(_BLANK):
             lines.append(_parse_line(text, start, content_end, len(lines), separator))
         number += 1
-        if newline < 0:
+        if newline is None:
             break
-        start = newline + 1
+        start = newline.end()
     return Caption(text, separator, lines)
 
 
 def tag_names(text: str, separator: str = ",") -> list[tuple[str, str]]:
-    """(key, name) of every tag of every line, as `parse_caption` finds them, without building spans.
+    """(key, name) of every tag of every line, as `parse_caption` finds them, without building spans."""
+    return [name for line in _line_names(text, separator) for name in line]
 
-    What the dataset index needs from each caption of a large dataset, at a fraction of a full parse.
-    """
-    separator = separator or ","
+
+def index_names(text: str, separator: str = ",") -> tuple[list[tuple[str, str]], tuple[str, str] | None]:
+    """What the dataset index needs from each caption of a large dataset, at a fraction of a full parse:
+    (key, name) of every tag of its tag-list lines (prose has no tags), and of the caption's first segment
+    whatever its line (its lead: `ohwx. A young woman ...` starts with the trigger too)."""
     names: list[tuple[str, str]] = []
-    for number, line in enumerate(text.split("\n")):
+    first: tuple[str, str] | None = None
+    for line in _line_names(text, separator):
+        if first is None and line:
+            first = line[0]
+        if line_kind([name for _, name in line]) == "tags":
+            names.extend(line)
+    return names, first
+
+
+def _line_names(text: str, separator: str) -> Iterator[list[tuple[str, str]]]:
+    """(key, name) of the tags of each caption line (a blank line after the first is not one)."""
+    separator = separator or ","
+    for number, line in enumerate(LINE_BREAK.split(text)):
         if _SPECIAL.search(line) is not None:
-            names.extend((tag.key, tag.name) for tag in _parse_line(line, 0, len(line), 0, separator).tags)
+            yield [(tag.key, tag.name) for tag in _parse_line(line, 0, len(line), 0, separator).tags]
             continue
         if number > 0 and not line.strip(_BLANK):
             continue
+        names = []
         for piece in line.split(separator):
             name = piece.strip(_BLANK)
             if name:
                 names.append((_key(name), name))
-    return names
+        yield names
 
 
 @lru_cache(maxsize=16)

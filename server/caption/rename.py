@@ -1,7 +1,8 @@
 """Rename a tag in every caption of a dataset (`captionls rename`, LSP rename, "Use X in all captions").
 
 A caption that already has the new tag keeps it and loses the old one (a merge), so a rename never
-creates a duplicate.
+creates a duplicate. The new name must stay one tag on one line (`check_new_name`). Prose lines are never
+rewritten (see `kinds`).
 """
 
 from __future__ import annotations
@@ -14,15 +15,45 @@ from captionls.vocab.normalize import tag_key
 from .dataset import DatasetIndex
 from .files import CaptionReadError, read_caption_file
 from .findings import Edit
-from .parse import Caption, parse_caption
+from .parse import Caption, parse_caption, tag_names
+from .printable import is_control, printable
 from .rules.base import remove_tag
 
 
+class BadTagName(ValueError):
+    """A new tag name that would not stay one tag; the message is one line."""
+
+
+def check_new_name(name: str, separator: str) -> str:
+    """`name` without surrounding blanks, or BadTagName when written into captions it would not be one
+    tag: empty, a control character (a newline adds a caption line, NUL or ESC garble it), or the
+    dataset's separator, `|||`, `BREAK` or attention syntax splitting or changing it.
+    """
+    stripped = name.strip()
+    if not tag_key(stripped):
+        raise BadTagName("the new tag name is empty")
+    control = next((char for char in stripped if is_control(char)), None)
+    if control is not None:
+        raise BadTagName(
+            f'the new tag name "{printable(stripped)}" contains the control character'
+            f" {printable(control)}; a tag name is one line of plain text"
+        )
+    names = tag_names(stripped, separator)
+    if len(names) != 1 or names[0][1] != stripped:
+        raise BadTagName(
+            f'the new tag name "{stripped}" would not stay one tag in a caption (the separator'
+            f' "{separator or ","}", "|||", BREAK and attention brackets split or change it)'
+        )
+    return stripped
+
+
 def caption_rename_edits(caption: Caption, old_key: str, new_display: str) -> list[Edit]:
-    """The edits renaming `old_key` to `new_display` in one caption (every line)."""
+    """The edits renaming `old_key` to `new_display` in one caption (every tag line)."""
     new_key = tag_key(new_display)
     edits: list[Edit] = []
     for line in caption.lines:
+        if line.kind == "prose":
+            continue
         olds = [tag for tag in line.tags if tag.key == old_key]
         if not olds:
             continue
@@ -44,8 +75,10 @@ def rename_edits(
     """Per caption file, the edits that rename the tag `old_key` to `new_display`.
 
     `texts` gives the current text of captions open in an editor; others are read from disk (or from the
-    index's last scan). Files that cannot be read are skipped: they are in `index.errors`.
+    index's last scan). Files that cannot be read are skipped: they are in `index.errors`. A new name
+    that would not stay one tag raises BadTagName (see `check_new_name`).
     """
+    new_display = check_new_name(new_display, index.config.separator)
     texts = texts or {}
     result: dict[Path, list[Edit]] = {}
     for path in index.captions_using(old_key):

@@ -36,6 +36,7 @@ class SettingKey:
 SETTINGS: tuple[SettingKey, ...] = (
     SettingKey("trigger", None, "strings"),
     SettingKey("keep_tokens", None, "integer"),
+    SettingKey("shuffle_caption", None, "boolean"),
     SettingKey("separator", None, "string"),
     SettingKey("tag_style", "tagStyle", "choice", TAG_STYLES),
     SettingKey("escape_parentheses", "escapeParentheses", "boolean"),

@@ -4,10 +4,15 @@ In order of precedence: the configured triggers are `globals`; the config's `[se
 and `group:` names matched against the vocabulary's groups); the vocabulary's tag groups through the
 section map (Danbooru groups -> sections); the guide's own examples, built in below. A tag none of them
 places has no section, and a tag with no section is never out of order.
+
+Only confident answers count: the guide's own examples win over the tag groups, a group whose members
+are not one kind of thing gives no section (`List of style parodies` holds the hand sign `v`, `Gerunds`
+holds `building`), and a tag whose groups disagree has none.
 """
 
 from __future__ import annotations
 
+import bisect
 import re
 
 from captionls.vocab.normalize import tag_key
@@ -93,6 +98,18 @@ BUILTIN_LEADS: dict[str, str] = {
         ["dreary", "lonely", "hopeful", "melancholy", "peaceful", "cozy", "gloomy"], "associations"
     ),
 }
+# Danbooru groups (as `path_key`s, outermost first) that say nothing about where a tag goes in a caption.
+UNCERTAIN_GROUPS: tuple[tuple[str, ...], ...] = (
+    ("image composition", "list of style parodies"),
+    ("image composition", "format"),
+    ("image composition", "traditional japanese patterns"),
+    ("image composition", "other patterns"),
+    ("image composition", "flaws"),
+    ("verbs and gerunds", "gerunds"),
+    ("verbs and gerunds", "ambiguous"),
+    # An emotion word is a face's expression or the image's mood (`lonely`, `gloomy`).
+    ("face tags", "emotions"),
+)
 _CLAUSE = re.compile(r"\s(?:with|as|through)\s")
 
 
@@ -116,6 +133,11 @@ def builtin_section(key: str) -> str | None:
     return section
 
 
+def _uncertain(path: list[str]) -> bool:
+    keys = path_key(path)
+    return any(keys[: len(group)] == group for group in UNCERTAIN_GROUPS)
+
+
 class Sections:
     """Resolves tag keys to section names for one configuration; caches one answer per key."""
 
@@ -135,6 +157,12 @@ class Sections:
                     self._tags.setdefault(tag_key(item), section)
         self._cache: dict[str, str | None] = {}
 
+    def follow_triggers(self, keys: set[str]) -> None:
+        """Take `keys` as the triggers (the inferred one, when none is configured): globals, first."""
+        for key in self.triggers ^ keys:
+            self._cache.pop(key, None)
+        self.triggers = set(keys)
+
     def section_of(self, key: str) -> str | None:
         if key in self._cache:
             return self._cache[key]
@@ -149,6 +177,16 @@ class Sections:
         section = self.section_of(key)
         return None if section is None else self.order[section]
 
+    def _mapped(self, canonical: str, paths: list[list[str]]) -> str | None:
+        """The section map's answer from the tag's certain groups; "" when they disagree (no section)."""
+        assert self.section_map is not None
+        certain = [path for path in paths if not _uncertain(path)]
+        sections = {self.section_map.section_of(canonical, [path]) for path in certain} - {None}
+        if len(sections) > 1:
+            # Still one answer when the map names the tag itself.
+            return self.section_map.section_of(canonical, []) or ""
+        return sections.pop() if sections else self.section_map.section_of(canonical, [])
+
     def _find(self, key: str) -> str | None:
         if key in self.triggers:
             return GLOBALS
@@ -161,18 +199,44 @@ class Sections:
             configured = self._tags.get(canonical)
             if configured is not None:
                 return configured
+            guide = BUILTIN_TAGS.get(canonical) or BUILTIN_TAGS.get(key)
+            if guide is not None:
+                return guide
             if self._groups or self.section_map is not None:
                 paths = self.vocabulary.group_paths(resolved.tag.id)
                 for group, section in self._groups:
                     if any(group[0] in path_key(path) for path in paths):
                         return section
                 if self.section_map is not None:
-                    mapped = self.section_map.section_of(canonical, paths)
+                    mapped = self._mapped(canonical, paths)
                     if mapped is not None:
-                        return mapped
+                        return mapped or None
             return builtin_section(canonical) or builtin_section(key)
         if self.section_map is not None:
             mapped = self.section_map.section_of(key, [])
             if mapped is not None:
                 return mapped
         return builtin_section(key)
+
+
+def longest_in_order(ranks: list[int]) -> set[int]:
+    """The positions of a longest non-decreasing subsequence of `ranks` (patience sorting): the tags
+    to keep in place; the others are the fewest to move."""
+    tails: list[int] = []  # tails[k]: position ending the best in-order run of length k + 1
+    tail_ranks: list[int] = []
+    previous: list[int | None] = []
+    for position, rank in enumerate(ranks):
+        k = bisect.bisect_right(tail_ranks, rank)
+        previous.append(tails[k - 1] if k else None)
+        if k == len(tails):
+            tails.append(position)
+            tail_ranks.append(rank)
+        else:
+            tails[k] = position
+            tail_ranks[k] = rank
+    kept: set[int] = set()
+    at = tails[-1] if tails else None
+    while at is not None:
+        kept.add(at)
+        at = previous[at]
+    return kept

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import bisect
 import functools
-from collections.abc import Collection
+import itertools
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
+
+from rapidfuzz.distance import OSA
 
 from captionls.vocab.normalize import TagStyle, styled, tag_key
 from captionls.vocab.query import Resolved, Tag, Vocabulary
@@ -148,6 +151,9 @@ def suggest(
     def write(name: str) -> str:
         return _styled(name, style, escape_parentheses)
 
+    def write_as_is(name: str) -> str:
+        return _styled(name, "underscores" if "_" in name else "spaces", escape_parentheses)
+
     # 1. The dataset's own tags, most used first; a match inside a word (`s` in `arms up`) is noise next to
     # word starts, so those come after.
     wanted = limit + len(seen) + len(own_keys)
@@ -170,7 +176,8 @@ def suggest(
         (inside if kind == "substring" else starts).append(
             Suggestion(
                 key=dataset_key,
-                insert=write(display),
+                # A tag only this dataset has (its trigger: `bk_bini_teen`) is written as the captions do.
+                insert=write(display) if resolved is not None else write_as_is(display),
                 label=display,
                 matched=display,
                 match=kind,
@@ -225,3 +232,73 @@ def _personal_ids(vocabulary: Vocabulary, personal: Collection[str]) -> list[int
         if resolved is not None:
             ids.append(resolved.tag.id)
     return ids
+
+
+# A typo of a tag this short is as likely another word: `v`, `ok`.
+TYPO_SHORTEST = 5
+# Edits tolerated in a typo (a swap of two letters is one): one in short tags, two from this length on.
+TYPO_LONG = 9
+TYPO_POOL = 30
+_TYPO_CATEGORIES = frozenset({"general", "meta"})
+_REORDER_UP_TO_WORDS = 4
+
+
+def looks_like_name(name: str) -> bool:
+    """`Hatsune Miku`, `saber (fate)`: a character or series, where names are the right suggestions."""
+    words = name.replace("_", " ").split()
+    return "(" in name or (len(words) >= 2 and all(word[:1].isupper() for word in words))
+
+
+def typo_matches(
+    key: str,
+    name: str,
+    *,
+    resolve: Callable[[str], Resolved | None],
+    search: Callable[[str, int], list[Tag]],
+    limit: int = 3,
+) -> list[Tag]:
+    """The vocabulary tags `key` is a typo of: one or two edits away (a swap counts as one), the same
+    words in another order, or a space left out (`longhair`); closest first, then most used.
+
+    Character and copyright tags only when `name` looks like a name; nothing for a short key.
+    """
+    if len(key.replace(" ", "")) < TYPO_SHORTEST:
+        return []
+    names_too = looks_like_name(name)
+    allowed = 2 if len(key) >= TYPO_LONG else 1
+    found: dict[str, tuple[int, Tag]] = {}
+
+    def consider(tag: Tag, distance: int) -> None:
+        if tag.key == key or not (names_too or tag.category in _TYPO_CATEGORIES):
+            return
+        if tag.key not in found or found[tag.key][0] > distance:
+            found[tag.key] = (distance, tag)
+
+    words = key.split()
+    if 1 < len(words) <= _REORDER_UP_TO_WORDS:
+        for order in itertools.permutations(words):
+            resolved = resolve(" ".join(order))
+            if resolved is not None:
+                consider(resolved.tag, 1)
+    # A left-out space (`longhair`) and a letter too many (`golds`): a prefix search finds neither.
+    for split in range(1, len(key)):
+        if key[split - 1] != " " and key[split] != " ":
+            resolved = resolve(f"{key[:split]} {key[split:]}")
+            if resolved is not None:
+                consider(resolved.tag, 1)
+    for cut in range(len(key)):
+        if key[cut] != " ":
+            resolved = resolve(key[:cut] + key[cut + 1 :])
+            if resolved is not None and _same_digits(key, resolved.tag.key):
+                consider(resolved.tag, 1)
+    for tag in search(key, TYPO_POOL):
+        distance = OSA.distance(key, tag.key, score_cutoff=allowed)
+        if distance <= allowed and _same_digits(key, tag.key):
+            consider(tag, distance)
+    ranked = sorted(found.values(), key=lambda item: (item[0], -item[1].post_count, item[1].key))
+    return [tag for _, tag in ranked[:limit]]
+
+
+def _same_digits(a: str, b: str) -> bool:
+    """`1girl` is no typo of `2girls`: a count is meant as written."""
+    return [c for c in a if c.isdigit()] == [c for c in b if c.isdigit()]

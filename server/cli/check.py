@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import bisect
-import difflib
 import gc
 import json
 import os
+import re
 import sys
 from collections import Counter
 from collections.abc import Iterator, Sequence
@@ -25,20 +24,28 @@ from captionls.vocab.store import StoreError
 from ..caption.checker import CheckContext, check_caption
 from ..caption.config import Config, ConfigError, find_config, load_config
 from ..caption.dataset import DatasetIndex, is_caption
-from ..caption.files import CaptionFile, apply_edits, write_caption_file
+from ..caption.diff import unified_diff
+from ..caption.files import CaptionFile, CaptionWriteError, apply_edits, write_caption_file
 from ..caption.findings import Finding
-from ..caption.fixes import MAX_FIX_PASSES, fixed_text
+from ..caption.fixes import MAX_FIX_PASSES, STRUCTURE_RULE, fixed_text
 from ..caption.formatter import format_caption
+from ..caption.lines import line_starts, position
 from ..caption.parse import parse_caption
-from ..caption.rename import rename_edits
+from ..caption.printable import printable
+from ..caption.rename import BadTagName, check_new_name, rename_edits
 from ..caption.rules.docs import rule_page, rule_record
 from ..caption.rules.registry import RULES
+from ..caption.trigger import inferred_trigger
 from .vocab import db_option, open_store
 
 # Exit codes: findings at warning or above, and usage or configuration errors.
 EXIT_FINDINGS = 1
 EXIT_USAGE = 2
 READ_ERROR = "read-error"
+WRITE_ERROR = "write-error"
+# The summary lists a pattern shared by at least this many captions, at most this many per rule.
+PATTERN_CAPTIONS = 2
+PATTERNS_PER_RULE = 3
 
 
 class UsageProblem(click.ClickException):
@@ -124,21 +131,6 @@ def _datasets(paths: Sequence[Path]) -> list[Dataset]:
     return list(datasets.values())
 
 
-def _position(starts: list[int], offset: int) -> tuple[int, int]:
-    """1-based line and character column of a str offset."""
-    line = bisect.bisect_right(starts, offset) - 1
-    return line + 1, offset - starts[line] + 1
-
-
-def _line_starts(text: str) -> list[int]:
-    starts = [0]
-    index = text.find("\n")
-    while index >= 0:
-        starts.append(index + 1)
-        index = text.find("\n", index + 1)
-    return starts
-
-
 @dataclass
 class Report:
     """The findings of one caption, with its text for positions."""
@@ -148,16 +140,16 @@ class Report:
     findings: list[Finding]
 
     def rows(self, with_fixes: bool = True) -> Iterator[dict[str, object]]:
-        starts = _line_starts(self.text)
+        starts = line_starts(self.text)
         for finding in self.findings:
-            line, column = _position(starts, finding.start)
-            end_line, end_column = _position(starts, finding.end)
+            line, column = position(starts, finding.start)
+            end_line, end_column = position(starts, finding.end)
             fixes = []
             for fix in finding.fixes if with_fixes else ():
                 edits = []
                 for edit in fix.edits:
-                    e_line, e_column = _position(starts, edit.start)
-                    e_end_line, e_end_column = _position(starts, edit.end)
+                    e_line, e_column = position(starts, edit.start)
+                    e_end_line, e_end_column = position(starts, edit.end)
                     edits.append(
                         {
                             "path": str(edit.path or self.path),
@@ -180,17 +172,6 @@ class Report:
                 "message": finding.message,
                 "fixes": fixes,
             }
-
-
-def _diff(path: Path, before: str, after: str) -> str:
-    return "".join(
-        difflib.unified_diff(
-            before.splitlines(keepends=True),
-            after.splitlines(keepends=True),
-            fromfile=f"a/{path}",
-            tofile=f"b/{path}",
-        )
-    )
 
 
 def _rule_names(value: str | None) -> set[str] | None:
@@ -236,6 +217,13 @@ def check(
                 select=selected,
                 ignore=ignored,
             )
+            if ctx.enabled(STRUCTURE_RULE) and not ctx.follows_structure():
+                out.notes.append(
+                    f"{STRUCTURE_RULE}: most captions in {dataset.root} keep an order of their own"
+                    " (a tagger's or a template's), so no order hints\n"
+                )
+            if ctx.inferred is not None:
+                out.inferred.append(ctx.inferred)
             errors = dataset.index.errors
             files = dataset.index.files
             if not (fix or fix_order or diff):
@@ -252,16 +240,21 @@ def check(
             texts = {path: files[path].text for path in readable}
             results = _check_all(ctx, readable, texts)
             changed = _fix(ctx, readable, texts, results, fix_order)
+            unwritten: dict[Path, CaptionWriteError] = {}
             for path in sorted(changed, key=str):
                 if diff:
-                    click.echo(_diff(path, files[path].text, texts[path]), nl=False)
+                    file = files[path]
+                    click.echo(unified_diff(path, file.text, texts[path], bom=_utf8_bom(file)), nl=False)
                     out.would_change = True
+                elif (error := _write(dataset, path, files[path], texts[path])) is not None:
+                    unwritten[path] = error
                 else:
-                    _write(path, files[path], texts[path])
                     out.fixed += 1
             for path in dataset.targets:
                 if path in errors:
                     out.emit(Report(path, "", [_read_error(errors[path])]))
+                elif path in unwritten:
+                    out.emit(Report(path, "", [Finding(WRITE_ERROR, "error", 0, 0, unwritten[path].reason)]))
                 elif path in texts:
                     out.emit(Report(path, texts[path], results[path]))
     out.finish()
@@ -277,13 +270,20 @@ class Output:
         self.quiet = quiet
         self.stream = sys.stdout
         self.counts: Counter[str] = Counter()
+        # (rule, pattern) -> captions sharing it, for the summary.
+        self.patterns: Counter[tuple[str, str]] = Counter()
+        # Lines about a whole dataset for the end of the text output.
+        self.notes: list[str] = []
         self.captions = 0
         self.fixed = 0
         self.would_change = False
         self.failing = False
+        # The triggers inferred per dataset (none configured), named in the summary.
+        self.inferred: list[str] = []
 
     def emit(self, report: Report) -> None:
         self.captions += 1
+        self.patterns.update({(f.rule, f.pattern) for f in report.findings if f.pattern is not None})
         json_rows = self.form == "json" and not self.quiet
         for row in report.rows(with_fixes=json_rows):
             first = not self.counts
@@ -293,26 +293,57 @@ class Output:
                 continue
             if json_rows:
                 self.stream.write("[\n" if first else ",\n")
-                self.stream.write(json.dumps(row, ensure_ascii=False, indent=2))
+                self.stream.write(_terminal_safe_json(json.dumps(row, ensure_ascii=False, indent=2)))
             else:
                 where = f"{row['path']}:{row['line']}:{row['column']}"
-                self.stream.write(f"{where}: {row['severity']} {row['rule']} {row['message']}\n")
+                line = f"{where}: {row['severity']} {row['rule']} {row['message']}"
+                self.stream.write(printable(line) + "\n")
 
     def finish(self) -> None:
         if not self.quiet:
             self.stream.write(
-                ("\n]\n" if self.counts else "[]\n") if self.form == "json" else self.summary() + "\n"
+                ("\n]\n" if self.counts else "[]\n")
+                if self.form == "json"
+                else "".join([*self.notes, *self.repeated_patterns()]) + self.summary() + "\n"
             )
         self.stream.flush()
+
+    def repeated_patterns(self) -> list[str]:
+        """What several captions share, most shared first, a few per rule: the flood in a few lines."""
+        lines = []
+        shown: Counter[str] = Counter()
+        for (rule, pattern), captions in sorted(self.patterns.items(), key=lambda item: (-item[1], item[0])):
+            if captions < PATTERN_CAPTIONS or shown[rule] >= PATTERNS_PER_RULE:
+                continue
+            shown[rule] += 1
+            lines.append(f"{rule}: {captions} captions {pattern}\n")
+        return lines
 
     def summary(self) -> str:
         total = sum(self.counts.values())
         fixed_note = f", {self.fixed} caption{'s' if self.fixed != 1 else ''} fixed" if self.fixed else ""
         checked = f"{self.captions} caption{'s' if self.captions != 1 else ''} checked{fixed_note}"
+        if self.inferred:
+            checked += f"; trigger inferred: {', '.join(self.inferred)}"
         if not total:
             return f"No findings; {checked}."
         parts = ", ".join(f"{rule} {count}" for rule, count in sorted(self.counts.items()))
         return f"{total} finding{'s' if total != 1 else ''} ({parts}); {checked}."
+
+
+# What json.dumps leaves raw with ensure_ascii=False that a terminal may act on: DEL and the C1 controls
+# (\x9b starts an escape sequence) and the line and paragraph separators.
+_RAW_IN_JSON = re.compile("[\x7f-\x9f\u2028\u2029]")
+
+
+def _terminal_safe_json(text: str) -> str:
+    """JSON text with those characters as `\\uXXXX` escapes: the same data, safe to print."""
+    return _RAW_IN_JSON.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
+
+
+def _utf8_bom(file: CaptionFile) -> bool:
+    """Whether the file starts with a UTF-8 BOM, which a diff shows as part of its first line."""
+    return file.bom and file.encoding == "utf-8"
 
 
 def _read_error(message: str) -> Finding:
@@ -321,11 +352,15 @@ def _read_error(message: str) -> Finding:
     return Finding(READ_ERROR, "error", 0, 0, reason)
 
 
-def _write(path: Path, file: CaptionFile, text: str) -> None:
+def _write(dataset: Dataset, path: Path, file: CaptionFile, text: str) -> CaptionWriteError | None:
+    """Rewrite one caption of `dataset`; what kept it from being written (changed meanwhile, a link out
+    of the dataset, a write error) is returned for the caller to report, and the other captions go on.
+    """
     try:
-        write_caption_file(path, file, text)
-    except OSError as error:
-        raise _fail(f"{path}: cannot write ({error.strerror or error})") from None
+        write_caption_file(path, file, text, dataset.root)
+    except CaptionWriteError as error:
+        return error
+    return None
 
 
 def _check_all(ctx: CheckContext, paths: list[Path], texts: dict[Path, str]) -> dict[Path, list[Finding]]:
@@ -419,7 +454,7 @@ def stats(path: Path, as_json: bool, top: int | None) -> None:
     for name, covered in coverage.items():
         click.echo(f"  {len(covered)}  {name}  ({', '.join(covered)})")
     for error in sorted(index.errors.values()):
-        click.echo(error, err=True)
+        click.echo(printable(error), err=True)
 
 
 @click.command()
@@ -429,55 +464,80 @@ def stats(path: Path, as_json: bool, top: int | None) -> None:
 @click.option("--dry-run", is_flag=True, help="Print the changes as a unified diff; write nothing.")
 def rename(old: str, new: str, path: Path, dry_run: bool) -> None:
     """Rename the tag OLD to NEW in every caption under PATH (merging where NEW is already there)."""
-    if not tag_key(new):
-        raise _fail("the new tag name is empty")
     (dataset,) = _datasets([path])
     index = dataset.index
+    try:
+        new = check_new_name(new, dataset.config.separator)
+    except BadTagName as bad:
+        raise _fail(str(bad)) from None
     targets = set(dataset.targets)
     changes = {
         caption: edits
-        for caption, edits in rename_edits(index, tag_key(old), new.strip()).items()
+        for caption, edits in rename_edits(index, tag_key(old), new).items()
         if caption in targets
     }
+    failed = 0
     for caption, edits in sorted(changes.items(), key=lambda item: str(item[0])):
         file = index.files[caption]
         text = apply_edits(file.text, edits)
         if dry_run:
-            click.echo(_diff(caption, file.text, text), nl=False)
-        else:
-            _write(caption, file, text)
+            click.echo(unified_diff(caption, file.text, text, bom=_utf8_bom(file)), nl=False)
+        elif (error := _write(dataset, caption, file, text)) is not None:
+            click.echo(printable(str(error)), err=True)
+            failed += 1
     verb = "would change" if dry_run else "changed"
-    click.echo(f"{verb} {len(changes)} caption{'s' if len(changes) != 1 else ''}", err=dry_run)
+    done = len(changes) - failed
+    click.echo(f"{verb} {done} caption{'s' if done != 1 else ''}", err=dry_run)
+    if failed:
+        sys.exit(EXIT_FINDINGS)
+
+
+def _trigger_keys(dataset: Dataset) -> set[str]:
+    """The keys of the triggers `format` writes exactly as the captions do: configured, else inferred."""
+    if dataset.config.trigger:
+        return {tag_key(trigger) for trigger in dataset.config.trigger}
+
+    def knows(key: str) -> bool:
+        # Asked only when the captions show a candidate, so most datasets never open the vocabulary.
+        with _vocabulary(dataset.config) as vocabulary:
+            return vocabulary.resolve_key(key) is not None
+
+    name = inferred_trigger(dataset.index, knows)
+    return set() if name is None else {tag_key(name)}
 
 
 @click.command(name="format")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--check", "check_only", is_flag=True, help="Only report captions that would change (exit 1).")
+@db_option
 def format_command(paths: tuple[Path, ...], check_only: bool) -> None:
     """Rewrite captions with one separator style, trimmed blanks and the tag style.
 
-    Exit 1 when a caption cannot be read, or with --check when one would change.
+    Exit 1 when a caption cannot be read or written, or with --check when one would change.
     """
     changed = 0
-    unreadable = False
+    failed = False
     for dataset in _datasets(paths):
         style = dataset.index.tag_style()
+        triggers = _trigger_keys(dataset)
         for path in dataset.targets:
             if path in dataset.index.errors:
-                click.echo(dataset.index.errors[path], err=True)
-                unreadable = True
+                click.echo(printable(dataset.index.errors[path]), err=True)
+                failed = True
         for path in dataset.targets:
             file = dataset.index.files.get(path)
             if file is None:
                 continue
-            text = format_caption(file.text, dataset.config, style)
+            text = format_caption(file.text, dataset.config, style, triggers)
             if text == file.text:
                 continue
             changed += 1
             if check_only:
-                click.echo(f"would reformat {path}")
+                click.echo(printable(f"would reformat {path}"))
+            elif (error := _write(dataset, path, file, text)) is not None:
+                click.echo(printable(str(error)), err=True)
+                failed = True
             else:
-                _write(path, file, text)
-                click.echo(f"reformatted {path}")
-    if unreadable or (check_only and changed):
+                click.echo(printable(f"reformatted {path}"))
+    if failed or (check_only and changed):
         sys.exit(EXIT_FINDINGS)

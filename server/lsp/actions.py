@@ -9,7 +9,7 @@ from lsprotocol import types
 from captionls.server.caption.findings import Edit, Finding
 from captionls.server.caption.fixes import fix_text
 from captionls.server.caption.parse import TagSpan
-from captionls.server.caption.rename import rename_edits
+from captionls.server.caption.rename import BadTagName, check_new_name, rename_edits
 from captionls.server.caption.suggest import PERSONAL_LIST
 
 from .commands import ADD_TO_PERSONAL
@@ -132,6 +132,8 @@ def _use_everywhere(server: CaptionServer, view: CaptionView, tag: TagSpan) -> l
     targets = list(dict.fromkeys(targets))
     actions = []
     for target in targets:
+        if not _stays_one_tag(target, dataset.config.separator):
+            continue  # a phrasing with a control character is never offered as the one to converge on
         edits: list[Edit] = []
         for key in sorted(keys):
             for path_edits in rename_edits(dataset.index, key, target, texts).values():
@@ -159,3 +161,11 @@ def _add_to_personal(view: CaptionView, tag: TagSpan) -> list[types.Command]:
     name = resolved.tag.name if resolved is not None else tag.name
     title = f"Add `{name}` to the personal vocabulary"
     return [types.Command(title=title, command=ADD_TO_PERSONAL, arguments=[{"name": name, "uri": view.uri}])]
+
+
+def _stays_one_tag(name: str, separator: str) -> bool:
+    try:
+        check_new_name(name, separator)
+    except BadTagName:
+        return False
+    return True

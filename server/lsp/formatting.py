@@ -20,7 +20,8 @@ def format_document(
     view = server.captions.view(params.text_document.uri)
     if view is None:
         return None
-    formatted = format_caption(view.text, view.dataset.config)
+    triggers = view.dataset.context().trigger_keys()
+    formatted = format_caption(view.text, view.dataset.config, protected=triggers)
     if formatted == view.text:
         return []
     edit = whole_change(view.text, formatted)

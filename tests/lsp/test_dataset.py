@@ -43,6 +43,17 @@ async def actions(
     return [action for action in result or [] if isinstance(action, types.CodeAction)]
 
 
+async def formatted(session: Session, name: str, text: str) -> str:
+    """`text` opened as the caption `name` and formatted by the server."""
+    uri = session.open(name, text)
+    document = types.TextDocumentIdentifier(uri=uri)
+    edits = await session.client.text_document_formatting_async(
+        types.DocumentFormattingParams(document, types.FormattingOptions(2, True))
+    )
+    assert edits is not None
+    return apply(text, list(edits))
+
+
 async def commands(session: Session, uri: str, character: int) -> list[types.Command]:
     """The bare commands among a position's code actions."""
     result = await session.client.text_document_code_action_async(
@@ -126,13 +137,14 @@ async def test_use_everywhere_rewrites_every_caption(vscode: Session) -> None:
 
 
 async def test_add_to_personal_vocabulary_clears_unknown_tag(session: Session) -> None:
-    text = "ohwxStyle, anime, 1girl, solo, lone tree, couch"
+    # "head tilted" looks like a typo of "head tilt" until it is in the personal vocabulary.
+    text = "ohwxStyle, anime, 1girl, solo, head tilted, couch"
     uri = session.open("a1.txt", text)
     diagnostics = await session.diagnostics(uri)
     assert "unknown-tag" in {d.code for d in diagnostics}
-    found = await commands(session, uri, text.index("lone tree"))
+    found = await commands(session, uri, text.index("head tilted"))
     add = [a for a in found if a.command == "captionls.addToPersonal"]
-    assert add and add[0].title == "Add `lone tree` to the personal vocabulary", [a.title for a in found]
+    assert add and add[0].title == "Add `head tilted` to the personal vocabulary", [a.title for a in found]
     command = add[0]
     assert await session.client.workspace_execute_command_async(
         types.ExecuteCommandParams(command=command.command, arguments=command.arguments)
@@ -140,11 +152,11 @@ async def test_add_to_personal_vocabulary_clears_unknown_tag(session: Session) -
     await session.wait_diagnostics(uri, lambda ds: "unknown-tag" not in {d.code for d in ds})
     result = await session.client.text_document_completion_async(
         types.CompletionParams(
-            types.TextDocumentIdentifier(uri=uri), types.Position(0, text.index("lone") + 3)
+            types.TextDocumentIdentifier(uri=uri), types.Position(0, text.index("head tilted") + 7)
         )
     )
     assert isinstance(result, types.CompletionList)
-    assert "personal" in (next(i.detail for i in result.items if i.label == "lone tree") or "")
+    assert "personal" in (next(i.detail for i in result.items if i.label == "head tilted") or "")
 
 
 async def test_rename_references_symbols_and_formatting(vscode: Session) -> None:
@@ -178,14 +190,7 @@ async def test_rename_references_symbols_and_formatting(vscode: Session) -> None
     assert [symbol.name for symbol in symbols] == ["1girl (4)"]
 
     messy = "ohwxStyle ,anime,,  1girl,solo"
-    uri2 = vscode.open("a2.txt", messy)
-    edits = await vscode.client.text_document_formatting_async(
-        types.DocumentFormattingParams(
-            types.TextDocumentIdentifier(uri=uri2), types.FormattingOptions(2, True)
-        )
-    )
-    assert edits is not None
-    assert apply(messy, list(edits)) == "ohwxStyle, anime, 1girl, solo"
+    assert await formatted(vscode, "a2.txt", messy) == "ohwxStyle, anime, 1girl, solo"
 
 
 async def test_indexing_reports_progress(session: Session) -> None:
@@ -317,3 +322,20 @@ async def test_fixes_on_a_crlf_variant_line(session: Session) -> None:
     found = await actions(session, uri, 0, ["source.fixAll"])
     fixed = apply(text, changes_of(found[0].edit)[uri])
     assert fixed == "ohwxStyle, anime, 1girl, solo, couch\r\nohwxStyle, anime, solo, couch\r\n"
+
+
+async def test_formatting_writes_the_inferred_trigger_as_the_captions_do(
+    tmp_path: Path, vocabulary_db: Path
+) -> None:
+    root = make_dataset(
+        tmp_path / "inferred", {f"t{i}": "bk_bini_teen, 1girl, long hair, smile" for i in range(3)}
+    )
+    (root / "captionls.toml").write_text('tag_style = "spaces"\n', encoding="utf-8")
+    session = await start_session(root, vocabulary_db, "visual-studio-code")
+    try:
+        await session.indexed()
+        messy = "bk_bini_teen ,1girl,long_hair"
+        assert await formatted(session, "t0.txt", messy) == "bk_bini_teen, 1girl, long hair"
+    finally:
+        await session.client.shutdown_session()
+        await session.client.stop()

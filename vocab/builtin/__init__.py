@@ -6,7 +6,9 @@ the rules work on a new machine with nothing imported. A database the user has e
 keeps its import records and is never refilled behind their back.
 
 The bootstrap is the sequence `BOOTSTRAP_STEPS`: each step gets the store inside the bootstrap's
-transaction and writes one kind of built-in data. Adding built-in data is adding one step.
+transaction and writes one kind of built-in data. Adding built-in data is adding one step. A step added
+after databases were first filled is also in `LATER_STEPS`: a database filled from the built-in data
+before it existed gets it when it is next opened (once; the import record says it ran).
 """
 
 from __future__ import annotations
@@ -37,10 +39,34 @@ def install_danbooru_tags(store: Store) -> None:
     )
 
 
+PROMPT_WORDS = BUILTIN_DIR / "prompt-words.csv"
+PROMPT_WORDS_SOURCE_NAME = "builtin:prompt-words.csv"
+
+
+def _open_prompt_words() -> BinaryIO:
+    return PROMPT_WORDS.open("rb")
+
+
+def install_prompt_words(store: Store) -> None:
+    """What people prompt with beyond Danbooru: quality tags (`masterpiece`, `score_9`), medium and
+    framing words (`anime`, `photograph`, `full body shot`) and mood words (`dreary`, `sombre`).
+
+    A 5-column tagcomplete extra file, so a word Danbooru also has keeps its post count.
+    """
+    import_files(
+        store,
+        [Source(PROMPT_WORDS_SOURCE_NAME, open_stream=_open_prompt_words)],
+        fmt="csv",
+        numbering="danbooru",
+    )
+
+
 BootstrapStep = Callable[[Store], None]
 
 # In order; later steps may rely on the tags of earlier ones.
-BOOTSTRAP_STEPS: tuple[BootstrapStep, ...] = (install_danbooru_tags, install_tag_groups)
+BOOTSTRAP_STEPS: tuple[BootstrapStep, ...] = (install_danbooru_tags, install_tag_groups, install_prompt_words)
+# Steps added after databases were first filled, with the import record that says a database has them.
+LATER_STEPS: tuple[tuple[str, BootstrapStep], ...] = ((PROMPT_WORDS_SOURCE_NAME, install_prompt_words),)
 
 
 def is_fresh(store: Store) -> bool:
@@ -64,6 +90,29 @@ def bootstrap(store: Store) -> bool:
     return True
 
 
+def _imported(store: Store, source: str) -> bool:
+    row = store.conn.execute("SELECT 1 FROM imports WHERE path = ? LIMIT 1", (source,)).fetchone()
+    return row is not None
+
+
+def catch_up(store: Store) -> list[str]:
+    """Run the later steps a database filled from the built-in data has not had; returns their sources.
+
+    A database the user filled or emptied themselves (no built-in import, or no tags) is left alone.
+    """
+    missing = [(source, step) for source, step in LATER_STEPS if not _imported(store, source)]
+    if not missing or not _imported(store, DANBOORU_SOURCE_NAME) or store.is_empty():
+        return []
+    with store.transaction():
+        done = []
+        for source, step in missing:
+            # Checked again under the write lock: another process may have run it meanwhile.
+            if not _imported(store, source):
+                step(store)
+                done.append(source)
+    return done
+
+
 def open_vocabulary(
     path: Path | str | None = None,
     *,
@@ -71,11 +120,13 @@ def open_vocabulary(
     on_wait: Callable[[], None] | None = None,
 ) -> Store:
     """Open the vocabulary at `path` (default: `$CAPTIONLS_DB` or the user data directory),
-    creating, migrating and filling it from the built-in data when it is fresh. `write_wait` and
-    `on_wait`: how writes wait for another process's (`Store.transaction`)."""
+    creating, migrating and filling it from the built-in data when it is fresh, and adding built-in
+    data that is newer than it. `write_wait` and `on_wait`: how writes wait for another process's
+    (`Store.transaction`)."""
     store = Store.open(path, write_wait=write_wait, on_wait=on_wait)
     try:
-        bootstrap(store)
+        if not bootstrap(store):
+            catch_up(store)
     except BaseException:
         store.close()
         raise

@@ -66,6 +66,7 @@ class Rule(Generic[OptionsT]):
         message: str,
         fixes: Iterable[tuple[str, list[Edit]]] = (),
         related: Iterable[Related] = (),
+        pattern: str | None = None,
     ) -> Finding:
         """A finding of this rule; the first fix is the preferred one."""
         return Finding(
@@ -79,6 +80,7 @@ class Rule(Generic[OptionsT]):
                 for i, (title, edits) in enumerate(fixes)
             ],
             related=list(related),
+            pattern=pattern,
         )
 
     def option_types(self) -> dict[str, Any]:

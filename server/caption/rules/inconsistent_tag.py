@@ -11,11 +11,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from rapidfuzz import process
-from rapidfuzz.distance import Levenshtein
+from captionls.vocab.verbatim import verbatim_name
 
 from ..findings import Edit, Finding
+from ..typos import TypoIndex
 from .base import Document, Rule
+from .tag_like import caption_tags
 
 if TYPE_CHECKING:
     from ..checker import CheckContext, KeyChanges
@@ -40,9 +41,8 @@ class Phrasings:
         self.ctx = ctx
         # The rule's answer per written name (depends only on the name and the dataset).
         self.answers: dict[str, tuple[str, int, int] | None] = {}
-        # (key, distance) -> the dataset keys that many typos away, followed as keys come and go.
-        self._near: dict[tuple[str, int], list[str]] = {}
-        self._key_list: list[str] | None = None
+        # Typo distance -> the dataset's keys filed for near spellings, followed as keys come and go.
+        self._typos: dict[int, TypoIndex] = {}
         self._written: dict[tuple[str, bool], dict[str, int]] = {}
         self._majority: dict[tuple[str, bool], tuple[str, int] | None] = {}
 
@@ -53,22 +53,16 @@ class Phrasings:
         self._majority = {}
 
     def keys_changed(self, changes: KeyChanges | None) -> None:
-        """Keys came or went (`None`: any may have); keep the typo neighbourhoods right."""
-        self._key_list = None
+        """Keys came or went (`None`: any may have); keep the typo indexes right."""
         if changes is None:
-            self._near = {}
+            self._typos = {}
             return
         for key, added in changes:
-            self._follow_near(key, added)
-
-    def _follow_near(self, key: str, added: bool) -> None:
-        """Keep the remembered typo neighbourhoods right as one key comes or goes."""
-        for (query, distance), neighbours in self._near.items():
-            if not added:
-                if key in neighbours:
-                    neighbours.remove(key)
-            elif key != query and Levenshtein.distance(query, key, score_cutoff=distance) <= distance:
-                neighbours.append(key)
+            for typos in self._typos.values():
+                if added:
+                    typos.add(key)
+                else:
+                    typos.remove(key)
 
     def written(self, concept: str, aliases: bool) -> dict[str, int]:
         """How the dataset writes a concept: phrasing -> captions, over its keys (alias keys if `aliases`)."""
@@ -101,19 +95,11 @@ class Phrasings:
         """A more used dataset key one or two typos away from `key` (same digits and words), or None."""
         index = self.ctx.index
         self.ctx.refresh()
-        neighbours = self._near.get((key, max_distance))
-        if neighbours is None:
-            # The neighbourhood depends on the key set only; counts are read fresh below.
-            if self._key_list is None:
-                self._key_list = index.keys()
-            neighbours = [
-                other
-                for other, _distance, _ in process.extract(
-                    key, self._key_list, scorer=Levenshtein.distance, score_cutoff=max_distance, limit=None
-                )
-                if other != key
-            ]
-            self._near[(key, max_distance)] = neighbours
+        typos = self._typos.get(max_distance)
+        if typos is None:
+            typos = self._typos[max_distance] = TypoIndex(max_distance, index.keys())
+        # Nearest first, then in the dataset's key order; counts are read fresh below.
+        neighbours = typos.near(key)
         count = index.count(key)
         digits = [c for c in key if c.isdigit()]
         words = len(key.split())
@@ -137,7 +123,7 @@ def check(rule: Rule[Options], doc: Document, options: Options) -> Iterator[Find
     phrasings = ctx.state(Phrasings)
     # The answer depends only on the written name and the dataset: remembered until the dataset changes.
     answers = phrasings.answers
-    for tag in doc.caption.tags:
+    for tag in caption_tags(doc.caption):
         if not tag.key or tag.key in ctx.triggers:
             continue
         # A second writing of a concept in one line is `duplicate-tag`'s business.
@@ -180,7 +166,8 @@ def _majority_elsewhere(
         return None
     best, best_count = majority
     own = ctx.index.phrasing_count(key, name)
-    if best == name or best_count <= own:
+    # `score_9` is written so on purpose, however many captions write `score 9`.
+    if best == name or best_count <= own or verbatim_name(name) == name:
         return None
     return best, best_count, own
 

@@ -1,5 +1,10 @@
 """`missing-trigger`: a configured trigger is absent, or not within the first `keep_tokens` tags (or
-after kohya's `|||`), where shuffling trainers would move it."""
+after kohya's `|||`), where shuffling trainers would move it.
+
+Without a configured trigger, the inferred one (see `trigger`) is checked the same way. In a prose line
+the trigger is a word of the first `keep_tokens` segments (`ohwx. A young woman ...`); moving it there
+would rewrite prose, so that finding has no fix.
+"""
 
 from __future__ import annotations
 
@@ -8,26 +13,41 @@ from collections.abc import Iterator
 from captionls.vocab.normalize import tag_key
 
 from ..findings import Edit, Finding
+from ..kinds import trigger_in_prose
 from ..parse import CaptionLine
 from .base import Document, NoOptions, Rule, joiner, line_separator, remove_tag
 
 
 def check(rule: Rule[NoOptions], doc: Document, options: NoOptions) -> Iterator[Finding]:
-    config = doc.ctx.config
-    keep = config.keep_count
+    ctx = doc.ctx
+    keep = ctx.keep_count
+    # Say where a trigger nobody configured comes from.
+    what = "the trigger" if ctx.inferred is None else "the inferred trigger"
     for line in doc.caption.lines:
         separator = line_separator(line)
         glue = joiner(doc.text, line, separator)
         front = _front(doc.text, line)
-        for trigger in config.trigger:
+        for trigger in ctx.trigger_names:
             key = tag_key(trigger)
             found = next((tag for tag in line.tags if tag.key == key), None)
+            if line.kind == "prose" and found is None:
+                index = trigger_in_prose(line, key)
+                if index is not None:
+                    if index >= keep:
+                        holder = line.tags[index]
+                        yield rule.finding(
+                            holder.name_start,
+                            holder.name_end,
+                            f'{what} "{trigger}" is in segment {index + 1} of this prose,'
+                            f" not within the first {keep}",
+                        )
+                    continue
             if found is None:
                 insert = trigger + glue if line.tags else trigger
                 yield rule.finding(
                     front,
                     line.tags[0].end if line.tags else line.end,
-                    f'the trigger "{trigger}" is missing; it goes first',
+                    f'{what} "{trigger}" is missing; it goes first',
                     [(f'Insert "{trigger}" at the front', [Edit(front, front, insert)])],
                 )
                 continue
@@ -38,7 +58,7 @@ def check(rule: Rule[NoOptions], doc: Document, options: NoOptions) -> Iterator[
             yield rule.finding(
                 found.start,
                 found.end,
-                f'the trigger "{trigger}" is {where}; move it to the front',
+                f'{what} "{trigger}" is {where}; move it to the front',
                 [
                     (
                         f'Move "{trigger}" to the front',
@@ -61,7 +81,9 @@ DOC = """\
 ## What it checks
 
 Every `trigger` of `captionls.toml` in every caption line, within the first `keep_tokens` tags (default: as
-many as there are triggers) and before kohya's `|||` keep-tokens separator.
+many as there are triggers) and before kohya's `|||` keep-tokens separator. Without a configured trigger,
+the inferred one: the tag that starts at least 90% of the captions and that the vocabulary does not know.
+In a prose line the trigger counts as a word of the first `keep_tokens` segments (`ohwx. A young woman`).
 
 ## Why
 
@@ -76,7 +98,7 @@ Bad: `1girl, ohwxStyle, solo, smile`
 
 Good: `ohwxStyle, 1girl, solo, smile`
 
-`--fix` inserts the missing trigger at the front, or moves it there.
+`--fix` inserts the missing trigger at the front, or moves it there; never into prose.
 """
 
 RULE = Rule(

@@ -8,11 +8,12 @@ from captionls.vocab.normalize import styled
 
 from ..findings import Edit, Finding
 from .base import Document, NoOptions, Rule
+from .tag_like import caption_tags
 
 
 def check(rule: Rule[NoOptions], doc: Document, options: NoOptions) -> Iterator[Finding]:
     ctx = doc.ctx
-    for tag in doc.caption.tags:
+    for tag in caption_tags(doc.caption):
         if tag.key in ctx.triggers:
             continue
         resolved = ctx.resolve(tag.key)

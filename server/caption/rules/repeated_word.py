@@ -1,5 +1,8 @@
-"""`repeated-word`: one content word in several tags (`simple background, white background, lamp in
+"""`repeated-word`: one thing named in several tags (`simple background, white background, lamp in
 background`) multiplies its weight; the guide suggests combining them (`simple white background with a lamp`).
+
+Only what a tag is about counts: its head noun and the places it names. Modifiers are separate attributes
+(`black hair, black jacket`, `long hair, long sleeves` say nothing twice), and function words never count.
 """
 
 from __future__ import annotations
@@ -11,15 +14,31 @@ from dataclasses import dataclass
 from ..findings import Finding, Related
 from ..parse import TagSpan
 from .base import Document, Rule
+from .tag_like import tag_lines
 
-_WORD = re.compile(r"[^\W_]+")
+WORD = re.compile(r"[^\W_]+(?:-[^\W_]+)*")
+# Words that start a place (`lamp in background`, `clock on wall`): the noun closing it is a place.
+PLACE_WORDS = frozenset(
+    {
+        *("in", "on", "at", "under", "over", "behind", "near", "beside", "against", "inside", "above"),
+        *("below", "across", "along", "around", "between", "outside", "onto", "into", "of", "through"),
+    }
+)
+# Words that end a noun phrase without starting a place.
+CLAUSE_WORDS = frozenset({"with", "without", "as", "and", "or", "from", "for", "by", "to", "while"})
 # Words that carry no weight of their own.
 STOP_WORDS = frozenset(
     {
-        *("a", "an", "the", "of", "on", "in", "at", "to", "into", "onto", "over", "under", "near"),
-        *("with", "without", "and", "or", "from", "for", "by", "as", "is", "are"),
-        *("its", "his", "her", "their", "one", "two"),
+        *("a", "an", "the", "is", "are", "its", "his", "her", "their", "one", "two", "she", "he", "it"),
+        *PLACE_WORDS,
+        *CLAUSE_WORDS,
     }
+)
+# A qualifier (`star (sky)`) names no thing of the picture.
+QUALIFIER = re.compile(r"\([^)]*\)")
+# Where something is relative to something else (`in front of couch`): the place is what follows.
+_RELATIONS = frozenset(
+    {"front", "back", "side", "middle", "top", "bottom", "edge", "center", "left", "right"}
 )
 
 
@@ -35,26 +54,55 @@ _WORDS: dict[str, list[tuple[str, int, int]]] = {}
 
 
 def words_of(name: str) -> list[tuple[str, int, int]]:
-    """The distinct content words of a name with their offset and length, remembered per name."""
+    """The concepts a tag names, with their offset and length: the head noun of each noun phrase and
+    each place (`brown couch` -> couch; `red patterned fabric on couch` -> fabric, couch), not the
+    modifiers (`brown`, `long`). Remembered per name."""
     words = _WORDS.get(name)
-    if words is None:
-        words = []
-        seen: set[str] = set()
-        for match in _WORD.finditer(name):
-            word = word_key(match.group())
-            if word in seen or word in STOP_WORDS or word.isdigit() or len(word) < 2:
-                continue
-            seen.add(word)
-            words.append((word, match.start(), len(match.group())))
-        if len(_WORDS) >= 100_000:
-            _WORDS.clear()
-        _WORDS[name] = words
+    if words is not None:
+        return words
+    words = []
+    seen: set[str] = set()
+    phrase: list[re.Match[str]] = []
+
+    def close() -> None:
+        # The phrase's last word is its head; a relation (`front` in `in front of couch`) is no thing.
+        if phrase:
+            head = phrase[-1]
+            word = word_key(head.group())
+            if word not in _RELATIONS and word not in seen and not word.isdigit() and len(word) >= 2:
+                seen.add(word)
+                words.append((word, head.start(), len(head.group())))
+        phrase.clear()
+
+    for position, match in enumerate(WORD.finditer(QUALIFIER.sub(lambda m: " " * len(m.group()), name))):
+        word = match.group().casefold()
+        # A participle after the subject starts a clause (`coffee machine sitting on a countertop`).
+        participle = position > 0 and word.endswith("ing") and len(word) > 5 and phrase
+        if word in PLACE_WORDS or word in CLAUSE_WORDS or participle:
+            close()
+            continue
+        if word in STOP_WORDS:
+            continue
+        phrase.append(match)
+    close()
+    if len(_WORDS) >= 100_000:
+        _WORDS.clear()
+    _WORDS[name] = words
+    return words
+
+
+def _concepts(doc: Document, tag: TagSpan) -> list[tuple[str, int, int]]:
+    """What a tag names; a vocabulary tag with a place in it is one idiom (`hair between eyes` is
+    about bangs, `looking at viewer` about the gaze) and names its head only."""
+    words = words_of(tag.name)
+    if len(words) > 1 and doc.ctx.resolve(tag.key) is not None:
+        return words[:1]
     return words
 
 
 @dataclass(frozen=True)
 class Options:
-    # A word in at least this many tags of a caption line is reported.
+    # A thing named in at least this many tags of a caption line is reported.
     min: int = 3
     # Words never reported (`hair` in a hairstyle dataset).
     ignore: tuple[str, ...] = ()
@@ -63,7 +111,7 @@ class Options:
 def check(rule: Rule[Options], doc: Document, options: Options) -> Iterator[Finding]:
     minimum = options.min
     ignored = {word_key(word) for word in options.ignore}
-    for line in doc.caption.lines:
+    for line in tag_lines(doc.caption):
         # word -> [(tag, start, end of the word)], one entry per tag
         places: dict[str, list[tuple[TagSpan, int, int]]] = {}
         counted: set[str] = set()
@@ -72,7 +120,7 @@ def check(rule: Rule[Options], doc: Document, options: Options) -> Iterator[Find
             if tag.key in doc.ctx.triggers or tag.key in counted:
                 continue
             counted.add(tag.key)
-            for word, offset, length in words_of(tag.name):
+            for word, offset, length in _concepts(doc, tag):
                 if word in ignored:
                     continue
                 start = tag.name_start + offset
@@ -85,21 +133,25 @@ def check(rule: Rule[Options], doc: Document, options: Options) -> Iterator[Find
             yield rule.finding(
                 start,
                 end,
-                f'"{word}" is in {len(where)} tags ({names}): each repeat adds weight; combine them',
+                f'"{word}" is named in {len(where)} tags ({names}): each repeat adds weight; combine them',
                 related=[Related(doc.path, s, e, f'"{word}" in "{tag.name}"') for tag, s, e in where],
+                pattern=f'name "{word}" in several tags',
             )
 
 
 DOC = """\
 ## What it checks
 
-A content word (not `of`, `in`, `with`, ...; `walls` and `wall` are one word) in at least `min` (3) tags of
-one caption line. Options: `min`, and `ignore`, a list of words never reported.
+One thing named in at least `min` (3) tags of one caption line: the head noun of a tag (`couch` in `brown
+couch`) or a place it names (`couch` in `red patterned fabric on couch`); `walls` and `wall` are one word.
+Modifiers are separate attributes and never count (`black hair, black jacket, black loafers`, `long hair,
+long sleeves`), nor do function words. A vocabulary tag with a place in it is one idiom and names its head
+only (`hair between eyes`). Options: `min`, and `ignore`, a list of words never reported.
 
 ## Why
 
-Every tag that repeats a word adds weight to it: three backgrounds teach "background" three times. The
-captioning guide combines them into one descriptive tag.
+Every tag that names the same thing adds weight to it: three backgrounds teach "background" three times.
+The captioning guide combines them into one descriptive tag.
 
 ## Example
 
@@ -114,7 +166,8 @@ RULE = Rule(
     name="repeated-word",
     severity="info",
     summary=(
-        "a content word in at least `min` (3) tags: `simple background, white background, lamp in background`"
+        "one thing (head noun or place) named in at least `min` (3) tags:"
+        " `simple background, white background, lamp in background`"
     ),
     fix="no (reword)",
     doc=DOC,

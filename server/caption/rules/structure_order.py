@@ -1,5 +1,9 @@
 """`structure-order`: a tag of an earlier section stands after a tag of a later one.
 
+It names the fewest tags that are out of place (those outside a longest run already in section order),
+one finding each. With `shuffle_caption = true` only the kept tags (`keep_tokens`, or before `|||`) have
+an order: the trainer shuffles the rest.
+
 The fix sorts the caption into section order: stable inside a section, triggers first, and a tag with no
 section moves with the sectioned tag before it (or the first one, at the start), so it keeps its neighbour.
 Runs split by `|||` or `BREAK` are sorted separately; a run with a weight group spanning several tags
@@ -13,7 +17,9 @@ from itertools import pairwise
 
 from ..findings import Edit, Finding, Related
 from ..parse import CaptionLine, TagSpan
+from ..structure import longest_in_order
 from .base import Document, NoOptions, Rule, joiner, line_separator
+from .tag_like import tag_lines
 
 
 def _runs(line: CaptionLine) -> list[list[TagSpan]]:
@@ -58,39 +64,68 @@ def _rewrite(doc: Document, line: CaptionLine, run: list[TagSpan], order: list[T
     return Edit(start, end, joiner(text, line, separator).join(tag.text for tag in order))
 
 
+def misplaced(run: list[TagSpan], rank: Mapping[int, int | None]) -> list[TagSpan]:
+    """The fewest sectioned tags of `run` whose moving puts it in section order: those outside a
+    longest run of tags already in order."""
+    ranked = [tag for tag in run if rank[tag.index] is not None]
+    kept = longest_in_order([rank[tag.index] or 0 for tag in ranked])
+    return [tag for i, tag in enumerate(ranked) if i not in kept]
+
+
+def _ordered_part(line: CaptionLine, run: list[TagSpan], shuffled: bool, keep: int) -> list[TagSpan]:
+    """The part of a run whose order is trained: all of it, or with `shuffle_caption` only the kept tags
+    (the first `keep_tokens`, or those before `|||`)."""
+    if not shuffled:
+        return run
+    if line.keep_separator is not None:
+        return [tag for tag in run if tag.end <= line.keep_separator]
+    return [tag for tag in run if tag.index < keep]
+
+
 def check(rule: Rule[NoOptions], doc: Document, options: NoOptions) -> Iterator[Finding]:
-    sections = doc.ctx.sections
-    structure = doc.ctx.config.structure
+    ctx = doc.ctx
+    sections = ctx.sections
+    structure = ctx.config.structure
     order_text = ", ".join(structure)
-    for line in doc.caption.lines:
+    # A dataset whose captions mostly use another order (tagger confidence, a template) has its own
+    # convention: a hint on every caption would be noise.
+    if not ctx.follows_structure():
+        return
+    for line in tag_lines(doc.caption):
         rank = {tag.index: sections.rank(tag.key) for tag in line.tags}
         for run in _runs(line):
-            out_of_order: list[tuple[TagSpan, TagSpan]] = []
-            latest: TagSpan | None = None
-            for tag in run:
-                tag_rank = rank[tag.index]
-                if tag_rank is None:
-                    continue
-                latest_rank = None if latest is None else rank[latest.index]
-                if latest is not None and latest_rank is not None and tag_rank < latest_rank:
-                    out_of_order.append((tag, latest))
-                else:
-                    latest = tag
-            if not out_of_order:
+            ordered = _ordered_part(line, run, ctx.config.shuffle_caption, ctx.config.keep_count)
+            out_of_place = misplaced(ordered, rank)
+            if not out_of_place:
                 continue
-            order = sorted_run(run, rank)
-            edit = _rewrite(doc, line, run, order)
+            order = sorted_run(ordered, rank)
+            edit = _rewrite(doc, line, ordered, order)
             fixes = [("Sort the caption into section order", [edit])] if edit is not None else []
-            for tag, later in out_of_order:
-                tag_section = structure[rank[tag.index] or 0]
-                later_section = structure[rank[later.index] or 0]
+            wrong = {tag.index for tag in out_of_place}
+            kept = [tag for tag in ordered if rank[tag.index] is not None and tag.index not in wrong]
+            for tag in out_of_place:
+                tag_rank = rank[tag.index] or 0
+                # The in-order tag it should not follow (or precede): the nearest one that says so.
+                later = next(
+                    (k for k in reversed(kept) if k.start < tag.start and (rank[k.index] or 0) > tag_rank),
+                    None,
+                )
+                earlier = next(
+                    (k for k in kept if k.start > tag.start and (rank[k.index] or 0) < tag_rank), None
+                )
+                other = later or earlier
+                if other is None:
+                    continue
+                other_section = structure[rank[other.index] or 0]
+                where = "after" if other is later else "before"
                 yield rule.finding(
                     tag.name_start,
                     tag.name_end,
-                    f'"{tag.name}" ({tag_section}) stands after "{later.name}" ({later_section});'
+                    f'"{tag.name}" ({structure[tag_rank]}) stands {where} "{other.name}" ({other_section});'
                     f" the order is {order_text}",
                     fixes,
-                    [Related(doc.path, later.name_start, later.name_end, f"{later_section} tag")],
+                    [Related(doc.path, other.name_start, other.name_end, f"{other_section} tag")],
+                    f'put "{tag.name}" ({structure[tag_rank]}) {where} {other_section} tags',
                 )
 
 
@@ -99,8 +134,12 @@ DOC = """\
 
 Whether the tags follow the caption's sections in `structure` order (default: globals, type, action,
 subject, details, background, associations). A tag's section comes from the triggers, the `[sections]`
-table, the vocabulary's tag groups and a built-in table of the captioning guide's examples; a tag with no
-section is never out of order. Runs split by `|||` or `BREAK` are checked separately.
+table, the captioning guide's own examples, and the vocabulary's tag groups when they are sure (not `List
+of style parodies`, `Gerunds` or `Emotions`, nor groups that disagree); a tag with no section is never out
+of order. It names the fewest tags to move (those outside a longest run already in order), one finding
+each. Runs split by `|||` or `BREAK` are checked separately. With `shuffle_caption = true` only the kept
+tags (`keep_tokens`, or before `|||`) have an order. A dataset whose captions mostly keep an order of
+their own (a tagger's confidence order, a template) gets no hints; `check` says so.
 
 ## Why
 
@@ -119,7 +158,7 @@ Good: `ohwxStyle, 1girl, sitting, short hair, wooden floor`
 RULE = Rule(
     name="structure-order",
     severity="hint",
-    summary="a tag of an earlier section after one of a later section",
+    summary="a tag out of section order (the fewest tags to move)",
     fix="only with `--fix-order`",
     doc=DOC,
     check=check,

@@ -6,11 +6,13 @@ from collections.abc import Iterator
 
 from ..findings import Finding
 from .base import Document, NoOptions, Rule
+from .tag_like import tag_lines
 
 
 def check(rule: Rule[NoOptions], doc: Document, options: NoOptions) -> Iterator[Finding]:
     config = doc.ctx.config
-    for line in doc.caption.lines:
+    # A prose line has no tag count; on a tag list the guide counts its phrases as tags too.
+    for line in tag_lines(doc.caption):
         count = len(line.tags)
         if config.min_tags <= count <= config.max_tags:
             continue
@@ -29,7 +31,7 @@ DOC = """\
 ## What it checks
 
 The number of tags in each caption line against `min_tags` (default 8) and `max_tags` (default 20) of
-`captionls.toml`.
+`captionls.toml`. The guide's descriptive phrases count as tags; a line of prose has no tag count.
 
 ## Why
 

@@ -1,4 +1,9 @@
-"""`unknown-tag`: neither in the vocabulary nor in any other caption of the dataset (often a typo)."""
+"""`unknown-tag`: a typo. A tag in neither the vocabulary nor another caption, close to a vocabulary tag.
+
+A tag nobody else writes and the vocabulary does not know is often deliberate (a trigger, a name, a
+phrase); only a close spelling of a known tag (`smlie`, `hair ornment`, `longhair`) makes it a typo, and
+the finding names that tag. Phrases and prose are never unknown.
+"""
 
 from __future__ import annotations
 
@@ -8,32 +13,30 @@ from captionls.vocab.normalize import styled
 
 from ..findings import Edit, Finding
 from .base import Document, NoOptions, Rule
+from .tag_like import caption_tags
 
 SUGGESTIONS = 3
-# Suggestions are for typos of vocabulary tags, which are short; a free-text phrase gets none
-# (and a dataset full of them costs no searches).
-SUGGEST_UP_TO_WORDS = 3
-SUGGEST_UP_TO_CHARS = 40
 
 
 def check(rule: Rule[NoOptions], doc: Document, options: NoOptions) -> Iterator[Finding]:
     ctx = doc.ctx
-    for tag in doc.caption.tags:
+    for tag in caption_tags(doc.caption):
         if not tag.key or tag.key in ctx.triggers or ctx.resolve(tag.key) is not None:
             continue
         if ctx.index.count_others(tag.key, doc.path) > 0:
             continue
         names: list[str] = []
-        short = len(tag.key) <= SUGGEST_UP_TO_CHARS and len(tag.key.split()) <= SUGGEST_UP_TO_WORDS
-        for hit in ctx.search(tag.name, SUGGESTIONS) if short else []:
-            name = styled(hit.tag.name, ctx.tag_style, ctx.config.escape_parentheses)
+        for match in ctx.typo_matches(tag.key, tag.name, SUGGESTIONS):
+            name = styled(match.name, ctx.tag_style, ctx.config.escape_parentheses)
             if name not in names:
                 names.append(name)
-        hint = f"; did you mean {', '.join(repr(name) for name in names)}?" if names else ""
+        if not names:
+            continue
+        also = f" (or {', '.join(repr(name) for name in names[1:])})" if len(names) > 1 else ""
         yield rule.finding(
             tag.name_start,
             tag.name_end,
-            f'"{tag.name}" is in neither the vocabulary nor any other caption{hint}',
+            f'"{tag.name}" is not a known tag; did you mean "{names[0]}"?{also}',
             [(f'Replace with "{name}"', [Edit(tag.name_start, tag.name_end, name)]) for name in names],
         )
 
@@ -41,13 +44,16 @@ def check(rule: Rule[NoOptions], doc: Document, options: NoOptions) -> Iterator[
 DOC = """\
 ## What it checks
 
-A tag that is neither in the vocabulary (as a tag or an alias) nor in any other caption of the dataset.
-Short tags (up to three words) get the three closest vocabulary tags as suggestions.
+A likely typo: a tag (not a phrase, not prose) that is neither in the vocabulary (as a tag or an alias)
+nor in any other caption of the dataset, and is close to a vocabulary tag: one or two edits away (a swap
+of two letters is one), the same words in another order, or a space left out. The message names that tag;
+the fixes offer up to three, closest first, then the most used. General and meta tags only, unless the
+tag looks like a name (`Hatsune Mku`). No close tag: no finding.
 
 ## Why
 
-Such a tag is usually a typo (`lokking at viewer`), and a typo is a token the model has never seen. A
-free-text phrase written once is fine: that is why this is only a hint.
+A typo is a token the model has never seen. A tag nobody else writes and that is close to no known tag
+is deliberate (a trigger, a name, a descriptive phrase): reporting it would be noise.
 
 ## Example
 
@@ -61,9 +67,7 @@ The fixes offer the suggestions; `--fix` applies none of them (it is your choice
 RULE = Rule(
     name="unknown-tag",
     severity="hint",
-    summary=(
-        "in neither the vocabulary nor any other caption; offers the closest three tags (short tags only)"
-    ),
+    summary="a likely typo: unknown to the vocabulary and the dataset, and close to a known tag",
     fix="no (a choice)",
     doc=DOC,
     check=check,
