@@ -16,7 +16,7 @@ from typing import Literal
 
 from rapidfuzz import fuzz, process
 
-from .normalize import tag_key
+from .normalize import MAX_TAG_LENGTH, tag_key
 from .query import Tag, Vocabulary
 from .terms import HEAD_LENGTH
 
@@ -39,6 +39,11 @@ _FUZZY_WHEN_FEWER = 5
 _SCAN_WITHIN = 5000
 # A prefix range up to this many terms is sorted by popularity; a bigger one walks its head instead.
 _SORT_AT_MOST = 1000
+# Substring and typo matching cost memory and time per query character (the trigram index: about
+# 14 KB a character), so a longer query (a pasted paragraph, a runaway caption) is matched only as
+# typed, exact or prefix, off the term index. No tag is longer than MAX_TAG_LENGTH: a longer query
+# finds nothing at all.
+MAX_QUERY_LENGTH = 200
 
 
 @dataclass(frozen=True)
@@ -159,9 +164,12 @@ class Searcher:
         `boost` holds tag keys to lift (the dataset's own tags, the personal list); `within`
         restricts the hits to a set of tag ids (a group, a list).
         """
+        if len(query) > 2 * MAX_TAG_LENGTH:
+            return []  # not even normalised: weights, escapes and spacing never double a name
         key = tag_key(query)
-        if not key:
+        if not key or len(key) > MAX_TAG_LENGTH:
             return []
+        as_typed = len(key) > MAX_QUERY_LENGTH
         if within is not None and len(within) <= _SCAN_WITHIN:
             # A group or a small list: score every term of its members, typos included.
             members = self._rows(
@@ -169,7 +177,7 @@ class Searcher:
                 " WHERE tag_id IN (SELECT value FROM json_each(?))",
                 (json.dumps(sorted(within)),),
             )
-            scored = self._score(key, members, fuzzy=True)
+            scored = self._score(key, members, fuzzy=not as_typed)
         else:
             # A big list (a whole personal vocabulary) is searched like everything, then filtered.
             keep = None if within is None else set(within)
@@ -178,6 +186,8 @@ class Searcher:
                 return candidates if keep is None else [c for c in candidates if c.tag_id in keep]
 
             scored = self._score(key, kept(self._prefixed(key, _CANDIDATES)))
+            if as_typed:
+                return self._ranked(scored, boost, category, limit)
             # Mid-word matches: a multi-word query that starts mid-word is not worth the trigram
             # index's time (its word starts are already terms: `hair orn` finds `hair ornament`).
             if len(scored) < limit and len(key) >= 3 and " " not in key:
@@ -188,6 +198,15 @@ class Searcher:
             if len(scored) < min(limit, _FUZZY_WHEN_FEWER):
                 fuzzy = self._score(key, kept(self._fuzzy_pool(key)), fuzzy=True)
                 scored.update((i, best) for i, best in fuzzy.items() if i not in scored)
+        return self._ranked(scored, boost, category, limit)
+
+    def _ranked(
+        self,
+        scored: dict[int, tuple[float, MatchKind, _Candidate]],
+        boost: Collection[str],
+        category: str | None,
+        limit: int,
+    ) -> list[Hit]:
         hits = self._hits(scored, boost, category)
         hits.sort(key=lambda hit: (-hit.score, hit.tag.key))
         return hits[:limit]

@@ -1,7 +1,8 @@
 """The vocabulary's SQLite file: location, schema and migrations, connection settings, transactions.
 
-Everything that writes goes through `Store.transaction()` (BEGIN IMMEDIATE, so two writers queue on the
-busy timeout instead of failing half-way); readers never block writers thanks to WAL mode.
+Everything that writes goes through `Store.transaction()` (BEGIN IMMEDIATE, so two writers queue
+instead of failing half-way); readers never block writers thanks to WAL mode. The file is marked with
+`PRAGMA application_id`: a database of another application is refused, never turned into a vocabulary.
 """
 
 from __future__ import annotations
@@ -9,19 +10,38 @@ from __future__ import annotations
 import os
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import platformdirs
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 BUSY_TIMEOUT_MS = 60_000
+DEFAULT_WRITE_WAIT_S = BUSY_TIMEOUT_MS / 1000
+# "CAPT": what `PRAGMA application_id` says in a captionls vocabulary (and `file` shows).
+APPLICATION_ID = 0x43415054
+# Tables every captionls vocabulary has had since version 1: how an older one, made before the
+# application id, is told from another application's database.
+_VERSION_1_TABLES = frozenset({"tags", "aliases", "implications", "groups", "lists", "imports", "terms"})
+# A writer waiting for another one's lock checks back this often (and tells the user it waits).
+_LOCK_POLL_S = 0.5
+
+
+def _mark_and_scrub(store: Store) -> None:
+    """Version 3: mark the file as a captionls vocabulary, and drop the credentials that older
+    versions recorded when `--base-url` held a `user:password@`."""
+    # Imported here: sqlite-utils costs about 0.1 s to import, which only a migration pays.
+    from .urls import without_userinfo
+
+    store.db["imports"].convert("path", without_userinfo)
+    store.conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+
 
 # Each entry migrates from version N to N + 1; the list index is N.
-_MIGRATIONS: list[str] = [
+_MIGRATIONS: list[str | Callable[[Store], None]] = [
     """
     CREATE TABLE tags (
         id INTEGER PRIMARY KEY,
@@ -111,11 +131,16 @@ _MIGRATIONS: list[str] = [
     );
     INSERT INTO term_grams (rowid, term) SELECT rowid, term FROM terms WHERE word = 0;
     """,
+    _mark_and_scrub,
 ]
 
 
 class StoreError(Exception):
     """A vocabulary operation that cannot be done; the message is one line for the user."""
+
+
+class WriterBusy(StoreError):
+    """Another process (an import, an edit) holds the vocabulary's write lock longer than we wait."""
 
 
 def default_path() -> Path:
@@ -126,24 +151,66 @@ def default_path() -> Path:
     return Path(platformdirs.user_data_dir("captionls")) / "vocabulary.sqlite"
 
 
+def _error_code(error: sqlite3.Error) -> int:
+    """The primary SQLite result code of an error (SQLITE_BUSY, SQLITE_FULL, ...), -1 if unknown."""
+    code = getattr(error, "sqlite_errorcode", None)
+    return -1 if code is None else int(code) & 0xFF
+
+
+def _check_ours(path: Path, conn: sqlite3.Connection) -> None:
+    """Refuse a non-empty database that is not a captionls vocabulary (of this or an older version)."""
+    (application_id,) = conn.execute("PRAGMA application_id").fetchone()
+    if application_id == APPLICATION_ID:
+        return
+    if application_id == 0:
+        names = {str(row[0]) for row in conn.execute("SELECT name FROM sqlite_master")}
+        (version,) = conn.execute("PRAGMA user_version").fetchone()
+        if not names and version == 0:
+            return  # a new, empty file
+        if 1 <= version < SCHEMA_VERSION and names >= _VERSION_1_TABLES:
+            return  # made by an older captionls, before the application id
+    raise StoreError(
+        f"{path}: not a captionls vocabulary (a database of another application); choose another --db"
+    )
+
+
 class Store:
     """An open vocabulary database."""
 
-    def __init__(self, path: Path, conn: sqlite3.Connection) -> None:
+    def __init__(
+        self,
+        path: Path,
+        conn: sqlite3.Connection,
+        *,
+        write_wait: float | None = DEFAULT_WRITE_WAIT_S,
+        on_wait: Callable[[], None] | None = None,
+    ) -> None:
         self.path = path
         self.conn = conn
+        # How long a write waits for another writer's lock (None: as long as it takes), and what
+        # to call once when it starts waiting: the CLI says "waiting for another import".
+        self.write_wait = write_wait
+        self.on_wait = on_wait
 
     @cached_property
     def db(self) -> Any:
-        """sqlite-utils' view of the same connection (a `sqlite_utils.Database`). Imported on first
-        use only: importing sqlite-utils costs 0.3 s or more, which every command would pay."""
+        """sqlite-utils' view of the same connection (a `sqlite_utils.Database`), for migrations.
+        Imported on first use only: importing sqlite-utils costs about 0.1 s, which every command
+        would pay."""
         import sqlite_utils
 
         return sqlite_utils.Database(self.conn)
 
     @classmethod
-    def open(cls, path: Path | str | None = None) -> Store:
-        """Open (creating and migrating when needed) the vocabulary at `path` or the default."""
+    def open(
+        cls,
+        path: Path | str | None = None,
+        *,
+        write_wait: float | None = DEFAULT_WRITE_WAIT_S,
+        on_wait: Callable[[], None] | None = None,
+    ) -> Store:
+        """Open (creating and migrating when needed) the vocabulary at `path` or the default.
+        `write_wait` and `on_wait` say how its writes wait for another writer (see `transaction`)."""
         target = Path(path) if path is not None else default_path()
         target.parent.mkdir(parents=True, exist_ok=True)
         deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
@@ -152,10 +219,13 @@ class Store:
                 target, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
             )
             try:
+                # Before anything that writes (WAL mode changes the file header): another
+                # application's database is left exactly as it was.
+                _check_ours(target, conn)
                 conn.execute("PRAGMA journal_mode = WAL")
                 conn.execute("PRAGMA synchronous = NORMAL")
                 conn.execute("PRAGMA foreign_keys = ON")
-                store = cls(target, conn)
+                store = cls(target, conn, write_wait=write_wait, on_wait=on_wait)
                 store._migrate()
                 return store
             except sqlite3.OperationalError as error:
@@ -168,6 +238,9 @@ class Store:
             except sqlite3.DatabaseError as error:
                 conn.close()
                 raise StoreError(f"{target}: not a captionls vocabulary ({error})") from None
+            except BaseException:
+                conn.close()  # also removes the -wal and -shm files reading a WAL database made
+                raise
 
     def close(self) -> None:
         self.conn.close()
@@ -190,24 +263,69 @@ class Store:
         with self.transaction():
             # Re-read inside the write lock: another process may have migrated meanwhile.
             for version in range(self.version, SCHEMA_VERSION):
-                for statement in _MIGRATIONS[version].split(";\n"):
-                    if statement.strip():
-                        self.conn.execute(statement)
+                migration = _MIGRATIONS[version]
+                if callable(migration):
+                    migration(self)
+                else:
+                    for statement in migration.split(";\n"):
+                        if statement.strip():
+                            self.conn.execute(statement)
                 self.conn.execute(f"PRAGMA user_version = {version + 1}")
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction: all of it or none of it. Nested calls join the outer one."""
-        if self.conn.in_transaction:
+    def transaction(
+        self, *, wait: float | Literal["default"] | None = "default"
+    ) -> Iterator[sqlite3.Connection]:
+        """One write transaction: all of it or none of it. Nested calls join the outer one.
+
+        While another process writes, this waits `wait` seconds (default `self.write_wait`; None:
+        as long as it takes; 0: not at all, a try-lock), then raises WriterBusy. A full disk
+        raises StoreError saying so, with the database as it was before the transaction.
+        """
+        nested = self.conn.in_transaction
+        if nested:
             yield self.conn
             return
-        self.conn.execute("BEGIN IMMEDIATE")
+        self._begin(self.write_wait if wait == "default" else wait)
         try:
             yield self.conn
-        except BaseException:
-            self.conn.execute("ROLLBACK")
+            self.conn.execute("COMMIT")
+        except BaseException as error:
+            # SQLite has already rolled back after some errors (a full disk): rolling back again
+            # would hide the real error behind "no transaction is active".
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            if isinstance(error, sqlite3.Error) and _error_code(error) == sqlite3.SQLITE_FULL:
+                raise StoreError(
+                    f"{self.path}: disk full; nothing of this change was written, the vocabulary is as it was"
+                ) from None
             raise
-        self.conn.execute("COMMIT")
+
+    def _begin(self, wait: float | None) -> None:
+        """BEGIN IMMEDIATE, waiting for another writer in short slices so the wait can be told."""
+        deadline = None if wait is None else time.monotonic() + wait
+        told = False
+        try:
+            while True:
+                left = _LOCK_POLL_S if deadline is None else max(0.0, deadline - time.monotonic())
+                self.conn.execute(f"PRAGMA busy_timeout = {int(min(left, _LOCK_POLL_S) * 1000)}")
+                try:
+                    self.conn.execute("BEGIN IMMEDIATE")
+                    return
+                except sqlite3.OperationalError as error:
+                    if _error_code(error) != sqlite3.SQLITE_BUSY:
+                        raise
+                if deadline is not None and time.monotonic() >= deadline:
+                    waited = f" (waited {wait:g} s)" if wait else ""
+                    raise WriterBusy(
+                        f"{self.path}: another import or edit is writing the vocabulary{waited};"
+                        " try again when it has finished"
+                    )
+                if not told and self.on_wait is not None:
+                    self.on_wait()
+                    told = True
+        finally:
+            self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
 
     def is_empty(self) -> bool:
         (empty,) = self.conn.execute("SELECT NOT EXISTS (SELECT 1 FROM tags)").fetchone()

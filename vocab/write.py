@@ -8,31 +8,37 @@ A `Writer` lives inside one `Store.transaction()`; importers and the CLI both us
 from __future__ import annotations
 
 import json
-import re
 import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from . import terms
-from .normalize import tag_key
+from .normalize import tag_key, tag_name_problem
 from .store import Store, StoreError
 
-MAX_TAG_LENGTH = 500
-_CONTROL = re.compile(r"[\x00-\x1f]")
+# SQLite's INTEGER is 64-bit signed: a bigger count (a corrupt file, a hostile server) is refused
+# as a bad value rather than failing the whole write with OverflowError.
+MAX_POST_COUNT = 2**63 - 1
 # Past this many touched tags, re-indexing everything is cheaper than tracking each one.
 _FULL_REINDEX_AFTER = 50_000
 
 
 def check_name(name: str) -> str:
     """The normalised key of a tag name, or a StoreError saying why the name cannot be a tag."""
-    if len(name) > MAX_TAG_LENGTH:
-        raise StoreError(f"tag longer than {MAX_TAG_LENGTH} characters")
+    problem = tag_name_problem(name)
+    if problem is not None:
+        raise StoreError(problem)
     key = tag_key(name)
     if not key:
         raise StoreError("empty tag name")
-    if _CONTROL.search(key):
-        raise StoreError(f"control character in tag {name!r}")
     return key
+
+
+def check_post_count(count: int) -> int:
+    """`count` when SQLite can store it as a post count, else a StoreError saying why not."""
+    if not 0 <= count <= MAX_POST_COUNT:
+        raise StoreError(f"post count {count} is out of range (0 to {MAX_POST_COUNT:,})")
+    return count
 
 
 @dataclass
@@ -154,6 +160,8 @@ class Writer:
         """
         name = name.strip()
         key = check_name(name)
+        if post_count is not None:
+            check_post_count(post_count)
         # Bulk imports mostly create tags: try the insert first, look the tag up only if it exists.
         inserted = self.conn.execute(
             "INSERT INTO tags (key, name, category, post_count, deprecated, source)"

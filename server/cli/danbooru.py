@@ -113,7 +113,7 @@ def _politeness_options(command: F) -> F:
             "--timeout",
             click.FloatRange(min=0, min_open=True),
             defaults.timeout,
-            "Seconds to wait for a response.",
+            "Seconds a whole response may take (connecting, headers, body, redirects).",
         ),
     )
     for name, kind, default, text in reversed(options):

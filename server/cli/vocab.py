@@ -74,7 +74,16 @@ def open_store(ctx: click.Context) -> Store:
         path = ctx.meta.get(_DB_KEY) or default_path()
         if not Path(path).exists():
             click.echo(f"creating {path} from the built-in vocabulary (first run: a few seconds)", err=True)
-        store = open_vocabulary(path)
+        # A command queues behind another process's import for as long as it takes, saying so.
+        store = open_vocabulary(
+            path,
+            write_wait=None,
+            on_wait=lambda: click.echo(
+                f"waiting: another import or edit is writing {path}; this one goes on when it has"
+                " finished (Ctrl-C stops it)",
+                err=True,
+            ),
+        )
         ctx.meta[_STORE_KEY] = store
         ctx.call_on_close(store.close)
     assert isinstance(store, Store)

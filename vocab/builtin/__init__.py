@@ -20,7 +20,7 @@ from typing import BinaryIO
 
 from ..importers import Source, import_files
 from ..importers.tag_groups import install_tag_groups
-from ..store import Store
+from ..store import DEFAULT_WRITE_WAIT_S, Store
 
 BUILTIN_DIR = Path(__file__).resolve().parent
 DANBOORU_TAGS = BUILTIN_DIR / "danbooru.csv.gz"
@@ -113,11 +113,17 @@ def catch_up(store: Store) -> list[str]:
     return done
 
 
-def open_vocabulary(path: Path | str | None = None) -> Store:
+def open_vocabulary(
+    path: Path | str | None = None,
+    *,
+    write_wait: float | None = DEFAULT_WRITE_WAIT_S,
+    on_wait: Callable[[], None] | None = None,
+) -> Store:
     """Open the vocabulary at `path` (default: `$CAPTIONLS_DB` or the user data directory),
     creating, migrating and filling it from the built-in data when it is fresh, and adding built-in
-    data that is newer than it."""
-    store = Store.open(path)
+    data that is newer than it. `write_wait` and `on_wait`: how writes wait for another process's
+    (`Store.transaction`)."""
+    store = Store.open(path, write_wait=write_wait, on_wait=on_wait)
     try:
         if not bootstrap(store):
             catch_up(store)

@@ -34,8 +34,10 @@ import httpx
 
 from ..query import Vocabulary
 from ..store import Store, StoreError
+from ..urls import without_userinfo
 from ..write import Writer
 from . import dtext
+from .bounded_http import Answer, BoundedClient, TooLarge, UnsupportedEncoding
 from .tag_groups import store_page
 
 DEFAULT_BASE_URL = "https://danbooru.donmai.us"
@@ -46,6 +48,8 @@ CATEGORIES = {"general": 0, "artist": 1, "copyright": 3, "character": 4, "meta":
 CATEGORY_NAMES = {number: name for name, number in CATEGORIES.items()}
 LOGIN_ENV = "DANBOORU_LOGIN"
 API_KEY_ENV = "DANBOORU_API_KEY"
+# The largest decoded response taken: a page of 1,000 tags is about 100 KB, 50 wiki pages a few MB.
+MAX_RESPONSE_BYTES = 32 * 2**20
 # Wiki pages asked for in one request (their titles go in the query string).
 WIKI_BATCH = 50
 _MAX_FILE_NAME = 180
@@ -118,12 +122,13 @@ class Politeness:
     timeout: float = 30.0
 
 
-def _retry_after(response: httpx.Response) -> float | None:
+def _retry_after(response: Answer) -> float | None:
     value = response.headers.get("Retry-After")
     if value is None:
         return None
     value = value.strip()
-    if value.isdigit():
+    # isascii: str.isdigit() also accepts `²` and other digits float() refuses.
+    if value.isascii() and value.isdigit():
         return float(value)
     try:
         when = email.utils.parsedate_to_datetime(value)
@@ -144,19 +149,26 @@ class HttpSource:
         save_dir: Path | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        shown = without_userinfo(self.base_url)
+        if shown != self.base_url:
+            raise DanbooruError(
+                f"--base-url {shown!r} must not hold a user or password: set {LOGIN_ENV} and {API_KEY_ENV}"
+            )
         try:
             parsed = httpx.URL(self.base_url)
         except httpx.InvalidURL:
             parsed = None
         if parsed is None or parsed.scheme not in ("http", "https") or not parsed.host:
-            raise DanbooruError(f"--base-url {base_url!r} is not an http(s) URL such as {DEFAULT_BASE_URL}")
+            raise DanbooruError(f"--base-url {shown!r} is not an http(s) URL such as {DEFAULT_BASE_URL}")
         self.origin = self.base_url
         self.politeness = politeness or Politeness()
         if self.politeness.rate <= 0:
             raise DanbooruError("--rate must be more than 0 requests a second")
         self.save_dir = save_dir
         self._next_request = 0.0
-        self.client = httpx.Client(
+        self.client = BoundedClient(
+            deadline_s=self.politeness.timeout,
+            max_body=MAX_RESPONSE_BYTES,
             base_url=self.base_url,
             headers={"User-Agent": user_agent(), "Accept": "application/json"},
             auth=httpx.BasicAuth(*auth) if auth else None,
@@ -179,24 +191,31 @@ class HttpSource:
 
     def get(self, path: str, params: Params) -> Any:
         url = self.url(path, params)
-        response = self._fetch(path, params, url)
+        answer = self._fetch(path, params, url)
         if self.save_dir is not None:
             self.save_dir.mkdir(parents=True, exist_ok=True)
-            target = self.save_dir / response_file(path, params, response.status_code)
-            _write_atomic(target, response.content)
-        if response.status_code == 404:
+            target = self.save_dir / response_file(path, params, answer.status)
+            _write_atomic(target, answer.body)
+        if answer.status == 404:
             raise NotFound(f"{url}: not found (HTTP 404)")
-        return _decode(response.content, url, response.headers.get("Content-Type", ""))
+        return _decode(answer.body, url, answer.headers.get("Content-Type", ""))
 
-    def _fetch(self, path: str, params: Params, url: str) -> httpx.Response:
-        """The response to a GET, after retries; 200 or 404, anything else raises."""
+    def _fetch(self, path: str, params: Params, url: str) -> Answer:
+        """The answer to a GET, after retries; 200 or 404, anything else raises."""
         politeness = self.politeness
         attempts = politeness.retries + 1
         for attempt in range(attempts):
             self._wait_turn()
             retry_after = 0.0
             try:
-                response = self.client.get(path, params=sorted(params.items()))
+                response = self.client.get(path, sorted(params.items()))
+            except TooLarge:
+                limit = f"{MAX_RESPONSE_BYTES // 2**20} MiB"
+                raise DanbooruError(
+                    f"{url}: the response is over {limit} decoded; not a Danbooru answer"
+                ) from None
+            except UnsupportedEncoding as error:
+                raise DanbooruError(f"{url}: cannot decode the response ({error})") from None
             except httpx.TimeoutException:
                 reason = f"timed out after {politeness.timeout:g} s"
             except httpx.ConnectError:
@@ -208,7 +227,7 @@ class HttpSource:
             except (httpx.HTTPError, httpx.InvalidURL) as error:
                 raise DanbooruError(f"{url}: cannot request it ({type(error).__name__})") from None
             else:
-                status = response.status_code
+                status = response.status
                 if status in (200, 404):
                     return response
                 if status != 429 and status < 500:
@@ -234,6 +253,8 @@ def _decode(content: bytes, url: str, content_type: str) -> Any:
     except (UnicodeDecodeError, json.JSONDecodeError):
         kind = content_type.split(";")[0].strip() or "no content type"
         raise DanbooruError(f"{url}: the response is not JSON ({kind}, {len(content)} bytes)") from None
+    except RecursionError:
+        raise DanbooruError(f"{url}: the response is JSON nested too deeply to be Danbooru's") from None
 
 
 def _write_atomic(target: Path, content: bytes) -> None:
@@ -250,7 +271,8 @@ class FolderSource:
             raise DanbooruError(f"{folder}: no such folder of saved responses")
         self.folder = folder
         self.origin = str(folder)
-        self.base_url = base_url.rstrip("/")
+        # Only named in messages: any credentials in it are dropped, never printed.
+        self.base_url = without_userinfo(base_url.rstrip("/"))
 
     def url(self, path: str, params: Params) -> str:
         return request_url(self.base_url, path, params)
@@ -429,7 +451,9 @@ class DanbooruImport:
                         row.get("is_deprecated") is True,
                     ]
                     for row in page
-                    if isinstance(row.get("name"), str) and row.get("category") in CATEGORY_NAMES
+                    if isinstance(row.get("name"), str)
+                    and isinstance(row.get("category"), int)
+                    and row["category"] in CATEGORY_NAMES
                 ]
                 spool.write(json.dumps(["tag", tags]) + "\n")
         for kind, path, wanted in (

@@ -22,6 +22,9 @@ _PAGE_PREFIXES = ("help:", "howto:", "about:", "api:", "list of ", "pool group:"
 _SKIPPED_SECTIONS = {"see also", "external links", "table of contents", "contents"}
 
 _HEADING = re.compile(r"h([1-6])(?:#+[^.\s]*)?\.\s*(.*)", re.IGNORECASE)
+# The tag-group pages in ../shared/data nest bullets three deep at most; deeper ones (a hostile page)
+# are read as this deep, so the group tree stays shallow enough for recursive walks.
+MAX_BULLET_DEPTH = 16
 _BULLET = re.compile(r"(\*+)\s+(.*)")
 _BLOCK_OPEN = re.compile(r"\[(expand|code|nodtext|quote|spoilers?|tn)(?:=([^\]]*))?\]", re.IGNORECASE)
 # Inline DText that does not show as itself: a wiki link, a search link, a translation note, a [tag].
@@ -242,7 +245,7 @@ def parse_group_page(body: str, name: str) -> GroupPage:
         if skipped_level or bullet is None:
             bullets.clear()
             continue
-        depth = len(bullet.group(1))
+        depth = min(len(bullet.group(1)), MAX_BULLET_DEPTH)
         item = _read_bullet(bullet.group(2))
         while bullets and bullets[-1].depth >= depth:
             bullets.pop()

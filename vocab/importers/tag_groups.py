@@ -18,7 +18,7 @@ from importlib import resources
 from typing import Any
 
 from ..normalize import tag_key
-from ..store import Store
+from ..store import Store, StoreError
 from ..write import Writer
 from .dtext import Member, Node
 
@@ -76,10 +76,17 @@ def _member_id(
         if not create_missing:
             result.unknown += 1
             return None
-        result.created += 1
         # Danbooru's own spelling of a tag name: lowercase, `_` between words.
         name = "_".join(member.name.lower().split())
-        return writer.tag(name, deprecated=member.deprecated or None, source=source)
+        try:
+            created = writer.tag(name, deprecated=member.deprecated or None, source=source)
+        except StoreError:
+            # A link that cannot be a tag name (a control character, too long): a hostile or
+            # broken page loses that member, not the whole group.
+            result.unknown += 1
+            return None
+        result.created += 1
+        return created
     if member.deprecated:
         (name,) = writer.conn.execute("SELECT name FROM tags WHERE id = ?", (tag_id,)).fetchone()
         writer.tag(name, deprecated=True)

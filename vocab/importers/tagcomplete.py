@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 from ..store import StoreError
-from ..write import check_name
+from ..write import MAX_POST_COUNT, check_name
 from .common import BATCH_LINES, BadLine, FileRequest, ImportContext, Line, Numbering, Progress, Settled
 
 FORMAT = "csv"
@@ -82,6 +82,8 @@ def _count(text: str) -> int:
         raise BadLine("post count is not a number", repr(text)) from None
     if count < 0:
         raise BadLine("negative post count", text)
+    if count > MAX_POST_COUNT:
+        raise BadLine("post count too large", f"{text}, at most {MAX_POST_COUNT:,}")
     return count
 
 
