@@ -72,8 +72,12 @@ class LiveVocabulary:
         self.store.close()
 
     def add_to_list(self, name: str, list_name: str) -> bool:
-        """Put the tag `name` (created when the vocabulary lacks it) into a list; False if already there."""
-        with self.store.transaction():
+        """Put the tag `name` (created when the vocabulary lacks it) into a list; False if already there.
+
+        Raises WriterBusy at once while another process (an import) writes: a server must not wait on the
+        lock, every request behind this one would wait with it.
+        """
+        with self.store.transaction(wait=0):
             writer = Writer(self.store)
             tag_id = writer.tag_id(name)
             if tag_id is None:

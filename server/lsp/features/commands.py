@@ -13,11 +13,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from lsprotocol import types
 from pygls.exceptions import JsonRpcInvalidParams
 from pygls.uris import to_fs_path
 
 from captionls.server.caption.suggest import PERSONAL_LIST, suggest
-from captionls.vocab.normalize import styled
+from captionls.vocab.normalize import styled, tag_name_problem
+from captionls.vocab.store import WriterBusy
 
 from ..guard import guarded
 from ..workspace import Dataset
@@ -97,7 +99,20 @@ def commands(server: CaptionServer) -> dict[str, Callable[[dict[str, Any]], Any]
             if dataset is not None
             else server.captions.vocabulary(server.captions.settings.vocabulary)
         )
-        added = live.add_to_list(name.strip(), PERSONAL_LIST)
+        problem = tag_name_problem(name.strip())
+        if problem is not None:
+            raise JsonRpcInvalidParams(f"{ADD_TO_PERSONAL}: {problem}")
+        try:
+            added = live.add_to_list(name.strip(), PERSONAL_LIST)
+        except WriterBusy:
+            # The lock is held by an import: waiting here would stall every request behind this one.
+            server.window_show_message(
+                types.ShowMessageParams(
+                    type=types.MessageType.Warning,
+                    message="captionls: another import is writing the vocabulary; add the tag when it ends",
+                )
+            )
+            return False
         server.captions.vocabulary_edited(live)
         server.diagnostics.refresh_all()
         return added
