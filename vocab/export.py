@@ -1,5 +1,8 @@
 """Writing the vocabulary (or one list of it) back out as list.tag or tagcomplete CSV.
 
+A list is written in its own order, each tag spelled as the user wrote it, with the BOM, line ending
+and final newline of the list.tag it was imported from.
+
 Names are written exactly as stored, so an export imported into an empty database gives back the same
 tags, categories, counts and aliases. Rows stream straight from SQLite: exporting millions of tags
 never holds them all in memory.
@@ -14,6 +17,7 @@ from typing import Literal, TextIO
 from .importers.common import Numbering
 from .importers.tagcomplete import CATEGORY_NUMBERS
 from .store import Store, StoreError
+from .write import ListLayout
 
 ExportFormat = Literal["listtag", "csv"]
 
@@ -51,12 +55,9 @@ def export(
     numbering: Numbering = "danbooru",
 ) -> int:
     """Write the tags (of `list_name`, or all) to `out`; returns how many."""
-    count = 0
     if fmt == "listtag":
-        for (name,) in store.conn.execute(*_listtag_query(store, list_name)):
-            out.write(f"{name}\n")
-            count += 1
-        return count
+        return _export_listtag(store, out, list_name)
+    count = 0
     numbers = {category: number for number, category in CATEGORY_NUMBERS[numbering].items() if number >= 0}
     writer = csv.writer(out, lineterminator="\n")
     # Most popular first, as tagcomplete's own files are.
@@ -71,11 +72,35 @@ def export(
     return count
 
 
-def _listtag_query(store: Store, list_name: str | None) -> tuple[str, tuple[int, ...]]:
+def _export_listtag(store: Store, out: TextIO, list_name: str | None) -> int:
+    """The whole vocabulary by name; a list in its own order, spelling and layout (BOM, line
+    ending, final newline), so a list.tag imported with `--list` comes back as it was."""
     if list_name is None:
-        return "SELECT name FROM tags ORDER BY name", ()
-    return (
-        "SELECT tags.name FROM list_tags JOIN tags ON tags.id = list_tags.tag_id"
-        " WHERE list_tags.list_id = ? ORDER BY tags.name",
-        (_list_id(store, list_name),),
-    )
+        names = (name for (name,) in store.conn.execute("SELECT name FROM tags ORDER BY name"))
+        layout = ListLayout()
+    else:
+        list_id = _list_id(store, list_name)
+        bom, newline, final_newline = store.conn.execute(
+            "SELECT bom, newline, final_newline FROM lists WHERE id = ?", (list_id,)
+        ).fetchone()
+        layout = ListLayout(bool(bom), str(newline), bool(final_newline))
+        names = (
+            name
+            for (name,) in store.conn.execute(
+                "SELECT coalesce(list_tags.name, tags.name) FROM list_tags"
+                " JOIN tags ON tags.id = list_tags.tag_id"
+                " WHERE list_tags.list_id = ? ORDER BY list_tags.position, tags.name",
+                (list_id,),
+            )
+        )
+    if layout.bom:
+        out.write("\ufeff")
+    count = 0
+    for name in names:
+        if count:
+            out.write(layout.newline)
+        out.write(name)
+        count += 1
+    if count and layout.final_newline:
+        out.write(layout.newline)
+    return count

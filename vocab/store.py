@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 import platformdirs
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 BUSY_TIMEOUT_MS = 60_000
 DEFAULT_WRITE_WAIT_S = BUSY_TIMEOUT_MS / 1000
 # "CAPT": what `PRAGMA application_id` says in a captionls vocabulary (and `file` shows).
@@ -38,6 +38,25 @@ def _mark_and_scrub(store: Store) -> None:
 
     store.db["imports"].convert("path", without_userinfo)
     store.conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+
+
+def _ordered_lists(store: Store) -> None:
+    """Version 4: a list keeps its order and the user's spelling (`position`, `name` as written per
+    member) and the layout of the list.tag it came from (BOM, line ending, final newline), so an
+    export gives the file back. Existing members take the alphabetical order they were exported in."""
+    list_tags = store.db["list_tags"]
+    list_tags.add_column("position", int, not_null_default=0)
+    list_tags.add_column("name", str)
+    lists = store.db["lists"]
+    lists.add_column("bom", int, not_null_default=0)
+    lists.add_column("newline", str, not_null_default="\n")
+    lists.add_column("final_newline", int, not_null_default=1)
+    store.conn.execute(
+        "UPDATE list_tags SET position = ranked.position FROM (SELECT list_id, tag_id,"
+        " row_number() OVER (PARTITION BY list_id ORDER BY tags.name) AS position"
+        " FROM list_tags JOIN tags ON tags.id = list_tags.tag_id) AS ranked"
+        " WHERE ranked.list_id = list_tags.list_id AND ranked.tag_id = list_tags.tag_id"
+    )
 
 
 # Each entry migrates from version N to N + 1; the list index is N.
@@ -132,6 +151,7 @@ _MIGRATIONS: list[str | Callable[[Store], None]] = [
     INSERT INTO term_grams (rowid, term) SELECT rowid, term FROM terms WHERE word = 0;
     """,
     _mark_and_scrub,
+    _ordered_lists,
 ]
 
 

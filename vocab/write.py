@@ -41,6 +41,15 @@ def check_post_count(count: int) -> int:
     return count
 
 
+@dataclass(frozen=True)
+class ListLayout:
+    """How a list.tag file is written: UTF-8 BOM or not, its line ending, a newline after the last line."""
+
+    bom: bool = False
+    newline: str = "\n"
+    final_newline: bool = True
+
+
 @dataclass
 class Counts:
     """What a write changed, for import reports."""
@@ -51,9 +60,14 @@ class Counts:
     groups: int = 0
     skipped: int = 0
     notes: dict[str, int] = field(default_factory=dict)
+    # Why exporting the list again will not give the file back byte for byte.
+    export_differs: dict[str, int] = field(default_factory=dict)
 
     def note(self, reason: str) -> None:
         self.notes[reason] = self.notes.get(reason, 0) + 1
+
+    def differs(self, reason: str) -> None:
+        self.export_differs[reason] = self.export_differs.get(reason, 0) + 1
 
 
 class Writer:
@@ -301,10 +315,14 @@ class Writer:
         self.conn.executemany("INSERT INTO aliases (key, name, tag_id) VALUES (?, ?, ?)", new)
 
     def _merge(self, source_id: int, target_id: int) -> None:
-        for table, column in (("list_tags", "list_id"), ("group_tags", "group_id")):
+        # The merged tag keeps its place (and spelling) in every list it was in.
+        for table, column, kept in (
+            ("list_tags", "list_id", ", position, name"),
+            ("group_tags", "group_id", ""),
+        ):
             self.conn.execute(
-                f"INSERT OR IGNORE INTO {table} ({column}, tag_id) "
-                f"SELECT {column}, ? FROM {table} WHERE tag_id = ?",
+                f"INSERT OR IGNORE INTO {table} ({column}, tag_id{kept}) "
+                f"SELECT {column}, ?{kept} FROM {table} WHERE tag_id = ?",
                 (target_id, source_id),
             )
         self.conn.execute(
@@ -363,18 +381,30 @@ class Writer:
             ).fetchone()
         return self._list_ids[name]
 
-    def add_to_list(self, list_name: str, tag_id: int) -> bool:
-        cursor = self.conn.execute(
-            "INSERT OR IGNORE INTO list_tags (list_id, tag_id) VALUES (?, ?)",
-            (self.list_id(list_name), tag_id),
-        )
-        return cursor.rowcount > 0
+    def existing_list_id(self, name: str) -> int:
+        row = self.conn.execute("SELECT id FROM lists WHERE name = ?", (name,)).fetchone()
+        if row is None:
+            raise StoreError(f"no list called {name!r}")
+        return int(row[0])
 
-    def add_many_to_list(self, list_name: str, tag_ids: Iterable[int]) -> None:
+    def add_to_list(self, list_name: str, tag_id: int, written: str | None = None) -> bool:
+        """Append the tag to the list (spelled `written`, else as the tag is); False if already there."""
+        before = self.conn.total_changes
+        self.add_many_to_list(list_name, [(tag_id, written)])
+        return self.conn.total_changes > before
+
+    def add_many_to_list(self, list_name: str, members: Iterable[tuple[int, str | None]]) -> None:
+        """Append (tag id, name as the user wrote it or None) in order; a tag already there keeps its place."""
         list_id = self.list_id(list_name)
+        (last,) = self.conn.execute(
+            "SELECT coalesce(max(position), 0) FROM list_tags WHERE list_id = ?", (list_id,)
+        ).fetchone()
         self.conn.executemany(
-            "INSERT OR IGNORE INTO list_tags (list_id, tag_id) VALUES (?, ?)",
-            ((list_id, tag_id) for tag_id in tag_ids),
+            "INSERT OR IGNORE INTO list_tags (list_id, tag_id, position, name) VALUES (?, ?, ?, ?)",
+            (
+                (list_id, tag_id, position, None if written is None else written.strip())
+                for position, (tag_id, written) in enumerate(members, start=int(last) + 1)
+            ),
         )
 
     def remove_from_list(self, list_name: str, tag_id: int) -> bool:
@@ -383,6 +413,51 @@ class Writer:
             (list_name, tag_id),
         )
         return cursor.rowcount > 0
+
+    def list_layout(self, list_name: str, layout: ListLayout) -> None:
+        """Remember how the list's list.tag was written, so `export --list` writes it the same way."""
+        self.conn.execute(
+            "UPDATE lists SET bom = ?, newline = ?, final_newline = ? WHERE id = ?",
+            (int(layout.bom), layout.newline, int(layout.final_newline), self.list_id(list_name)),
+        )
+
+    def delete_list(self, name: str) -> int:
+        """Forget a list (its tags stay in the vocabulary); returns how many tags it held."""
+        list_id = self.existing_list_id(name)
+        (count,) = self.conn.execute(
+            "SELECT count(*) FROM list_tags WHERE list_id = ?", (list_id,)
+        ).fetchone()
+        self.conn.execute("DELETE FROM lists WHERE id = ?", (list_id,))
+        self._list_ids.pop(name, None)
+        return int(count)
+
+    def rename_list(self, old: str, new: str) -> None:
+        list_id = self.existing_list_id(old)
+        self._refuse_taken_list(new)
+        self.conn.execute("UPDATE lists SET name = ? WHERE id = ?", (new, list_id))
+        self._list_ids.pop(old, None)
+
+    def copy_list(self, source: str, target: str) -> int:
+        """A new list `target` with the members, order, spelling and layout of `source`; returns its size."""
+        source_id = self.existing_list_id(source)
+        self._refuse_taken_list(target)
+        self.conn.execute(
+            "INSERT INTO lists (name, bom, newline, final_newline)"
+            " SELECT ?, bom, newline, final_newline FROM lists WHERE id = ?",
+            (target, source_id),
+        )
+        cursor = self.conn.execute(
+            "INSERT INTO list_tags (list_id, tag_id, position, name)"
+            " SELECT ?, tag_id, position, name FROM list_tags WHERE list_id = ?",
+            (self.list_id(target), source_id),
+        )
+        return cursor.rowcount
+
+    def _refuse_taken_list(self, name: str) -> None:
+        if not name.strip():
+            raise StoreError("a list needs a name")
+        if self.conn.execute("SELECT 1 FROM lists WHERE name = ?", (name,)).fetchone() is not None:
+            raise StoreError(f"there is already a list called {name!r}")
 
     def group(self, name: str, parent_id: int | None, position: int, *, source: str = "") -> int:
         """The id of group `name` under `parent_id`, created or moved to `position`."""

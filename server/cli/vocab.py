@@ -173,6 +173,8 @@ def _report_lines(report: ImportReport) -> Iterator[str]:
             yield f"    {count:,} x {kind} (first at {report.skipped.first[kind]})"
     for reason, count in sorted(counts.notes.items()):
         yield f"  left out: {count:,} x {reason}"
+    for reason, count in sorted(counts.export_differs.items()):
+        yield f"  export --list will differ: {count:,} x {reason}"
 
 
 @vocab.command("import")
@@ -402,7 +404,7 @@ def add(ctx: click.Context, tags: tuple[str, ...], list_name: str | None, catego
                 (canonical,) = writer.conn.execute("SELECT name FROM tags WHERE id = ?", (tag_id,)).fetchone()
                 writer.tag(canonical, category=category)
             if list_name is not None:
-                writer.add_to_list(list_name, tag_id)
+                writer.add_to_list(list_name, tag_id, name)
     where = f" and list {list_name!r}" if list_name else ""
     click.echo(f"{_plural(len(tags), 'tag')} in the vocabulary{where}")
 

@@ -75,10 +75,12 @@ class BadLine(Exception):
 
 @dataclass(frozen=True)
 class Line:
-    """One line of text (no line ending, no BOM) and its 1-based number."""
+    """One line of text (no line ending, no BOM), its 1-based number and the ending it had
+    ("\r\n", "\n", or "" for a last line without one)."""
 
     number: int
     text: str
+    ending: str = ""
 
 
 @dataclass
@@ -138,7 +140,8 @@ def read_lines(
         except BadLine as error:
             on_bad(error, f"{name}:{number}")
             continue
-        yield Line(number, text.rstrip("\r\n"))
+        stripped = text.rstrip("\r\n")
+        yield Line(number, stripped, text[len(stripped) :])
     if progress is not None:
         progress(consumed)
 
@@ -203,5 +206,9 @@ class ImportContext:
 
     def imported(self, tag_ids: Iterable[int]) -> None:
         """Tags this file names: they join `--list` when one was given."""
+        self.imported_as((tag_id, None) for tag_id in tag_ids)
+
+    def imported_as(self, members: Iterable[tuple[int, str | None]]) -> None:
+        """Tags this file names, each with the spelling the list keeps (None: the tag's own name)."""
         if self.list_name is not None:
-            self.writer.add_many_to_list(self.list_name, tag_ids)
+            self.writer.add_many_to_list(self.list_name, members)
