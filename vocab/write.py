@@ -394,7 +394,7 @@ class Writer:
         return self.conn.total_changes > before
 
     def add_many_to_list(self, list_name: str, members: Iterable[tuple[int, str | None]]) -> None:
-        """Append (tag id, name as the user wrote it or None) in order; a tag already there keeps its place."""
+        """Append (tag id, name as written or None) in order; a tag already listed keeps its place."""
         list_id = self.list_id(list_name)
         (last,) = self.conn.execute(
             "SELECT coalesce(max(position), 0) FROM list_tags WHERE list_id = ?", (list_id,)

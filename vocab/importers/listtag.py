@@ -60,7 +60,7 @@ def import_listtag(stream: BinaryIO, context: ImportContext, progress: Progress 
             endings.append(line.ending)
         elif line.ending and line.ending != endings[0]:
             differs(
-                f"a line ends in {line.ending!r}, not {endings[0]!r} as the first line (export uses the first)"
+                f"a line ends in {line.ending!r}, not {endings[0]!r} as the first (export uses the first)"
             )
         endings[1:] = [line.ending]
         name = line.text.strip()
