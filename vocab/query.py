@@ -197,6 +197,18 @@ class Vocabulary:
         )
         return {int(row[0]) for row in rows}
 
+    def list_members(self, list_name: str) -> list[tuple[int, str]] | None:
+        """(tag id, name as the list spells it) in the list's order; None when there is no such list."""
+        if self.conn.execute("SELECT 1 FROM lists WHERE name = ?", (list_name,)).fetchone() is None:
+            return None
+        rows = self.conn.execute(
+            "SELECT list_tags.tag_id, coalesce(list_tags.name, tags.name) FROM list_tags"
+            " JOIN lists ON lists.id = list_tags.list_id JOIN tags ON tags.id = list_tags.tag_id"
+            " WHERE lists.name = ? ORDER BY list_tags.position, tags.name",
+            (list_name,),
+        )
+        return [(int(tag_id), str(name)) for tag_id, name in rows]
+
     def lists(self) -> list[tuple[str, int]]:
         return [
             (name, int(count))

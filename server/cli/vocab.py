@@ -119,6 +119,7 @@ def display(name: str) -> str:
     lazy_commands={
         "import-danbooru": "captionls.server.cli.danbooru:import_danbooru",
         "groups": "captionls.server.cli.danbooru:groups_command",
+        "list": "captionls.server.cli.lists:list_group",
     },
 )
 @db_option
@@ -152,7 +153,7 @@ def _progress_for(source: Source) -> Progress | None:
     return _LazyProgressBar(source) if sys.stderr.isatty() else None
 
 
-def _plural(count: int, word: str, plural: str = "") -> str:
+def plural(count: int, word: str, plural: str = "") -> str:
     return f"{count:,} {word if count == 1 else plural or word + 's'}"
 
 
@@ -164,11 +165,11 @@ def _report_lines(report: ImportReport) -> Iterator[str]:
         how += f", language {report.lang}"
     counts = report.counts
     yield (
-        f"{report.name} ({how}): {_plural(counts.tags, 'tag')} added or changed,"
-        f" {_plural(counts.aliases, 'alias', 'aliases')}, {_plural(counts.translations, 'translation')}"
+        f"{report.name} ({how}): {plural(counts.tags, 'tag')} added or changed,"
+        f" {plural(counts.aliases, 'alias', 'aliases')}, {plural(counts.translations, 'translation')}"
     )
     if report.skipped.total:
-        yield f"  skipped {_plural(report.skipped.total, 'bad line')}:"
+        yield f"  skipped {plural(report.skipped.total, 'bad line')}:"
         for kind, count in sorted(report.skipped.counts.items()):
             yield f"    {count:,} x {kind} (first at {report.skipped.first[kind]})"
     for reason, count in sorted(counts.notes.items()):
@@ -326,7 +327,7 @@ def details_json(details: TagDetails) -> dict[str, Any]:
 
 def _details_lines(details: TagDetails) -> Iterator[str]:
     tag = details.tag
-    yield f"{display(tag.name)}  ({tag.category}, {_plural(tag.post_count, 'post')})"
+    yield f"{display(tag.name)}  ({tag.category}, {plural(tag.post_count, 'post')})"
     if details.alias is not None:
         yield f"  looked up as: {display(details.alias)} (an alias)"
     for label, names in (
@@ -371,7 +372,7 @@ def show(ctx: click.Context, tag: str, as_json: bool) -> None:
 
 
 @contextmanager
-def _writing(ctx: click.Context) -> Iterator[Writer]:
+def writing(ctx: click.Context) -> Iterator[Writer]:
     """One transaction and a Writer; the search index is refreshed before it commits."""
     store = open_store(ctx)
     with store.transaction():
@@ -395,7 +396,7 @@ def _existing(writer: Writer, name: str) -> int:
 @click.pass_context
 def add(ctx: click.Context, tags: tuple[str, ...], list_name: str | None, category: str | None) -> None:
     """Add tags to the vocabulary (a known name or alias is that tag), and to a list with --list."""
-    with _writing(ctx) as writer:
+    with writing(ctx) as writer:
         for name in tags:
             tag_id = writer.tag_id(name)
             if tag_id is None:
@@ -406,7 +407,7 @@ def add(ctx: click.Context, tags: tuple[str, ...], list_name: str | None, catego
             if list_name is not None:
                 writer.add_to_list(list_name, tag_id, name)
     where = f" and list {list_name!r}" if list_name else ""
-    click.echo(f"{_plural(len(tags), 'tag')} in the vocabulary{where}")
+    click.echo(f"{plural(len(tags), 'tag')} in the vocabulary{where}")
 
 
 @vocab.command()
@@ -416,7 +417,7 @@ def add(ctx: click.Context, tags: tuple[str, ...], list_name: str | None, catego
 @click.pass_context
 def remove(ctx: click.Context, tags: tuple[str, ...], list_name: str | None) -> None:
     """Remove tags from a list (--list) or from the vocabulary. All or nothing."""
-    with _writing(ctx) as writer:
+    with writing(ctx) as writer:
         for name in tags:
             tag_id = _existing(writer, name)
             if list_name is None:
@@ -424,7 +425,7 @@ def remove(ctx: click.Context, tags: tuple[str, ...], list_name: str | None) -> 
             elif not writer.remove_from_list(list_name, tag_id):
                 raise StoreError(f"{name!r} is not in list {list_name!r}")
     where = f"list {list_name!r}" if list_name else "the vocabulary"
-    click.echo(f"removed {_plural(len(tags), 'tag')} from {where}")
+    click.echo(f"removed {plural(len(tags), 'tag')} from {where}")
 
 
 @vocab.command()
@@ -434,7 +435,7 @@ def remove(ctx: click.Context, tags: tuple[str, ...], list_name: str | None) -> 
 @click.pass_context
 def alias(ctx: click.Context, alias_name: str, canonical: str) -> None:
     """Make ALIAS another name of CANONICAL. If ALIAS was a tag, it is merged into CANONICAL."""
-    with _writing(ctx) as writer:
+    with writing(ctx) as writer:
         writer.alias(alias_name, canonical, merge=True)
     click.echo(f"{display(alias_name)} -> {display(canonical)}")
 
@@ -446,7 +447,7 @@ def alias(ctx: click.Context, alias_name: str, canonical: str) -> None:
 @click.pass_context
 def rename(ctx: click.Context, old: str, new: str) -> None:
     """Rename a tag; the old name stays as an alias."""
-    with _writing(ctx) as writer:
+    with writing(ctx) as writer:
         writer.rename(old, new)
     click.echo(f"{display(old)} -> {display(new)} (the old name is now an alias)")
 
@@ -472,7 +473,7 @@ def stats(ctx: click.Context) -> None:
     for path, fmt, at, tags in store.conn.execute(
         "SELECT path, format, at, tags FROM imports ORDER BY id DESC LIMIT 10"
     ):
-        click.echo(f"  imported {at}: {path} ({fmt}, {_plural(int(tags), 'tag')})")
+        click.echo(f"  imported {at}: {path} ({fmt}, {plural(int(tags), 'tag')})")
 
 
 @contextmanager
@@ -514,4 +515,4 @@ def export_command(
     with _output(output) as out:
         count = export_tags(store, out, fmt=fmt, list_name=list_name, numbering=categories)  # type: ignore[arg-type]
     if output is not None:
-        click.echo(f"{output}: {_plural(count, 'tag')}", err=True)
+        click.echo(f"{output}: {plural(count, 'tag')}", err=True)
