@@ -43,7 +43,8 @@ def _mark_and_scrub(store: Store) -> None:
 def _ordered_lists(store: Store) -> None:
     """Version 4: a list keeps its order and the user's spelling (`position`, `name` as written per
     member) and the layout of the list.tag it came from (BOM, line ending, final newline), so an
-    export gives the file back. Existing members take the alphabetical order they were exported in."""
+    export gives the file back. Existing members all get position 0: exports order ties by name, so
+    they keep the alphabetical order they were exported in, and later members follow them."""
     list_tags = store.db["list_tags"]
     list_tags.add_column("position", int, not_null_default=0)
     list_tags.add_column("name", str)
@@ -51,12 +52,6 @@ def _ordered_lists(store: Store) -> None:
     lists.add_column("bom", int, not_null_default=0)
     lists.add_column("newline", str, not_null_default="\n")
     lists.add_column("final_newline", int, not_null_default=1)
-    store.conn.execute(
-        "UPDATE list_tags SET position = ranked.position FROM (SELECT list_id, tag_id,"
-        " row_number() OVER (PARTITION BY list_id ORDER BY tags.name) AS position"
-        " FROM list_tags JOIN tags ON tags.id = list_tags.tag_id) AS ranked"
-        " WHERE ranked.list_id = list_tags.list_id AND ranked.tag_id = list_tags.tag_id"
-    )
 
 
 # Each entry migrates from version N to N + 1; the list index is N.
