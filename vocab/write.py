@@ -414,6 +414,15 @@ class Writer:
         )
         return cursor.rowcount > 0
 
+    def only_made_for_list(self, tag_id: int, list_name: str) -> bool:
+        """Whether the tag was created by adding it to `list_name` (its source) and is in no list now."""
+        row = self.conn.execute(
+            "SELECT source = ? AND NOT EXISTS (SELECT 1 FROM list_tags WHERE tag_id = tags.id)"
+            " FROM tags WHERE id = ?",
+            (list_name, tag_id),
+        ).fetchone()
+        return row is not None and bool(row[0])
+
     def list_layout(self, list_name: str, layout: ListLayout) -> None:
         """Remember how the list's list.tag was written, so `export --list` writes it the same way."""
         self.conn.execute(

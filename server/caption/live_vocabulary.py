@@ -82,6 +82,22 @@ class LiveVocabulary:
             tag_id = writer.tag_id(name)
             if tag_id is None:
                 tag_id = writer.tag(name, source=list_name)
-            added = writer.add_to_list(list_name, tag_id)
+            added = writer.add_to_list(list_name, tag_id, name)
             writer.finish()
         return added
+
+    def remove_from_list(self, name: str, list_name: str) -> bool:
+        """Take the tag `name` names (directly or through an alias) out of a list; False if it was not in it.
+
+        A tag that exists only because `add_to_list` created it for this list (and is in no other list)
+        leaves the vocabulary too, so Remove undoes Add. Raises WriterBusy at once while another process
+        writes, as `add_to_list` does.
+        """
+        with self.store.transaction(wait=0):
+            writer = Writer(self.store)
+            tag_id = writer.tag_id(name)
+            removed = tag_id is not None and writer.remove_from_list(list_name, tag_id)
+            if removed and tag_id is not None and writer.only_made_for_list(tag_id, list_name):
+                writer.remove_tag(tag_id)
+            writer.finish()
+        return removed

@@ -123,9 +123,7 @@ def add_from_command(
     added = 0
     with writing(ctx) as writer:
         for tag in used:
-            tag_id = (
-                tag.tag_id if tag.tag_id is not None else writer.tag(tag.name, source=f"list {list_name}")
-            )
+            tag_id = tag.tag_id if tag.tag_id is not None else writer.tag(tag.name, source=list_name)
             if writer.add_to_list(list_name, tag_id):
                 added += 1
                 click.echo(f"+ {display(tag.name)}  ({plural(tag.captions, 'caption')})")

@@ -339,3 +339,34 @@ async def test_formatting_writes_the_inferred_trigger_as_the_captions_do(
     finally:
         await session.client.shutdown_session()
         await session.client.stop()
+
+
+async def test_remove_from_personal_vocabulary_undoes_add(session: Session) -> None:
+    text = "ohwxStyle, anime, 1girl, solo, head tilted, couch"
+    uri = session.open("a1.txt", text)
+    at = text.index("head tilted")
+    add = [c for c in await commands(session, uri, at) if c.command == "captionls.addToPersonal"]
+    assert await session.client.workspace_execute_command_async(
+        types.ExecuteCommandParams(command=add[0].command, arguments=add[0].arguments)
+    )
+    await session.wait_diagnostics(uri, lambda ds: "unknown-tag" not in {d.code for d in ds})
+    hover = await session.client.text_document_hover_async(
+        types.HoverParams(types.TextDocumentIdentifier(uri), types.Position(0, at + 2))
+    )
+    assert hover is not None and "personal" in str(hover.contents)
+    found = await commands(session, uri, at)
+    assert [c.title for c in found if "personal vocabulary" in c.title] == [
+        "Remove `head tilted` from the personal vocabulary"
+    ]
+    remove = next(c for c in found if c.command == "captionls.removeFromPersonal")
+    assert await session.client.workspace_execute_command_async(
+        types.ExecuteCommandParams(command=remove.command, arguments=remove.arguments)
+    )
+    # Out of the list, the tag is once more a likely typo of `head tilt`; the action offers Add again.
+    await session.wait_diagnostics(uri, lambda ds: "unknown-tag" in {d.code for d in ds})
+    titles = [c.title for c in await commands(session, uri, at)]
+    assert "Add `head tilted` to the personal vocabulary" in titles, titles
+    # Removing what is not in the list changes nothing.
+    assert not await session.client.workspace_execute_command_async(
+        types.ExecuteCommandParams(command=remove.command, arguments=remove.arguments)
+    )

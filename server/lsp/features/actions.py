@@ -14,7 +14,7 @@ from captionls.server.caption.suggest import PERSONAL_LIST
 
 from ..edits import whole_change, workspace_edit
 from ..workspace import CaptionView
-from .commands import ADD_TO_PERSONAL
+from .commands import ADD_TO_PERSONAL, REMOVE_FROM_PERSONAL
 from .diagnostics import MAX_DIAGNOSTICS
 
 if TYPE_CHECKING:
@@ -73,7 +73,7 @@ def code_actions(
         if _wanted(types.CodeActionKind.RefactorRewrite.value, only_or_none):
             actions.extend(_use_everywhere(server, view, tag))
         if _wanted(types.CodeActionKind.QuickFix.value, only_or_none):
-            actions.extend(_add_to_personal(view, tag))
+            actions.append(_personal_list_command(view, tag))
     return actions
 
 
@@ -162,16 +162,18 @@ def _use_everywhere(server: CaptionServer, view: CaptionView, tag: TagSpan) -> l
     return actions
 
 
-def _add_to_personal(view: CaptionView, tag: TagSpan) -> list[types.Command]:
-    """A bare Command (no edit): the server runs it. Bare, because lsprotocol-based clients read a
-    CodeAction that carries a `command` as a Command anyway."""
+def _personal_list_command(view: CaptionView, tag: TagSpan) -> types.Command:
+    """ "Add to" or "Remove from the personal vocabulary", whichever applies. A bare Command (no edit):
+    the server runs it. Bare, because lsprotocol-based clients read a CodeAction that carries a
+    `command` as a Command anyway."""
     vocabulary = view.dataset.vocabulary.vocabulary
     resolved = vocabulary.resolve_key(tag.key)
-    if resolved is not None and resolved.tag.key in vocabulary.list_keys(PERSONAL_LIST):
-        return []
     name = resolved.tag.name if resolved is not None else tag.name
-    title = f"Add `{name}` to the personal vocabulary"
-    return [types.Command(title=title, command=ADD_TO_PERSONAL, arguments=[{"name": name, "uri": view.uri}])]
+    if resolved is not None and resolved.tag.key in vocabulary.list_keys(PERSONAL_LIST):
+        title, command = f"Remove `{name}` from the personal vocabulary", REMOVE_FROM_PERSONAL
+    else:
+        title, command = f"Add `{name}` to the personal vocabulary", ADD_TO_PERSONAL
+    return types.Command(title=title, command=command, arguments=[{"name": name, "uri": view.uri}])
 
 
 def _stays_one_tag(name: str, separator: str) -> bool:

@@ -17,6 +17,7 @@ from lsprotocol import types
 from pygls.exceptions import JsonRpcInvalidParams
 from pygls.uris import to_fs_path
 
+from captionls.server.caption.live_vocabulary import LiveVocabulary
 from captionls.server.caption.suggest import PERSONAL_LIST, suggest
 from captionls.vocab.normalize import styled, tag_name_problem
 from captionls.vocab.store import WriterBusy
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
     from ..server import CaptionServer
 
 ADD_TO_PERSONAL = "captionls.addToPersonal"
+REMOVE_FROM_PERSONAL = "captionls.removeFromPersonal"
 SEARCH_VOCABULARY = "captionls.searchVocabulary"
 CHECK_DATASET = "captionls.checkDataset"
 VOCABULARY_INFO = "captionls.vocabularyInfo"
@@ -89,11 +91,14 @@ def _datasets(server: CaptionServer, uri: object, command: str) -> list[Dataset]
 def commands(server: CaptionServer) -> dict[str, Callable[[dict[str, Any]], Any]]:
     """Command name -> handler taking the command's argument object."""
 
-    def add_to_personal(argument: dict[str, Any]) -> bool:
+    def edit_personal(
+        argument: dict[str, Any], command: str, edit: Callable[[LiveVocabulary, str], bool]
+    ) -> bool:
+        """Add a tag to (or remove it from) the personal list, then re-check what it changes."""
         name = argument.get("name")
         if not isinstance(name, str) or not name.strip():
             return False
-        dataset = _dataset(server, argument.get("uri"), ADD_TO_PERSONAL)
+        dataset = _dataset(server, argument.get("uri"), command)
         live = (
             dataset.vocabulary
             if dataset is not None
@@ -101,21 +106,31 @@ def commands(server: CaptionServer) -> dict[str, Callable[[dict[str, Any]], Any]
         )
         problem = tag_name_problem(name.strip())
         if problem is not None:
-            raise JsonRpcInvalidParams(f"{ADD_TO_PERSONAL}: {problem}")
+            raise JsonRpcInvalidParams(f"{command}: {problem}")
         try:
-            added = live.add_to_list(name.strip(), PERSONAL_LIST)
+            changed = edit(live, name.strip())
         except WriterBusy:
             # The lock is held by an import: waiting here would stall every request behind this one.
             server.window_show_message(
                 types.ShowMessageParams(
                     type=types.MessageType.Warning,
-                    message="captionls: another import is writing the vocabulary; add the tag when it ends",
+                    message="captionls: another import is writing the vocabulary; try again when it ends",
                 )
             )
             return False
         server.captions.vocabulary_edited(live)
         server.diagnostics.refresh_all()
-        return added
+        return changed
+
+    def add_to_personal(argument: dict[str, Any]) -> bool:
+        return edit_personal(
+            argument, ADD_TO_PERSONAL, lambda live, name: live.add_to_list(name, PERSONAL_LIST)
+        )
+
+    def remove_from_personal(argument: dict[str, Any]) -> bool:
+        return edit_personal(
+            argument, REMOVE_FROM_PERSONAL, lambda live, name: live.remove_from_list(name, PERSONAL_LIST)
+        )
 
     def search_vocabulary(argument: dict[str, Any]) -> list[dict[str, Any]]:
         query = argument.get("query")
@@ -217,6 +232,7 @@ def commands(server: CaptionServer) -> dict[str, Callable[[dict[str, Any]], Any]
 
     return {
         ADD_TO_PERSONAL: add_to_personal,
+        REMOVE_FROM_PERSONAL: remove_from_personal,
         SEARCH_VOCABULARY: search_vocabulary,
         CHECK_DATASET: check_dataset,
         VOCABULARY_INFO: vocabulary_info,
