@@ -104,3 +104,30 @@ def _export_listtag(store: Store, out: TextIO, list_name: str | None) -> int:
     if count and layout.final_newline:
         out.write(layout.newline)
     return count
+
+
+def export_translations(
+    store: Store, out: TextIO, *, lang: str, list_name: str | None = None
+) -> tuple[int, int]:
+    """BDTM's `Translations/<lang>.txt`: `tag=translation`, `*` before a manual one, by tag name.
+
+    BDTM splits a line at its last `=`, so a translation holding `=` cannot be written: it is left out.
+    Returns (written, left out).
+    """
+    where, params = "", [lang]
+    if list_name is not None:
+        where = " AND tags.id IN (SELECT tag_id FROM list_tags WHERE list_id = ?)"
+        params.append(str(_list_id(store, list_name)))
+    written = left_out = 0
+    rows = store.conn.execute(
+        "SELECT tags.name, translations.text, translations.manual FROM translations"
+        f" JOIN tags ON tags.id = translations.tag_id WHERE translations.lang = ?{where} ORDER BY tags.name",
+        params,
+    )
+    for name, text, manual in rows:
+        if "=" in text or "\n" in text or "\r" in text:
+            left_out += 1
+            continue
+        out.write(f"{'*' if manual else ''}{name}={text}\n")
+        written += 1
+    return written, left_out

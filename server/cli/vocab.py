@@ -23,6 +23,7 @@ import click
 
 from captionls.vocab.builtin import open_vocabulary
 from captionls.vocab.export import export as export_tags
+from captionls.vocab.export import export_translations
 from captionls.vocab.importers import FORMATS, ImportFailed, ImportReport, Source, import_files
 from captionls.vocab.importers.common import Progress
 from captionls.vocab.normalize import styled
@@ -211,10 +212,12 @@ def import_command(
 ) -> None:
     """Import list.tag, tagcomplete CSV or BDTM translation files, all in one transaction.
 
+    A folder is read as BDTM reads it: a `Tags/` folder's *.csv and *.txt, a `Translations/` folder's *.txt.
+
     A bad line stops the import with `file:line: reason` and leaves the vocabulary as it was,
     unless --skip-bad.
     """
-    sources = [Source.file(path) for path in paths]
+    sources = [source for path in paths for source in Source.paths(path)]
     reports = import_files(
         open_store(ctx),
         sources,
@@ -494,7 +497,14 @@ def _output(path: Path | None) -> Iterator[TextIO]:
 
 @vocab.command("export")
 @click.option("--list", "list_name", metavar="L", help="Only the tags of this list.")
-@click.option("--format", "fmt", type=click.Choice(["listtag", "csv"]), default="listtag", show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["listtag", "csv", "bdtm-tags", "translations"]),
+    default="listtag",
+    show_default=True,
+    help="bdtm-tags: a CSV in the BDTM Tags/ folder -o names; translations: BDTM Translations/<lang>.txt.",
+)
 @click.option(
     "--categories",
     type=click.Choice(["danbooru", "e621"]),
@@ -502,17 +512,50 @@ def _output(path: Path | None) -> Iterator[TextIO]:
     show_default=True,
     help="Category numbering of the CSV.",
 )
-@click.option(
-    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write here, not stdout."
-)
+@click.option("--lang", metavar="LANG", help="The language of --format translations.")
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="Write here, not stdout.")
 @db_option
 @click.pass_context
 def export_command(
-    ctx: click.Context, list_name: str | None, fmt: str, categories: str, output: Path | None
+    ctx: click.Context,
+    list_name: str | None,
+    fmt: str,
+    categories: str,
+    lang: str | None,
+    output: Path | None,
 ) -> None:
-    """Write the vocabulary (or a list) as list.tag or tagcomplete CSV, names as stored."""
+    """Write the vocabulary (or a list) as list.tag, tagcomplete CSV, or BDTM's Tags/ and Translations/.
+
+    A list comes out in its order and spelling, with the BOM and line endings of the list.tag it was
+    imported from. `--format bdtm-tags -o Tags/` writes Tags/<list, or captionls>.csv, which BDTM reads;
+    `--format translations --lang zh-CN -o Translations/` writes Translations/zh-CN.txt.
+    """
     store = open_store(ctx)
-    with _output(output) as out:
-        count = export_tags(store, out, fmt=fmt, list_name=list_name, numbering=categories)  # type: ignore[arg-type]
+    if fmt == "translations":
+        if lang is None:
+            raise click.UsageError("--format translations needs --lang (the file BDTM reads is <lang>.txt)")
+        if output is not None:
+            output.mkdir(parents=True, exist_ok=True)
+            output = output / f"{lang}.txt"
+        with _output(output) as out:
+            count, left_out = export_translations(store, out, lang=lang, list_name=list_name)
+        if left_out:
+            click.echo(
+                f"left out: {plural(left_out, 'translation')} holding '=' (BDTM cannot read them)", err=True
+            )
+    else:
+        if fmt == "bdtm-tags":
+            if output is None:
+                raise click.UsageError("--format bdtm-tags needs -o, the BDTM Tags/ folder")
+            output.mkdir(parents=True, exist_ok=True)
+            output = output / f"{list_name or 'captionls'}.csv"
+        with _output(output) as out:
+            count = export_tags(
+                store,
+                out,
+                fmt="listtag" if fmt == "listtag" else "csv",
+                list_name=list_name,
+                numbering=categories,  # type: ignore[arg-type]
+            )
     if output is not None:
-        click.echo(f"{output}: {plural(count, 'tag')}", err=True)
+        click.echo(f"{output}: {plural(count, 'tag' if fmt != 'translations' else 'translation')}", err=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import BinaryIO, Literal
 
@@ -37,6 +37,8 @@ class Source:
     path: Path | None = None
     open_stream: Callable[[], BinaryIO] | None = None
     size: int = 0
+    # The format this file is read as whatever `--format` says (a file of a BDTM folder), else None.
+    fmt: str | None = None
 
     @classmethod
     def file(cls, path: Path | str) -> Source:
@@ -46,6 +48,29 @@ class Source:
         except OSError as error:
             raise ImportFailed(f"{path}: {error.strerror or error}") from None
         return cls(str(path), path, None, size)
+
+    @classmethod
+    def paths(cls, path: Path | str) -> list[Source]:
+        """A file, or every file BDTM reads from a folder: a `Tags/` folder's `*.csv` (tagcomplete
+        style) then `*.txt` (plain lists), a `Translations/` folder's `*.txt` (by language)."""
+        path = Path(path)
+        if not path.is_dir():
+            return [cls.file(path)]
+        kinds: tuple[tuple[str, str], ...]
+        if path.name.lower() == "translations":
+            kinds = (("*.txt", translations.FORMAT),)
+        else:
+            kinds = (("*.csv", tagcomplete.FORMAT), ("*.txt", listtag.FORMAT))
+        found = [
+            replace(cls.file(file), fmt=fmt)
+            for pattern, fmt in kinds
+            for file in sorted(path.glob(pattern))
+            if file.is_file()
+        ]
+        if not found:
+            wanted = " or ".join(pattern for pattern, _ in kinds)
+            raise ImportFailed(f"{path}: a folder with no {wanted} files to import")
+        return found
 
     @contextmanager
     def stream(self) -> Iterator[BinaryIO]:
@@ -148,7 +173,9 @@ def _import_one(
     progress: Progress | None,
 ) -> ImportReport:
     sample = _sample(stream)
-    if fmt == "auto":
+    if source.fmt is not None:
+        fmt = source.fmt
+    elif fmt == "auto":
         fmt = detect_format(sample)
     request = FileRequest(source.name, sample, None if numbering == "auto" else numbering, lang)
     settled = _BY_NAME[fmt].run(stream, context, request, progress)
