@@ -112,6 +112,19 @@ def test_tags_added_later_go_to_the_end_as_written(db: Path, tmp_path: Path) -> 
     assert ok(db, "export", "--list", "personal").stdout == "anime\nHead Tilt\n"
 
 
+def test_a_tag_merged_into_another_keeps_its_place_and_spelling(db: Path, tmp_path: Path) -> None:
+    round_trip(db, tmp_path, b"sky\nmy grin\nsolo\n")
+    ok(db, "alias", "my grin", "smile")  # `my grin` was a tag of its own: merged into smile
+    assert "personal" in ok(db, "show", "smile").stdout
+    assert ok(db, "export", "--list", "personal").stdout == "sky\nmy grin\nsolo\n"
+
+
+def test_a_big_list_is_appended_in_order_across_import_batches(db: Path, tmp_path: Path) -> None:
+    names = [f"made up tag {number:05}" for number in range(5000, 0, -1)]  # more than one batch, reversed
+    content = "".join(f"{name}\n" for name in names).encode()
+    assert round_trip(db, tmp_path, content)[0] == content
+
+
 def test_a_version_3_vocabulary_keeps_its_lists_in_the_alphabetical_order_it_exported(tmp_path: Path) -> None:
     path = tmp_path / "old.sqlite"
     conn = sqlite3.connect(path, isolation_level=None)

@@ -81,6 +81,7 @@ class Writer:
         self._touched: set[int] = set()
         self._reindex_all = False
         self._list_ids: dict[str, int] = {}
+        self._next_position: dict[int, int] = {}  # list id -> the position its next member takes
         self._new_tags = False
 
     def _touch(self, tag_id: int) -> None:
@@ -396,15 +397,19 @@ class Writer:
     def add_many_to_list(self, list_name: str, members: Iterable[tuple[int, str | None]]) -> None:
         """Append (tag id, name as written or None) in order; a tag already listed keeps its place."""
         list_id = self.list_id(list_name)
-        (last,) = self.conn.execute(
-            "SELECT coalesce(max(position), 0) FROM list_tags WHERE list_id = ?", (list_id,)
-        ).fetchone()
+        if list_id not in self._next_position:
+            # Read once per transaction: a big import appends thousands of batches to one list.
+            (last,) = self.conn.execute(
+                "SELECT coalesce(max(position), 0) FROM list_tags WHERE list_id = ?", (list_id,)
+            ).fetchone()
+            self._next_position[list_id] = int(last) + 1
+        rows = [
+            (list_id, tag_id, position, None if written is None else written.strip())
+            for position, (tag_id, written) in enumerate(members, start=self._next_position[list_id])
+        ]
+        self._next_position[list_id] += len(rows)
         self.conn.executemany(
-            "INSERT OR IGNORE INTO list_tags (list_id, tag_id, position, name) VALUES (?, ?, ?, ?)",
-            (
-                (list_id, tag_id, position, None if written is None else written.strip())
-                for position, (tag_id, written) in enumerate(members, start=int(last) + 1)
-            ),
+            "INSERT OR IGNORE INTO list_tags (list_id, tag_id, position, name) VALUES (?, ?, ?, ?)", rows
         )
 
     def remove_from_list(self, list_name: str, tag_id: int) -> bool:
@@ -438,6 +443,7 @@ class Writer:
         ).fetchone()
         self.conn.execute("DELETE FROM lists WHERE id = ?", (list_id,))
         self._list_ids.pop(name, None)
+        self._next_position.pop(list_id, None)
         return int(count)
 
     def rename_list(self, old: str, new: str) -> None:

@@ -36,7 +36,7 @@ def indexed_roots(session: Session) -> set[str]:
 @pytest.mark.parametrize("uri", ["file:///", "file:///usr", "file:///tmp/.."])
 async def test_check_dataset_outside_the_workspace_is_refused(served: Session, uri: str) -> None:
     await served.indexed()
-    commands = ["checkDataset", "vocabularyInfo", "searchVocabulary", "addToPersonal"]
+    commands = ["checkDataset", "vocabularyInfo", "searchVocabulary", "addToPersonal", "removeFromPersonal"]
     for command in commands:
         with pytest.raises(JsonRpcException) as raised:
             await execute(served, f"captionls.{command}", {"uri": uri, "query": "1girl", "name": "1girl"})
