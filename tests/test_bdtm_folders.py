@@ -107,3 +107,13 @@ def test_translations_export_in_bdtm_format_and_back(tmp_path: Path) -> None:
     fresh = fresh_db(tmp_path / "fresh")
     vocab(fresh, "import", str(out))
     assert show(fresh, "long hair")["translations"] == {"zh-CN": "长发"}
+
+
+def test_a_folder_as_the_output_of_a_plain_export_is_one_line(tmp_path: Path) -> None:
+    db = builtin_db(tmp_path)
+    folder = tmp_path / "Tags"
+    folder.mkdir()
+    result = CliRunner().invoke(main, ["vocab", "export", "-o", str(folder), "--db", str(db)])
+    assert result.exit_code == 1
+    assert result.stderr.strip() == f"{folder}: a folder; -o names the file to write"
+    assert list(folder.iterdir()) == []

@@ -549,6 +549,8 @@ def export_command(
                 raise click.UsageError("--format bdtm-tags needs -o, the BDTM Tags/ folder")
             output.mkdir(parents=True, exist_ok=True)
             output = output / f"{list_name or 'captionls'}.csv"
+        elif output is not None and output.is_dir():
+            raise StoreError(f"{output}: a folder; -o names the file to write")
         with _output(output) as out:
             count = export_tags(
                 store,
