@@ -7,7 +7,6 @@ import os
 from pathlib import Path
 
 import pytest
-from captionkit import write_dataset
 
 from captionls.server.caption.config import Config, load_config
 from captionls.server.caption.dataset import DatasetIndex, is_caption
@@ -19,6 +18,7 @@ from captionls.server.caption.files import (
     write_caption_file,
 )
 from captionls.server.caption.findings import Edit
+from tests.kit.datasets import write_dataset
 
 # --- which files are captions -------------------------------------------------------------------
 

@@ -10,19 +10,14 @@ import sys
 from pathlib import Path
 
 import pytest
-from captionkit import make_vocabulary, write_dataset
 from click.testing import CliRunner, Result
 
 from captionls.server.caption.rules.registry import RULES
 from captionls.server.cli import main
+from tests.kit.datasets import write_dataset
 
 TRIGGER = 'trigger = ["ohwxStyle"]\n'
 CLEAN = "ohwxStyle, 1girl, solo, full body, sitting, smile, short hair, brown hair, indoors, couch"
-
-
-@pytest.fixture(scope="module")
-def vocabulary(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return make_vocabulary(tmp_path_factory.mktemp("vocab") / "vocabulary.sqlite")
 
 
 def run(vocabulary: Path, *args: str | Path) -> Result:

@@ -8,12 +8,11 @@ import shutil
 from pathlib import Path
 
 import pytest
-from captionkit import write_dataset
 from click.testing import CliRunner
-from vocab_databases import builtin_db
 
 from captionls.server.caption.rules.registry import RULES
 from captionls.server.cli import main
+from tests.kit.datasets import write_dataset
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "dataset"
 
@@ -38,9 +37,7 @@ PLANTED = {
 }
 
 
-@pytest.fixture(scope="module")
-def vocabulary(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return builtin_db(tmp_path_factory.mktemp("builtin"))
+pytestmark = pytest.mark.builtin_vocabulary
 
 
 def check_json(vocabulary: Path, *args: str | Path) -> list[dict[str, object]]:

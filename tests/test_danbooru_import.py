@@ -1,4 +1,4 @@
-"""Danbooru import against a real HTTP server on 127.0.0.1 (tests/loopback_danbooru.py), through httpx.
+"""Danbooru import against a real HTTP server on 127.0.0.1 (tests/kit/danbooru.py), through httpx.
 
 Covers the API rules (`.json`, limit, `b<id>` cursors, titles), the faults (404, 429 + Retry-After,
 repeated 500s, timeouts, dropped connections, malformed JSON, redirects), whole-group commits and
@@ -16,7 +16,6 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from loopback_danbooru import Fault, LoopbackDanbooru
 
 from captionls.server.cli import main
 from captionls.vocab.builtin import open_vocabulary
@@ -34,6 +33,7 @@ from captionls.vocab.importers.danbooru import (
 from captionls.vocab.query import Vocabulary
 from captionls.vocab.search import Searcher
 from captionls.vocab.store import Store
+from tests.kit.danbooru import Fault, LoopbackDanbooru
 
 # Fast and still real: every retry path runs, with waits of milliseconds.
 FAST = Politeness(rate=1000.0, retries=2, backoff=0.01, timeout=0.25)

@@ -8,12 +8,13 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from captionkit import make_vocabulary, write_dataset
 from click.testing import CliRunner
 
 from captionls.server.caption.diff import NO_NEWLINE, unified_diff
 from captionls.server.caption.files import decode_caption, encode_caption
 from captionls.server.cli import main
+from tests.kit.datasets import write_dataset
+from tests.kit.vocabularies import make_vocabulary
 
 CASES = {
     "no final newline": ("1girl, smile, smile", "1girl, smile"),

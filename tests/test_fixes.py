@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from captionkit import context, make_vocabulary, write_dataset
-
 from captionls.server.caption.checker import check_text
 from captionls.server.caption.findings import Edit, Finding, Fix
 from captionls.server.caption.fixes import fix_text, fixed_text
+from tests.kit.datasets import context, write_dataset
+from tests.kit.vocabularies import make_vocabulary
 
 
 def test_fix_text_applies_every_safe_fix_and_settles(tmp_path: Path) -> None:

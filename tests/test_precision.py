@@ -7,9 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from captionkit import context, write_dataset
 from click.testing import CliRunner
-from vocab_databases import builtin_db
 
 from captionls.server.caption.checker import CheckContext, check_text
 from captionls.server.caption.config import ConfigError, load_config
@@ -23,15 +21,14 @@ from captionls.server.caption.structure import Sections
 from captionls.server.cli import main
 from captionls.vocab.store import Store
 from captionls.vocab.write import Writer
+from tests.kit.datasets import context, write_dataset
 
 CORPUS = Path(__file__).resolve().parent / "data" / "realstyle"
 TRIGGER = 'trigger = ["ohwxStyle"]\n'
 NOISY_RULES = {"structure-order", "unknown-tag", "repeated-word", "tag-count"}
 
 
-@pytest.fixture(scope="module")
-def vocabulary(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return builtin_db(tmp_path_factory.mktemp("builtin"))
+pytestmark = pytest.mark.builtin_vocabulary
 
 
 def check_folder(root: Path, vocabulary: Path) -> tuple[CheckContext, dict[str, list[Finding]]]:

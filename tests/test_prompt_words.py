@@ -7,7 +7,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-from vocab_databases import builtin_db
 
 from captionls.vocab.builtin import (
     DANBOORU_SOURCE_NAME,
@@ -19,6 +18,7 @@ from captionls.vocab.normalize import styled, tag_key
 from captionls.vocab.query import Vocabulary
 from captionls.vocab.store import Store
 from captionls.vocab.verbatim import verbatim_name, verbatim_names
+from tests.kit.vocabularies import builtin_db
 
 GUIDE_WORDS = [
     "anime",

@@ -5,9 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from captionkit import context, make_vocabulary, write_dataset
 from click.testing import CliRunner, Result
-from vocab_databases import builtin_db
 
 from captionls.server.caption.checker import check_text
 from captionls.server.caption.config import load_config
@@ -17,6 +15,8 @@ from captionls.server.caption.parse import parse_caption
 from captionls.server.caption.suggest import DatasetTags, suggest
 from captionls.server.cli import main
 from captionls.vocab.search import Searcher
+from tests.kit.datasets import context, write_dataset
+from tests.kit.vocabularies import make_vocabulary
 
 KINDS = Path(__file__).resolve().parent / "data" / "kinds"
 # The rules about how a tag is written, which have nothing to say about a phrase.
@@ -24,9 +24,7 @@ TAG_ONLY_RULES = {"unknown-tag", "non-canonical-tag", "inconsistent-tag"}
 PROSE_FILES = ("blip.txt", "vlm.txt", "hybrid.txt")
 
 
-@pytest.fixture(scope="module")
-def vocabulary(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return builtin_db(tmp_path_factory.mktemp("vocab"))
+pytestmark = pytest.mark.builtin_vocabulary
 
 
 def captions(name: str) -> list[str]:

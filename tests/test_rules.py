@@ -5,8 +5,6 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import pytest
-from captionkit import context, make_vocabulary, write_dataset
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -17,17 +15,13 @@ from captionls.server.caption.findings import Finding
 from captionls.server.caption.rules import inconsistent_tag
 from captionls.server.caption.rules.registry import RULES
 from captionls.server.caption.structure import builtin_section
+from tests.kit.datasets import context, write_dataset
 
 CLEAN = (
     "ohwxStyle, 1girl, solo, full body, from side, sitting, looking at viewer, smile, head tilt,"
     " short hair, brown hair, white dress, sunlight, indoors, couch, wooden floor"
 )
 TRIGGER = 'trigger = ["ohwxStyle"]\n'
-
-
-@pytest.fixture(scope="module")
-def vocabulary(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return make_vocabulary(tmp_path_factory.mktemp("vocab") / "vocabulary.sqlite")
 
 
 def check(

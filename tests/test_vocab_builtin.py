@@ -6,13 +6,13 @@ import importlib.util
 from pathlib import Path
 
 import pytest
-from vocab_databases import builtin_db
 
 from captionls.vocab import builtin
 from captionls.vocab.builtin import DANBOORU_TAGS, is_fresh, open_vocabulary
 from captionls.vocab.query import Vocabulary
 from captionls.vocab.search import Searcher
 from captionls.vocab.store import Store
+from tests.kit.vocabularies import builtin_db
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-from vocab_databases import builtin_db, imported_db
 
 from captionls.server.cli import main
 from captionls.vocab.importers import Source, import_files
 from captionls.vocab.query import Vocabulary
 from captionls.vocab.store import Store
 from captionls.vocab.write import Writer
+from tests.kit.vocabularies import builtin_db, imported_db
 
 SEARCH_KEYS = {"tag", "category", "post_count", "matched", "match", "groups"}
 SHOW_KEYS = {

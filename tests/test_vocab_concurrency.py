@@ -9,11 +9,11 @@ import subprocess
 import time
 from pathlib import Path
 
-from vocab_databases import CLI, builtin_db, run_cli
-
 from captionls.vocab.query import Vocabulary
 from captionls.vocab.search import Searcher
 from captionls.vocab.store import Store
+from tests.kit.cli import CLI, run_cli
+from tests.kit.vocabularies import builtin_db
 
 
 def write_csv(path: Path, prefix: str, count: int) -> Path:

@@ -93,18 +93,10 @@ def _kind(name: str, words: list[str]) -> SegmentKind:
     return "tag"
 
 
-_FACTS: dict[str, NameFacts] = {}
-_FACTS_KEPT = 100_000
-
-
+@lru_cache(maxsize=100_000)
 def name_facts(name: str) -> NameFacts:
     """The facts of a segment's name, remembered: a dataset writes the same names over and over."""
-    facts = _FACTS.get(name)
-    if facts is None:
-        if len(_FACTS) >= _FACTS_KEPT:
-            _FACTS.clear()
-        facts = _FACTS[name] = NameFacts(name)
-    return facts
+    return NameFacts(name)
 
 
 def segment_kind(name: str) -> SegmentKind:

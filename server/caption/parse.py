@@ -233,18 +233,8 @@ def _token_pattern(separator: str) -> re.Pattern[str]:
 
 
 _SPECIAL = re.compile(r"[\\()\[\]|]|BREAK")
-_KEYS: dict[str, str] = {}
-_KEYS_KEPT = 200_000
-
-
-def _key(name: str) -> str:
-    """`tag_key`, remembered: a dataset writes the same few thousand names over and over."""
-    key = _KEYS.get(name)
-    if key is None:
-        if len(_KEYS) >= _KEYS_KEPT:
-            _KEYS.clear()
-        key = _KEYS[name] = tag_key(name)
-    return key
+# `tag_key`, remembered: a dataset writes the same few thousand names over and over.
+_key = lru_cache(maxsize=200_000)(tag_key)
 
 
 def _parse_line(text: str, start: int, end: int, index: int, separator: str) -> CaptionLine:

@@ -14,15 +14,14 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from loopback_danbooru import LoopbackDanbooru, SyntheticTags
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the repository, for tests.kit
 
 from captionls.vocab.importers.danbooru import DanbooruImport, HttpSource, ImportPlan, Politeness
 from captionls.vocab.importers.dtext import parse_group_page
 from captionls.vocab.query import Vocabulary
 from captionls.vocab.search import Searcher
 from captionls.vocab.store import Store
+from tests.kit.danbooru import LoopbackDanbooru, SyntheticTags
 
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "data" / "danbooru"
 

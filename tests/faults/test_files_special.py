@@ -14,11 +14,11 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from captionkit import write_dataset
-from files_kit import run_process
 
 from captionls.server.caption.dataset import DatasetIndex
 from captionls.server.caption.files import CaptionReadError, read_caption_file
+from tests.kit.cli import run_process
+from tests.kit.datasets import write_dataset
 
 CLEAN = "1girl, solo, full body, sitting, smile, short hair, brown hair, indoors, couch"
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import time
 
 import pytest
-from lsp_fault_session import answered, served
-from lsp_harness import Session
 from lsprotocol import types
 
 from captionls.server.caption.files import MAX_CAPTION_BYTES
+from tests.kit.lsp import Session
+from tests.kit.lsp_faults import answered, served
 
 __all__ = ["served"]
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from lsp_fault_session import answered, served
-from lsp_harness import Session
 from lsprotocol import types
+
+from tests.kit.lsp import Session
+from tests.kit.lsp_faults import answered, served
 
 __all__ = ["served"]
 

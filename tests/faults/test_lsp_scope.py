@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from lsp_fault_session import answered, served
-from lsp_harness import Session
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
+
+from tests.kit.lsp import Session
+from tests.kit.lsp_faults import answered, served
 
 __all__ = ["served"]
 

@@ -6,9 +6,12 @@ import asyncio
 import os
 from pathlib import Path
 
-from lsp_fault_session import DEADLINE, answered
-from lsp_harness import PNG, Session, build_vocabulary, make_dataset, start_session
 from lsprotocol import types
+
+from tests.kit.datasets import PNG, make_dataset
+from tests.kit.lsp import Session, start_session
+from tests.kit.lsp_faults import DEADLINE, answered
+from tests.kit.vocabularies import build_vocabulary
 
 
 async def with_a_fifo(tmp_path: Path) -> Session:

@@ -8,10 +8,13 @@ import time
 from pathlib import Path
 
 import pytest
-from lsp_fault_session import answered
-from lsp_harness import build_vocabulary, make_dataset, start_session
 from lsprotocol import types
 from pygls.exceptions import JsonRpcInvalidParams
+
+from tests.kit.datasets import make_dataset
+from tests.kit.lsp import start_session
+from tests.kit.lsp_faults import answered
+from tests.kit.vocabularies import build_vocabulary
 
 
 async def test_add_to_personal_during_an_import_answers_at_once(tmp_path: Path) -> None:

@@ -16,7 +16,6 @@ import pytest
 from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from vocab_databases import CLI
 
 from captionls.server.cli import main
 from captionls.vocab.importers import ImportFailed, Source, import_files
@@ -25,6 +24,7 @@ from captionls.vocab.query import Vocabulary
 from captionls.vocab.search import Searcher
 from captionls.vocab.store import _MIGRATIONS, APPLICATION_ID, SCHEMA_VERSION, Store, StoreError, WriterBusy
 from captionls.vocab.write import Writer
+from tests.kit.cli import CLI
 
 
 def vocab(db: Path, *args: str) -> tuple[int, str, str]:

@@ -7,7 +7,10 @@ from pathlib import Path
 
 import pytest
 import pytest_asyncio
-from lsp_harness import PULL_CLIENT, Session, build_vocabulary, make_dataset, start_session
+
+from tests.kit.datasets import make_dataset
+from tests.kit.lsp import PULL_CLIENT, Session, start_session
+from tests.kit.vocabularies import build_vocabulary
 
 
 @pytest.fixture

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from lsp_harness import Session, make_dataset, start_session, with_item_defaults
 from lsprotocol import types
+
+from tests.kit.datasets import make_dataset
+from tests.kit.lsp import Session, start_session, with_item_defaults
 
 
 async def complete(session: Session, uri: str, line: int, character: int) -> types.CompletionList:

@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from lsp_harness import Session, make_dataset, start_session
 from lsprotocol import types
+
+from tests.kit.datasets import make_dataset
+from tests.kit.lsp import Session, start_session
 
 
 def apply(text: str, edits: list[types.TextEdit]) -> str:

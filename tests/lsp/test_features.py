@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from lsp_harness import Session, with_item_defaults
 from lsprotocol import types
+
+from tests.kit.lsp import Session, with_item_defaults
 
 
 def position(text: str, needle: str, after: int = 0) -> types.Position:

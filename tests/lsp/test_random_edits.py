@@ -11,8 +11,9 @@ import re
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from lsp_harness import Session
 from lsprotocol import types
+
+from tests.kit.lsp import Session
 
 PIECES = [
     *"ab ,()[]\\_:|1.",

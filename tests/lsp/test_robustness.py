@@ -5,11 +5,12 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from lsp_harness import Session, build_vocabulary
 from lsprotocol import types
 
 from captionls.vocab.store import Store
 from captionls.vocab.write import Writer
+from tests.kit.lsp import Session
+from tests.kit.vocabularies import build_vocabulary
 
 
 async def alive(session: Session, uri: str) -> None:

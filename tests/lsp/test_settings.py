@@ -5,10 +5,11 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from lsp_harness import Session, build_vocabulary, start_session
 from lsprotocol import types
 
 from captionls.server.lsp.settings import parse_settings
+from tests.kit.lsp import Session, start_session
+from tests.kit.vocabularies import build_vocabulary
 
 DUPLICATE = "ohwxStyle, anime, 1girl, solo, 1girl, full body, sitting, couch"
 

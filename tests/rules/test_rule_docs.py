@@ -11,17 +11,13 @@ import re
 from pathlib import Path
 
 import pytest
-from captionkit import context, write_dataset
-from vocab_databases import builtin_db
 
 from captionls.server.caption.checker import CheckContext, check_text
 from captionls.server.caption.rules.registry import RULES
 from captionls.vocab.sections import load_section_map
+from tests.kit.datasets import context, write_dataset
 
-
-@pytest.fixture(scope="module")
-def vocabulary(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return builtin_db(tmp_path_factory.mktemp("builtin"))
+pytestmark = pytest.mark.builtin_vocabulary
 
 
 def example(doc: str, label: str) -> str:

@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from vocab_databases import builtin_db
 
 from captionls.server.caption.rules.registry import RULES
 from captionls.server.cli import main
@@ -24,10 +23,7 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 UPDATE = os.environ.get("CAPTIONLS_UPDATE_SNAPSHOTS") == "1"
 
 
-@pytest.fixture(scope="module")
-def vocabulary(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    # The built-in vocabulary: what `captionls check` uses on a fresh machine.
-    return builtin_db(tmp_path_factory.mktemp("builtin"))
+pytestmark = pytest.mark.builtin_vocabulary
 
 
 def run_check(vocabulary: Path, rule: str, *extra: str) -> str:

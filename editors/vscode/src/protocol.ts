@@ -1,4 +1,4 @@
-// The server's workspace/executeCommand commands the extension calls (the contract in TEAM.md).
+// The server's workspace/executeCommand commands the extension calls (README: "The language server", Commands).
 
 export const SEARCH_VOCABULARY = "captionls.searchVocabulary";
 export const CHECK_DATASET = "captionls.checkDataset";

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 
 from ..findings import Finding, Related
 from ..parse import TagSpan
@@ -50,16 +51,11 @@ def word_key(word: str) -> str:
     return word
 
 
-_WORDS: dict[str, list[tuple[str, int, int]]] = {}
-
-
+@lru_cache(maxsize=100_000)
 def words_of(name: str) -> list[tuple[str, int, int]]:
     """The concepts a tag names, with their offset and length: the head noun of each noun phrase and
     each place (`brown couch` -> couch; `red patterned fabric on couch` -> fabric, couch), not the
     modifiers (`brown`, `long`). Remembered per name."""
-    words = _WORDS.get(name)
-    if words is not None:
-        return words
     words = []
     seen: set[str] = set()
     phrase: list[re.Match[str]] = []
@@ -85,9 +81,6 @@ def words_of(name: str) -> list[tuple[str, int, int]]:
             continue
         phrase.append(match)
     close()
-    if len(_WORDS) >= 100_000:
-        _WORDS.clear()
-    _WORDS[name] = words
     return words
 
 

@@ -1,4 +1,4 @@
-"""What the caption-file fault tests share: a real vocabulary and the real CLI, in-process or as a process."""
+"""The real `captionls` command line, in this process or as its own process."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from click.testing import CliRunner, Result
 from captionls.server.cli import main
 
 SCRIPT = Path(sys.executable).with_name("captionls")
+CLI = [sys.executable, "-c", "from captionls.server.cli import main; main()"]
 
 
 def run(vocabulary: Path, *args: str | Path) -> Result:
@@ -31,3 +32,8 @@ def run_process(
     env = {**os.environ, "CAPTIONLS_DB": str(vocabulary)}
     command = [*prefix, str(SCRIPT), *(str(arg) for arg in args)]
     return subprocess.run(command, capture_output=True, text=True, env=env, timeout=timeout, check=False)
+
+
+def run_cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """`captionls ARGS` as a separate process."""
+    return subprocess.run([*CLI, *args], capture_output=True, text=True, timeout=timeout, check=False)

@@ -1,12 +1,10 @@
-"""Test helpers: a real vocabulary file, a real dataset folder, a real client talking to `captionls serve`."""
+"""A real client talking to `captionls serve` over stdio, with the capabilities of real editors."""
 
 from __future__ import annotations
 
 import asyncio
 import os
-import struct
 import sys
-import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,101 +12,6 @@ from typing import Any
 
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
-
-from captionls.vocab.store import Store
-from captionls.vocab.write import Writer
-
-
-def _png() -> bytes:
-    """A valid 1x1 grey PNG: captions are files whose stem matches an image beside them."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-    header = struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(b"\0\x80"))
-        + chunk(b"IEND", b"")
-    )
-
-
-PNG = _png()
-
-# (name, category, post count, aliases)
-VOCABULARY: list[tuple[str, str, int, list[str]]] = [
-    ("1girl", "general", 6_008_644, ["sole female", "1girls"]),
-    ("solo", "general", 5_000_954, ["female solo"]),
-    ("long hair", "general", 4_500_000, ["longhair"]),
-    ("very long hair", "general", 900_000, []),
-    ("short hair", "general", 2_500_000, []),
-    ("brown hair", "general", 1_500_000, []),
-    ("short brown hair", "general", 900, []),
-    ("looking at viewer", "general", 3_500_000, []),
-    ("smile", "general", 3_000_000, []),
-    ("sitting", "general", 900_000, []),
-    ("standing", "general", 800_000, []),
-    ("arms up", "general", 200_000, ["raised arms"]),
-    ("head tilt", "general", 150_000, []),
-    ("contrapposto", "general", 30_005, []),
-    ("contra", "copyright", 53, []),
-    ("full body", "general", 700_000, []),
-    ("from side", "general", 300_000, []),
-    ("anime", "general", 50_000, []),
-    ("drawing", "general", 40_000, []),
-    ("couch", "general", 120_000, []),
-    ("wooden floor", "general", 100_000, []),
-    ("simple background", "general", 2_000_000, []),
-    ("white background", "general", 1_800_000, []),
-    ("cat ears", "general", 600_000, ["nekomimi"]),
-    ("fate (series)", "copyright", 400_000, ["fate"]),
-    ("^_^", "general", 20_000, []),
-]
-
-
-def build_vocabulary(path: Path) -> Path:
-    """The test vocabulary: tags, aliases, an implication, a translation, a group and the personal list."""
-    with Store.open(path) as store, store.transaction():
-        writer = Writer(store)
-        for name, category, posts, aliases in VOCABULARY:
-            writer.tag(name, category=category, post_count=posts, source="test")
-            for alias in aliases:
-                writer.alias(alias, name)
-        writer.implication("very long hair", "long hair")
-        cat_ears = writer.tag_id("cat ears")
-        assert cat_ears is not None
-        writer.translation(cat_ears, "ja", "猫耳")
-        posture = writer.group("posture", None, 0, source="test")
-        sitting = writer.group("sitting", posture, 0, source="test")
-        for position, name in enumerate(["sitting", "contrapposto"]):
-            tag_id = writer.tag_id(name)
-            assert tag_id is not None
-            writer.add_to_group(sitting, tag_id, position)
-        head_tilt = writer.tag_id("head tilt")
-        assert head_tilt is not None
-        writer.add_to_list("personal", head_tilt)
-        writer.finish()
-    return path
-
-
-CAPTIONS = {
-    "a1": "ohwxStyle, anime, 1girl, solo, full body, sitting, arms up, long hair, couch, wooden floor",
-    "a2": "ohwxStyle, anime, 1girl, solo, full body, standing, arms up, short hair, couch, wooden floor",
-    "a3": "ohwxStyle, drawing, 1girl, solo, from side, sitting, head tilt, long hair, smile, couch",
-    "a4": "ohwxStyle, drawing, 1girl, solo, full body, standing, arms up, brown hair, smile, wooden floor",
-}
-
-
-def make_dataset(root: Path, captions: dict[str, str] | None = None) -> Path:
-    """A dataset folder: images with captions beside them, a captionls.toml and a README.txt."""
-    root.mkdir(parents=True, exist_ok=True)
-    for stem, text in (captions if captions is not None else CAPTIONS).items():
-        (root / f"{stem}.png").write_bytes(PNG)
-        (root / f"{stem}.txt").write_text(text + "\n", encoding="utf-8")
-    (root / "captionls.toml").write_text('trigger = ["ohwxStyle"]\nmin_tags = 3\n', encoding="utf-8")
-    (root / "README.txt").write_text("sole female, 1girl, 1girl, contra\n", encoding="utf-8")
-    return root
 
 
 def server_command() -> list[str]:

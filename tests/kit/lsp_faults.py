@@ -10,8 +10,11 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest_asyncio
-from lsp_harness import Session, build_vocabulary, make_dataset, start_session
 from pytest_lsp import LanguageClient
+
+from .datasets import make_dataset
+from .lsp import Session, start_session
+from .vocabularies import build_vocabulary
 
 T = TypeVar("T")
 # Every request must be answered within this; a hung server fails the test instead of the run.

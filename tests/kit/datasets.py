@@ -1,0 +1,80 @@
+"""Dataset folders (captions with an image beside each) and a check context over one, as `check` builds it."""
+
+from __future__ import annotations
+
+import struct
+import zlib
+from collections.abc import Mapping
+from pathlib import Path
+
+from captionls.server.caption.checker import CheckContext
+from captionls.server.caption.config import Config, load_config
+from captionls.server.caption.dataset import DatasetIndex
+from captionls.vocab.query import Vocabulary
+from captionls.vocab.sections import load_section_map
+from captionls.vocab.store import Store
+
+
+def _png() -> bytes:
+    """A valid 1x1 grey PNG: captions are files whose stem matches an image beside them."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"\0\x80"))
+        + chunk(b"IEND", b"")
+    )
+
+
+PNG = _png()
+
+
+def write_dataset(
+    root: Path,
+    captions: Mapping[str, str | bytes],
+    config: str | None = None,
+    image: str = ".png",
+) -> Path:
+    """`name.txt` (text written byte for byte, no newline translation) and an image beside each."""
+    root.mkdir(parents=True, exist_ok=True)
+    for name, caption in captions.items():
+        path = root / name if "." in name else root / f"{name}.txt"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(caption, bytes):
+            path.write_bytes(caption)
+        else:
+            path.write_bytes(caption.encode("utf-8"))
+        path.with_suffix(image).write_bytes(PNG)
+    if config is not None:
+        (root / "captionls.toml").write_text(config, encoding="utf-8")
+    return root
+
+
+def context(root: Path, vocabulary_path: Path, config: Config | None = None) -> CheckContext:
+    """A scanned dataset and a check context over it, the way `captionls check` builds them."""
+    config = config or load_config(root)
+    index = DatasetIndex(root, config)
+    index.scan()
+    return CheckContext(config, Vocabulary(Store.open(vocabulary_path)), index, load_section_map())
+
+
+CAPTIONS = {
+    "a1": "ohwxStyle, anime, 1girl, solo, full body, sitting, arms up, long hair, couch, wooden floor",
+    "a2": "ohwxStyle, anime, 1girl, solo, full body, standing, arms up, short hair, couch, wooden floor",
+    "a3": "ohwxStyle, drawing, 1girl, solo, from side, sitting, head tilt, long hair, smile, couch",
+    "a4": "ohwxStyle, drawing, 1girl, solo, full body, standing, arms up, brown hair, smile, wooden floor",
+}
+
+
+def make_dataset(root: Path, captions: dict[str, str] | None = None) -> Path:
+    """A dataset folder: images with captions beside them, a captionls.toml and a README.txt."""
+    chosen = captions if captions is not None else CAPTIONS
+    write_dataset(
+        root, {stem: text + "\n" for stem, text in chosen.items()}, 'trigger = ["ohwxStyle"]\nmin_tags = 3\n'
+    )
+    (root / "README.txt").write_text("sole female, 1girl, 1girl, contra\n", encoding="utf-8")
+    return root
