@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-from vocab_databases import builtin_db
 
 from captionls.server.cli import main
+from tests.kit.vocabularies import builtin_db
 
 # How BDTM (TagsDB.LoadFromCSVFile) reads a Tags/*.csv line: name, category number, count, aliases.
 BDTM_CSV_LINE = re.compile(r"(.*?),(\d+),(\d+),(.*)")

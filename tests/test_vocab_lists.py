@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-from vocab_databases import builtin_db
 
 from captionls.server.cli import main
 from captionls.vocab.store import _MIGRATIONS, Store
+from tests.kit.vocabularies import builtin_db
 
 HAND_ORDERED = (
     "\ufeffohwxStyle\r\n"  # a trigger-like word the vocabulary lacks, written in the user's case
