@@ -5,9 +5,7 @@ from __future__ import annotations
 import gc
 import json
 import os
-import re
 import sys
-from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -29,13 +27,13 @@ from ..caption.files import CaptionFile, CaptionWriteError, apply_edits, write_c
 from ..caption.findings import Finding
 from ..caption.fixes import MAX_FIX_PASSES, STRUCTURE_RULE, fixed_text
 from ..caption.formatter import format_caption
-from ..caption.lines import line_starts, position
 from ..caption.parse import parse_caption
 from ..caption.printable import printable
 from ..caption.rename import BadTagName, check_new_name, rename_edits
 from ..caption.rules.docs import rule_page, rule_record
 from ..caption.rules.registry import RULES
 from ..caption.trigger import inferred_trigger
+from .output import FORMATS, Output, Report
 from .vocab import db_option, open_store
 
 # Exit codes: findings at warning or above, and usage or configuration errors.
@@ -43,9 +41,6 @@ EXIT_FINDINGS = 1
 EXIT_USAGE = 2
 READ_ERROR = "read-error"
 WRITE_ERROR = "write-error"
-# The summary lists a pattern shared by at least this many captions, at most this many per rule.
-PATTERN_CAPTIONS = 2
-PATTERNS_PER_RULE = 3
 
 
 class UsageProblem(click.ClickException):
@@ -131,49 +126,6 @@ def _datasets(paths: Sequence[Path]) -> list[Dataset]:
     return list(datasets.values())
 
 
-@dataclass
-class Report:
-    """The findings of one caption, with its text for positions."""
-
-    path: Path
-    text: str
-    findings: list[Finding]
-
-    def rows(self, with_fixes: bool = True) -> Iterator[dict[str, object]]:
-        starts = line_starts(self.text)
-        for finding in self.findings:
-            line, column = position(starts, finding.start)
-            end_line, end_column = position(starts, finding.end)
-            fixes = []
-            for fix in finding.fixes if with_fixes else ():
-                edits = []
-                for edit in fix.edits:
-                    e_line, e_column = position(starts, edit.start)
-                    e_end_line, e_end_column = position(starts, edit.end)
-                    edits.append(
-                        {
-                            "path": str(edit.path or self.path),
-                            "line": e_line,
-                            "column": e_column,
-                            "end_line": e_end_line,
-                            "end_column": e_end_column,
-                            "new_text": edit.new_text,
-                        }
-                    )
-                fixes.append({"title": fix.title, "edits": edits})
-            yield {
-                "path": str(self.path),
-                "line": line,
-                "column": column,
-                "end_line": end_line,
-                "end_column": end_column,
-                "rule": finding.rule,
-                "severity": finding.severity,
-                "message": finding.message,
-                "fixes": fixes,
-            }
-
-
 def _rule_names(value: str | None) -> set[str] | None:
     if value is None:
         return None
@@ -186,12 +138,15 @@ def _rule_names(value: str | None) -> set[str] | None:
 
 @click.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--format", "output", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--format", "output", type=click.Choice(FORMATS), default="text", show_default=True)
 @click.option("--select", help="Only these rules (comma-separated names).")
 @click.option("--ignore", help="Not these rules (comma-separated names).")
 @click.option("--fix", is_flag=True, help="Apply the safe fixes and rewrite the captions.")
 @click.option("--fix-order", is_flag=True, help="With --fix, also sort captions into section order.")
 @click.option("--diff", is_flag=True, help="Print the fixes as a unified diff; write nothing.")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even with findings (still 2 on usage errors).")
+@click.option("--statistics", is_flag=True, help="Print the count of findings per rule instead.")
+@click.option("--quiet", "-q", is_flag=True, help="Print the findings only: no summary.")
 @db_option
 def check(
     paths: tuple[Path, ...],
@@ -201,12 +156,15 @@ def check(
     fix: bool,
     fix_order: bool,
     diff: bool,
+    exit_zero: bool,
+    statistics: bool,
+    quiet: bool,
 ) -> None:
     """Check captions against the captioning guide's rules (exit 1 on warnings or errors)."""
     selected = _rule_names(select)
     ignored = _rule_names(ignore) or set()
     # --diff prints the diff and nothing else, in either format.
-    out = Output(output, quiet=diff)
+    out = Output(output, silent=diff, quiet=quiet, statistics=statistics)
     for dataset in _datasets(paths):
         with _vocabulary(dataset.config) as vocabulary:
             ctx = CheckContext(
@@ -258,87 +216,8 @@ def check(
                 elif path in texts:
                     out.emit(Report(path, texts[path], results[path]))
     out.finish()
-    if out.would_change or out.failing:
+    if (out.would_change or out.failing) and not exit_zero:
         sys.exit(EXIT_FINDINGS)
-
-
-class Output:
-    """Writes reports as they come (text lines or a JSON array) and keeps the counts for the summary."""
-
-    def __init__(self, form: str, quiet: bool) -> None:
-        self.form = form
-        self.quiet = quiet
-        self.stream = sys.stdout
-        self.counts: Counter[str] = Counter()
-        # (rule, pattern) -> captions sharing it, for the summary.
-        self.patterns: Counter[tuple[str, str]] = Counter()
-        # Lines about a whole dataset for the end of the text output.
-        self.notes: list[str] = []
-        self.captions = 0
-        self.fixed = 0
-        self.would_change = False
-        self.failing = False
-        # The triggers inferred per dataset (none configured), named in the summary.
-        self.inferred: list[str] = []
-
-    def emit(self, report: Report) -> None:
-        self.captions += 1
-        self.patterns.update({(f.rule, f.pattern) for f in report.findings if f.pattern is not None})
-        json_rows = self.form == "json" and not self.quiet
-        for row in report.rows(with_fixes=json_rows):
-            first = not self.counts
-            self.counts[str(row["rule"])] += 1
-            self.failing = self.failing or row["severity"] in ("error", "warning")
-            if self.quiet:
-                continue
-            if json_rows:
-                self.stream.write("[\n" if first else ",\n")
-                self.stream.write(_terminal_safe_json(json.dumps(row, ensure_ascii=False, indent=2)))
-            else:
-                where = f"{row['path']}:{row['line']}:{row['column']}"
-                line = f"{where}: {row['severity']} {row['rule']} {row['message']}"
-                self.stream.write(printable(line) + "\n")
-
-    def finish(self) -> None:
-        if not self.quiet:
-            self.stream.write(
-                ("\n]\n" if self.counts else "[]\n")
-                if self.form == "json"
-                else "".join([*self.notes, *self.repeated_patterns()]) + self.summary() + "\n"
-            )
-        self.stream.flush()
-
-    def repeated_patterns(self) -> list[str]:
-        """What several captions share, most shared first, a few per rule: the flood in a few lines."""
-        lines = []
-        shown: Counter[str] = Counter()
-        for (rule, pattern), captions in sorted(self.patterns.items(), key=lambda item: (-item[1], item[0])):
-            if captions < PATTERN_CAPTIONS or shown[rule] >= PATTERNS_PER_RULE:
-                continue
-            shown[rule] += 1
-            lines.append(f"{rule}: {captions} captions {pattern}\n")
-        return lines
-
-    def summary(self) -> str:
-        total = sum(self.counts.values())
-        fixed_note = f", {self.fixed} caption{'s' if self.fixed != 1 else ''} fixed" if self.fixed else ""
-        checked = f"{self.captions} caption{'s' if self.captions != 1 else ''} checked{fixed_note}"
-        if self.inferred:
-            checked += f"; trigger inferred: {', '.join(self.inferred)}"
-        if not total:
-            return f"No findings; {checked}."
-        parts = ", ".join(f"{rule} {count}" for rule, count in sorted(self.counts.items()))
-        return f"{total} finding{'s' if total != 1 else ''} ({parts}); {checked}."
-
-
-# What json.dumps leaves raw with ensure_ascii=False that a terminal may act on: DEL and the C1 controls
-# (\x9b starts an escape sequence) and the line and paragraph separators.
-_RAW_IN_JSON = re.compile("[\x7f-\x9f\u2028\u2029]")
-
-
-def _terminal_safe_json(text: str) -> str:
-    """JSON text with those characters as `\\uXXXX` escapes: the same data, safe to print."""
-    return _RAW_IN_JSON.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
 
 
 def _utf8_bom(file: CaptionFile) -> bool:
