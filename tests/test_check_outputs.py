@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 
 import jsonschema
@@ -11,7 +12,7 @@ from click.testing import CliRunner, Result
 
 from captionls.server.caption.rules.registry import RULES
 from captionls.server.cli import main
-from captionls.server.cli.output import github_annotation
+from captionls.server.cli.output import github_annotation, junit_case, junit_report
 from tests.kit.datasets import write_dataset
 
 TRIGGER = 'trigger = ["ohwxStyle"]\n'
@@ -109,6 +110,52 @@ def test_sarif_with_no_findings_and_a_relative_path(
     jsonschema.validate(found, schema)
     location = found["runs"][0]["results"][0]["locations"][0]["physicalLocation"]
     assert location["artifactLocation"] == {"uri": "my%20data/c.txt"}
+
+
+def test_junit_a_suite_per_caption_and_a_case_per_finding(tmp_path: Path, vocabulary: Path) -> None:
+    root = findings_dataset(tmp_path)
+    result = run(vocabulary, "check", root, "--format", "junit")
+    assert result.exit_code == 1
+    suites = ElementTree.fromstring(result.stdout)
+    assert (suites.tag, suites.get("tests"), suites.get("failures")) == ("testsuites", "5", "5")
+    assert [(suite.get("name"), suite.get("failures")) for suite in suites] == [
+        (f"{root}/a.txt", "2"),
+        (f"{root}/c.txt", "3"),
+    ]
+    last = suites[1][2]
+    assert last.attrib == {
+        "name": "captionls.unknown-tag",
+        "classname": f"{root}/c.txt",
+        "line": "1",
+        "column": "8",
+    }
+    failure = last.find("failure")
+    assert failure is not None
+    assert failure.attrib == {"message": '"smlie" is not a known tag; did you mean "smile"?', "type": "hint"}
+    assert failure.text == 'line 1, col 8, "smlie" is not a known tag; did you mean "smile"?'
+    clean = write_dataset(tmp_path / "clean", {"b": CLEAN}, TRIGGER)
+    passed = ElementTree.fromstring(run(vocabulary, "check", clean, "--format", "junit").stdout)
+    assert (passed.get("tests"), passed.get("failures"), len(passed.findall("./testsuite/testcase"))) == (
+        "1",
+        "0",
+        1,
+    )
+
+
+def test_junit_stays_well_formed_xml_with_control_characters() -> None:
+    row = {
+        "path": "a\x01.txt",
+        "line": 1,
+        "column": 1,
+        "end_line": 1,
+        "end_column": 2,
+        "rule": "unknown-tag",
+        "severity": "hint",
+        "message": "odd \x1b[31m <tag> & more",
+    }
+    case = ElementTree.fromstring(junit_report([junit_case(row)]))[0][0]
+    assert case.get("classname") == "a\\x01.txt"
+    assert case[0].get("message") == "odd \\x1b[31m <tag> & more"
 
 
 def test_statistics_counts_per_rule(tmp_path: Path, vocabulary: Path) -> None:

@@ -1,7 +1,8 @@
-"""How `captionls check` prints its findings: text lines, JSON, GitHub Actions annotations or SARIF 2.1.0.
+"""How `captionls check` prints its findings: text lines, JSON, GitHub Actions annotations, SARIF 2.1.0
+or JUnit XML.
 
 Every format is written as the captions are checked where it can be (text, JSON, GitHub), so a large
-dataset's findings are never all in memory at once; SARIF is one JSON document and is written at the end.
+dataset's findings are never all in memory at once; SARIF and JUnit are one document written at the end.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 import sys
+import xml.etree.ElementTree as ElementTree
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -21,7 +23,7 @@ from ..caption.lines import line_starts, position
 from ..caption.printable import printable
 from ..caption.rules.registry import RULES
 
-FORMATS = ("text", "json", "github", "sarif")
+FORMATS = ("text", "json", "github", "sarif", "junit")
 # The summary lists a pattern shared by at least this many captions, at most this many per rule.
 PATTERN_CAPTIONS = 2
 PATTERNS_PER_RULE = 3
@@ -99,6 +101,7 @@ class Output:
         # The triggers inferred per dataset (none configured), named in the summary.
         self.inferred: list[str] = []
         self.sarif_results: list[dict[str, object]] = []
+        self.junit_cases: list[ElementTree.Element] = []
 
     @property
     def listing(self) -> bool:
@@ -122,6 +125,8 @@ class Output:
                 self.stream.write(github_annotation(row) + "\n")
             elif self.form == "sarif":
                 self.sarif_results.append(sarif_result(row))
+            elif self.form == "junit":
+                self.junit_cases.append(junit_case(row))
             else:
                 self.stream.write(printable(text_line(row)) + "\n")
 
@@ -135,6 +140,8 @@ class Output:
         elif self.form == "sarif":
             log = sarif_log(self.sarif_results)
             self.stream.write(_terminal_safe_json(json.dumps(log, ensure_ascii=False, indent=2)) + "\n")
+        elif self.form == "junit":
+            self.stream.write(junit_report(self.junit_cases))
         elif self.form == "text" and not self.quiet:
             self.stream.write("".join([*self.notes, *self.repeated_patterns()]) + self.summary() + "\n")
         self.stream.flush()
@@ -265,6 +272,42 @@ def sarif_log(results: list[dict[str, object]]) -> dict[str, object]:
         "version": "2.1.0",
         "runs": [{"tool": {"driver": driver}, "columnKind": "unicodeCodePoints", "results": results}],
     }
+
+
+def junit_case(row: dict[str, object]) -> ElementTree.Element:
+    """One finding as a failed test case, as `ruff --output-format junit` writes one violation."""
+    case = ElementTree.Element(
+        "testcase",
+        name=f"captionls.{row['rule']}",
+        classname=printable(str(row["path"])),
+        line=str(row["line"]),
+        column=str(row["column"]),
+    )
+    failure = ElementTree.SubElement(case, "failure", message=printable(str(row["message"])))
+    failure.set("type", str(row["severity"]))
+    failure.text = printable(f"line {row['line']}, col {row['column']}, {row['message']}")
+    return case
+
+
+def junit_report(cases: list[ElementTree.Element]) -> str:
+    """The test cases grouped in one test suite per caption file; no findings is one passing case."""
+    root = ElementTree.Element("testsuites", name="captionls", tests=str(len(cases) or 1))
+    root.set("failures", str(len(cases)))
+    suites: dict[str, ElementTree.Element] = {}
+    for case in cases:
+        path = case.get("classname", "")
+        suite = suites.get(path)
+        if suite is None:
+            suite = suites[path] = ElementTree.SubElement(root, "testsuite", name=path)
+        suite.append(case)
+    for suite in suites.values():
+        suite.set("tests", str(len(suite)))
+        suite.set("failures", str(len(suite)))
+    if not cases:
+        suite = ElementTree.SubElement(root, "testsuite", name="captionls", tests="1", failures="0")
+        ElementTree.SubElement(suite, "testcase", name="captionls")
+    ElementTree.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ElementTree.tostring(root, encoding="unicode") + "\n"
 
 
 # What json.dumps leaves raw with ensure_ascii=False that a terminal may act on: DEL and the C1 controls
