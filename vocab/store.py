@@ -148,7 +148,8 @@ _MIGRATIONS: list[str | Callable[[Store], None]] = [
     _mark_and_scrub,
     _ordered_lists,
     # Readable views for people who open the file with sqlite-utils or Datasette: the tables hold
-    # ids and normalized keys, these show names, with aliases and group paths joined in.
+    # ids and normalized keys, these show names, with aliases and group paths joined in. A later
+    # migration that rebuilds a table these read (sqlite-utils' `transform`) drops and recreates them.
     """
     CREATE VIEW group_paths AS
     WITH RECURSIVE down(group_id, path, depth) AS (
