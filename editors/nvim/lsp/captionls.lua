@@ -12,19 +12,12 @@
 --- `captionls.toml`), so enabling it for every `text` buffer leaves `README.txt` and friends alone.
 --- `:checkhealth captionls` shows the server, its vocabulary and the attached client.
 ---
---- Settings are sent as the `captionls` section of `workspace/configuration`; a `captionls.toml` in the
---- dataset wins over them. Every key is optional:
+--- Settings are sent as the `captionls` section of `workspace/configuration` (the keys are listed in
+--- `settings` below); a `captionls.toml` in the dataset wins over them:
 ---
 --- ```lua
 --- vim.lsp.config('captionls', {
----   settings = {
----     captionls = {
----       vocabulary = '/path/to/vocab.sqlite', -- default: the user's vocabulary store
----       tagStyle = 'spaces',                  -- or 'underscores'; default: the dataset's majority
----       escapeParentheses = true,
----       rules = { ['duplicate-tag'] = 'error', ['structure-order'] = 'off' }, -- error|warning|info|hint|off
----     },
----   },
+---   settings = { captionls = { vocabulary = vim.fn.expand('~/captions/vocab.sqlite') } },
 --- })
 --- ```
 
@@ -33,8 +26,13 @@ return {
   cmd = { 'captionls', 'serve' },
   filetypes = { 'text', 'caption' },
   root_markers = { 'captionls.toml', '.git' },
+  -- Every key is optional; an empty table means "captionls.toml and built-in defaults". Keys:
+  --   vocabulary = '/path/to/vocab.sqlite'   -- the vocabulary database (default: the user's store)
+  --   tagStyle = 'spaces' | 'underscores'    -- default: detected from the dataset's majority
+  --   escapeParentheses = true | false
+  --   rules = { ['duplicate-tag'] = 'error', ['structure-order'] = 'off' }  -- error|warning|info|hint|off
   settings = {
-    -- A dict, not a list, even when empty: the server reads the section as a JSON object.
+    -- A dict even when empty: an empty Lua table would reach the server as a JSON array.
     captionls = vim.empty_dict(),
   },
 }

@@ -143,7 +143,8 @@ local function check_completion(client, bufnr)
   if wanted then
     health.ok('completeopt=' .. vim.o.completeopt)
   else
-    health.warn('completeopt=' .. vim.o.completeopt .. ': typing may insert the first tag, or a lone match shows no menu', {
+    local problem = ': typing may insert the first tag offered, and a lone match shows no menu'
+    health.warn('completeopt=' .. vim.o.completeopt .. problem, {
       'vim.opt.completeopt = { "menu", "menuone", "noinsert" } (or "noselect")',
     })
   end
