@@ -72,7 +72,9 @@ def test_neovim_completion_hover_diagnostics_and_fix(
     assert "ERROR" not in health and "WARNING" not in health, health
     ok_lines = [line.split("OK ", 1)[1] for line in seen["health"] if "OK " in line]
     assert f"server command: {BIN / 'captionls'} (captionls {version('captionls')})" in ok_lines, health
-    assert any(line.startswith(f"vocabulary: {vocabulary_db} (") for line in ok_lines), health
+    assert any(
+        line.startswith(f"vocabulary: {vocabulary_db} (") and line.endswith(" tags)") for line in ok_lines
+    ), health
     assert any(line.startswith("client ") and "attached to" in line for line in ok_lines), health
     assert f"position encoding: {seen['offset_encoding']}" in ok_lines, health
     assert "completeopt=menu,menuone,noinsert" in ok_lines, health

@@ -104,7 +104,11 @@ local function check_vocabulary(resolved, executable, client)
   end
   local stat = vim.uv.fs_stat(path)
   if stat then
-    health.ok(('vocabulary: %s (%s)'):format(path, human_size(stat.size)))
+    local size = human_size(stat.size)
+    -- The tag count only from an existing file: `vocab stats` would fill a missing one first.
+    local stats = executable and run(executable, { 'vocab', '--db', path, 'stats' }, resolved and resolved.cmd_env)
+    local tags = stats and stats:match('\ntags: ([%d,]+)')
+    health.ok(('vocabulary: %s (%s%s)'):format(path, size, tags and (', ' .. tags .. ' tags') or ''))
   else
     health.info(('vocabulary: %s does not exist yet; the first server start fills it (a few seconds)'):format(path))
   end
