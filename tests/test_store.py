@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from captionls.vocab.query import Vocabulary
-from captionls.vocab.store import SCHEMA_VERSION, Store, StoreError, default_path
+from captionls.vocab.store import _MIGRATIONS, SCHEMA_VERSION, Store, StoreError, default_path
 from captionls.vocab.write import Writer
 
 
@@ -138,3 +138,60 @@ def test_groups_nest_and_report_paths(store: Store) -> None:
     vocabulary = Vocabulary(store)
     assert vocabulary.group_paths(kneeling) == [["posture", "legs"]]
     assert vocabulary.group_tag_ids(vocabulary.group_ids("Posture")) == {kneeling}
+
+
+def test_a_version_4_vocabulary_gets_the_readable_views(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite"
+    conn = sqlite3.connect(path, isolation_level=None)
+    for version, migration in enumerate(_MIGRATIONS[:4]):
+        if isinstance(migration, str):
+            conn.executescript(migration)
+        else:
+            migration(Store(path, conn))
+        conn.execute(f"PRAGMA user_version = {version + 1}")
+    conn.executemany(
+        "INSERT INTO tags (id, key, name, category) VALUES (?, ?, ?, ?)",
+        [
+            (1, "1girl", "1girl", "general"),
+            (2, "sitting", "sitting", "general"),
+            (3, "hatsune miku", "hatsune miku", "character"),
+        ],
+    )
+    conn.executemany(
+        "INSERT INTO aliases (key, name, tag_id) VALUES (?, ?, ?)",
+        [("sole female", "sole female", 1), ("solo female", "solo female", 1), ("miku", "miku", 3)],
+    )
+    conn.executemany(
+        "INSERT INTO groups (id, parent_id, key, name) VALUES (?, ?, ?, ?)",
+        [(1, None, "posture", "posture"), (2, 1, "sitting", "sitting"), (3, None, "people", "people")],
+    )
+    conn.executemany("INSERT INTO group_tags (group_id, tag_id) VALUES (?, ?)", [(2, 2), (3, 1), (3, 2)])
+    conn.close()
+
+    with Store.open(path) as store:
+        assert store.version == SCHEMA_VERSION
+        rows = store.conn.execute(
+            "SELECT name, category, aliases, groups FROM tag_overview ORDER BY id"
+        ).fetchall()
+        assert rows == [
+            ("1girl", "general", "sole female, solo female", "people"),
+            ("sitting", "general", None, "people; posture > sitting"),
+            ("hatsune miku", "character", "miku", None),
+        ]
+        assert store.conn.execute(
+            "SELECT alias, tag, category FROM alias_names WHERE alias = 'miku'"
+        ).fetchone() == (
+            "miku",
+            "hatsune miku",
+            "character",
+        )
+        assert store.conn.execute('SELECT "group", tag FROM group_members ORDER BY 1, 2').fetchall() == [
+            ("people", "1girl"),
+            ("people", "sitting"),
+            ("posture > sitting", "sitting"),
+        ]
+        assert store.conn.execute("SELECT path, depth FROM group_paths ORDER BY path").fetchall() == [
+            ("people", 0),
+            ("posture", 0),
+            ("posture > sitting", 1),
+        ]

@@ -301,3 +301,16 @@ def test_db_option_beats_the_environment(tmp_path: Path, monkeypatch: pytest.Mon
     assert "only in env" not in ok(from_option, "export")
     assert "only in option" in ok(from_option, "export")
     assert "only in env" in ok(from_env, "export", "--list", "env")
+
+
+def test_path_names_the_vocabulary_without_creating_it(tmp_path: Path) -> None:
+    db = tmp_path / "somewhere" / "vocab.sqlite"
+    assert ok(db, "path") == f"{db}\n"
+    assert not db.exists() and not db.parent.exists()
+    from_env = CliRunner().invoke(main, ["vocab", "path"])
+    assert from_env.exit_code == 0 and from_env.stdout == f"{tmp_path / 'env-default.sqlite'}\n"
+
+
+def test_version_names_the_distribution() -> None:
+    result = CliRunner().invoke(main, ["--version"])
+    assert result.exit_code == 0 and result.stdout.startswith("captionls "), result.output

@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 import platformdirs
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 BUSY_TIMEOUT_MS = 60_000
 DEFAULT_WRITE_WAIT_S = BUSY_TIMEOUT_MS / 1000
 # "CAPT": what `PRAGMA application_id` says in a captionls vocabulary (and `file` shows).
@@ -147,6 +147,48 @@ _MIGRATIONS: list[str | Callable[[Store], None]] = [
     """,
     _mark_and_scrub,
     _ordered_lists,
+    # Readable views for people who open the file with sqlite-utils or Datasette: the tables hold
+    # ids and normalized keys, these show names, with aliases and group paths joined in. A later
+    # migration that rebuilds a table these read (sqlite-utils' `transform`) drops and recreates them.
+    """
+    CREATE VIEW group_paths AS
+    WITH RECURSIVE down(group_id, path, depth) AS (
+        SELECT id, name, 0 FROM groups WHERE parent_id IS NULL
+        UNION ALL
+        SELECT groups.id, down.path || ' > ' || groups.name, down.depth + 1
+        FROM groups JOIN down ON groups.parent_id = down.group_id
+    )
+    SELECT group_id, path, depth FROM down;
+    CREATE VIEW alias_names AS
+    SELECT aliases.name AS alias, tags.name AS tag, tags.category AS category
+    FROM aliases JOIN tags ON tags.id = aliases.tag_id;
+    CREATE VIEW group_members AS
+    SELECT group_paths.path AS "group", tags.name AS tag, group_tags.position AS position
+    FROM group_tags
+    JOIN group_paths ON group_paths.group_id = group_tags.group_id
+    JOIN tags ON tags.id = group_tags.tag_id;
+    CREATE VIEW tag_overview AS
+    SELECT
+        tags.id AS id,
+        tags.name AS name,
+        tags.category AS category,
+        tags.post_count AS post_count,
+        tags.deprecated AS deprecated,
+        (SELECT group_concat(name, ', ') FROM (
+            SELECT aliases.name AS name FROM aliases WHERE aliases.tag_id = tags.id ORDER BY aliases.name
+        )) AS aliases,
+        (SELECT group_concat(path, '; ') FROM (
+            SELECT group_paths.path AS path FROM group_tags
+            JOIN group_paths ON group_paths.group_id = group_tags.group_id
+            WHERE group_tags.tag_id = tags.id ORDER BY group_paths.path
+        )) AS groups,
+        (SELECT group_concat(name, ', ') FROM (
+            SELECT lists.name AS name FROM list_tags JOIN lists ON lists.id = list_tags.list_id
+            WHERE list_tags.tag_id = tags.id ORDER BY lists.name
+        )) AS lists,
+        tags.source AS source
+    FROM tags;
+    """,
 ]
 
 

@@ -16,5 +16,7 @@ _COMMANDS = {
 
 
 @click.group(cls=LazyGroup, lazy_commands=_COMMANDS)
+# The installed distribution's version: what editors (`:checkhealth captionls`) report.
+@click.version_option(package_name="captionls", prog_name="captionls", message="%(prog)s %(version)s")
 def main() -> None:
     """Tag vocabulary manager and language server for caption datasets."""

@@ -464,6 +464,15 @@ def lists_command(ctx: click.Context) -> None:
         click.echo(f"{name}\t{count:,}")
 
 
+@vocab.command("path")
+@db_option
+@click.pass_context
+def path_command(ctx: click.Context) -> None:
+    """Where the vocabulary file is (--db, else $CAPTIONLS_DB, else the user data directory); it is
+    not created or opened, so editors and scripts can ask cheaply."""
+    click.echo(ctx.meta.get(_DB_KEY) or default_path())
+
+
 @vocab.command()
 @db_option
 @click.pass_context

@@ -133,6 +133,14 @@ if client then
   end
 end
 
+-- `:checkhealth captionls` from the caption, with the completion set-up the README recommends.
+if client then
+  vim.cmd.edit(caption)
+  vim.opt.completeopt = { 'menu', 'menuone', 'noinsert' }
+  vim.cmd('checkhealth captionls')
+  seen.health = vim.api.nvim_buf_get_lines(0, 0, -1, false)
+end
+
 local file = assert(io.open(out, 'w'))
 file:write(vim.json.encode(seen))
 file:close()

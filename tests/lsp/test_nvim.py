@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+from importlib.metadata import version
 from pathlib import Path
 
 import pytest
@@ -65,3 +66,51 @@ def test_neovim_completion_hover_diagnostics_and_fix(
         "text_after"
     ]
     assert seen["readme"] == {"completion": True, "hover": True, "diagnostics": 0}
+
+    health = "\n".join(seen["health"])
+    print(health)
+    assert "ERROR" not in health and "WARNING" not in health, health
+    ok_lines = [line.split("OK ", 1)[1] for line in seen["health"] if "OK " in line]
+    assert f"server command: {BIN / 'captionls'} (captionls {version('captionls')})" in ok_lines, health
+    assert any(
+        line.startswith(f"vocabulary: {vocabulary_db} (") and line.endswith(" tags)") for line in ok_lines
+    ), health
+    assert any(line.startswith("client ") and "attached to" in line for line in ok_lines), health
+    assert f"position encoding: {seen['offset_encoding']}" in ok_lines, health
+    assert "completeopt=menu,menuone,noinsert" in ok_lines, health
+
+
+def test_checkhealth_says_what_is_missing(dataset: Path, tmp_path: Path) -> None:
+    out = tmp_path / "health.txt"
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {**os.environ, "HOME": str(home), "XDG_CONFIG_HOME": str(home / "config")}
+    subprocess.run(
+        [
+            _nvim(),
+            "--headless",
+            "--clean",
+            "--cmd",
+            f"set rtp^={NVIM_CONFIG}",
+            "-c",
+            "lua vim.lsp.config('captionls', { cmd = { 'captionls-not-installed', 'serve' } })",
+            "-c",
+            "set completeopt=menu,popup",
+            "-c",
+            "checkhealth captionls",
+            "-c",
+            f"lua vim.fn.writefile(vim.api.nvim_buf_get_lines(0, 0, -1, false), {json.dumps(str(out))})",
+            "-c",
+            "qall!",
+        ],
+        env=env,
+        cwd=dataset,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    health = out.read_text(encoding="utf-8")
+    assert "ERROR server command `captionls-not-installed` not found" in health, health
+    assert "WARNING cannot tell where the vocabulary is: no server command to ask" in health, health
+    assert "WARNING no captionls client is running" in health, health
+    assert "WARNING completeopt=menu,popup" in health, health
