@@ -6,8 +6,9 @@ from pathlib import Path
 import pytest
 
 from captionls.vocab.query import Vocabulary
-from captionls.vocab.store import _MIGRATIONS, SCHEMA_VERSION, Store, StoreError, default_path
+from captionls.vocab.store import SCHEMA_VERSION, Store, StoreError, default_path
 from captionls.vocab.write import Writer
+from tests.kit.vocabularies import database_at_version
 
 
 @pytest.fixture
@@ -142,13 +143,7 @@ def test_groups_nest_and_report_paths(store: Store) -> None:
 
 def test_a_version_4_vocabulary_gets_the_readable_views(tmp_path: Path) -> None:
     path = tmp_path / "old.sqlite"
-    conn = sqlite3.connect(path, isolation_level=None)
-    for version, migration in enumerate(_MIGRATIONS[:4]):
-        if isinstance(migration, str):
-            conn.executescript(migration)
-        else:
-            migration(Store(path, conn))
-        conn.execute(f"PRAGMA user_version = {version + 1}")
+    conn = database_at_version(path, 4)
     conn.executemany(
         "INSERT INTO tags (id, key, name, category) VALUES (?, ?, ?, ?)",
         [

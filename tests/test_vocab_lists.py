@@ -3,15 +3,13 @@ growing a list from a dataset and pruning it."""
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
 
 from captionls.server.cli import main
-from captionls.vocab.store import _MIGRATIONS, Store
-from tests.kit.vocabularies import builtin_db
+from tests.kit.vocabularies import builtin_db, database_at_version
 
 HAND_ORDERED = (
     "\ufeffohwxStyle\r\n"  # a trigger-like word the vocabulary lacks, written in the user's case
@@ -127,13 +125,7 @@ def test_a_big_list_is_appended_in_order_across_import_batches(db: Path, tmp_pat
 
 def test_a_version_3_vocabulary_keeps_its_lists_in_the_alphabetical_order_it_exported(tmp_path: Path) -> None:
     path = tmp_path / "old.sqlite"
-    conn = sqlite3.connect(path, isolation_level=None)
-    for version, migration in enumerate(_MIGRATIONS[:3]):
-        if isinstance(migration, str):
-            conn.executescript(migration)
-        else:
-            migration(Store(path, conn))
-        conn.execute(f"PRAGMA user_version = {version + 1}")
+    conn = database_at_version(path, 3)
     conn.executemany(
         "INSERT INTO tags (id, key, name) VALUES (?, ?, ?)", [(1, "b", "b"), (2, "c", "c"), (3, "a", "a")]
     )

@@ -22,9 +22,10 @@ from captionls.vocab.importers import ImportFailed, Source, import_files
 from captionls.vocab.normalize import MAX_TAG_LENGTH, strip_weight, tag_key, tag_name_problem
 from captionls.vocab.query import Vocabulary
 from captionls.vocab.search import Searcher
-from captionls.vocab.store import _MIGRATIONS, APPLICATION_ID, SCHEMA_VERSION, Store, StoreError, WriterBusy
+from captionls.vocab.store import APPLICATION_ID, SCHEMA_VERSION, Store, StoreError, WriterBusy
 from captionls.vocab.write import Writer
 from tests.kit.cli import CLI
+from tests.kit.vocabularies import database_at_version
 
 
 def vocab(db: Path, *args: str) -> tuple[int, str, str]:
@@ -102,11 +103,7 @@ def test_an_empty_file_becomes_a_vocabulary_marked_as_ours(tmp_path: Path) -> No
 def test_a_version_2_vocabulary_migrates_and_loses_recorded_credentials(tmp_path: Path) -> None:
     """Vocabularies made before the application id still open; sqlite-utils scrubs their imports."""
     db = tmp_path / "old.sqlite"
-    conn = sqlite3.connect(db, isolation_level=None)
-    for version, migration in enumerate(_MIGRATIONS[:2]):
-        assert isinstance(migration, str)
-        conn.executescript(migration)
-        conn.execute(f"PRAGMA user_version = {version + 1}")
+    conn = database_at_version(db, 2)
     conn.execute("INSERT INTO tags (key, name) VALUES ('long hair', 'long_hair')")
     conn.execute(
         "INSERT INTO imports (path, format) VALUES"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import atexit
 import shutil
+import sqlite3
 import tempfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -17,7 +18,7 @@ from pathlib import Path
 
 from captionls.vocab.builtin import open_vocabulary
 from captionls.vocab.importers import Source, import_files
-from captionls.vocab.store import Store
+from captionls.vocab.store import _MIGRATIONS, Store
 from captionls.vocab.write import Writer
 
 # A small vocabulary with the tags the tests write (post counts make search rank like Danbooru).
@@ -161,3 +162,16 @@ def imported_db(directory: Path, *files: Path) -> Path:
     target = directory / "vocab.sqlite"
     shutil.copyfile(_imported_template(tuple(files)), target)
     return target
+
+
+def database_at_version(path: Path, version: int) -> sqlite3.Connection:
+    """A vocabulary as an older captionls left it: the first `version` migrations run, nothing after
+    (the tests of later migrations fill it, then open it with `Store.open`)."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    for number, migration in enumerate(_MIGRATIONS[:version], start=1):
+        if isinstance(migration, str):
+            conn.executescript(migration)
+        else:
+            migration(Store(path, conn))
+        conn.execute(f"PRAGMA user_version = {number}")
+    return conn
