@@ -16,7 +16,7 @@ from captionls.server.caption.findings import Finding
 from captionls.server.caption.fixes import fix_text
 from captionls.server.caption.parse import parse_caption
 from captionls.server.caption.rules.repeated_word import words_of
-from captionls.server.caption.rules.tag_like import is_prose_line, is_tag_like
+from captionls.server.caption.rules.tag_like import is_tag_like
 from captionls.server.caption.structure import Sections
 from captionls.server.cli import main
 from captionls.vocab.store import Store
@@ -90,8 +90,8 @@ def test_prose_and_phrases_are_told_from_tags() -> None:
     blip = parse_caption((CORPUS / "blip" / "04.txt").read_text(encoding="utf-8"))
     vlm = parse_caption((CORPUS / "vlm" / "01.txt").read_text(encoding="utf-8"))
     guide = parse_caption((CORPUS / "guide" / "01.txt").read_text(encoding="utf-8"))
-    assert is_prose_line(blip.lines[0]) and is_prose_line(vlm.lines[0])
-    assert not is_prose_line(guide.lines[0])
+    assert blip.lines[0].kind == "prose" and vlm.lines[0].kind == "prose"
+    assert guide.lines[0].kind != "prose"
     phrases = [tag.name for tag in guide.tags if not is_tag_like(tag.name)]
     assert "holding a phone" in phrases and "pale pink dress with dark edges" in phrases
     assert all(is_tag_like(name) for name in ("brown couch", "looking at viewer", "short brown hair"))
@@ -99,8 +99,8 @@ def test_prose_and_phrases_are_told_from_tags() -> None:
     mixed = parse_caption(
         "ohwxStyle, 1girl, lokking at viewer, a dreary room with grey light from the window"
     )
-    assert not is_prose_line(mixed.lines[0])
-    assert is_prose_line(parse_caption("ohwx, a woman with long hair sitting on a couch").lines[0])
+    assert mixed.lines[0].kind != "prose"
+    assert parse_caption("ohwx, a woman with long hair sitting on a couch").lines[0].kind == "prose"
 
 
 def test_the_guides_full_example_gets_only_what_the_guide_would_say(vocabulary: Path, tmp_path: Path) -> None:

@@ -130,6 +130,12 @@ class Caption:
         """Every tag of every line, in document order."""
         return [tag for line in self.lines for tag in line.tags]
 
+    @cached_property
+    def tag_like_tags(self) -> list[TagSpan]:
+        """Every tag that reads as a booru-style tag (not a phrase, not prose), in document order; worked
+        out once, as several rules ask for it."""
+        return [tag for line in self.lines for tag in line.tags if tag.kind == "tag"]
+
     def line_at(self, offset: int) -> CaptionLine | None:
         starts = [line.start for line in self.lines]
         i = bisect.bisect_right(starts, offset) - 1

@@ -11,7 +11,6 @@ from collections.abc import Iterator
 
 from ..findings import Finding
 from .base import Document, NoOptions, Rule, remove_tag
-from .tag_like import tag_lines
 
 RATING_LABELS = frozenset({"general", "sensitive", "questionable", "explicit"})
 RATING_PREFIX = "rating:"
@@ -22,7 +21,7 @@ def is_rating_label(key: str) -> bool:
 
 
 def check(rule: Rule[NoOptions], doc: Document, options: NoOptions) -> Iterator[Finding]:
-    for line in tag_lines(doc.caption):
+    for line in doc.caption.lines:
         for tag in line.tags:
             if tag.key in doc.ctx.triggers or not is_rating_label(tag.key):
                 continue

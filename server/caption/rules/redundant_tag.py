@@ -16,7 +16,7 @@ from ..findings import Finding, Related
 from ..parse import TagSpan
 from .base import Document, NoOptions, Rule, remove_tag
 from .repeated_word import QUALIFIER, WORD
-from .tag_like import is_tag_like, tag_lines
+from .tag_like import is_tag_like
 
 # Words that end a specific tag's noun phrase: what follows them is not what the tag is.
 _PHRASE_ENDS = frozenset(
@@ -78,7 +78,7 @@ def generics_said_by(specific: str) -> frozenset[str]:
 
 
 def check(rule: Rule[NoOptions], doc: Document, options: NoOptions) -> Iterator[Finding]:
-    for line in tag_lines(doc.caption):
+    for line in doc.caption.lines:
         for generic, specific in _redundant_pairs(doc, line.tags):
             yield rule.finding(
                 generic.name_start,

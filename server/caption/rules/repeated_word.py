@@ -15,7 +15,6 @@ from functools import lru_cache
 from ..findings import Finding, Related
 from ..parse import TagSpan
 from .base import Document, Rule
-from .tag_like import tag_lines
 
 WORD = re.compile(r"[^\W_]+(?:-[^\W_]+)*")
 # Words that start a place (`lamp in background`, `clock on wall`): the noun closing it is a place.
@@ -104,7 +103,7 @@ class Options:
 def check(rule: Rule[Options], doc: Document, options: Options) -> Iterator[Finding]:
     minimum = options.min
     ignored = {word_key(word) for word in options.ignore}
-    for line in tag_lines(doc.caption):
+    for line in doc.caption.lines:
         # word -> [(tag, start, end of the word)], one entry per tag
         places: dict[str, list[tuple[TagSpan, int, int]]] = {}
         counted: set[str] = set()

@@ -19,7 +19,6 @@ from ..findings import Edit, Finding, Related
 from ..parse import CaptionLine, TagSpan
 from ..structure import longest_in_order
 from .base import Document, NoOptions, Rule, joiner, line_separator
-from .tag_like import tag_lines
 
 
 def _runs(line: CaptionLine) -> list[list[TagSpan]]:
@@ -127,7 +126,7 @@ def check(rule: Rule[NoOptions], doc: Document, options: NoOptions) -> Iterator[
     # convention: a hint on every caption would be noise.
     if not ctx.follows_structure():
         return
-    for line in tag_lines(doc.caption):
+    for line in doc.caption.lines:
         rank = {tag.index: sections.rank(tag.key) for tag in line.tags}
         for run in _runs(line):
             ordered = _ordered_part(line, run, ctx.config.shuffle_caption, ctx.config.keep_count)

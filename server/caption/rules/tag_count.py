@@ -6,13 +6,12 @@ from collections.abc import Iterator
 
 from ..findings import Finding
 from .base import Document, NoOptions, Rule
-from .tag_like import tag_lines
 
 
 def check(rule: Rule[NoOptions], doc: Document, options: NoOptions) -> Iterator[Finding]:
     config = doc.ctx.config
     # A prose line has no tag count; on a tag list the guide counts its phrases as tags too.
-    for line in tag_lines(doc.caption):
+    for line in doc.caption.lines:
         count = len(line.tags)
         if config.min_tags <= count <= config.max_tags:
             continue
