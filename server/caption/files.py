@@ -10,6 +10,9 @@ writer calls). A rewrite first checks that the file still holds what was read (a
 editor meanwhile is left alone), then goes to a temporary file in the same folder that replaces the
 caption with `os.replace` (a crash never leaves half a file), with the owner, group and mode kept. When
 those cannot be kept, or the caption has other hard links, the file is rewritten in place instead.
+
+`write_captions` is the one way to rewrite captions: it records the bytes it is about to replace in the
+dataset's undo journal first (see `journal`), and `undo_last` puts them back.
 """
 
 from __future__ import annotations
@@ -19,10 +22,11 @@ import errno
 import os
 import stat
 import tempfile
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+from . import journal
 from .findings import Edit
 from .lines import line_starts
 
@@ -176,16 +180,107 @@ def encode_caption(file: CaptionFile, text: str) -> bytes:
     return data
 
 
-def write_caption_file(path: Path, file: CaptionFile, text: str, root: Path) -> None:
-    """Write `text` back to the caption `path` of the dataset at `root`, with the encoding and BOM `file`
-    was read with, unless the file no longer holds `file`'s text (CaptionWriteError then, as for a caption
-    outside `root` or any OSError).
+@dataclass(frozen=True)
+class Rewrite:
+    """One caption of a dataset-wide write: its path, what it was read as, and its new text."""
+
+    path: Path
+    file: CaptionFile
+    text: str
+
+
+def write_captions(root: Path, command: str, rewrites: Sequence[Rewrite]) -> dict[Path, CaptionWriteError]:
+    """Rewrite captions of the dataset at `root` as one undoable step; the errors of those left alone.
+
+    First the journal records the bytes each caption holds (see `journal`), then each caption is
+    written with the encoding and BOM it was read with, unless it no longer holds what was read, lies
+    outside `root` or cannot be written (its error is returned, the others go on). The entry ends up
+    naming only the captions written. A journal that cannot be written is a JournalError: nothing is
+    written then.
     """
-    real = resolve_inside(path, root)
+    real_root = Path(os.path.realpath(root))
+    errors: dict[Path, CaptionWriteError] = {}
+    planned: list[tuple[Rewrite, Path, bytes, bytes]] = []
+    for rewrite in rewrites:
+        try:
+            real = resolve_inside(rewrite.path, root)
+        except OutsideDatasetError as error:
+            errors[rewrite.path] = error
+            continue
+        before = encode_caption(rewrite.file, rewrite.file.text)
+        planned.append((rewrite, real, before, encode_caption(rewrite.file, rewrite.text)))
+    if not planned:
+        return errors
+    recorded = [
+        journal.JournalFile(real.relative_to(real_root).as_posix(), before, journal.digest(after))
+        for _, real, before, after in planned
+    ]
+    entry = journal.record(root, command, recorded)
+    written = []
+    for (rewrite, real, before, after), item in zip(planned, recorded, strict=True):
+        try:
+            _rewrite(rewrite.path, real, before, after)
+        except CaptionWriteError as error:
+            errors[rewrite.path] = error
+            continue
+        except OSError as error:
+            errors[rewrite.path] = CaptionWriteError(rewrite.path, f"cannot write ({_reason(error)})")
+            continue
+        written.append(item)
+    if not written:
+        journal.drop(root, entry)
+    elif len(written) < len(recorded):
+        journal.store(root, replace(entry, files=tuple(written)))
+    return errors
+
+
+class UndoRefused(Exception):
+    """The last journal entry cannot be undone; the message is one line naming the caption."""
+
+
+def undo_last(root: Path) -> journal.JournalEntry | None:
+    """Restore, byte for byte, the captions the dataset's last journal entry changed, and drop the entry;
+    None when the journal is empty.
+
+    Refused (UndoRefused, nothing restored) when a caption no longer holds what that write left in it. A
+    caption that still holds its old bytes (its write failed, or was never reached) is left as it is.
+    """
+    history = journal.entries(root)
+    if not history:
+        return None
+    entry = history[-1]
+    restores: list[tuple[Path, Path, bytes, bytes]] = []
+    for item in entry.files:
+        path = root / item.path
+        try:
+            real = resolve_inside(path, root)
+            current = _current_bytes(real)
+        except (OSError, OutsideDatasetError) as error:
+            reason = error.reason if isinstance(error, OutsideDatasetError) else _reason(error)
+            raise UndoRefused(f"{path}: cannot be restored ({reason}); nothing undone") from None
+        if current == item.before:
+            continue
+        if journal.digest(current) != item.after_sha256:
+            raise UndoRefused(
+                f"{path}: changed since `{entry.command}` wrote it; nothing undone (the journal entry"
+                f" {entry.number} stays)"
+            )
+        restores.append((path, real, current, item.before))
+    for path, real, current, before in restores:
+        try:
+            _rewrite(path, real, current, before)
+        except OSError as error:
+            raise UndoRefused(f"{path}: cannot be restored ({_reason(error)})") from None
+    journal.drop(root, entry)
+    return entry
+
+
+def _current_bytes(real: Path) -> bytes:
+    descriptor, _ = _open_regular(real, _READ_FLAGS | os.O_NOFOLLOW)
     try:
-        _rewrite(path, real, encode_caption(file, file.text), encode_caption(file, text))
-    except OSError as error:
-        raise CaptionWriteError(path, f"cannot write ({_reason(error)})") from None
+        return _read_up_to(descriptor, MAX_CAPTION_BYTES + 1)
+    finally:
+        os.close(descriptor)
 
 
 def _rewrite(path: Path, real: Path, expected: bytes, data: bytes) -> None:

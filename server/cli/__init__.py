@@ -11,6 +11,8 @@ _COMMANDS = {
     "rename": "captionls.server.cli.check:rename",
     "format": "captionls.server.cli.check:format_command",
     "rules": "captionls.server.cli.check:rules",
+    "tags": "captionls.server.cli.tags:tags",
+    "undo": "captionls.server.cli.tags:undo",
     "serve": "captionls.server.cli.serve:serve",
 }
 

@@ -23,10 +23,11 @@ from ..caption.checker import CheckContext, check_caption
 from ..caption.config import Config, ConfigError, find_config, load_config
 from ..caption.dataset import DatasetIndex, is_caption
 from ..caption.diff import unified_diff
-from ..caption.files import CaptionFile, CaptionWriteError, apply_edits, write_caption_file
+from ..caption.files import CaptionFile, CaptionWriteError, Rewrite, apply_edits, write_captions
 from ..caption.findings import Finding
 from ..caption.fixes import MAX_FIX_PASSES, STRUCTURE_RULE, fixed_text
 from ..caption.formatter import format_caption
+from ..caption.journal import JournalError
 from ..caption.parse import parse_caption
 from ..caption.printable import printable
 from ..caption.rename import BadTagName, check_new_name, rename_edits
@@ -35,6 +36,7 @@ from ..caption.rules.registry import RULES
 from ..caption.trigger import inferred_trigger
 from .output import FORMATS, Output, Report
 from .vocab import db_option, open_store
+from .where import selected, where_option
 
 # Exit codes: findings at warning or above, and usage or configuration errors.
 EXIT_FINDINGS = 1
@@ -199,15 +201,15 @@ def check(
             results = _check_all(ctx, readable, texts)
             changed = _fix(ctx, readable, texts, results, fix_order)
             unwritten: dict[Path, CaptionWriteError] = {}
-            for path in sorted(changed, key=str):
-                if diff:
+            if diff:
+                for path in sorted(changed, key=str):
                     file = files[path]
                     click.echo(unified_diff(path, file.text, texts[path], bom=_utf8_bom(file)), nl=False)
                     out.would_change = True
-                elif (error := _write(dataset, path, files[path], texts[path])) is not None:
-                    unwritten[path] = error
-                else:
-                    out.fixed += 1
+            else:
+                command = "check --fix-order" if fix_order else "check --fix"
+                unwritten = write_all(dataset, command, {path: texts[path] for path in changed})
+                out.fixed += len(changed) - len(unwritten)
             for path in dataset.targets:
                 if path in errors:
                     out.emit(Report(path, "", [_read_error(errors[path])]))
@@ -231,15 +233,43 @@ def _read_error(message: str) -> Finding:
     return Finding(READ_ERROR, "error", 0, 0, reason)
 
 
-def _write(dataset: Dataset, path: Path, file: CaptionFile, text: str) -> CaptionWriteError | None:
-    """Rewrite one caption of `dataset`; what kept it from being written (changed meanwhile, a link out
-    of the dataset, a write error) is returned for the caller to report, and the other captions go on.
+def write_all(dataset: Dataset, command: str, texts: dict[Path, str]) -> dict[Path, CaptionWriteError]:
+    """Rewrite captions of `dataset` (path -> new text) as one undoable step (`captionls undo`); what kept
+    a caption from being written (changed meanwhile, a link out of the dataset, a write error) is
+    returned for the caller to report, and the other captions go on. A journal that cannot be written
+    stops the command before any caption is touched.
     """
+    rewrites = [
+        Rewrite(path, dataset.index.files[path], text)
+        for path, text in sorted(texts.items(), key=lambda item: str(item[0]))
+    ]
     try:
-        write_caption_file(path, file, text, dataset.root)
-    except CaptionWriteError as error:
-        return error
-    return None
+        return write_captions(dataset.root, command, rewrites)
+    except JournalError as error:
+        raise click.ClickException(printable(str(error))) from None
+
+
+def report(dataset: Dataset, command: str, texts: dict[Path, str], dry_run: bool) -> None:
+    """Print the diff of `texts` (path -> new text) or write them; then say how many captions changed."""
+    failed = 0
+    if dry_run:
+        for caption in sorted(texts, key=str):
+            file = dataset.index.files[caption]
+            click.echo(unified_diff(caption, file.text, texts[caption], bom=_utf8_bom(file)), nl=False)
+    else:
+        for error in write_all(dataset, command, texts).values():
+            click.echo(printable(str(error)), err=True)
+            failed += 1
+    done = len(texts) - failed
+    verb = "would change" if dry_run else "changed"
+    click.echo(f"{verb} {done} caption{'s' if done != 1 else ''}", err=dry_run)
+    if failed:
+        sys.exit(EXIT_FINDINGS)
+
+
+def described(command: str, where: str | None) -> str:
+    """The journal's one-line description of a command (what `undo --list` shows)."""
+    return command if where is None else f"{command} --where {where}"
 
 
 def _check_all(ctx: CheckContext, paths: list[Path], texts: dict[Path, str]) -> dict[Path, list[Finding]]:
@@ -341,7 +371,9 @@ def stats(path: Path, as_json: bool, top: int | None) -> None:
 @click.argument("new")
 @click.argument("path", type=click.Path(exists=True, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Print the changes as a unified diff; write nothing.")
-def rename(old: str, new: str, path: Path, dry_run: bool) -> None:
+@where_option
+@db_option
+def rename(old: str, new: str, path: Path, dry_run: bool, where: str | None) -> None:
     """Rename the tag OLD to NEW in every caption under PATH (merging where NEW is already there)."""
     (dataset,) = _datasets([path])
     index = dataset.index
@@ -350,25 +382,16 @@ def rename(old: str, new: str, path: Path, dry_run: bool) -> None:
     except BadTagName as bad:
         raise _fail(str(bad)) from None
     targets = set(dataset.targets)
-    changes = {
-        caption: edits
+    if where is not None:
+        with _vocabulary(dataset.config) as vocabulary:
+            ctx = CheckContext(dataset.config, vocabulary, index, _section_map())
+            targets = set(selected(ctx, dataset.targets, where))
+    texts = {
+        caption: apply_edits(index.files[caption].text, edits)
         for caption, edits in rename_edits(index, tag_key(old), new).items()
         if caption in targets
     }
-    failed = 0
-    for caption, edits in sorted(changes.items(), key=lambda item: str(item[0])):
-        file = index.files[caption]
-        text = apply_edits(file.text, edits)
-        if dry_run:
-            click.echo(unified_diff(caption, file.text, text, bom=_utf8_bom(file)), nl=False)
-        elif (error := _write(dataset, caption, file, text)) is not None:
-            click.echo(printable(str(error)), err=True)
-            failed += 1
-    verb = "would change" if dry_run else "changed"
-    done = len(changes) - failed
-    click.echo(f"{verb} {done} caption{'s' if done != 1 else ''}", err=dry_run)
-    if failed:
-        sys.exit(EXIT_FINDINGS)
+    report(dataset, described(f"rename {old} {new}", where), texts, dry_run)
 
 
 def _trigger_keys(dataset: Dataset) -> set[str]:
@@ -403,18 +426,23 @@ def format_command(paths: tuple[Path, ...], check_only: bool) -> None:
             if path in dataset.index.errors:
                 click.echo(printable(dataset.index.errors[path]), err=True)
                 failed = True
+        formatted: dict[Path, str] = {}
         for path in dataset.targets:
             file = dataset.index.files.get(path)
             if file is None:
                 continue
             text = format_caption(file.text, dataset.config, style, triggers)
-            if text == file.text:
-                continue
-            changed += 1
-            if check_only:
+            if text != file.text:
+                formatted[path] = text
+        changed += len(formatted)
+        if check_only:
+            for path in formatted:
                 click.echo(printable(f"would reformat {path}"))
-            elif (error := _write(dataset, path, file, text)) is not None:
-                click.echo(printable(str(error)), err=True)
+            continue
+        unwritten = write_all(dataset, "format", formatted)
+        for path in formatted:
+            if path in unwritten:
+                click.echo(printable(str(unwritten[path])), err=True)
                 failed = True
             else:
                 click.echo(printable(f"reformatted {path}"))
