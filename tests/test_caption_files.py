@@ -15,10 +15,9 @@ from captionls.server.caption.files import (
     CaptionReadError,
     apply_edits,
     read_caption_file,
-    write_caption_file,
 )
 from captionls.server.caption.findings import Edit
-from tests.kit.datasets import write_dataset
+from tests.kit.datasets import listed, rewrite_caption, write_dataset
 
 # --- which files are captions -------------------------------------------------------------------
 
@@ -110,12 +109,12 @@ def test_read_and_write_keep_every_byte(tmp_path: Path, raw: bytes, encoding: st
     file = read_caption_file(path)
     assert (file.encoding, file.bom) == (encoding, bom)
     assert "\ufeff" not in file.text
-    write_caption_file(path, file, file.text, tmp_path)
+    rewrite_caption(path, file, file.text, tmp_path)
     assert path.read_bytes() == raw
     assert (path.stat().st_mode & 0o777) == 0o640
-    write_caption_file(path, file, file.text.replace("a", "A", 1), tmp_path)
+    rewrite_caption(path, file, file.text.replace("a", "A", 1), tmp_path)
     assert path.read_bytes() == raw.replace("a".encode(encoding), "A".encode(encoding), 1)
-    assert [p.name for p in tmp_path.iterdir()] == ["a.txt"]  # no temporary file left
+    assert listed(tmp_path) == ["a.txt"]  # no temporary file left
 
 
 def test_write_through_a_symlink_keeps_the_link(tmp_path: Path) -> None:
@@ -123,7 +122,7 @@ def test_write_through_a_symlink_keeps_the_link(tmp_path: Path) -> None:
     target.write_text("a")
     link = tmp_path / "link.txt"
     link.symlink_to(target)
-    write_caption_file(link, CaptionFile("a"), "b", tmp_path)
+    rewrite_caption(link, CaptionFile("a"), "b", tmp_path)
     assert link.is_symlink() and target.read_text() == "b"
 
 

@@ -103,7 +103,11 @@ def arms_dataset(root: Path) -> Path:
 
 
 def snapshot(root: Path) -> dict[str, bytes]:
-    return {path.name: path.read_bytes() for path in sorted(root.iterdir()) if not path.is_symlink()}
+    return {
+        path.name: path.read_bytes()
+        for path in sorted(root.iterdir())
+        if path.is_file() and not path.is_symlink()
+    }
 
 
 def test_ten_arms_up_and_one_raised_arms(tmp_path: Path, vocabulary: Path) -> None:

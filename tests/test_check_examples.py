@@ -63,10 +63,10 @@ def test_fixing_a_copy_of_the_examples_is_idempotent(vocabulary: Path, tmp_path:
     runner = CliRunner()
     first = runner.invoke(main, ["check", str(copy), "--fix", "--db", str(vocabulary)])
     assert "4 captions fixed" in first.stdout
-    fixed = {path.name: path.read_bytes() for path in copy.iterdir()}
+    fixed = {path.name: path.read_bytes() for path in copy.iterdir() if path.is_file()}
     second = runner.invoke(main, ["check", str(copy), "--fix", "--db", str(vocabulary)])
     assert "fixed" not in second.stdout
-    assert {path.name: path.read_bytes() for path in copy.iterdir()} == fixed
+    assert {path.name: path.read_bytes() for path in copy.iterdir() if path.is_file()} == fixed
     assert fixed["09_hilltop.txt"].startswith(b"ohwxStyle, anime, 1girl, solo, full body, standing, arms up,")
 
 

@@ -45,7 +45,7 @@ def run(vocabulary: Path, *args: str | Path) -> Result:
 
 
 def snapshot(root: Path) -> dict[str, bytes]:
-    return {path.name: path.read_bytes() for path in sorted(root.iterdir())}
+    return {path.name: path.read_bytes() for path in sorted(root.iterdir()) if path.is_file()}
 
 
 @pytest.mark.parametrize("name", PROSE_FILES)

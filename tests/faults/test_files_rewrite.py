@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from captionls.server.caption.files import CaptionWriteError, read_caption_file, write_caption_file
+from captionls.server.caption.files import CaptionWriteError, read_caption_file
 from tests.kit.cli import run
-from tests.kit.datasets import write_dataset
+from tests.kit.datasets import listed, rewrite_caption, write_dataset
 
 NOBODY = 65534
 MESSY = "ohwxStyle, 1girl,, smile, solo, short hair, sitting, indoors, couch, lamp"
@@ -30,9 +30,9 @@ def test_a_caption_saved_meanwhile_is_left_as_saved(tmp_path: Path) -> None:
     file = read_caption_file(caption)
     caption.write_text("a, b, what the user typed")  # the editor saves while the fix runs
     with pytest.raises(CaptionWriteError, match=r"a.txt:1: changed on disk since it was read; left as it is"):
-        write_caption_file(caption, file, "a", tmp_path)
+        rewrite_caption(caption, file, "a", tmp_path)
     assert caption.read_text() == "a, b, what the user typed"
-    assert [p.name for p in tmp_path.iterdir()] == ["a.txt"]  # no temporary file left
+    assert listed(tmp_path) == ["a.txt"]  # no temporary file left
 
 
 def test_a_caption_replaced_by_a_longer_one_with_the_same_start_is_changed_too(tmp_path: Path) -> None:
@@ -41,7 +41,7 @@ def test_a_caption_replaced_by_a_longer_one_with_the_same_start_is_changed_too(t
     file = read_caption_file(caption)
     caption.write_text("a, b, c")
     with pytest.raises(CaptionWriteError, match="changed on disk"):
-        write_caption_file(caption, file, "a", tmp_path)
+        rewrite_caption(caption, file, "a", tmp_path)
 
 
 def test_check_fix_reports_the_caption_it_could_not_write(tmp_path: Path, vocabulary: Path) -> None:
@@ -81,7 +81,7 @@ def test_fix_keeps_hard_links(tmp_path: Path, vocabulary: Path) -> None:
     assert "1 caption fixed" in result.stdout
     assert (root / "a.txt").stat().st_ino == inode
     assert backup.read_text() == FIXED and (root / "a.txt").read_text() == FIXED
-    assert sorted(p.name for p in root.iterdir()) == ["a.png", "a.txt", "captionls.toml"]
+    assert listed(root) == ["a.png", "a.txt", "captionls.toml"]
 
 
 SETPRIV = shutil.which("setpriv")
@@ -104,7 +104,7 @@ def _rewrite_as_nobody(folder: Path) -> None:
     write = (
         "import sys; from pathlib import Path; from captionls.server.caption import files; "
         "p = Path(sys.argv[1]); f = files.read_caption_file(p); "
-        "files.write_caption_file(p, f, 'a, b', p.parent)"
+        "files.write_captions(p.parent, 'test', [files.Rewrite(p, f, 'a, b')])"
     )
     command = [str(SETPRIV), f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups"]
     done = subprocess.run(
@@ -114,4 +114,4 @@ def _rewrite_as_nobody(folder: Path) -> None:
     status = caption.stat()
     assert caption.read_text() == "a, b"
     assert (status.st_uid, status.st_gid, status.st_mode & 0o777) == (0, 0, 0o666)
-    assert [p.name for p in folder.iterdir()] == ["a.txt"]
+    assert listed(folder) == ["a.txt"]

@@ -10,6 +10,7 @@ from pathlib import Path
 from captionls.server.caption.checker import CheckContext
 from captionls.server.caption.config import Config, load_config
 from captionls.server.caption.dataset import DatasetIndex
+from captionls.server.caption.files import CaptionFile, Rewrite, write_captions
 from captionls.vocab.query import Vocabulary
 from captionls.vocab.sections import load_section_map
 from captionls.vocab.store import Store
@@ -78,3 +79,16 @@ def make_dataset(root: Path, captions: dict[str, str] | None = None) -> Path:
     )
     (root / "README.txt").write_text("sole female, 1girl, 1girl, contra\n", encoding="utf-8")
     return root
+
+
+def rewrite_caption(path: Path, file: CaptionFile, text: str, root: Path) -> None:
+    """One caption rewritten through the one write path (`write_captions`, journal included); what kept
+    it from being written is raised."""
+    errors = write_captions(root, "test rewrite", [Rewrite(path, file, text)])
+    if errors:
+        raise errors[path]
+
+
+def listed(folder: Path) -> list[str]:
+    """The names in `folder`, sorted, without the undo journal's `.captionls`."""
+    return sorted(path.name for path in folder.iterdir() if path.name != ".captionls")
