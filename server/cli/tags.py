@@ -36,7 +36,7 @@ def _selection(path: Path, where: str | None) -> Iterator[tuple[Dataset, CheckCo
         yield dataset, ctx, selected(ctx, dataset.targets, where)
 
 
-def _placement(context: click.Context, parameter: click.Parameter, value: str) -> Placement:
+def _placement(_context: click.Context, _param: click.Parameter, value: str) -> Placement:
     try:
         return parse_placement(value)
     except BadPlacement as error:
@@ -165,16 +165,16 @@ def undo(path: Path, show_list: bool) -> None:
             history = entries(dataset.root)
             if not history:
                 click.echo("nothing to undo")
-            for entry in reversed(history):
-                click.echo(printable(f"{entry.number}  {entry.time}  {entry.command}  ({_captions(entry)})"))
+            for past in reversed(history):
+                click.echo(printable(f"{past.number}  {past.time}  {past.command}  ({_captions(past)})"))
             return
-        entry = undo_last(dataset.root)
+        undone = undo_last(dataset.root)
     except (JournalError, UndoRefused) as error:
         raise click.ClickException(printable(str(error))) from None
-    if entry is None:
+    if undone is None:
         click.echo("nothing to undo")
         return
-    click.echo(printable(f"undid {entry.command} ({_captions(entry)} restored)"))
+    click.echo(printable(f"undid {undone.command} ({_captions(undone)} restored)"))
 
 
 def _captions(entry: JournalEntry) -> str:

@@ -35,7 +35,7 @@ def parsed_where(where: str | None) -> Query | None:
         raise BadQuery(f"--where: {error}") from None
 
 
-def _checked(context: click.Context, parameter: click.Parameter, value: str | None) -> str | None:
+def _checked(_context: click.Context, _param: click.Parameter, value: str | None) -> str | None:
     parsed_where(value)  # refused before the dataset is read
     return value
 

@@ -40,14 +40,17 @@ class Placement:
 
 def parse_placement(text: str) -> Placement:
     value = text.strip()
-    if value in ("start", "end"):
-        return Placement(value)
+    if value == "start":
+        return Placement("start")
+    if value == "end":
+        return Placement("end")
     if value.isdigit() and int(value) >= 1:
         return Placement("index", int(value))
-    for kind in ("after", "before"):
-        prefix = f"{kind}:"
-        if value.startswith(prefix) and tag_key(value.removeprefix(prefix)):
-            return Placement(kind, key=tag_key(value.removeprefix(prefix)))  # type: ignore[arg-type]
+    kind, _, name = value.partition(":")
+    if kind == "after" and tag_key(name):
+        return Placement("after", key=tag_key(name))
+    if kind == "before" and tag_key(name):
+        return Placement("before", key=tag_key(name))
     raise BadPlacement(f'"{text}" is not a place for tags: use {PLACEMENT_HELP}')
 
 
