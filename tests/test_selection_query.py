@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from captionls.server.caption.checker import CheckContext
 from captionls.server.caption.selection.evaluate import select
 from captionls.server.caption.selection.query import (
     AllOf,
@@ -161,3 +162,57 @@ def test_what_a_query_selects(tmp_path: Path, vocabulary: Path, query: str, sele
     ctx = context(root, vocabulary)
     paths = select(parse_query(query), ctx, lambda path: path.read_text())
     assert [path.relative_to(root).with_suffix("").as_posix() for path in paths] == selected
+
+
+ALPHABET = ["a", "b", "c", "d"]
+# Every subset of the alphabet, as a caption (with the trigger).
+SUBSETS = {
+    f"s{mask:02d}": ", ".join(["ohwxStyle", *(tag for bit, tag in enumerate(ALPHABET) if mask >> bit & 1)])
+    for mask in range(1 << len(ALPHABET))
+}
+
+
+@pytest.fixture(scope="module")
+def subsets(tmp_path_factory: pytest.TempPathFactory, vocabulary: Path) -> tuple[Path, CheckContext]:
+    root = write_dataset(tmp_path_factory.mktemp("subsets"), SUBSETS, 'trigger = ["ohwxStyle"]\n')
+    return root, context(root, vocabulary)
+
+
+def _holds(query: Query, tags: set[str]) -> bool:
+    """What the query means for one caption, straight from the definition."""
+    if isinstance(query, HasTag):
+        return query.key in tags
+    if isinstance(query, TagCount):
+        return len(tags) < query.count if query.below else len(tags) > query.count
+    if isinstance(query, Not):
+        return not _holds(query.inner, tags)
+    if isinstance(query, AllOf):
+        return all(_holds(part, tags) for part in query.parts)
+    assert isinstance(query, AnyOf)
+    return any(_holds(part, tags) for part in query.parts)
+
+
+_set_queries = st.recursive(
+    st.one_of(
+        st.sampled_from(ALPHABET).map(lambda tag: HasTag(tag, tag)),
+        st.builds(TagCount, st.booleans(), st.integers(0, 6)),
+    ),
+    lambda inner: st.one_of(
+        inner.map(Not),
+        st.lists(inner, min_size=2, max_size=3).map(lambda parts: AllOf(tuple(parts))),
+        st.lists(inner, min_size=2, max_size=3).map(lambda parts: AnyOf(tuple(parts))),
+    ),
+    max_leaves=10,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(query=_set_queries)
+def test_selection_agrees_with_the_definition(subsets: tuple[Path, CheckContext], query: Query) -> None:
+    root, ctx = subsets
+    expected = [
+        root / f"{stem}.txt"
+        for stem, text in sorted(SUBSETS.items())
+        if _holds(query, {tag.strip().lower() for tag in text.split(",")})
+    ]
+    assert select(query, ctx, lambda path: path.read_text()) == expected
