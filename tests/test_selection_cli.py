@@ -146,6 +146,7 @@ def test_the_journal_keeps_the_last_entries_and_the_index_ignores_it(dataset: Pa
     assert len(history) == KEPT_ENTRIES
     assert history[0].startswith(f"{KEPT_ENTRIES + 3}  ") and history[-1].startswith("4  ")
     assert (dataset / ".captionls" / ".gitignore").read_text() == "*\n"
+    write_dataset(dataset / ".captionls", {"looks-like-a-caption": "ohwx, hat"})
     index = DatasetIndex(dataset)
     index.scan()
     assert len(index) == 4 and not index.errors

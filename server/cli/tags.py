@@ -108,7 +108,7 @@ def _apply(
 @_dry_run
 @db_option
 def add(names: tuple[str, ...], path: Path, at: Placement, where: str | None, dry_run: bool) -> None:
-    """Add TAGs to the selected captions under PATH (not to those that have them; after the trigger)."""
+    """Add TAGs to the selected captions under PATH that lack them (never before the trigger)."""
 
     def make(dataset: Dataset, editor: TagEditor) -> Callable[[str], str]:
         written = written_names(names, dataset.index)
