@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import codecs
+import hashlib
 import json
 import subprocess
 from pathlib import Path
@@ -178,3 +180,37 @@ def test_usage_errors_are_one_line(
     assert result.exit_code == 2
     assert result.stderr.startswith(message) and result.stderr.count("\n") == 1
     assert captions(dataset) == CAPTIONS
+
+
+def test_added_tags_follow_the_dataset_phrasing_and_style(tmp_path: Path, vocabulary: Path) -> None:
+    root = write_dataset(tmp_path, {"a": b"ohwx, long hair, smile", "b": b"ohwx, 1girl, blue eyes"}, TRIGGER)
+    assert run(vocabulary, "tags", "add", "longhair", "brown_hair", root).exit_code == 0
+    # The alias stands for `long hair`, which the dataset writes so; a new tag takes the spaces style.
+    assert captions(root) == {
+        "a": b"ohwx, long hair, smile, brown hair",
+        "b": b"ohwx, 1girl, blue eyes, long hair, brown hair",
+    }
+
+
+def test_a_planted_journal_entry_never_writes_outside_the_dataset(tmp_path: Path) -> None:
+    root = write_dataset(tmp_path / "set", {"a": b"ohwx, smile"}, TRIGGER)
+    outside = tmp_path / "bashrc"
+    outside.write_bytes(b"safe")
+    (root / ".captionls" / "journal").mkdir(parents=True)
+    entry = {
+        "command": "tags add x",
+        "time": "2026-01-01T00:00:00+00:00",
+        "files": [
+            {
+                "path": "../bashrc",
+                "before": base64.b64encode(b"pwned").decode(),
+                "after_sha256": hashlib.sha256(b"safe").hexdigest(),
+            }
+        ],
+    }
+    (root / ".captionls" / "journal" / "000001.json").write_text(json.dumps(entry))
+    result = cli("undo", root)
+    assert (
+        result.exit_code == 1 and "outside the dataset" in result.stderr and "nothing undone" in result.stderr
+    )
+    assert outside.read_bytes() == b"safe"

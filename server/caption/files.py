@@ -245,10 +245,9 @@ def undo_last(root: Path) -> journal.JournalEntry | None:
     Refused (UndoRefused, nothing restored) when a caption no longer holds what that write left in it. A
     caption that still holds its old bytes (its write failed, or was never reached) is left as it is.
     """
-    history = journal.entries(root)
-    if not history:
+    entry = journal.last(root)
+    if entry is None:
         return None
-    entry = history[-1]
     restores: list[tuple[Path, Path, bytes, bytes]] = []
     for item in entry.files:
         path = root / item.path

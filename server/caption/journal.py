@@ -61,15 +61,22 @@ def _entry_path(root: Path, number: int) -> Path:
     return _folder(root) / f"{number:06d}.json"
 
 
-def entries(root: Path) -> list[JournalEntry]:
-    """The dataset's journal, oldest first; an unreadable entry is a JournalError naming its file."""
+def _numbers(root: Path) -> list[int]:
     folder = _folder(root)
     if not folder.is_dir():
         return []
-    numbered = sorted(
-        int(path.stem) for path in folder.iterdir() if path.suffix == ".json" and path.stem.isdigit()
-    )
-    return [_load(root, number) for number in numbered]
+    names = (path for path in folder.iterdir() if path.suffix == ".json")
+    return sorted(int(path.stem) for path in names if path.stem.isdigit())
+
+
+def entries(root: Path) -> list[JournalEntry]:
+    """The dataset's journal, oldest first; an unreadable entry is a JournalError naming its file."""
+    return [_load(root, number) for number in _numbers(root)]
+
+
+def last(root: Path) -> JournalEntry | None:
+    numbers = _numbers(root)
+    return _load(root, numbers[-1]) if numbers else None
 
 
 def _load(root: Path, number: int) -> JournalEntry:
@@ -87,13 +94,13 @@ def _load(root: Path, number: int) -> JournalEntry:
 
 def record(root: Path, command: str, files: list[JournalFile]) -> JournalEntry:
     """Add an entry after the last one and drop entries beyond `KEPT_ENTRIES`."""
-    existing = entries(root)
-    number = existing[-1].number + 1 if existing else 1
+    numbers = _numbers(root)
+    number = numbers[-1] + 1 if numbers else 1
     time = datetime.now(UTC).isoformat(timespec="seconds")
     entry = JournalEntry(number, command, time, tuple(files))
     store(root, entry)
-    for old in existing[: max(0, len(existing) + 1 - KEPT_ENTRIES)]:
-        drop(root, old)
+    for old in numbers[: max(0, len(numbers) + 1 - KEPT_ENTRIES)]:
+        _entry_path(root, old).unlink(missing_ok=True)
     return entry
 
 

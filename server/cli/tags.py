@@ -87,12 +87,12 @@ def _apply(
     where: str | None,
     dry_run: bool,
     command: str,
-    make: Callable[[Dataset, TagEditor], Callable[[str], str]],
+    make: Callable[[CheckContext, TagEditor], Callable[[str], str]],
 ) -> None:
     """Plan the change `make` builds over the selection, then print it as a diff or write it."""
     with _selection(path, where) as (dataset, ctx, paths):
         try:
-            change = make(dataset, editor_for(ctx))
+            change = make(ctx, editor_for(ctx))
         except BadTagName as bad:
             raise _fail(str(bad)) from None
         files = dataset.index.files
@@ -110,8 +110,8 @@ def _apply(
 def add(names: tuple[str, ...], path: Path, at: Placement, where: str | None, dry_run: bool) -> None:
     """Add TAGs to the selected captions under PATH that lack them (never before the trigger)."""
 
-    def make(dataset: Dataset, editor: TagEditor) -> Callable[[str], str]:
-        written = written_names(names, dataset.index)
+    def make(ctx: CheckContext, editor: TagEditor) -> Callable[[str], str]:
+        written = written_names(names, ctx)
         return lambda text: editor.add(text, written, at)
 
     _apply(path, where, dry_run, described(f"tags add {', '.join(names)}", where), make)
@@ -131,7 +131,7 @@ def remove(names: tuple[str, ...], path: Path, where: str | None, dry_run: bool)
         where,
         dry_run,
         described(f"tags remove {', '.join(names)}", where),
-        lambda dataset, editor: lambda text: editor.remove(text, keys),
+        lambda ctx, editor: lambda text: editor.remove(text, keys),
     )
 
 
@@ -150,7 +150,7 @@ def move(name: str, path: Path, at: Placement, where: str | None, dry_run: bool)
         where,
         dry_run,
         described(f"tags move {name}", where),
-        lambda dataset, editor: lambda text: editor.move(text, key, at),
+        lambda ctx, editor: lambda text: editor.move(text, key, at),
     )
 
 

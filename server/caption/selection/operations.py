@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from captionls.vocab.normalize import tag_key
+from captionls.vocab.normalize import styled, tag_key
 
 from ..checker import CheckContext
 from ..dataset import DatasetIndex
@@ -42,14 +42,23 @@ def editor_for(ctx: CheckContext) -> TagEditor:
     return TagEditor(ctx.concept, frozenset(ctx.trigger_keys()), ctx.config.separator)
 
 
-def written_names(names: Iterable[str], index: DatasetIndex) -> list[str]:
-    """The tags to add as the captions will show them: the dataset's own phrasing of a tag it already
-    uses, else the name as given. A name that would not stay one tag raises BadTagName."""
+def written_names(names: Iterable[str], ctx: CheckContext) -> list[str]:
+    """The tags to add as the captions will show them: the dataset's most used phrasing of a tag it already
+    uses (in any style; through an alias only when the name given is not used), else the name in the
+    dataset's tag style. A name that would not stay one tag raises BadTagName."""
+    index = ctx.index
     written = []
     for name in names:
         name = check_new_name(name, index.config.separator)
         key = tag_key(name)
-        written.append(index.display(key) if index.count(key) else name)
+        # The tag as given when the dataset uses it, else its most used other name (alias or canonical).
+        counted = [(index.count(each), each) for each in sorted(ctx.concept_keys(ctx.concept(key)))]
+        if index.count(key):
+            written.append(index.display(key))
+        elif any(count for count, _ in counted):
+            written.append(index.display(max(counted)[1]))
+        else:
+            written.append(styled(name, index.tag_style(), index.config.escape_parentheses))
     return written
 
 

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from lsprotocol import types
 from pygls.exceptions import JsonRpcInvalidParams
 
+from captionls.server.caption.checker import CheckContext
 from captionls.server.caption.rename import BadTagName
 from captionls.server.caption.selection.evaluate import select
 from captionls.server.caption.selection.operations import editor_for, planned, tag_uses, written_names
@@ -105,12 +106,13 @@ def _commands(server: CaptionServer) -> dict[str, Callable[[dict[str, Any]], Any
         argument: dict[str, Any],
         command: str,
         label: str,
-        make: Callable[[Dataset, TagEditor], Callable[[str], str]],
+        make: Callable[[CheckContext, TagEditor], Callable[[str], str]],
     ) -> dict[str, Any]:
         changes: dict[str, list[types.TextEdit]] = {}
         for dataset, paths in await selection(argument, command):
             try:
-                change = make(dataset, editor_for(dataset.context()))
+                context = dataset.context()
+                change = make(context, editor_for(context))
             except BadTagName as bad:
                 raise JsonRpcInvalidParams(f"{command}: {bad}") from None
             for path, (old, new) in planned(paths, server.captions.text_of, change).items():
@@ -134,8 +136,8 @@ def _commands(server: CaptionServer) -> dict[str, Callable[[dict[str, Any]], Any
         names = _names(argument, TAGS_ADD)
         at = _placement(argument, TAGS_ADD, "end")
 
-        def make(dataset: Dataset, editor: TagEditor) -> Callable[[str], str]:
-            written = written_names(names, dataset.index)
+        def make(context: CheckContext, editor: TagEditor) -> Callable[[str], str]:
+            written = written_names(names, context)
             return lambda text: editor.add(text, written, at)
 
         return await edit(argument, TAGS_ADD, f"add {', '.join(names)}", make)
@@ -147,7 +149,7 @@ def _commands(server: CaptionServer) -> dict[str, Callable[[dict[str, Any]], Any
             argument,
             TAGS_REMOVE,
             f"remove {', '.join(names)}",
-            lambda dataset, editor: lambda text: editor.remove(text, keys),
+            lambda context, editor: lambda text: editor.remove(text, keys),
         )
 
     async def tags_move(argument: dict[str, Any]) -> dict[str, Any]:
@@ -157,7 +159,7 @@ def _commands(server: CaptionServer) -> dict[str, Callable[[dict[str, Any]], Any
         at = _placement(argument, TAGS_MOVE, None)
         key = tag_key(name)
 
-        def make(dataset: Dataset, editor: TagEditor) -> Callable[[str], str]:
+        def make(context: CheckContext, editor: TagEditor) -> Callable[[str], str]:
             return lambda text: editor.move(text, key, at)
 
         return await edit(argument, TAGS_MOVE, f"move {name}", make)
