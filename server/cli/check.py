@@ -249,7 +249,7 @@ def write_all(dataset: Dataset, command: str, texts: dict[Path, str]) -> dict[Pa
         raise click.ClickException(printable(str(error))) from None
 
 
-def report(dataset: Dataset, command: str, texts: dict[Path, str], dry_run: bool) -> None:
+def diff_or_write(dataset: Dataset, command: str, texts: dict[Path, str], dry_run: bool) -> None:
     """Print the diff of `texts` (path -> new text) or write them; then say how many captions changed."""
     failed = 0
     if dry_run:
@@ -391,7 +391,7 @@ def rename(old: str, new: str, path: Path, dry_run: bool, where: str | None) -> 
         for caption, edits in rename_edits(index, tag_key(old), new).items()
         if caption in targets
     }
-    report(dataset, described(f"rename {old} {new}", where), texts, dry_run)
+    diff_or_write(dataset, described(f"rename {old} {new}", where), texts, dry_run)
 
 
 def _trigger_keys(dataset: Dataset) -> set[str]:

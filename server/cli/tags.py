@@ -22,7 +22,7 @@ from ..caption.printable import printable
 from ..caption.rename import BadTagName
 from ..caption.selection.operations import editor_for, planned, tag_uses, written_names
 from ..caption.selection.tag_edits import PLACEMENT_HELP, BadPlacement, Placement, TagEditor, parse_placement
-from .check import Dataset, _datasets, _fail, _section_map, _vocabulary, described, report
+from .check import Dataset, _datasets, _fail, _section_map, _vocabulary, described, diff_or_write
 from .vocab import db_option
 from .where import selected, where_option
 
@@ -97,7 +97,7 @@ def _apply(
             raise _fail(str(bad)) from None
         files = dataset.index.files
         plan = planned(paths, lambda caption: file.text if (file := files.get(caption)) else None, change)
-    report(dataset, command, {caption: new for caption, (_, new) in plan.items()}, dry_run)
+    diff_or_write(dataset, command, {caption: new for caption, (_, new) in plan.items()}, dry_run)
 
 
 @tags.command()
