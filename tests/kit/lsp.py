@@ -99,10 +99,17 @@ class Session:
 
 
 PULL_CLIENT = "visual-studio-code+pull"
+NO_APPLY_EDIT_CLIENT = "neovim-applyEdit"
 
 
 def capabilities_of(name: str) -> types.ClientCapabilities:
-    """pytest-lsp's recorded capabilities; `+pull` adds pull diagnostics with refresh (newer VS Code)."""
+    """pytest-lsp's recorded capabilities; `+pull` adds pull diagnostics with refresh (newer VS Code),
+    `-applyEdit` takes workspace/applyEdit away (a client that cannot apply a server's edits)."""
+    if name == NO_APPLY_EDIT_CLIENT:
+        caps = client_capabilities("neovim")
+        assert caps.workspace is not None
+        caps.workspace.apply_edit = False
+        return caps
     if name != PULL_CLIENT:
         return client_capabilities(name)
     caps = client_capabilities("visual-studio-code")

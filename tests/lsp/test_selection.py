@@ -11,7 +11,7 @@ from lsprotocol import types
 from pygls.exceptions import JsonRpcInvalidParams
 
 from tests.kit.datasets import write_dataset
-from tests.kit.lsp import Session, start_session
+from tests.kit.lsp import NO_APPLY_EDIT_CLIENT, Session, start_session
 from tests.lsp.test_dataset import apply, changes_of
 
 
@@ -91,6 +91,19 @@ async def test_utf16_positions_and_crlf(tmp_path: Path, vocabulary_db: Path) -> 
         # UTF-16 columns (the cat is two code units), the BOM not counted, the CRLF kept; the variant too.
         assert edit["range"] == {"start": {"line": 0, "character": 22}, "end": {"line": 1, "character": 12}}
         assert edit["newText"] == ", hat\r\nsecond, line, hat"
+    finally:
+        await started.client.shutdown_session()
+        await started.client.stop()
+
+
+async def test_a_client_without_apply_edit_gets_the_edit(dataset: Path, vocabulary_db: Path) -> None:
+    started = await start_session(dataset, vocabulary_db, NO_APPLY_EDIT_CLIENT)
+    try:
+        received = applied_edits(started)
+        await started.indexed()
+        result = await run(started, "captionls.tagsAdd", tags=["hat"], where="path:a1.txt")
+        assert result["captions"] == 1 and list(result["edit"]["changes"]) == [started.uri("a1.txt")]
+        assert not received
     finally:
         await started.client.shutdown_session()
         await started.client.stop()

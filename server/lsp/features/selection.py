@@ -11,8 +11,8 @@ the column); `at` is `start`, `end` (the default for tagsAdd), a position `N`, `
 `before:TAG`. The edits read each caption as the editor has it (an open buffer, else the file). With
 `apply` (the default) the server sends them as one workspace/applyEdit, so the editor's own undo takes
 them back, and answers whether the editor applied them; with `"apply": false` it answers the
-WorkspaceEdit instead (a preview, or a client that applies edits itself). Counts are of the selected
-captions the edit changes.
+WorkspaceEdit instead (a preview, or a client that applies edits itself), as it does for a client without
+workspace/applyEdit. Counts are of the selected captions the edit changes.
 """
 
 from __future__ import annotations
@@ -123,7 +123,8 @@ def _commands(server: CaptionServer) -> dict[str, Callable[[dict[str, Any]], Any
                 ]
         workspace_edit = types.WorkspaceEdit(changes=changes)
         count = len(changes)
-        if argument.get("apply", True) is False:
+        workspace = server.client_capabilities.workspace
+        if argument.get("apply", True) is False or not (workspace is not None and workspace.apply_edit):
             return {"captions": count, "edit": workspace_edit}
         if not changes:
             return {"captions": 0, "applied": True}
