@@ -111,6 +111,13 @@ test(
     const serve = childProcess.spawnSync(first.server.command, [...first.server.args, "serve", "--help"], { encoding: "utf8" });
     assert.equal(serve.status, 0, serve.stderr);
     assert.match(serve.stdout, /Usage: captionls serve/);
+    // `serve` imports the language server (every feature module) only when it starts: import it all here.
+    const imports = childProcess.spawnSync(
+      first.server.command,
+      ["-I", "-c", "import sys; sys.path.insert(0, sys.argv[1]); import captionls.server.lsp.server", folder],
+      { encoding: "utf8" },
+    );
+    assert.equal(imports.status, 0, imports.stderr);
 
     // Discovery takes it after an empty setting, and a second start installs nothing.
     const discovered = await discoverServer({
