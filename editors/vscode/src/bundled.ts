@@ -32,10 +32,10 @@ export interface PythonDescription {
 
 /** Printed by `python -I -c PYTHON_DESCRIPTION` as one JSON object. */
 export const PYTHON_DESCRIPTION = [
-  "import json, platform, sys, sysconfig",
+  "import json, os, platform, sys, sysconfig",
   "print(json.dumps({'executable': sys.executable, 'version': '%d.%d' % sys.version_info[:2],",
   "'implementation': sys.implementation.name, 'freeThreaded': bool(sysconfig.get_config_var('Py_GIL_DISABLED')),",
-  "'kind': (sysconfig.get_config_var('EXT_SUFFIX') or '').strip('.') + '-' + platform.machine()}))",
+  "'kind': os.path.splitext(sysconfig.get_config_var('EXT_SUFFIX') or '')[0].strip('.') + '-' + platform.machine()}))",
 ].join("\n");
 
 /** `python -I -c BUNDLED_ENTRY FOLDER ARGS...` runs the captionls installed in FOLDER, isolated from the user's site. */

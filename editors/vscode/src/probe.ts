@@ -1,6 +1,7 @@
 // What server discovery asks the machine: real files, a real Python and pip, no VS Code.
 import * as childProcess from "node:child_process";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { type BundleManifest, PYTHON_DESCRIPTION, type PythonDescription, pipInstallArgs } from "./bundled";
 
@@ -73,7 +74,8 @@ export async function installBundle(
       childProcess.execFile(
         python.executable,
         pipInstallArgs(bundleDir, manifest, staging),
-        { timeout: 300000, maxBuffer: 16 * 1024 * 1024 },
+        // No pip configuration file applies (a machine's global pip.conf may add indexes or constraints).
+        { timeout: 300000, maxBuffer: 16 * 1024 * 1024, env: { ...process.env, PIP_CONFIG_FILE: os.devNull } },
         (error, _stdout, stderr) => {
           const lastLine = stderr.trim().split("\n").at(-1);
           return error === null ? resolve() : reject(new Error(lastLine || String(error)));

@@ -157,15 +157,20 @@ export class CaptionServer implements vscode.Disposable {
     const onPath = ["python3", "python"].map((name) => findOnPath(name, machine));
     return discoverServer({
       ...machine,
-      bundledServer: () =>
-        bundledServer({
+      bundledServer: async () => {
+        const bundled = await bundledServer({
           ...this.bundle,
           pythons: [...new Set([interpreter, ...onPath].filter((python): python is string => !!python))],
           readManifest,
           describePython,
           isDirectory,
           install: (python, manifest, folder) => this.install(python, manifest, folder),
-        }),
+        });
+        if (!bundled.found) {
+          this.output.appendLine(`Not the bundled server: ${bundled.reason}`);
+        }
+        return bundled;
+      },
     });
   }
 
