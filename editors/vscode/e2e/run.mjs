@@ -191,20 +191,18 @@ function captionlsFolders(value) {
   return value.split(path.delimiter).filter((folder) => folder !== "" && fs.existsSync(path.join(folder, "captionls")));
 }
 
-function pathWithoutCaptionls(value) {
-  const holders = captionlsFolders(value);
-  return value
-    .split(path.delimiter)
-    .filter((folder) => !holders.includes(folder))
-    .join(path.delimiter);
-}
-
 /** Environment for code-server and everything under it: offline gallery, a private vocabulary. */
 function environment(galleryPort) {
   const gallery = `http://127.0.0.1:${galleryPort}`;
-  const { VIRTUAL_ENV: _virtualEnv, ...inherited } = process.env;
+  const inherited = { ...process.env };
+  if (options.bundled) {
+    // Nothing of the caller's Python environment reaches the extension: the bundled server stands alone.
+    const holders = captionlsFolders(inherited.PATH ?? "");
+    inherited.PATH = (inherited.PATH ?? "").split(path.delimiter).filter((f) => !holders.includes(f)).join(path.delimiter);
+    delete inherited.VIRTUAL_ENV;
+  }
   return {
-    ...(options.bundled ? { ...inherited, PATH: pathWithoutCaptionls(process.env.PATH ?? "") } : process.env),
+    ...inherited,
     CAPTIONLS_DB: vocabulary,
     EXTENSIONS_GALLERY: JSON.stringify({ serviceUrl: `${gallery}/gallery`, itemUrl: `${gallery}/items` }),
     XDG_CONFIG_HOME: path.join(work, "xdg-config"),
@@ -399,7 +397,8 @@ function servers() {
   return ps.stdout
     .split("\n")
     .map((line) => line.trim().split(/\s+/))
-    .filter(([, pgid, ...args]) => Number(pgid) === codeServerPid && args.includes("serve") && args.join(" ").includes("captionls"))
+    .filter(([, pgid, ...args]) => Number(pgid) === codeServerPid && args.includes("serve"))
+    .filter(([, , ...args]) => args.join(" ").includes("captionls"))
     .map(([pid, , ...args]) => ({ pid: Number(pid), args }));
 }
 
