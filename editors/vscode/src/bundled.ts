@@ -3,7 +3,7 @@
 // storage, one folder per bundle and interpreter kind; the server then runs from there with that Python.
 // Pure logic over an injected `BundleProbe`, tested against a real bundle and real interpreters.
 import * as path from "node:path";
-import type { ServerCommand } from "./discovery";
+import { findOnPath, type Probe, type ServerCommand } from "./discovery";
 
 /** bundled/manifest.json, written by scripts/package.mjs. */
 export interface BundleManifest {
@@ -56,6 +56,12 @@ export interface BundleProbe {
   isDirectory(folder: string): boolean;
   /** Installs the bundle with pip into `folder`, atomically: the folder appears complete or not at all. */
   install(python: PythonDescription, manifest: BundleManifest, folder: string): Promise<void>;
+}
+
+/** The interpreters that may run the bundle, in order: the Python extension's, then python3 and python on PATH. */
+export function pythonCandidates(machine: Probe): string[] {
+  const onPath = ["python3", "python"].map((name) => findOnPath(name, machine));
+  return [...new Set([machine.pythonInterpreter, ...onPath].filter((python): python is string => !!python))];
 }
 
 export type BundledServer = { found: true; server: ServerCommand } | { found: false; reason: string };

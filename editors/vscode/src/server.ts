@@ -10,8 +10,8 @@ import {
   type ServerOptions,
   TransportKind,
 } from "vscode-languageclient/node";
-import { bundledServer, type BundleManifest, type PythonDescription } from "./bundled";
-import { type Discovery, discoverServer, findOnPath, INSTALL_HINT, type ServerCommand } from "./discovery";
+import { bundledServer, type BundleManifest, pythonCandidates, type PythonDescription } from "./bundled";
+import { type Discovery, discoverServer, INSTALL_HINT, type ServerCommand } from "./discovery";
 import {
   describePython,
   installBundle,
@@ -144,23 +144,21 @@ export class CaptionServer implements vscode.Disposable {
   }
 
   private async discover(): Promise<Discovery> {
-    const interpreter = await pythonInterpreter();
     const machine = {
       settingPath: serverPathSetting(),
-      pythonInterpreter: interpreter,
+      pythonInterpreter: await pythonInterpreter(),
       pathVariable: process.env.PATH ?? "",
       pathExtensions: process.env.PATHEXT,
       platform: process.platform,
       isExecutableFile,
       pythonHasCaptionls,
     };
-    const onPath = ["python3", "python"].map((name) => findOnPath(name, machine));
     return discoverServer({
       ...machine,
       bundledServer: async () => {
         const bundled = await bundledServer({
           ...this.bundle,
-          pythons: [...new Set([interpreter, ...onPath].filter((python): python is string => !!python))],
+          pythons: pythonCandidates(machine),
           readManifest,
           describePython,
           isDirectory,

@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { test } from "node:test";
-import { type BundleManifest, type BundleProbe, BUNDLED_ENTRY, bundledServer } from "../src/bundled";
+import { type BundleManifest, type BundleProbe, BUNDLED_ENTRY, bundledServer, pythonCandidates } from "../src/bundled";
 import { discoverServer } from "../src/discovery";
 import { describePython, installBundle, isDirectory, isExecutableFile, readManifest } from "../src/probe";
 
@@ -40,6 +40,31 @@ function probe(overrides: Partial<BundleProbe>): BundleProbe {
     ...overrides,
   };
 }
+
+test("candidates: the Python extension's interpreter, then python3 and python on PATH, each once", () => {
+  const root = temporary("pythons");
+  for (const file of ["a/python3", "b/python3", "b/python"]) {
+    fs.mkdirSync(path.dirname(path.join(root, file)), { recursive: true });
+    fs.writeFileSync(path.join(root, file), "#!/bin/sh\n");
+    fs.chmodSync(path.join(root, file), 0o755);
+  }
+  const machine = {
+    settingPath: "",
+    pathVariable: ["a", "b"].map((folder) => path.join(root, folder)).join(path.delimiter),
+    platform: process.platform,
+    isExecutableFile,
+    pythonHasCaptionls: async () => false,
+  };
+  assert.deepEqual(pythonCandidates({ ...machine, pythonInterpreter: "/venv/bin/python" }), [
+    "/venv/bin/python",
+    path.join(root, "a/python3"),
+    path.join(root, "b/python"),
+  ]);
+  assert.deepEqual(pythonCandidates({ ...machine, pythonInterpreter: path.join(root, "a/python3") }), [
+    path.join(root, "a/python3"),
+    path.join(root, "b/python"),
+  ]);
+});
 
 test("an extension built without a bundle says so", async () => {
   const found = await bundledServer(probe({ bundleDir: temporary("empty"), pythons: ["python3"] }));
