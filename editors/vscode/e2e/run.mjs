@@ -1,6 +1,10 @@
 // End-to-end test of the extension in a real VS Code (code-server) driven through headless Chromium, offline.
-// scripts/e2e-vscode installs everything and calls this with node 24:
+// scripts/e2e-vscode installs everything and calls this with node 24, once per scenario:
 //   node run.mjs --code-server BIN --vsix FILE --captionls EXECUTABLE --work DIR [--screenshot FILE]
+//   node run.mjs --code-server BIN --vsix FILE --bundled --work DIR
+// The first names the repository's server in captionls.server.path and exercises every command; the second
+// (--bundled) installs only the .vsix, with no captionls on PATH, and gets completion and diagnostics from the
+// server inside it.
 // It starts code-server in its own process group on 127.0.0.1 and stops that group (and Chromium) by PID.
 import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -15,12 +19,13 @@ const { values: options } = parseArgs({
     "code-server": { type: "string" },
     vsix: { type: "string" },
     captionls: { type: "string" },
+    bundled: { type: "boolean", default: false },
     work: { type: "string" },
     screenshot: { type: "string" },
     chromium: { type: "string", default: "/usr/bin/chromium" },
   },
 });
-for (const required of ["code-server", "vsix", "captionls", "work"]) {
+for (const required of ["code-server", "vsix", "work", ...(options.bundled ? [] : ["captionls"])]) {
   if (!options[required]) {
     console.error(`run.mjs: --${required} is required`);
     process.exit(2);
@@ -165,7 +170,7 @@ function writeUserSettings(overrides = {}) {
     "workbench.colorTheme": "Default Light Modern",
     "workbench.secondarySideBar.defaultVisibility": "hidden",
     // The extension host takes PATH from a login shell (Debian's /etc/profile resets it), so name the server.
-    "captionls.server.path": path.resolve(options.captionls),
+    ...(options.bundled ? {} : { "captionls.server.path": path.resolve(options.captionls) }),
     "captionls.preview.follow": true,
     // Reaches the server through workspace/configuration; also keeps the alias hover free of the diagnostic.
     "captionls.rules": { "non-canonical-tag": "off" },
@@ -181,11 +186,23 @@ function writeUserSettings(overrides = {}) {
   }
 }
 
+/** The folders of a PATH value that hold a captionls (the repository's .venv/bin, when the caller has it). */
+function captionlsFolders(value) {
+  return value.split(path.delimiter).filter((folder) => folder !== "" && fs.existsSync(path.join(folder, "captionls")));
+}
+
 /** Environment for code-server and everything under it: offline gallery, a private vocabulary. */
 function environment(galleryPort) {
   const gallery = `http://127.0.0.1:${galleryPort}`;
+  const inherited = { ...process.env };
+  if (options.bundled) {
+    // Nothing of the caller's Python environment reaches the extension: the bundled server stands alone.
+    const holders = captionlsFolders(inherited.PATH ?? "");
+    inherited.PATH = (inherited.PATH ?? "").split(path.delimiter).filter((f) => !holders.includes(f)).join(path.delimiter);
+    delete inherited.VIRTUAL_ENV;
+  }
   return {
-    ...process.env,
+    ...inherited,
     CAPTIONLS_DB: vocabulary,
     EXTENSIONS_GALLERY: JSON.stringify({ serviceUrl: `${gallery}/gallery`, itemUrl: `${gallery}/items` }),
     XDG_CONFIG_HOME: path.join(work, "xdg-config"),
@@ -374,14 +391,52 @@ async function expectSearchFinds(page, query, tag) {
   await page.keyboard.press("Escape");
 }
 
-/** PIDs of `captionls serve` processes in code-server's process group. */
-function serverPids() {
+/** The captionls servers (`... serve --stdio`) in code-server's process group: their PIDs and command lines. */
+function servers() {
   const ps = spawnSync("ps", ["-eo", "pid=,pgid=,args="], { encoding: "utf8" });
   return ps.stdout
     .split("\n")
     .map((line) => line.trim().split(/\s+/))
-    .filter(([, pgid, ...args]) => Number(pgid) === codeServerPid && args.join(" ").includes("captionls serve"))
-    .map(([pid]) => Number(pid));
+    .filter(([, pgid, ...args]) => Number(pgid) === codeServerPid && args.includes("serve"))
+    .filter(([, , ...args]) => args.join(" ").includes("captionls"))
+    .map(([pid, , ...args]) => ({ pid: Number(pid), args }));
+}
+
+function serverPids() {
+  return servers().map((server) => server.pid);
+}
+
+/**
+ * The one server runs where the scenario says: the executable named by captionls.server.path, or (bundled) a
+ * Python outside the repository running the copy the extension installed into its storage, with no captionls
+ * on that process's PATH.
+ */
+function expectServerSource() {
+  const running = servers();
+  if (running.length !== 1) {
+    throw new Error(`expected one captionls server, found ${JSON.stringify(running)}`);
+  }
+  const [{ pid, args }] = running;
+  const commandLine = args.join(" ");
+  if (!options.bundled) {
+    if (!args.includes(path.resolve(options.captionls))) {
+      throw new Error(`captionls.server.path did not win: the server is ${commandLine}`);
+    }
+    log(`the server is captionls.server.path: ${commandLine}`);
+    return;
+  }
+  const repository = path.resolve(import.meta.dirname, "../../..");
+  const storage = path.join(userData, "User", "globalStorage");
+  const folder = args[args.indexOf("serve") - 1];
+  if (args[0].startsWith(repository) || !folder.startsWith(storage)) {
+    throw new Error(`the server is not the bundled one in ${storage}: ${commandLine}`);
+  }
+  const environ = fs.readFileSync(`/proc/${pid}/environ`, "utf8").split("\0");
+  const serverPath = (environ.find((entry) => entry.startsWith("PATH=")) ?? "PATH=").slice(5);
+  if (captionlsFolders(serverPath).length > 0) {
+    throw new Error(`captionls is on the server's PATH, in ${captionlsFolders(serverPath)}`);
+  }
+  log(`the bundled server runs with ${args[0]} from ${path.relative(work, folder)}; no captionls on its PATH`);
 }
 
 /** "Restart server" replaces the server process with a new one that answers. */
@@ -490,7 +545,12 @@ async function main() {
   fs.mkdirSync(artifacts, { recursive: true });
   fs.rmSync(userData, { recursive: true, force: true });
   writeDataset();
-  importVocabulary();
+  if (options.bundled) {
+    // The bundled server fills a new vocabulary from its built-in data, as on a user's first run.
+    fs.rmSync(vocabulary, { force: true });
+  } else {
+    importVocabulary();
+  }
   writeUserSettings();
   const [port, galleryPort] = [await freePort(), await freePort()];
   const env = environment(galleryPort);
@@ -530,16 +590,26 @@ async function main() {
     });
     await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(dataset)}`);
     await openCaption(page);
-    await expectImageBeside(page);
-    await expectDuplicateTagProblem(page);
-    await expectCompletion(page);
-    await expectAliasHover(page);
-    await page.keyboard.press("Escape");
-    await expectSearchInserts(page);
-    await expectSettingsApplyLive(page);
-    await expectImport(page);
-    await expectRestart(page);
-    await expectCheckDataset(page);
+    if (options.bundled) {
+      await expectDuplicateTagProblem(page);
+      expectServerSource();
+      await expectCompletion(page);
+      await expectAliasHover(page);
+      await page.keyboard.press("Escape");
+      await expectCheckDataset(page);
+    } else {
+      await expectImageBeside(page);
+      await expectDuplicateTagProblem(page);
+      expectServerSource();
+      await expectCompletion(page);
+      await expectAliasHover(page);
+      await page.keyboard.press("Escape");
+      await expectSearchInserts(page);
+      await expectSettingsApplyLive(page);
+      await expectImport(page);
+      await expectRestart(page);
+      await expectCheckDataset(page);
+    }
     if (outside.length > 0) {
       throw new Error(`the page tried to reach other hosts: ${[...new Set(outside)].join(", ")}`);
     }

@@ -1,13 +1,15 @@
-// Finding the captionls server: the setting, else the Python extension's interpreter, else PATH.
+// Finding the captionls server: the setting, else the server inside the extension (run by a Python 3.11+),
+// else the captionls of the Python extension's interpreter, else PATH.
 // Pure logic over an injected `Probe` so it is tested against real folders without VS Code.
 import * as path from "node:path";
+import type { BundledServer } from "./bundled";
 
 /** How to start captionls: `command ...args serve` runs the server, `command ...args vocab import F` imports. */
 export interface ServerCommand {
   command: string;
   args: string[];
   /** Where it was found, for the log and error messages. */
-  source: "setting" | "python" | "path";
+  source: "setting" | "bundled" | "python" | "path";
 }
 
 /** What discovery is given about the machine. */
@@ -24,6 +26,8 @@ export interface Probe {
   isExecutableFile(file: string): boolean;
   /** Whether `python -c "import captionls.server.cli"` succeeds. */
   pythonHasCaptionls(python: string): Promise<boolean>;
+  /** The server inside the extension (installed on first use), or why it cannot run; absent in tests of the rest. */
+  bundledServer?(): Promise<BundledServer>;
 }
 
 export type Discovery =
@@ -34,7 +38,8 @@ export type Discovery =
 export const PYTHON_ENTRY = "from captionls.server.cli import main; main()";
 
 export const INSTALL_HINT =
-  "Install it with `pip install captionls` (in the Python interpreter VS Code uses, or anywhere on PATH), " +
+  "Install Python 3.11 or later (the extension's own server runs with it), " +
+  "or `pip install captionls` (in the Python interpreter VS Code uses, or anywhere on PATH), " +
   "or set `captionls.server.path` to the `captionls` executable.";
 
 export async function discoverServer(probe: Probe): Promise<Discovery> {
@@ -46,6 +51,11 @@ export async function discoverServer(probe: Probe): Promise<Discovery> {
     }
     return { found: false, reason: `captionls.server.path is "${setting}", which is not an executable file.` };
   }
+  // The bundled server before an installed one: it is the version this extension was built and tested with.
+  const bundled = await probe.bundledServer?.();
+  if (bundled?.found) {
+    return bundled;
+  }
   if (probe.pythonInterpreter) {
     const fromPython = await serverOfInterpreter(probe.pythonInterpreter, probe);
     if (fromPython) {
@@ -56,7 +66,8 @@ export async function discoverServer(probe: Probe): Promise<Discovery> {
   if (onPath) {
     return { found: true, server: { command: onPath, args: [], source: "path" } };
   }
-  return { found: false, reason: "The captionls language server was not found." };
+  const why = bundled ? ` (${bundled.reason})` : "";
+  return { found: false, reason: `The captionls language server was not found${why}.` };
 }
 
 /** The console script beside the interpreter (a venv's bin/), else the interpreter running the CLI module. */

@@ -10,7 +10,10 @@ let server: CaptionServer | undefined;
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
   const output = vscode.window.createOutputChannel("captionls");
   const traceOutput = vscode.window.createOutputChannel("captionls (trace)");
-  const captionServer = new CaptionServer(output, traceOutput);
+  const captionServer = new CaptionServer(output, traceOutput, {
+    bundleDir: context.asAbsolutePath("bundled"),
+    storageDir: vscode.Uri.joinPath(context.globalStorageUri, "server").fsPath,
+  });
   server = captionServer;
   const status = new StatusItem(captionServer);
   context.subscriptions.push(

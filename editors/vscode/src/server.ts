@@ -10,8 +10,16 @@ import {
   type ServerOptions,
   TransportKind,
 } from "vscode-languageclient/node";
+import { bundledServer, type BundleManifest, pythonCandidates, type PythonDescription } from "./bundled";
 import { type Discovery, discoverServer, INSTALL_HINT, type ServerCommand } from "./discovery";
-import { isExecutableFile, pythonHasCaptionls } from "./probe";
+import {
+  describePython,
+  installBundle,
+  isDirectory,
+  isExecutableFile,
+  pythonHasCaptionls,
+  readManifest,
+} from "./probe";
 import { serverSettings, type ServerSettings } from "./settings";
 
 export const SETTINGS_SECTION = "captionls";
@@ -36,6 +44,8 @@ export class CaptionServer implements vscode.Disposable {
   constructor(
     private readonly output: vscode.OutputChannel,
     private readonly traceOutput: vscode.OutputChannel,
+    /** The extension's bundled/ folder and where its server is installed on first use. */
+    private readonly bundle: { bundleDir: string; storageDir: string },
   ) {}
 
   /** The command line of the server in use, for `vocab import`. */
@@ -76,7 +86,7 @@ export class CaptionServer implements vscode.Disposable {
 
   private async startNow(): Promise<void> {
     this.startedWithPath = serverPathSetting();
-    const discovery = await discover();
+    const discovery = await this.discover();
     if (!discovery.found) {
       this.output.appendLine(discovery.reason);
       void notifyMissing(discovery.reason);
@@ -133,6 +143,49 @@ export class CaptionServer implements vscode.Disposable {
     this.changed.fire();
   }
 
+  private async discover(): Promise<Discovery> {
+    const machine = {
+      settingPath: serverPathSetting(),
+      pythonInterpreter: await pythonInterpreter(),
+      pathVariable: process.env.PATH ?? "",
+      pathExtensions: process.env.PATHEXT,
+      platform: process.platform,
+      isExecutableFile,
+      pythonHasCaptionls,
+    };
+    return discoverServer({
+      ...machine,
+      bundledServer: async () => {
+        const bundled = await bundledServer({
+          ...this.bundle,
+          pythons: pythonCandidates(machine),
+          readManifest,
+          describePython,
+          isDirectory,
+          install: (python, manifest, folder) => this.install(python, manifest, folder),
+        });
+        if (!bundled.found) {
+          this.output.appendLine(`Not the bundled server: ${bundled.reason}`);
+        }
+        return bundled;
+      },
+    });
+  }
+
+  /** The first use of a bundle with a kind of Python installs it (a few seconds), with a notification meanwhile. */
+  private async install(python: PythonDescription, manifest: BundleManifest, folder: string): Promise<void> {
+    this.output.appendLine(`Installing the bundled captionls ${manifest.captionls} for ${python.executable} into ${folder}`);
+    const started = Date.now();
+    await vscode.window.withProgress(
+      {
+        location: vscode.ProgressLocation.Notification,
+        title: `captionls: setting up the server for Python ${python.version} (once)`,
+      },
+      () => installBundle(this.bundle.bundleDir, python, manifest, folder),
+    );
+    this.output.appendLine(`Installed in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  }
+
   private async stopNow(): Promise<void> {
     const client = this.client;
     this.client = undefined;
@@ -182,17 +235,6 @@ function serverPathSetting(): string {
   return vscode.workspace.getConfiguration(SETTINGS_SECTION).get<string>("server.path", "");
 }
 
-async function discover(): Promise<Discovery> {
-  return discoverServer({
-    settingPath: serverPathSetting(),
-    pythonInterpreter: await pythonInterpreter(),
-    pathVariable: process.env.PATH ?? "",
-    pathExtensions: process.env.PATHEXT,
-    platform: process.platform,
-    isExecutableFile,
-    pythonHasCaptionls,
-  });
-}
 
 
 /** The Python extension's API, the parts used here (it is an optional dependency). */
