@@ -106,11 +106,16 @@ class CheckContext:
             return self.config.trigger
         if self._leads_version != self.index.leads_version:
             self._leads_version = self.index.leads_version
-            name = inferred_trigger(self.index, lambda key: self.resolve(key) is not None)
+            name = inferred_trigger(self.index, self._knows)
             self._inferred = () if name is None else (name,)
             self.triggers = {tag_key(name) for name in self._inferred}
             self.sections.follow_triggers(self.triggers)
         return self._inferred
+
+    def _knows(self, key: str) -> bool:
+        """Whether the vocabulary knows `key` as a tag, not only as a name some list of the user's holds."""
+        resolved = self.resolve(key)
+        return resolved is not None and not self.vocabulary.named_only_by_a_list(resolved.tag)
 
     def trigger_keys(self) -> set[str]:
         """The keys of `trigger_names`: what `format` and the fixes write exactly as the captions do."""

@@ -2,7 +2,8 @@
 
 The first tag of at least 90% of the captions (at least three), when the vocabulary does not know it, is
 the trigger: `ohwx` in `ohwx, 1girl, ...` or in the hybrid `ohwx. A young woman ...`. A dataset whose
-captions all start with `1girl` has no inferred trigger.
+captions all start with `1girl` has no inferred trigger. A name the vocabulary holds only because a list
+named it (a list.tag import, "Add to the personal vocabulary") is not known: such lists hold triggers too.
 """
 
 from __future__ import annotations

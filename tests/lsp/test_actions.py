@@ -132,6 +132,16 @@ async def test_titles_are_written_in_the_datasets_style(tmp_path: Path) -> None:
         # Shortcut aliases (`/lav`) are typing aids, not synonyms; the tag's own phrasing is not "another".
         assert "- Synonyms: `pov eye contact`" in shown.splitlines(), shown
         assert "/lav" not in shown and "_" not in shown and "Also written" not in shown, shown
+        # Completion's documentation for the vocabulary's `looking_at_viewer`: the dataset's very phrasing.
+        await session.client.text_document_completion_async(
+            types.CompletionParams(
+                types.TextDocumentIdentifier(uri), types.Position(0, text.index("looking") + 4)
+            )
+        )
+        item = types.CompletionItem(label="looking at viewer", data="looking_at_viewer")
+        documentation = (await session.client.completion_item_resolve_async(item)).documentation
+        assert isinstance(documentation, types.MarkupContent)
+        assert documentation.value == shown
     finally:
         await session.client.shutdown_session()
         await session.client.stop()

@@ -25,20 +25,29 @@ def hover(server: CaptionServer, params: types.HoverParams) -> types.Hover | Non
         return None
     view, tag = found
     return types.Hover(
-        contents=types.MarkupContent(types.MarkupKind.Markdown, tag_markdown(view, tag.name)),
+        contents=types.MarkupContent(
+            types.MarkupKind.Markdown, tag_markdown(view, tag.name, in_caption=True)
+        ),
         range=view.lines.range(tag.name_start, tag.name_end),
     )
 
 
-def tag_markdown(view: CaptionView, name: str) -> str:
+def tag_markdown(view: CaptionView, name: str, *, in_caption: bool = False) -> str:
+    """The hover of `name`: as the caption writes it (`in_caption`), else a name completion offers; one no
+    caption writes (the vocabulary's) is read as the dataset would write it: the vocabulary's
+    `looking_at_viewer` is the dataset's very `looking at viewer`, not another phrasing of it."""
     dataset = view.dataset
     context = dataset.context()
+    key = tag_key(name)
+    as_written = in_caption or dataset.index.phrasing_count(key, name) > 0
+    written = name if as_written else styled(name, dataset.tag_style, dataset.escape_parentheses)
     description = describe_tag(
-        name,
+        written,
         vocabulary=dataset.vocabulary.vocabulary,
         searcher=dataset.vocabulary.searcher,
         index=dataset.index,
-        section=context.sections.section_of(tag_key(name)),
+        section=context.sections.section_of(key),
+        trigger=key in context.trigger_keys(),
     )
     return render(description, dataset.tag_style)
 
@@ -57,7 +66,9 @@ def render(description: TagDescription, style: TagStyle) -> str:
 
     lines: list[str] = []
     details = description.details
-    if details is None:
+    if description.trigger:
+        lines.append(f"**{description.written}** — the dataset's trigger")
+    elif details is None:
         lines.append(f"**{description.written}** — not in the vocabulary")
         if description.closest:
             lines.append("")
@@ -72,7 +83,7 @@ def render(description: TagDescription, style: TagStyle) -> str:
             lines.append("")
             lines.append("Deprecated tag.")
         facts = [
-            ("Synonyms", [_code(name(alias)) for alias in details.aliases]),
+            ("Synonyms", [_code(name(alias)) for alias in description.synonyms]),
             ("Group", [" > ".join(path) for path in details.groups]),
             ("Implies", [_code(name(implied)) for implied in details.implies]),
             ("Implied by", [_code(name(implier)) for implier in details.implied_by]),
