@@ -144,10 +144,16 @@ def test_a_list_naming_the_trigger_leaves_it_inferred(tmp_path: Path, vocabulary
     """A BDTM list.tag holds the trigger too: importing it makes the trigger a vocabulary name, no tag."""
     own = shutil.copyfile(vocabulary, tmp_path / "vocabulary.sqlite")
     listed = tmp_path / "list.tag"
-    listed.write_text("ohwx\nanime\n1girl\n", encoding="utf-8")
+    listed.write_text("ohwx\nbk_bini_teen\nanime\n1girl\n", encoding="utf-8")
     with open_vocabulary(own) as store:
         import_files(store, [Source.file(listed)], list_name="personal")
     assert context(dataset(tmp_path / "set", ["ohwx, 1girl, smile"] * 5), own).inferred == "ohwx"
+    # `format` writes it as the captions do, in a dataset written with spaces.
+    spaces = dataset(tmp_path / "spaces", ["bk_bini_teen, 1girl, long_hair"] * 5, 'tag_style = "spaces"\n')
+    run(own, "format", spaces)
+    assert {path.read_text(encoding="utf-8").rstrip() for path in spaces.glob("*.txt")} == {
+        "bk_bini_teen, 1girl, long hair"
+    }
     # A built-in word with no posts (`anime`, listed too) is still a known tag: no trigger.
     assert context(dataset(tmp_path / "anime", ["anime, 1girl, smile"] * 5), own).inferred is None
 

@@ -26,7 +26,7 @@ from .rules.base import Document, Rule
 from .rules.registry import RULES
 from .structure import Sections, longest_in_order
 from .suggest import typo_matches
-from .trigger import inferred_trigger
+from .trigger import inferred_trigger, known_tag
 
 # The rules that also read prose lines; every other rule is a tag rule and never sees one. (Inside tag
 # lines, the rules leave phrases alone through `rules.tag_like`.)
@@ -106,16 +106,11 @@ class CheckContext:
             return self.config.trigger
         if self._leads_version != self.index.leads_version:
             self._leads_version = self.index.leads_version
-            name = inferred_trigger(self.index, self._knows)
+            name = inferred_trigger(self.index, lambda key: known_tag(self.vocabulary, key))
             self._inferred = () if name is None else (name,)
             self.triggers = {tag_key(name) for name in self._inferred}
             self.sections.follow_triggers(self.triggers)
         return self._inferred
-
-    def _knows(self, key: str) -> bool:
-        """Whether the vocabulary knows `key` as a tag, not only as a name some list of the user's holds."""
-        resolved = self.resolve(key)
-        return resolved is not None and not self.vocabulary.named_only_by_a_list(resolved.tag)
 
     def trigger_keys(self) -> set[str]:
         """The keys of `trigger_names`: what `format` and the fixes write exactly as the captions do."""

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from captionls.vocab.query import Vocabulary
+
 from .dataset import DatasetIndex
 from .kinds import segment_kind
 
@@ -28,3 +30,10 @@ def inferred_trigger(index: DatasetIndex, knows: Callable[[str], bool]) -> str |
     if knows(key) or segment_kind(name) != "tag":
         return None
     return name
+
+
+def known_tag(vocabulary: Vocabulary, key: str) -> bool:
+    """What `inferred_trigger` asks: whether the vocabulary knows `key` as a tag, not only as a name some
+    list of the user's holds."""
+    resolved = vocabulary.resolve_key(key)
+    return resolved is not None and not vocabulary.named_only_by_a_list(resolved.tag)

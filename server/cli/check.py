@@ -32,7 +32,7 @@ from ..caption.printable import printable
 from ..caption.rename import BadTagName, check_new_name, rename_edits
 from ..caption.rules.docs import rule_page, rule_record
 from ..caption.rules.registry import RULES
-from ..caption.trigger import inferred_trigger
+from ..caption.trigger import inferred_trigger, known_tag
 from .output import FORMATS, Output, Report
 from .vocab import db_option, open_store
 
@@ -379,7 +379,7 @@ def _trigger_keys(dataset: Dataset) -> set[str]:
     def knows(key: str) -> bool:
         # Asked only when the captions show a candidate, so most datasets never open the vocabulary.
         with _vocabulary(dataset.config) as vocabulary:
-            return vocabulary.resolve_key(key) is not None
+            return known_tag(vocabulary, key)
 
     name = inferred_trigger(dataset.index, knows)
     return set() if name is None else {tag_key(name)}
