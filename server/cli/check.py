@@ -34,7 +34,7 @@ from ..caption.rules.docs import rule_page, rule_record
 from ..caption.rules.registry import RULES
 from ..caption.trigger import inferred_trigger, known_tag
 from .output import FORMATS, Output, Report
-from .vocab import db_option, open_store
+from .vocab import db_option, open_store, plural
 
 # Exit codes: findings at warning or above, and usage or configuration errors.
 EXIT_FINDINGS = 1
@@ -323,7 +323,7 @@ def stats(path: Path, as_json: bool, top: int | None) -> None:
         }
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
-    click.echo(f"{total} captions, {len(tags)} distinct tags")
+    click.echo(f"{plural(total, 'caption')}, {plural(len(tags), 'distinct tag')}")
     width = len(str(tags[0][2])) if tags else 1
     for _, display, count in shown:
         click.echo(f"  {count:>{width}}  {display}")

@@ -140,7 +140,8 @@ def _detail(suggestion: Suggestion, groups: list[list[str]], trigger: bool) -> s
     parts = ["trigger"] if trigger else []
     if suggestion.tag is not None and not trigger:
         parts.append(suggestion.tag.category)
-        parts.append(f"{suggestion.tag.post_count:,} posts")
+        posts = suggestion.tag.post_count
+        parts.append(f"{posts:,} post{'s' if posts != 1 else ''}")
     if groups:
         parts.append(" > ".join(groups[0]))
     if suggestion.dataset_count:

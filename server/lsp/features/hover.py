@@ -78,7 +78,9 @@ def render(description: TagDescription, style: TagStyle) -> str:
         title = f"**{name(tag.name)}**"
         if details.alias is not None:
             title = f"{_code(name(details.alias))} → **{name(tag.name)}** (alias)"
-        lines.append(f"{title} · {tag.category} · {tag.post_count:,} posts")
+        lines.append(
+            f"{title} · {tag.category} · {tag.post_count:,} post{'s' if tag.post_count != 1 else ''}"
+        )
         if tag.deprecated:
             lines.append("")
             lines.append("Deprecated tag.")
