@@ -208,22 +208,41 @@ async def test_indexing_reports_progress(session: Session) -> None:
     assert isinstance(reports[-1], types.WorkDoneProgressEnd) and reports[-1].message == "4 captions indexed"
 
 
-async def test_inlay_hints_mark_where_sections_begin(vscode: Session) -> None:
-    text = "ohwxStyle, anime, 1girl, sitting, smile, couch, wooden floor"
-    uri = vscode.open("a1.txt", text)
-    hints = await vscode.client.text_document_inlay_hint_async(
+async def inlay_hints(session: Session, text: str) -> list[tuple[str, int]]:
+    uri = session.open("a1.txt", text)
+    hints = await session.client.text_document_inlay_hint_async(
         types.InlayHintParams(
             text_document=types.TextDocumentIdentifier(uri=uri),
             range=types.Range(types.Position(0, 0), types.Position(1, 0)),
         )
     )
     assert hints is not None
-    assert [(hint.label, hint.position.character) for hint in hints] == [
-        ("globals:", 0),
+    return [(str(hint.label), hint.position.character) for hint in hints]
+
+
+async def test_inlay_hints_mark_where_sections_begin(vscode: Session) -> None:
+    text = (
+        "ohwxStyle, anime, 1girl, solo, full body, sitting, smile, head tilt, long hair, wooden floor, couch"
+    )
+    # None before the trigger; `background` once, where it begins.
+    assert await inlay_hints(vscode, text) == [
         ("type:", text.index("anime")),
         ("action:", text.index("sitting")),
-        ("background:", text.index("couch")),
+        ("subject:", text.index("long hair")),
+        ("background:", text.index("wooden floor")),
     ]
+    # Tags out of order: a section met again gets no second label (`structure-order` reports it).
+    mixed = "ohwxStyle, anime, 1girl, solo, couch, full body, sitting, smile, wooden floor, long hair"
+    assert await inlay_hints(vscode, mixed) == [
+        ("type:", mixed.index("anime")),
+        ("background:", mixed.index("couch")),
+        ("action:", mixed.index("sitting")),
+        ("subject:", mixed.index("long hair")),
+    ]
+
+
+async def test_a_short_caption_gets_no_inlay_hints(vscode: Session) -> None:
+    assert await inlay_hints(vscode, "ohwxStyle, anime, 1girl, sitting, smile, couch, wooden floor") == []
 
 
 async def test_semantic_tokens_by_category(vscode: Session) -> None:
