@@ -145,3 +145,14 @@ async def test_titles_are_written_in_the_datasets_style(tmp_path: Path) -> None:
     finally:
         await session.client.shutdown_session()
         await session.client.stop()
+
+
+async def test_two_rules_making_the_same_edit_offer_it_once(aliased: Session) -> None:
+    text = "ohwxStyle, anime, 1girl, arms up, lokking at viewer, couch"
+    uri = aliased.open("b1.txt", text)
+    found = await code_actions(aliased, uri, text.index("lokking") + 2, ["quickfix"])
+    # `inconsistent-tag` (the dataset's spelling) and `unknown-tag` (the vocabulary's) make the same edit.
+    assert [(action["title"], codes(action)) for action in found] == [
+        ('Use "looking at viewer"', ["inconsistent-tag", "unknown-tag"]),
+        ("Add `lokking at viewer` to the personal vocabulary", ["unknown-tag"]),
+    ]

@@ -96,13 +96,14 @@ def code_actions(
 
 
 def _quickfixes(server: CaptionServer, view: CaptionView, findings: list[Finding]) -> list[types.CodeAction]:
-    """Each distinct fix once (two rules asking for the same edit make one action resolving both
-    diagnostics), the preferred ones first."""
-    merged: dict[tuple[str, tuple[Edit, ...]], types.CodeAction] = {}
+    """Each distinct edit once: two rules asking for the same edit (`non-canonical-tag` and
+    `inconsistent-tag` both saying "arms up") make one action, titled by the first, resolving both
+    diagnostics. The preferred ones first."""
+    merged: dict[tuple[Edit, ...], types.CodeAction] = {}
     for finding in findings:
         diagnostic = server.diagnostics.diagnostic(view, finding)
         for fix in finding.fixes:
-            same = (fix.title, tuple(fix.edits))
+            same = tuple(fix.edits)
             action = merged.get(same)
             if action is None:
                 merged[same] = types.CodeAction(
