@@ -81,7 +81,7 @@ interface HitItem extends vscode.QuickPickItem {
 function itemOf(hit: SearchHit): HitItem {
   const facts = [
     hit.category,
-    `${hit.posts.toLocaleString("en")} posts`,
+    counted(hit.posts, "post"),
     hit.captions > 0 ? `in ${counted(hit.captions, "caption")}` : undefined,
   ];
   return {
