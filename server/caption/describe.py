@@ -6,6 +6,7 @@ with the dataset's (how many captions use it, which other phrasings of it they u
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 from captionls.vocab.normalize import tag_key
@@ -19,7 +20,6 @@ from .dataset import DatasetIndex
 class TagDescription:
     written: str
     key: str
-    # None for a tag the vocabulary does not know, and for the dataset's trigger (whatever a list says).
     details: TagDetails | None
     section: str | None
     dataset_count: int
@@ -27,17 +27,8 @@ class TagDescription:
     other_phrasings: dict[str, int] = field(default_factory=dict)
     # For an unknown tag: the closest vocabulary tags.
     closest: list[str] = field(default_factory=list)
+    # The dataset's trigger: its own word, whatever tag a list made of it.
     trigger: bool = False
-
-    @property
-    def synonyms(self) -> list[str]:
-        """The aliases worth reading: not tagcomplete's typing shortcuts (`/lav` for `looking at viewer`)."""
-        return [alias for alias in self.details.aliases if not is_shortcut(alias)] if self.details else []
-
-
-def is_shortcut(alias: str) -> bool:
-    """A tagcomplete shortcut alias (`/lav`, `/pec`): letters to type, never a phrasing of the tag."""
-    return alias.startswith("/")
 
 
 def dataset_keys_of(details: TagDetails) -> set[str]:
@@ -55,15 +46,19 @@ def describe_tag(
     trigger: bool = False,
     closest: int = 5,
 ) -> TagDescription:
-    """`written`: the tag as the caption writes it; its other phrasings are the dataset's other ways."""
     key = tag_key(written)
-    details = None if trigger else vocabulary.details(written)
-    description = TagDescription(written, key, details, section, index.count(key), trigger=trigger)
+    details = vocabulary.details(written)
+    if details is not None:
+        # tagcomplete's typing shortcuts (`/lav` for `looking at viewer`) are no way to write the tag.
+        synonyms = [alias for alias in details.aliases if not alias.startswith("/")]
+        details = dataclasses.replace(details, aliases=synonyms)
+    description = TagDescription(written, key, details, section, index.count(key))
     keys = dataset_keys_of(details) if details is not None else {key}
     for other in sorted(keys):
         for phrasing, count in index.phrasings(other).items():
             if phrasing != written:
                 description.other_phrasings[phrasing] = description.other_phrasings.get(phrasing, 0) + count
+    description.trigger = trigger
     if details is None and not trigger:
         description.closest = [hit.tag.name for hit in searcher.search(written, limit=closest)]
     return description

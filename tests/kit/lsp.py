@@ -100,6 +100,16 @@ class Session:
             await asyncio.sleep(0.05)
 
 
+async def raw_request(client: LanguageClient, method: str, params: Any) -> Any:
+    """A request's result as the JSON the server sent. lsprotocol reads a code action carrying a
+    `command` as a bare Command (its kind and diagnostics lost); editors read the JSON."""
+    msg_id = str(uuid.uuid4())
+    future = client.protocol.send_request(method, params, msg_id=msg_id)
+    # Read before the response can arrive (same event loop): the result stays plain JSON.
+    client.protocol._result_types[msg_id] = JsonRPCResponseMessage
+    return await asyncio.wrap_future(future)
+
+
 PULL_CLIENT = "visual-studio-code+pull"
 
 
@@ -147,13 +157,3 @@ def with_item_defaults(result: types.CompletionList) -> types.CompletionList:
         assert item.text_edit is None and item.text_edit_text is not None
         item.text_edit = types.TextEdit(range=defaults.edit_range, new_text=item.text_edit_text)
     return result
-
-
-async def raw_request(client: LanguageClient, method: str, params: Any) -> Any:
-    """A request's result as the JSON the server sent. lsprotocol reads a code action carrying a
-    `command` as a bare Command (its kind and diagnostics lost); editors read the JSON."""
-    msg_id = str(uuid.uuid4())
-    future = client.protocol.send_request(method, params, msg_id=msg_id)
-    # Read before the response can arrive (same event loop): the result stays plain JSON.
-    client.protocol._result_types[msg_id] = JsonRPCResponseMessage
-    return await asyncio.wrap_future(future)

@@ -67,6 +67,7 @@ def render(description: TagDescription, style: TagStyle) -> str:
     lines: list[str] = []
     details = description.details
     if description.trigger:
+        # Whatever a list made of it ("general, 0 posts"), the trigger is the dataset's own word.
         lines.append(f"**{description.written}** — the dataset's trigger")
     elif details is None:
         lines.append(f"**{description.written}** — not in the vocabulary")
@@ -85,7 +86,7 @@ def render(description: TagDescription, style: TagStyle) -> str:
             lines.append("")
             lines.append("Deprecated tag.")
         facts = [
-            ("Synonyms", [_code(name(alias)) for alias in description.synonyms]),
+            ("Synonyms", [_code(name(alias)) for alias in details.aliases]),
             ("Group", [" > ".join(path) for path in details.groups]),
             ("Implies", [_code(name(implied)) for implied in details.implies]),
             ("Implied by", [_code(name(implier)) for implier in details.implied_by]),
