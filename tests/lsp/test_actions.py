@@ -156,3 +156,29 @@ async def test_two_rules_making_the_same_edit_offer_it_once(aliased: Session) ->
         ('Use "looking at viewer"', ["inconsistent-tag", "unknown-tag"]),
         ("Add `lokking at viewer` to the personal vocabulary", ["unknown-tag"]),
     ]
+
+
+async def test_what_is_flagged_follows_the_enabled_rules(tmp_path: Path, vocabulary_db: Path) -> None:
+    """With `non-canonical-tag` off, the dataset's majority alias is a phrasing like any other; on, the
+    alias is never spread, the canonical tag is."""
+    captions = {
+        "d1": "ohwxStyle, anime, 1girl, raised arms, couch",
+        "d2": "ohwxStyle, anime, 1girl, raised arms, wooden floor",
+        "d3": "ohwxStyle, anime, 1girl, arms up, couch",
+    }
+    root = make_dataset(tmp_path / "majority", captions)
+    text = captions["d3"]
+    for severity, offered in [
+        ("off", "Use `raised arms` in all captions (1 file)"),  # `arms up` is the minority spelling then
+        ("info", "Use `arms up` in all captions (2 files)"),  # the canonical tag, never the alias
+    ]:
+        settings = {"rules": {"non-canonical-tag": severity}}
+        session = await start_session(root, vocabulary_db, "visual-studio-code", settings=settings)
+        try:
+            await session.indexed()
+            uri = session.open("d3.txt", text)
+            found = await code_actions(session, uri, text.index("arms up") + 2, ["refactor.rewrite"])
+            assert [action["title"] for action in found] == [offered], severity
+        finally:
+            await session.client.shutdown_session()
+            await session.client.stop()
