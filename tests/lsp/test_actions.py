@@ -97,6 +97,10 @@ async def test_an_unknown_tag_is_a_quick_fix_for_its_finding(aliased: Session) -
         ("Add `head tilted` to the personal vocabulary", None),
     ]
     assert found[1]["kind"] == "quickfix" and codes(found[1]) == ["unknown-tag"]
+    # A descriptive phrase is no tag to list: no lightbulb.
+    phrase = "ohwxStyle, anime, 1girl, solo, a pale pink dress with dark edges, couch"
+    aliased.change(uri, 2, phrase)
+    assert lightbulb(await code_actions(aliased, uri, phrase.index("pale") + 2)) == []
 
 
 async def test_titles_are_written_in_the_datasets_style(tmp_path: Path) -> None:

@@ -215,7 +215,8 @@ def _personal_list_action(
 ) -> types.CodeAction | None:
     """ "Add to" or "Remove from the personal vocabulary", run by the server (a command, no edit).
 
-    A tag the vocabulary does not know gets Add as a quick fix (of its `unknown-tag` finding, if any);
+    A tag the vocabulary does not know gets Add as a quick fix (of its `unknown-tag` finding, if any; a
+    phrase or prose gets none);
     a known tag's Add or Remove is a refactoring, offered only in a menu asking for refactorings, so the
     lightbulb stays off clean tags. The trigger is the dataset's own word: nothing to curate.
     """
@@ -225,6 +226,9 @@ def _personal_list_action(
     vocabulary = dataset.vocabulary.vocabulary
     resolved = vocabulary.resolve_key(tag.key)
     if resolved is None:
+        line = view.caption.line_at(tag.start)
+        if tag.kind != "tag" or line is None or line.kind != "tags":
+            return None  # a phrase or prose: nothing a tag list would hold
         title = f"Add `{tag.name}` to the personal vocabulary"
         unknown = [
             server.diagnostics.diagnostic(view, finding)
