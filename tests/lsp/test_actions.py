@@ -71,6 +71,16 @@ async def test_the_canonical_tag_spreads_itself_not_the_alias(aliased: Session) 
     uri = aliased.open("b2.txt", text)
     found = await code_actions(aliased, uri, text.index("arms up") + 2, ["refactor.rewrite"])
     assert [action["title"] for action in found] == ["Use `arms up` in all captions (1 file)"]
+    # Out of the structure's order here: a finding about its place, not its phrasing.
+    unsorted = "ohwxStyle, anime, 1girl, couch, wooden floor, arms up"
+    aliased.change(uri, 2, unsorted)
+    diagnostics = await aliased.diagnostics(uri)
+    assert any(
+        d.code == "structure-order" and d.range.start.character == unsorted.index("arms up")
+        for d in diagnostics
+    )
+    found = await code_actions(aliased, uri, unsorted.index("arms up") + 2, ["refactor.rewrite"])
+    assert [action["title"] for action in found] == ["Use `arms up` in all captions (1 file)"]
 
 
 async def test_a_clean_tag_shows_no_lightbulb(aliased: Session) -> None:

@@ -201,13 +201,20 @@ def _use_everywhere(
 
 
 def _flagged_here(view: CaptionView, tag: TagSpan, target: str, findings: list[Finding]) -> bool:
-    """Whether an enabled rule reports `target` written in place of `tag` (the caption checked as it
-    would read; for the tag as written, the findings it has)."""
+    """Whether an enabled rule asks for another phrasing than `target` written in place of `tag` (a fix
+    rewriting exactly that name: an alias, a minority spelling, a typo), the caption checked as it would
+    read; for the tag as written, the findings it has. Where it stands or what else the line says
+    (`structure-order`, `duplicate-tag`) is no matter of phrasing."""
     if target != tag.name:
         text = apply_edits(view.text, [Edit(tag.name_start, tag.name_end, target)])
         findings = check_text(view.path, text, view.dataset.context())
     end = tag.name_start + len(target)
-    return any(tag.name_start <= finding.start and finding.end <= end for finding in findings)
+    return any(
+        edit.start == tag.name_start and edit.end == end and edit.path in (None, view.path)
+        for finding in findings
+        for fix in finding.fixes
+        for edit in fix.edits
+    )
 
 
 def _personal_list_action(
