@@ -206,6 +206,8 @@ def test_stats(tmp_path: Path, vocabulary: Path) -> None:
     text = run(vocabulary, "stats", root).stdout
     assert text.splitlines()[0] == "2 captions, 11 distinct tags"
     assert "In every caption: 1girl, ohwxStyle, smile" in text
+    one = write_dataset(tmp_path / "one", {"a": "ohwxStyle"}, TRIGGER)
+    assert run(vocabulary, "stats", one).stdout.splitlines()[0] == "1 caption, 1 distinct tag"
 
 
 def test_rename_merges(tmp_path: Path, vocabulary: Path) -> None:

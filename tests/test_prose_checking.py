@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,8 @@ from captionls.server.caption.formatter import format_caption
 from captionls.server.caption.parse import parse_caption
 from captionls.server.caption.suggest import DatasetTags, suggest
 from captionls.server.cli import main
+from captionls.vocab.builtin import open_vocabulary
+from captionls.vocab.importers import Source, import_files
 from captionls.vocab.search import Searcher
 from tests.kit.datasets import context, write_dataset
 from tests.kit.vocabularies import make_vocabulary
@@ -135,6 +138,24 @@ def test_no_trigger_is_inferred_from_a_known_tag_or_a_minority(tmp_path: Path, v
     configured = dataset(tmp_path / "configured", ["ohwx, 1girl"] * 5, 'trigger = ["mine"]\n')
     ctx = context(configured, vocabulary)
     assert ctx.inferred is None and ctx.trigger_names == ("mine",)
+
+
+def test_a_list_naming_the_trigger_leaves_it_inferred(tmp_path: Path, vocabulary: Path) -> None:
+    """A BDTM list.tag holds the trigger too: importing it makes the trigger a vocabulary name, no tag."""
+    own = shutil.copyfile(vocabulary, tmp_path / "vocabulary.sqlite")
+    listed = tmp_path / "list.tag"
+    listed.write_text("ohwx\nbk_bini_teen\nanime\n1girl\n", encoding="utf-8")
+    with open_vocabulary(own) as store:
+        import_files(store, [Source.file(listed)], list_name="personal")
+    assert context(dataset(tmp_path / "set", ["ohwx, 1girl, smile"] * 5), own).inferred == "ohwx"
+    # `format` writes it as the captions do, in a dataset written with spaces.
+    spaces = dataset(tmp_path / "spaces", ["bk_bini_teen, 1girl, long_hair"] * 5, 'tag_style = "spaces"\n')
+    run(own, "format", spaces)
+    assert {path.read_text(encoding="utf-8").rstrip() for path in spaces.glob("*.txt")} == {
+        "bk_bini_teen, 1girl, long hair"
+    }
+    # A built-in word with no posts (`anime`, listed too) is still a known tag: no trigger.
+    assert context(dataset(tmp_path / "anime", ["anime, 1girl, smile"] * 5), own).inferred is None
 
 
 def test_rename_never_rewrites_prose(tmp_path: Path) -> None:

@@ -196,6 +196,15 @@ def test_add_from_adds_canonical_tags_without_the_trigger_or_prose(db: Path, dat
     ok(db, "show", "glowy crystal shards")
 
 
+def test_add_from_leaves_out_a_trigger_an_imported_list_names(
+    db: Path, dataset: Path, tmp_path: Path
+) -> None:
+    # A BDTM list.tag holds the trigger too; imported, `ohwx` is in the vocabulary, still no tag.
+    round_trip(db, tmp_path, b"ohwx\nsmile\n")
+    ok(db, "list", "add-from", str(dataset), "--list", "mine", "--min-captions", "2")
+    assert ok(db, "export", "--list", "mine").stdout.splitlines() == ["1girl", "sitting", "smile", "standing"]
+
+
 def test_add_from_keeps_tags_used_by_enough_captions_and_a_configured_trigger_out(
     db: Path, dataset: Path
 ) -> None:

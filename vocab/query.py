@@ -177,6 +177,19 @@ class Vocabulary:
             wiki=wiki,
         )
 
+    def named_only_by_a_list(self, tag: Tag) -> bool:
+        """Whether the tag is in the vocabulary only because a list named it: no posts, created by a
+        list.tag import or by adding an unknown name to a list. That says nothing about what it is: a
+        captioner's list holds their datasets' triggers too."""
+        if tag.post_count:
+            return False
+        row = self.conn.execute(
+            "SELECT 1 FROM tags WHERE id = ?1 AND (source IN (SELECT name FROM lists)"
+            " OR source IN (SELECT path FROM imports WHERE format = 'listtag'))",
+            (tag.id,),
+        ).fetchone()
+        return row is not None
+
     def list_keys(self, list_name: str) -> set[str]:
         """The keys of every tag in a named list (the personal list boosts completion)."""
         return set(

@@ -26,7 +26,7 @@ from .rules.base import Document, Rule
 from .rules.registry import RULES
 from .structure import Sections, longest_in_order
 from .suggest import typo_matches
-from .trigger import inferred_trigger
+from .trigger import inferred_trigger, known_tag
 
 # The rules that also read prose lines; every other rule is a tag rule and never sees one. (Inside tag
 # lines, the rules leave phrases alone through `rules.tag_like`.)
@@ -106,7 +106,7 @@ class CheckContext:
             return self.config.trigger
         if self._leads_version != self.index.leads_version:
             self._leads_version = self.index.leads_version
-            name = inferred_trigger(self.index, lambda key: self.resolve(key) is not None)
+            name = inferred_trigger(self.index, lambda key: known_tag(self.vocabulary, key))
             self._inferred = () if name is None else (name,)
             self.triggers = {tag_key(name) for name in self._inferred}
             self.sections.follow_triggers(self.triggers)

@@ -18,7 +18,7 @@ from captionls.vocab.query import Vocabulary
 
 from .dataset import DatasetIndex
 from .kinds import segment_kind
-from .trigger import inferred_trigger
+from .trigger import inferred_trigger, known_tag
 
 
 class DatasetMissing(Exception):
@@ -39,7 +39,7 @@ def trigger_keys(index: DatasetIndex, vocabulary: Vocabulary) -> set[str]:
     """The keys of the dataset's triggers: configured, else inferred from its captions."""
     if index.config.trigger:
         return {tag_key(trigger) for trigger in index.config.trigger}
-    name = inferred_trigger(index, lambda key: vocabulary.resolve_key(key) is not None)
+    name = inferred_trigger(index, lambda key: known_tag(vocabulary, key))
     return set() if name is None else {tag_key(name)}
 
 

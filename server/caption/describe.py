@@ -6,6 +6,7 @@ with the dataset's (how many captions use it, which other phrasings of it they u
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 from captionls.vocab.normalize import tag_key
@@ -26,6 +27,8 @@ class TagDescription:
     other_phrasings: dict[str, int] = field(default_factory=dict)
     # For an unknown tag: the closest vocabulary tags.
     closest: list[str] = field(default_factory=list)
+    # The dataset's trigger: its own word, whatever tag a list made of it.
+    trigger: bool = False
 
 
 def dataset_keys_of(details: TagDetails) -> set[str]:
@@ -40,16 +43,22 @@ def describe_tag(
     searcher: Searcher,
     index: DatasetIndex,
     section: str | None = None,
+    trigger: bool = False,
     closest: int = 5,
 ) -> TagDescription:
     key = tag_key(written)
     details = vocabulary.details(written)
+    if details is not None:
+        # tagcomplete's typing shortcuts (`/lav` for `looking at viewer`) are no way to write the tag.
+        synonyms = [alias for alias in details.aliases if not alias.startswith("/")]
+        details = dataclasses.replace(details, aliases=synonyms)
     description = TagDescription(written, key, details, section, index.count(key))
     keys = dataset_keys_of(details) if details is not None else {key}
     for other in sorted(keys):
         for phrasing, count in index.phrasings(other).items():
             if phrasing != written:
                 description.other_phrasings[phrasing] = description.other_phrasings.get(phrasing, 0) + count
-    if details is None:
+    description.trigger = trigger
+    if details is None and not trigger:
         description.closest = [hit.tag.name for hit in searcher.search(written, limit=closest)]
     return description

@@ -2,12 +2,15 @@
 
 The first tag of at least 90% of the captions (at least three), when the vocabulary does not know it, is
 the trigger: `ohwx` in `ohwx, 1girl, ...` or in the hybrid `ohwx. A young woman ...`. A dataset whose
-captions all start with `1girl` has no inferred trigger.
+captions all start with `1girl` has no inferred trigger. A name the vocabulary holds only because a list
+named it (a list.tag import, "Add to the personal vocabulary") is not known: such lists hold triggers too.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+
+from captionls.vocab.query import Vocabulary
 
 from .dataset import DatasetIndex
 from .kinds import segment_kind
@@ -27,3 +30,10 @@ def inferred_trigger(index: DatasetIndex, knows: Callable[[str], bool]) -> str |
     if knows(key) or segment_kind(name) != "tag":
         return None
     return name
+
+
+def known_tag(vocabulary: Vocabulary, key: str) -> bool:
+    """What `inferred_trigger` asks: whether the vocabulary knows `key` as a tag, not only as a name some
+    list of the user's holds."""
+    resolved = vocabulary.resolve_key(key)
+    return resolved is not None and not vocabulary.named_only_by_a_list(resolved.tag)

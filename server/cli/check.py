@@ -33,9 +33,9 @@ from ..caption.printable import printable
 from ..caption.rename import BadTagName, check_new_name, rename_edits
 from ..caption.rules.docs import rule_page, rule_record
 from ..caption.rules.registry import RULES
-from ..caption.trigger import inferred_trigger
+from ..caption.trigger import inferred_trigger, known_tag
 from .output import FORMATS, Output, Report
-from .vocab import db_option, open_store
+from .vocab import db_option, open_store, plural
 from .where import selected, where_option
 
 # Exit codes: findings at warning or above, and usage or configuration errors.
@@ -353,7 +353,7 @@ def stats(path: Path, as_json: bool, top: int | None) -> None:
         }
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
-    click.echo(f"{total} captions, {len(tags)} distinct tags")
+    click.echo(f"{plural(total, 'caption')}, {plural(len(tags), 'distinct tag')}")
     width = len(str(tags[0][2])) if tags else 1
     for _, display, count in shown:
         click.echo(f"  {count:>{width}}  {display}")
@@ -402,7 +402,7 @@ def _trigger_keys(dataset: Dataset) -> set[str]:
     def knows(key: str) -> bool:
         # Asked only when the captions show a candidate, so most datasets never open the vocabulary.
         with _vocabulary(dataset.config) as vocabulary:
-            return vocabulary.resolve_key(key) is not None
+            return known_tag(vocabulary, key)
 
     name = inferred_trigger(dataset.index, knows)
     return set() if name is None else {tag_key(name)}

@@ -29,7 +29,7 @@ from captionls.vocab.importers.danbooru import (
 from captionls.vocab.normalize import tag_key
 from captionls.vocab.query import Vocabulary
 
-from .vocab import db_option, display, fail, open_store
+from .vocab import db_option, display, fail, open_store, plural
 
 
 def _names(value: str | None) -> list[str]:
@@ -78,12 +78,12 @@ def _summary(report: ImportReport) -> Iterator[str]:
             f" implications: {report.implications:,} added"
         )
     if report.groups:
-        created = f", {report.created:,} tags created" if report.created else ""
+        created = f", {plural(report.created, 'tag')} created" if report.created else ""
         if report.left_out:
-            created += f", {report.left_out:,} members left out (not among the imported tags)"
+            created += f", {plural(report.left_out, 'member')} left out (not among the imported tags)"
         yield (
             f"tag groups: {len(report.groups):,} stored ({', '.join(report.groups)}),"
-            f" {report.members:,} members{created}"
+            f" {plural(report.members, 'member')}{created}"
         )
     if report.wiki:
         yield f"wiki excerpts: {report.wiki:,}"

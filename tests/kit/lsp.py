@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from lsprotocol import types
+from pygls.protocol import JsonRPCResponseMessage
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 
 
@@ -96,6 +98,16 @@ class Session:
                 return diagnostics
             assert asyncio.get_running_loop().time() < deadline, f"diagnostics never matched: {diagnostics}"
             await asyncio.sleep(0.05)
+
+
+async def raw_request(client: LanguageClient, method: str, params: Any) -> Any:
+    """A request's result as the JSON the server sent. lsprotocol reads a code action carrying a
+    `command` as a bare Command (its kind and diagnostics lost); editors read the JSON."""
+    msg_id = str(uuid.uuid4())
+    future = client.protocol.send_request(method, params, msg_id=msg_id)
+    # Read before the response can arrive (same event loop): the result stays plain JSON.
+    client.protocol._result_types[msg_id] = JsonRPCResponseMessage
+    return await asyncio.wrap_future(future)
 
 
 PULL_CLIENT = "visual-studio-code+pull"

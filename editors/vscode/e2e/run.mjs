@@ -477,12 +477,13 @@ async function expectImport(page) {
 }
 
 /**
- * "Check dataset" counts the findings of every caption; "List all in a terminal" runs `captionls check` over
+ * "Check dataset" counts the problems of every caption; "List all in a terminal" runs `captionls check` over
  * the workspace, which lists the captions that are not open (002.txt) too.
  */
 async function expectCheckDataset(page) {
   await runCommand(page, "captionls: Check dataset");
-  const toast = page.locator(".notification-toast", { hasText: "findings in 3 captions" }).first();
+  // What the Problems panel lists, counted ("2 problems in 1 caption of 3 checked"), hints apart.
+  const toast = page.locator(".notification-toast", { hasText: /problems? in \d+ captions? of \d+ checked|no problems in \d+ captions?/ }).first();
   await toast.waitFor({ timeout: STEP_TIMEOUT });
   log(`Check dataset: ${await toast.locator(".notification-list-item-message").innerText()}`);
   await toast.getByRole("button", { name: "List all in a terminal" }).click();

@@ -1,6 +1,7 @@
 // The commands that call the server: Check dataset, Search vocabulary, Import vocabulary file.
 import * as childProcess from "node:child_process";
 import * as vscode from "vscode";
+import { checkMessage, counted } from "./counts";
 import { tagInsertion } from "./insertion";
 import {
   CHECK_DATASET,
@@ -26,7 +27,7 @@ export async function checkDataset(server: CaptionServer): Promise<void> {
     await vscode.commands.executeCommand("workbench.actions.view.problems");
     const listAll = "List all in a terminal";
     void vscode.window
-      .showInformationMessage(`captionls: ${summary.findings} findings in ${summary.captions} captions.`, listAll)
+      .showInformationMessage(checkMessage(summary), listAll)
       .then((choice) => choice === listAll && checkInTerminal(server));
   } catch (error) {
     failed("Check dataset failed", error);
@@ -80,8 +81,8 @@ interface HitItem extends vscode.QuickPickItem {
 function itemOf(hit: SearchHit): HitItem {
   const facts = [
     hit.category,
-    `${hit.posts.toLocaleString("en")} posts`,
-    hit.captions > 0 ? `in ${hit.captions} captions` : undefined,
+    counted(hit.posts, "post"),
+    hit.captions > 0 ? `in ${counted(hit.captions, "caption")}` : undefined,
   ];
   return {
     // What goes into the caption (the dataset's tag style), then what matched when it was an alias.

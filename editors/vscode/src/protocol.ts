@@ -18,8 +18,17 @@ export interface SearchHit {
 }
 
 export interface CheckSummary {
+  /** Captions checked (each once, nested datasets too). */
   captions: number;
+  /** Every diagnostic the server delivered for them. */
   findings: number;
+  /** Those a problem list shows: errors, warnings, information. */
+  problems: number;
+  /** Hint diagnostics: marked in the editor, left out of VS Code's Problems panel. */
+  hints: number;
+  captionsWithProblems: number;
+  /** Set when the check stopped early (a huge workspace). */
+  message?: string;
 }
 
 export interface VocabularyInfo {

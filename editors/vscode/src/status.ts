@@ -1,5 +1,6 @@
 // The status-bar item: vocabulary size and the dataset's caption count, from the server.
 import * as vscode from "vscode";
+import { counted } from "./counts";
 import { VOCABULARY_INFO, type VocabularyInfo } from "./protocol";
 import type { CaptionServer } from "./server";
 
@@ -30,8 +31,8 @@ export class StatusItem implements vscode.Disposable {
       const info = await this.server.execute<VocabularyInfo>(VOCABULARY_INFO, {
         uri: uri?.scheme === "file" ? uri.toString() : null,
       });
-      this.item.text = `$(tag) ${info.tags.toLocaleString("en")} tags · ${info.captions.toLocaleString("en")} captions`;
-      this.item.tooltip = `Vocabulary ${info.path}: ${info.tags} tags, ${info.aliases} aliases. Click to search it.`;
+      this.item.text = `$(tag) ${counted(info.tags, "tag")} · ${counted(info.captions, "caption")}`;
+      this.item.tooltip = `Vocabulary ${info.path}: ${counted(info.tags, "tag")}, ${counted(info.aliases, "alias", "aliases")}. Click to search it.`;
     } catch (error) {
       this.item.text = "$(tag) captionls";
       this.item.tooltip = `captionls: ${error instanceof Error ? error.message : String(error)}`;

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -183,33 +184,55 @@ def commands(server: CaptionServer) -> dict[str, Callable[[dict[str, Any]], Any]
         ]
 
     async def check_dataset(argument: dict[str, Any]) -> dict[str, Any]:
-        captions = findings = 0
+        """Every caption's diagnostics delivered, and counted as the client shows them: `findings` all of
+        them, `problems` those a problem list shows (VS Code's leaves hints out), `hints` the rest."""
         diagnostics = server.diagnostics
+        checked: set[str] = set()
+        severities: Counter[types.DiagnosticSeverity | None] = Counter()
+        with_problems = 0
+
+        def summary(**extra: str) -> dict[str, Any]:
+            hints = severities[types.DiagnosticSeverity.Hint]
+            return {
+                "captions": len(checked),
+                "findings": severities.total(),
+                "problems": severities.total() - hints,
+                "hints": hints,
+                "captionsWithProblems": with_problems,
+                **extra,
+            }
+
         for dataset in _datasets(server, argument.get("uri"), CHECK_DATASET):
             await server.indexer.indexed(dataset)
             for path in dataset.index.captions():
-                if captions >= MAX_CHECKED_CAPTIONS:
+                uri = path.as_uri()
+                if uri in checked:
+                    continue  # a nested dataset's captions are in the index of the dataset around it too
+                if len(checked) >= MAX_CHECKED_CAPTIONS:
                     message = (
                         f"{CHECK_DATASET}: stopped after {MAX_CHECKED_CAPTIONS} captions; "
                         "`captionls check` lists every finding"
                     )
                     server.log(message)
-                    return {"captions": captions, "findings": findings, "message": message}
-                if captions % YIELD_EVERY == 0:
+                    return summary(message=message)
+                if len(checked) % YIELD_EVERY == 0:
                     await asyncio.sleep(0)  # a big dataset takes seconds: keep answering requests meanwhile
-                view = server.captions.view(path.as_uri())
+                view = server.captions.view(uri)
                 if view is None:
                     continue
-                # Through the findings cache, so the pull or publish that follows does not check again.
-                captions += 1
-                findings += len(diagnostics.findings(view))
+                checked.add(uri)
+                # What the client gets (capped per caption), through the findings cache, so the pull or
+                # publish that follows does not check again.
+                shown = [diagnostic.severity for diagnostic in diagnostics.diagnostics(view)]
+                severities.update(shown)
+                with_problems += any(severity != types.DiagnosticSeverity.Hint for severity in shown)
                 if diagnostics.pull:
                     diagnostics.checked.add(view.uri)
                 else:
                     diagnostics.publish(view)
         if diagnostics.pull:
             diagnostics.refresh_all()
-        return {"captions": captions, "findings": findings}
+        return summary()
 
     def vocabulary_info(argument: dict[str, Any]) -> dict[str, Any]:
         datasets = _datasets(server, argument.get("uri"), VOCABULARY_INFO)

@@ -82,8 +82,11 @@ class Completer:
             self._groups_of, self._groups = (live.generation, live), {}
         # Clients that take a list-wide edit range get each item's text alone: one range instead of 50.
         shared = edit_range if self.edit_range_default else None
+        triggers = dataset.context().trigger_keys()
         items = [
-            _item(suggestion, rank, query, prefix, edit_range, shared, self.groups(view, suggestion))
+            _item(
+                suggestion, rank, query, prefix, edit_range, shared, self.groups(view, suggestion), triggers
+            )
             for rank, suggestion in enumerate(suggestions)
         ]
         defaults = types.CompletionItemDefaults(edit_range=shared) if shared is not None else None
@@ -132,11 +135,13 @@ def _slot_start_without_blanks(view: CaptionView, start: int) -> int:
     return start if segment is None or segment.start == start else -1
 
 
-def _detail(suggestion: Suggestion, groups: list[list[str]]) -> str:
-    parts = []
-    if suggestion.tag is not None:
+def _detail(suggestion: Suggestion, groups: list[list[str]], trigger: bool) -> str:
+    # The trigger is the dataset's own word, whatever tag a list made of it ("general, 0 posts").
+    parts = ["trigger"] if trigger else []
+    if suggestion.tag is not None and not trigger:
         parts.append(suggestion.tag.category)
-        parts.append(f"{suggestion.tag.post_count:,} posts")
+        posts = suggestion.tag.post_count
+        parts.append(f"{posts:,} post{'s' if posts != 1 else ''}")
     if groups:
         parts.append(" > ".join(groups[0]))
     if suggestion.dataset_count:
@@ -155,14 +160,18 @@ def _item(
     edit_range: types.Range,
     shared: types.Range | None,
     groups: list[list[str]],
+    triggers: set[str],
 ) -> types.CompletionItem:
     new_text = prefix + suggestion.insert
+    trigger = suggestion.key in triggers
     return types.CompletionItem(
         label=suggestion.label,
-        kind=_CATEGORY_KIND.get(
+        kind=types.CompletionItemKind.Keyword
+        if trigger
+        else _CATEGORY_KIND.get(
             suggestion.tag.category if suggestion.tag else "", types.CompletionItemKind.Text
         ),
-        detail=_detail(suggestion, groups),
+        detail=_detail(suggestion, groups, trigger),
         sort_text=f"{rank:04d}",
         # The server has already matched and ranked: filtering every item on what was typed keeps an
         # editor's own filter from dropping typo and alias matches (`lokking at`) or reordering them.

@@ -1,4 +1,12 @@
-"""textDocument/inlayHint: where each section of the caption's structure begins (`type:`, `action:`...)."""
+"""textDocument/inlayHint: where each section of the caption's structure begins (`type:`, `action:`...).
+
+Labels take room in a line that is already long beside the image, so they go only where they help:
+- never before the trigger (`globals`: it leads every caption; a label would only push it right);
+- once per section on a line, where it begins: a section met again further on (tags out of order) is
+  `structure-order`'s business, and a second label would crowd the line where it is already untidy;
+- not on a line of fewer than MIN_TAGS tags: there most sections hold one tag, so nearly every tag would
+  carry a label as long as itself, and the line is read at a glance anyway.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +14,14 @@ from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
+from captionls.server.caption.structure import GLOBALS
+
 if TYPE_CHECKING:
     from ..server import CaptionServer
 
 # Editors ask for the visible range; a request for a whole 10,000-line document gets the first ones.
 MAX_HINTS = 1000
+MIN_TAGS = 8
 
 
 def register(server: CaptionServer) -> None:
@@ -27,14 +38,14 @@ def inlay_hints(server: CaptionServer, params: types.InlayHintParams) -> list[ty
     for line in view.caption.lines:
         if len(hints) >= MAX_HINTS or line.start > end:
             break
-        if line.end < start:
+        if line.end < start or len(line.tags) < MIN_TAGS:
             continue
-        current: str | None = None
+        labelled = {GLOBALS}
         for tag in line.tags:
             section = sections.section_of(tag.key)
-            if section is None or section == current:
+            if section is None or section in labelled:
                 continue
-            current = section
+            labelled.add(section)
             if start <= tag.start <= end and len(hints) < MAX_HINTS:
                 hints.append(
                     types.InlayHint(

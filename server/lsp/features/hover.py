@@ -25,20 +25,29 @@ def hover(server: CaptionServer, params: types.HoverParams) -> types.Hover | Non
         return None
     view, tag = found
     return types.Hover(
-        contents=types.MarkupContent(types.MarkupKind.Markdown, tag_markdown(view, tag.name)),
+        contents=types.MarkupContent(
+            types.MarkupKind.Markdown, tag_markdown(view, tag.name, in_caption=True)
+        ),
         range=view.lines.range(tag.name_start, tag.name_end),
     )
 
 
-def tag_markdown(view: CaptionView, name: str) -> str:
+def tag_markdown(view: CaptionView, name: str, *, in_caption: bool = False) -> str:
+    """The hover of `name`: as the caption writes it (`in_caption`), else a name completion offers; one no
+    caption writes (the vocabulary's) is read as the dataset would write it: the vocabulary's
+    `looking_at_viewer` is the dataset's very `looking at viewer`, not another phrasing of it."""
     dataset = view.dataset
     context = dataset.context()
+    key = tag_key(name)
+    as_written = in_caption or dataset.index.phrasing_count(key, name) > 0
+    written = name if as_written else styled(name, dataset.tag_style, dataset.escape_parentheses)
     description = describe_tag(
-        name,
+        written,
         vocabulary=dataset.vocabulary.vocabulary,
         searcher=dataset.vocabulary.searcher,
         index=dataset.index,
-        section=context.sections.section_of(tag_key(name)),
+        section=context.sections.section_of(key),
+        trigger=key in context.trigger_keys(),
     )
     return render(description, dataset.tag_style)
 
@@ -57,7 +66,10 @@ def render(description: TagDescription, style: TagStyle) -> str:
 
     lines: list[str] = []
     details = description.details
-    if details is None:
+    if description.trigger:
+        # Whatever a list made of it ("general, 0 posts"), the trigger is the dataset's own word.
+        lines.append(f"**{description.written}** — the dataset's trigger")
+    elif details is None:
         lines.append(f"**{description.written}** — not in the vocabulary")
         if description.closest:
             lines.append("")
@@ -67,7 +79,9 @@ def render(description: TagDescription, style: TagStyle) -> str:
         title = f"**{name(tag.name)}**"
         if details.alias is not None:
             title = f"{_code(name(details.alias))} → **{name(tag.name)}** (alias)"
-        lines.append(f"{title} · {tag.category} · {tag.post_count:,} posts")
+        lines.append(
+            f"{title} · {tag.category} · {tag.post_count:,} post{'s' if tag.post_count != 1 else ''}"
+        )
         if tag.deprecated:
             lines.append("")
             lines.append("Deprecated tag.")

@@ -117,7 +117,7 @@ class Indexer:
             while not scan.done():
                 await asyncio.wait([scan], timeout=REPORT_INTERVAL)
                 if progress is not None and not scan.done():
-                    self._report(progress, f"{len(fresh)} captions")
+                    self._report(progress, f"{len(fresh)} caption{'s' if len(fresh) != 1 else ''}")
             scan.result()
         except Exception as error:
             self.server.log(f"indexing {dataset.root} failed: {error}")
@@ -131,7 +131,7 @@ class Indexer:
         for _path, message in sorted(fresh.errors.items()):
             self.server.log(message, types.MessageType.Info)
         dataset.index = fresh
-        self._end(progress, f"{len(fresh)} captions indexed")
+        self._end(progress, f"{len(fresh)} caption{'s' if len(fresh) != 1 else ''} indexed")
         self.server.diagnostics.dataset_changed(dataset)
 
     def _scanning(self, change: int) -> None:
