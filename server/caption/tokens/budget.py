@@ -1,0 +1,159 @@
+"""What a trainer's text encoder makes of a caption line: its CLIP tokens, A1111's 75-token chunks, each
+tag's cost, and where a trainer that keeps only the first N tokens cuts the line.
+
+`trainer_text` is the one place a caption line becomes the text the trainer tokenizes; everything here
+(the `tokens` command, `stats`, the `token-limit` rule, the editor's counts) goes through it.
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass
+from functools import lru_cache
+from itertools import accumulate
+
+from ..parse import Caption, CaptionLine
+from .clip import Piece, pieces
+from .prompt import runs
+
+# Tokens in one CLIP chunk (77 with the start and end tokens).
+CHUNK = 75
+# A1111's `comma_padding_backtrack` default: a chunk that fills up within this many tokens after a comma
+# ends at that comma, and the rest moves to the next chunk.
+COMMA_BACKTRACK = 20
+
+
+@dataclass(frozen=True)
+class Model:
+    """A model family's text encoder budget: how many tokens its trainer keeps, and whether we count them
+    exactly (CLIP) or estimate them (T5, whose SentencePiece model is not shipped)."""
+
+    name: str
+    encoder: str
+    limit: int
+    exact: bool
+
+
+MODELS = {
+    "sd15": Model("sd15", "CLIP", CHUNK, exact=True),
+    # Both SDXL text encoders use CLIP's BPE and its 75 tokens.
+    "sdxl": Model("sdxl", "CLIP", CHUNK, exact=True),
+    # Flux's CLIP-L gives only a pooled vector; its T5 reads up to 512 tokens (sd-scripts' default).
+    "flux": Model("flux", "T5", 512, exact=False),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class LineTokens:
+    """One line's CLIP tokens. Offsets are into the trainer text of the line (see `trainer_text`)."""
+
+    # The line's words with their token counts, in order (attention syntax and BREAK cost nothing).
+    pieces: tuple[Piece, ...]
+    tokens: int
+    # How many 75-token chunks A1111 encodes the line in (BREAK and its comma backtrack included).
+    chunks: int
+    # Where A1111 ends a full chunk, as (offset, tokens before it); chunks BREAK ends are not listed.
+    chunk_ends: tuple[tuple[int, int], ...]
+
+    def cost(self, start: int, end: int) -> int:
+        """Tokens of the words that start within [start, end)."""
+        return sum(piece.tokens for piece in self.pieces if start <= piece.start < end)
+
+    def cut(self, limit: int) -> int | None:
+        """The offset of the first word a trainer keeping `limit` tokens loses (wholly or in part), or
+        None when the line fits."""
+        if self.tokens <= limit:
+            return None
+        seen = 0
+        for piece in self.pieces:
+            seen += piece.tokens
+            if seen > limit:
+                return piece.start
+        return None
+
+
+def trainer_text(caption: Caption, line: CaptionLine) -> str:
+    """The text a trainer tokenizes for one caption line: the one place this is decided."""
+    return caption.text[line.start : line.end]
+
+
+def line_tokens(caption: Caption, line: CaptionLine) -> LineTokens:
+    """The CLIP tokens of a caption line; offsets are relative to the line's start."""
+    return measure(trainer_text(caption, line))
+
+
+def tag_cost(caption: Caption, line: CaptionLine, start: int, end: int) -> int:
+    """The CLIP tokens of the caption text [start, end) (document offsets) within `line`."""
+    return line_tokens(caption, line).cost(start - line.start, end - line.start)
+
+
+def t5_estimate(tokens: int) -> int:
+    """An estimate of T5 tokens from the CLIP count: no T5 SentencePiece model ships here, and both cut
+    English tags into about as many pieces (each comma its own), so the CLIP count stands in for it."""
+    return tokens
+
+
+@lru_cache(maxsize=50_000)
+def measure(text: str) -> LineTokens:
+    """The CLIP tokens of `text` read as an A1111 prompt, remembered per text."""
+    parts = runs(text)
+    # Each run's words at their offsets in `text`; None for a BREAK.
+    events: list[Piece | None] = []
+    for run in parts:
+        if run.is_break:
+            events.append(None)
+        elif run.text == text:
+            events.extend(pieces(text))
+        else:
+            offsets = run.offsets
+            events.extend(
+                Piece(offsets[piece.start], offsets[piece.end - 1] + 1, piece.tokens, piece.comma)
+                for piece in pieces(run.text)
+            )
+    words = tuple(event for event in events if event is not None)
+    chunks, ends = _chunks(events)
+    return LineTokens(words, sum(piece.tokens for piece in words), chunks, _placed(words, ends))
+
+
+def _chunks(events: list[Piece | None]) -> tuple[int, list[int]]:
+    """How many chunks A1111's `tokenize_line` makes, and where each full one ends (in tokens)."""
+    ends: list[int] = []
+    chunks = size = position = 0
+    last_comma = -1
+    for event in events:
+        if event is None:
+            chunks += 1
+            size = 0
+            last_comma = -1
+            continue
+        for k in range(event.tokens):
+            if event.comma and k == event.tokens - 1:
+                last_comma = size
+            elif size == CHUNK and last_comma != -1 and size - last_comma <= COMMA_BACKTRACK:
+                moved = size - last_comma - 1
+                ends.append(position - moved)
+                chunks += 1
+                size = moved
+                last_comma = -1
+            if size == CHUNK:
+                ends.append(position)
+                chunks += 1
+                size = 0
+                last_comma = -1
+            size += 1
+            position += 1
+    if size or not chunks:
+        chunks += 1
+    return chunks, ends
+
+
+def _placed(words: tuple[Piece, ...], ends: list[int]) -> tuple[tuple[int, int], ...]:
+    """Each chunk end (in tokens) at its offset: after the last word it holds whole, else before the word
+    it splits."""
+    totals = list(accumulate(piece.tokens for piece in words))
+    placed = []
+    for end in ends:
+        i = bisect.bisect_left(totals, end)
+        piece = words[i]
+        placed.append((piece.end if totals[i] == end else piece.start, end))
+    return tuple(placed)

@@ -1,0 +1,106 @@
+"""A caption line read as A1111 reads a prompt (`parse_prompt_attention` in stable-diffusion-webui's
+`prompt_parser.py`): attention syntax taken out, the text left in runs of equal weight, `BREAK` between.
+
+`(long hair:1.2)` leaves `long hair`; `(x)`, `[x]` and `\\(` leave `x` and `(`. A1111 tokenizes each run
+on its own, so each run here keeps the line offset of every character it holds.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+# A1111's `re_attention` and `re_break`.
+_ATTENTION = re.compile(
+    r"\\\(|\\\)|\\\[|\\]|\\\\|\\|\(|\[|:\s*([+-]?[.\d]+)\s*\)|\)|]|[^\\()\[\]:]+|:",
+)
+_BREAK = re.compile(r"\s*\bBREAK\b\s*", re.S)
+_SYNTAX = re.compile(r"[\\()\[\]]|BREAK")
+ROUND = 1.1
+SQUARE = 1 / 1.1
+
+
+@dataclass(frozen=True, slots=True)
+class Run:
+    """Text the tokenizer sees at one weight, with each character's offset in the line; or a `BREAK`."""
+
+    text: str
+    offsets: tuple[int, ...]
+    is_break: bool = False
+
+
+@lru_cache(maxsize=20_000)
+def runs(line: str) -> tuple[Run, ...]:
+    """The runs of `line`, in order; a line without attention syntax or BREAK is one run."""
+    if _SYNTAX.search(line) is None:
+        return (Run(line, tuple(range(len(line)))),)
+    # A1111's result list: each entry's text pieces as (text, first offset), and its weight (None: BREAK).
+    parsed: list[list[tuple[str, int]]] = []
+    weights: list[float | None] = []
+    rounds: list[int] = []
+    squares: list[int] = []
+
+    def multiply(start: int, factor: float) -> None:
+        for i in range(start, len(weights)):
+            weight = weights[i]
+            if weight is not None:
+                weights[i] = weight * factor
+
+    for match in _ATTENTION.finditer(line):
+        text = match.group()
+        weight = match.group(1)
+        if text.startswith("\\"):
+            parsed.append([(text[1:], match.start() + 1)])
+            weights.append(1.0)
+        elif text == "(":
+            rounds.append(len(weights))
+        elif text == "[":
+            squares.append(len(weights))
+        elif weight is not None and rounds:
+            multiply(rounds.pop(), float(weight))
+        elif text == ")" and rounds:
+            multiply(rounds.pop(), ROUND)
+        elif text == "]" and squares:
+            multiply(squares.pop(), SQUARE)
+        else:
+            position = match.start()
+            for i, part in enumerate(_split_breaks(text, position)):
+                if i > 0:
+                    parsed.append([])
+                    weights.append(None)
+                parsed.append([part])
+                weights.append(1.0)
+    for start in rounds:
+        multiply(start, ROUND)
+    for start in squares:
+        multiply(start, SQUARE)
+    return _merged(parsed, weights)
+
+
+def _split_breaks(text: str, position: int) -> list[tuple[str, int]]:
+    """`re.split(re_break, text)`, each part with its offset in the line."""
+    parts = []
+    start = 0
+    for found in _BREAK.finditer(text):
+        parts.append((text[start : found.start()], position + start))
+        start = found.end()
+    parts.append((text[start:], position + start))
+    return parts
+
+
+def _merged(parsed: list[list[tuple[str, int]]], weights: list[float | None]) -> tuple[Run, ...]:
+    """Neighbouring runs of one weight joined, as A1111 joins them before tokenizing."""
+    result: list[Run] = []
+    i = 0
+    while i < len(parsed):
+        weight = weights[i]
+        texts: list[str] = []
+        offsets: list[int] = []
+        while i < len(parsed) and weights[i] == weight:
+            for text, start in parsed[i]:
+                texts.append(text)
+                offsets.extend(range(start, start + len(text)))
+            i += 1
+        result.append(Run("".join(texts), tuple(offsets), weight is None))
+    return tuple(result) or (Run("", ()),)
