@@ -1,0 +1,140 @@
+"""CLIP token counts (issue 11): equal to OpenAI's reference tokenizer on captions of every kind, A1111's
+attention syntax, BREAK and 75-token chunks, each tag's cost, and where a trainer's limit cuts a line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from captionls.server.caption.parse import parse_caption
+from captionls.server.caption.tokens.budget import measure, tag_cost
+from captionls.server.caption.tokens.clip import count_tokens, pieces
+from captionls.server.caption.tokens.prompt import runs
+from tests.conftest import REPO
+from tests.kit.clip_reference import reference_count
+
+DATA = Path(__file__).resolve().parent / "data"
+SEED = REPO.parent / "shared" / "seed"
+GUIDE_EXAMPLE = (DATA / "realstyle" / "guide" / "01.txt").read_text(encoding="utf-8").strip()
+# What the corpus files lack: the spellings the tokenizer's text clean-up exists for.
+HAND_MADE = [
+    "long_hair, short_hair, looking_at_viewer, 1girl, solo, hatsune_miku, fate_\\(series\\)",
+    "(masterpiece:1.2), ((best quality)), [blurry], (red hair, blue eyes:1.1), score_9, score_8_up",
+    "猫耳, 長い髪, 女の子, 一人, 笑顔, 원피스, кошка, ángel, naïve café, straße",
+    "😀, 👍🏽, 👩‍👩‍👧, 🇯🇵 flag, ❤️ heart, ★ star, ♪ music",
+    "“quoted tag”, ‘single’, it’s, don't, she'll, we've, I'm, they're, it'd",
+    "Tom &amp; Jerry, &lt;3, &quot;hi&quot;, &amp;amp;, &#39;s, & alone, AT&T",
+    "Ã©tÃ© (mojibake), Ã¼ber, â€œsmart quotesâ€\x9d",
+    "  lots   of\tblanks\r\nand\u00a0odd\u3000spaces  ",
+    "<|startoftext|> special <|endoftext|>, ohwxStyle ||| 1girl BREAK smile",
+    "ＦＵＬＬ ＷＩＤＴＨ, ﬁ ligature, e\u0301 combining, İstanbul, ǅ",
+    "1234567890, 3.14, 2girls, 10s, 1990s \\(style\\), 4k, 8k uhd, v1.5",
+    "a" * 300 + ", " + "supercalifragilisticexpialidocious " * 5,
+]
+
+
+def corpus() -> list[str]:
+    """Every caption line of the test data (real-style WD14, BLIP, VLM, template and guide captions) and the
+    guide's seed text when ../shared is there, each in three spellings, and the hand-made ones above."""
+    files = [*sorted((DATA / "realstyle").glob("*/*.txt")), *sorted((DATA / "kinds").glob("*.txt"))]
+    if SEED.is_dir():
+        files += sorted(SEED.glob("*.txt"))
+    lines = [line for path in files for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    # Each also as a booru export writes it (underscores) and as a prompt writes it (the first tag weighted).
+    underscored = [line.replace(" ", "_").replace(",_", ", ") for line in lines]
+    weighted = [f"({head}:1.2),{rest}" for head, _, rest in (line.partition(",") for line in lines)]
+    return [*lines, *underscored, *weighted, *HAND_MADE]
+
+
+def test_counts_equal_the_reference_tokenizer_on_every_kind_of_caption() -> None:
+    reference = reference_count()
+    texts = corpus()
+    assert len(texts) >= 200
+    assert [(text, count_tokens(text)) for text in texts] == [(text, reference(text)) for text in texts]
+    # The per-word costs add up to the same count, and each word is where the text has it.
+    for text in texts:
+        found = pieces(text)
+        assert sum(piece.tokens for piece in found) == count_tokens(text)
+        assert all(0 <= piece.start < piece.end <= len(text) for piece in found)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(
+        alphabet=st.one_of(
+            st.sampled_from(list("abcxyz ABC,.()[]:_-'&;#\\|\t\n0123456789")),
+            st.characters(codec="utf-8"),
+        ),
+        max_size=60,
+    )
+)
+def test_any_text_counts_as_the_reference_counts_it(text: str) -> None:
+    assert count_tokens(text) == reference_count()(text)
+    assert sum(piece.tokens for piece in pieces(text)) == count_tokens(text)
+
+
+def test_the_guides_full_example_is_127_tokens_in_two_chunks() -> None:
+    counted = measure(GUIDE_EXAMPLE)
+    assert (counted.tokens, counted.chunks) == (127, 2)
+    # sd-scripts keeps 75: the last kept tag is `wooden floor`; A1111's first chunk ends at its comma.
+    cut = counted.cut(75)
+    assert cut is not None and GUIDE_EXAMPLE[cut:].startswith(", white water-stained paint on walls")
+    assert counted.chunk_ends == ((GUIDE_EXAMPLE.index(", white water"), 75),)
+    assert counted.cut(127) is None
+
+
+def test_attention_syntax_costs_what_its_text_costs() -> None:
+    assert measure("(long hair:1.2)").tokens == count_tokens("long hair") == 2
+    assert measure("(long hair: 1.2)").tokens == 2
+    assert measure("((smile)), [blurry]").tokens == count_tokens("smile, blurry")
+    # An escaped bracket is text; A1111 tokenizes each run of one weight on its own.
+    assert measure("fate \\(series\\)").tokens == count_tokens("fate (series)")
+    assert [run.text for run in runs("a (b:1.3) c")] == ["a ", "b", " c"]
+    assert [run.text for run in runs("(a)(b)")] == ["ab"]
+    assert measure("a(b:1.2)c").tokens == 3
+
+
+def test_break_starts_a_new_chunk_and_costs_nothing() -> None:
+    counted = measure("ohwxStyle, 1girl BREAK smile, long hair")
+    assert counted.tokens == count_tokens("ohwxStyle, 1girl smile, long hair")
+    assert counted.chunks == 2
+    assert counted.chunk_ends == ()
+    assert measure("").chunks == 1
+
+
+def test_a_full_chunk_ends_at_a_comma_within_twenty_tokens_as_a1111_does() -> None:
+    # 74 one-token words, then a comma and 10 words: the chunk fills at the comma's 75th token.
+    words = ", ".join(["cat"] * 37) + ", dog dog dog dog dog dog dog dog dog dog"
+    counted = measure(words)
+    assert counted.tokens == 73 + 1 + 10 and counted.chunks == 2
+    (end, tokens) = counted.chunk_ends[0]
+    # The comma before the dogs is the last comma in the first 75: the chunk ends after it.
+    assert words[:end].endswith("cat,") and tokens == 74
+    # No comma in the last twenty tokens: the chunk ends at 75 exactly.
+    plain = " ".join(["cat"] * 80)
+    assert measure(plain).chunk_ends == ((len(" ".join(["cat"] * 75)), 75),)
+    assert measure(plain).chunks == 2
+
+
+def test_a_tag_costs_its_own_tokens_in_the_line() -> None:
+    text = "ohwxStyle, (white water-stained paint:1.1), 猫耳, smile"
+    caption = parse_caption(text)
+    line = caption.lines[0]
+    costs = {tag.name: tag_cost(caption, line, tag.name_start, tag.name_end) for tag in line.tags}
+    assert costs == {
+        "ohwxStyle": count_tokens("ohwxstyle"),
+        "white water-stained paint": count_tokens("white water-stained paint"),
+        "猫耳": count_tokens("猫耳"),
+        "smile": 1,
+    }
+    # The commas are the rest.
+    assert sum(costs.values()) + 3 == measure(text).tokens
+
+
+@pytest.mark.parametrize("text", ["猫耳, 猫耳, 猫耳", "Tom &amp; Jerry, smile", "“quoted”, tag"])
+def test_words_outside_plain_ascii_keep_their_places(text: str) -> None:
+    found = pieces(text)
+    assert [text[piece.start : piece.end] for piece in found if piece.tokens][-1] in ("猫耳", "smile", "tag")
