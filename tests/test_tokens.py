@@ -3,6 +3,7 @@ attention syntax, BREAK and 75-token chunks, each tag's cost, and where a traine
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,9 @@ from captionls.server.caption.tokens.budget import measure, tag_cost
 from captionls.server.caption.tokens.clip import count_tokens, pieces
 from captionls.server.caption.tokens.prompt import runs
 from tests.conftest import REPO
+from tests.kit.cli import cli
 from tests.kit.clip_reference import reference_count
+from tests.kit.datasets import write_dataset
 
 DATA = Path(__file__).resolve().parent / "data"
 SEED = REPO.parent / "shared" / "seed"
@@ -138,3 +141,58 @@ def test_a_tag_costs_its_own_tokens_in_the_line() -> None:
 def test_words_outside_plain_ascii_keep_their_places(text: str) -> None:
     found = pieces(text)
     assert [text[piece.start : piece.end] for piece in found if piece.tokens][-1] in ("猫耳", "smile", "tag")
+
+
+def test_tokens_command_lists_each_caption_line_as_json(tmp_path: Path) -> None:
+    root = write_dataset(
+        tmp_path,
+        {"a": GUIDE_EXAMPLE + "\nohwxStyle, 1girl, smile\n", "b": "(long hair:1.2), smile"},
+        'trigger = ["ohwxStyle"]\n',
+    )
+    result = cli("tokens", root, "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == [
+        {"path": str(root / "a.txt"), "line": 1, "tokens": 127, "chunks": 2, "limit": 75},
+        {
+            "path": str(root / "a.txt"),
+            "line": 2,
+            "tokens": count_tokens("ohwxStyle, 1girl, smile"),
+            "chunks": 1,
+            "limit": 75,
+        },
+        {"path": str(root / "b.txt"), "line": 1, "tokens": 4, "chunks": 1, "limit": 75},
+    ]
+    text = cli("tokens", root / "a.txt").stdout.splitlines()
+    assert text[0] == f"{root / 'a.txt'}:1: 127/75 CLIP tokens, 2 chunks  over the limit"
+    flux = json.loads(cli("tokens", root / "b.txt", "--json", "--model", "flux").stdout)
+    assert flux == [
+        {"path": str(root / "b.txt"), "line": 1, "tokens": 4, "chunks": 1, "limit": 512, "estimate": True}
+    ]
+    assert "T5 tokens (estimate)" in cli("tokens", root / "b.txt", "--model", "flux").stdout
+
+
+def test_tokens_follows_the_datasets_token_limit_options(tmp_path: Path) -> None:
+    config = 'trigger = ["ohwxStyle"]\n[rules]\ntoken-limit = { max_tokens = 150 }\n'
+    root = write_dataset(tmp_path, {"a": GUIDE_EXAMPLE}, config)
+    assert json.loads(cli("tokens", root, "--json").stdout)[0]["limit"] == 150
+    bad = write_dataset(tmp_path / "bad", {"a": "x"}, '[rules]\ntoken-limit = { model = "sd3" }\n')
+    result = cli("tokens", bad)
+    assert result.exit_code == 2 and "model must be one of sd15, sdxl, flux" in result.output
+
+
+def test_stats_adds_the_token_spread(tmp_path: Path, vocabulary: Path) -> None:
+    root = write_dataset(
+        tmp_path, {"a": GUIDE_EXAMPLE, "b": "ohwxStyle, 1girl", "c": "ohwxStyle, 1girl, smile"}
+    )
+    data = json.loads(cli("stats", root, "--json", "--db", vocabulary).stdout)
+    assert data["tokens"] == {
+        "lines": 3,
+        "min": 6,
+        "median": 8,
+        "max": 127,
+        "over_limit": 1,
+        "limit": 75,
+        "estimate": False,
+    }
+    text = cli("stats", root, "--db", vocabulary).stdout
+    assert "CLIP tokens per caption line: min 6, median 8, max 127; 1 of 3 over the limit of 75" in text

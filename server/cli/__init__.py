@@ -11,6 +11,7 @@ _COMMANDS = {
     "rename": "captionls.server.cli.check:rename",
     "format": "captionls.server.cli.check:format_command",
     "rules": "captionls.server.cli.check:rules",
+    "tokens": "captionls.server.cli.tokens:tokens",
     "serve": "captionls.server.cli.serve:serve",
 }
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import json
 import os
@@ -32,6 +33,8 @@ from ..caption.printable import printable
 from ..caption.rename import BadTagName, check_new_name, rename_edits
 from ..caption.rules.docs import rule_page, rule_record
 from ..caption.rules.registry import RULES
+from ..caption.rules.token_limit import configured_budget
+from ..caption.tokens.budget import token_spread
 from ..caption.trigger import inferred_trigger
 from .output import FORMATS, Output, Report
 from .vocab import db_option, open_store
@@ -87,7 +90,7 @@ class Dataset:
     targets: list[Path] = field(default_factory=list)
 
 
-def _datasets(paths: Sequence[Path]) -> list[Dataset]:
+def collect_datasets(paths: Sequence[Path]) -> list[Dataset]:
     """Group the PATH arguments by dataset; a file belongs to the folder of its captionls.toml."""
     # A dataset is millions of small long-lived objects that form no cycles (tags, index entries):
     # the cycle collector would re-walk them all the time for nothing (10-20% of a check). A command
@@ -165,7 +168,7 @@ def check(
     ignored = _rule_names(ignore) or set()
     # --diff prints the diff and nothing else, in either format.
     out = Output(output, silent=diff, quiet=quiet, statistics=statistics)
-    for dataset in _datasets(paths):
+    for dataset in collect_datasets(paths):
         with _vocabulary(dataset.config) as vocabulary:
             ctx = CheckContext(
                 dataset.config,
@@ -300,8 +303,9 @@ def rules(name: str | None, as_json: bool) -> None:
 @click.option("--top", type=click.IntRange(min=1), help="Only the N most used tags.")
 @db_option
 def stats(path: Path, as_json: bool, top: int | None) -> None:
-    """Tags with their caption counts, the tags in every caption, and the sections each caption covers."""
-    (dataset,) = _datasets([path])
+    """Tags with their caption counts, the tags in every caption, the sections each caption covers, and the
+    token counts of the caption lines (min, median, max, how many over the `token-limit`)."""
+    (dataset,) = collect_datasets([path])
     index = dataset.index
     with _vocabulary(dataset.config) as vocabulary:
         ctx = CheckContext(dataset.config, vocabulary, index, _section_map())
@@ -312,6 +316,11 @@ def stats(path: Path, as_json: bool, top: int | None) -> None:
         for caption in index.captions():
             sections = {ctx.sections.section_of(key) for key in index.keys_of(caption)} - {None}
             coverage[str(caption)] = [name for name in dataset.config.structure if name in sections]
+    budget = configured_budget(dataset.config)
+    spread = token_spread(
+        [parse_caption(index.files[caption].text, dataset.config.separator) for caption in index.captions()],
+        budget,
+    )
     shown = tags[:top] if top else tags
     if as_json:
         data = {
@@ -319,6 +328,7 @@ def stats(path: Path, as_json: bool, top: int | None) -> None:
             "tags": [{"tag": display, "key": key, "captions": count} for key, display, count in shown],
             "common": common,
             "sections": coverage,
+            "tokens": dataclasses.asdict(spread),
             "errors": {str(p): message for p, message in sorted(index.errors.items())},
         }
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
@@ -332,6 +342,11 @@ def stats(path: Path, as_json: bool, top: int | None) -> None:
     click.echo(f"Sections covered per caption (of {len(structure)}: {', '.join(structure)}):")
     for name, covered in coverage.items():
         click.echo(f"  {len(covered)}  {name}  ({', '.join(covered)})")
+    estimate = "" if budget.exact else " (estimate)"
+    click.echo(
+        f"{budget.encoder} tokens per caption line{estimate}: min {spread.min}, median {spread.median:g},"
+        f" max {spread.max}; {spread.over_limit} of {spread.lines} over the limit of {spread.limit}"
+    )
     for error in sorted(index.errors.values()):
         click.echo(printable(error), err=True)
 
@@ -343,7 +358,7 @@ def stats(path: Path, as_json: bool, top: int | None) -> None:
 @click.option("--dry-run", is_flag=True, help="Print the changes as a unified diff; write nothing.")
 def rename(old: str, new: str, path: Path, dry_run: bool) -> None:
     """Rename the tag OLD to NEW in every caption under PATH (merging where NEW is already there)."""
-    (dataset,) = _datasets([path])
+    (dataset,) = collect_datasets([path])
     index = dataset.index
     try:
         new = check_new_name(new, dataset.config.separator)
@@ -396,7 +411,7 @@ def format_command(paths: tuple[Path, ...], check_only: bool) -> None:
     """
     changed = 0
     failed = False
-    for dataset in _datasets(paths):
+    for dataset in collect_datasets(paths):
         style = dataset.index.tag_style()
         triggers = _trigger_keys(dataset)
         for path in dataset.targets:

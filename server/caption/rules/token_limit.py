@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from ..config import Config
 from ..findings import Finding
 from ..tokens.budget import CHUNK, MODELS, Model, line_tokens, t5_estimate
 from .base import Document, OptionError, Rule
@@ -35,6 +36,14 @@ def budget(options: Options) -> Model:
     """The model with the limit the options set: `max_tokens` for the CLIP models, T5's for flux."""
     model = MODELS[options.model]
     return Model(model.name, model.encoder, options.max_tokens, model.exact) if model.exact else model
+
+
+def configured_budget(config: Config, model: str | None = None) -> Model:
+    """The budget a dataset's `token-limit` options set, `model` (when given) over theirs.
+
+    Raises `OptionError` for an unknown model (the configuration's own options were checked on load)."""
+    given = config.setting(RULE.name).options
+    return budget(RULE.configured(given if model is None else {**given, "model": model}))
 
 
 def check(rule: Rule[Options], doc: Document, options: Options) -> Iterator[Finding]:

@@ -8,10 +8,12 @@ tag's cost, and where a trainer that keeps only the first N tokens cuts the line
 from __future__ import annotations
 
 import bisect
+import statistics
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import accumulate
 
+from ..lines import line_starts, position
 from ..parse import Caption, CaptionLine
 from .clip import Piece, pieces
 from .prompt import runs
@@ -80,6 +82,43 @@ def trainer_text(caption: Caption, line: CaptionLine) -> str:
 def line_tokens(caption: Caption, line: CaptionLine) -> LineTokens:
     """The CLIP tokens of a caption line; offsets are relative to the line's start."""
     return measure(trainer_text(caption, line))
+
+
+def numbered_lines(caption: Caption) -> list[tuple[int, LineTokens]]:
+    """Each caption line's tokens with its 1-based line number in the file."""
+    starts = line_starts(caption.text)
+    return [(position(starts, line.start)[0], line_tokens(caption, line)) for line in caption.lines]
+
+
+@dataclass(frozen=True)
+class TokenSpread:
+    """How a dataset's caption lines spread in tokens, against a model's limit."""
+
+    lines: int
+    min: int
+    median: float
+    max: int
+    over_limit: int
+    limit: int
+    estimate: bool
+
+
+def token_spread(captions: list[Caption], model: Model) -> TokenSpread:
+    """The token spread of every line of `captions` (T5 estimates for a T5 model)."""
+    counts = sorted(
+        tokens if model.exact else t5_estimate(tokens)
+        for caption in captions
+        for tokens in (line_tokens(caption, line).tokens for line in caption.lines)
+    )
+    return TokenSpread(
+        lines=len(counts),
+        min=counts[0] if counts else 0,
+        median=statistics.median(counts) if counts else 0,
+        max=counts[-1] if counts else 0,
+        over_limit=sum(count > model.limit for count in counts),
+        limit=model.limit,
+        estimate=not model.exact,
+    )
 
 
 def tag_cost(caption: Caption, line: CaptionLine, start: int, end: int) -> int:
