@@ -196,3 +196,45 @@ def test_stats_adds_the_token_spread(tmp_path: Path, vocabulary: Path) -> None:
     }
     text = cli("stats", root, "--db", vocabulary).stdout
     assert "CLIP tokens per caption line: min 6, median 8, max 127; 1 of 3 over the limit of 75" in text
+
+
+def a1111_chunks(items: list[str]) -> list[tuple[int, bool]]:
+    """A1111's `tokenize_line` loop, transcribed: each chunk's token count and whether a BREAK ended it,
+    for a prompt of words (`,` is the comma token)."""
+    chunks: list[tuple[int, bool]] = []
+    chunk: list[bool] = []
+    last_comma = -1
+    for item in items:
+        if item == "BREAK":
+            chunks.append((len(chunk), True))
+            chunk, last_comma = [], -1
+            continue
+        for k in range(count_tokens(item)):
+            is_comma = item == "," and k == 0
+            if is_comma:
+                last_comma = len(chunk)
+            elif len(chunk) == 75 and last_comma != -1 and len(chunk) - last_comma <= 20:
+                moved = chunk[last_comma + 1 :]
+                chunks.append((last_comma + 1, False))
+                chunk, last_comma = moved, -1
+            if len(chunk) == 75:
+                chunks.append((75, False))
+                chunk, last_comma = [], -1
+            chunk.append(is_comma)
+    if chunk or not chunks:
+        chunks.append((len(chunk), False))
+    return chunks
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(["cat", "cat", "cat", ",", "supercalifragilistic", "BREAK"]), max_size=260))
+def test_chunks_are_cut_where_a1111_cuts_them(items: list[str]) -> None:
+    counted = measure(" ".join(items))
+    chunks = a1111_chunks(items)
+    assert counted.chunks == len(chunks)
+    ends, seen = [], 0
+    for size, by_break in chunks[:-1]:
+        seen += size
+        if not by_break:
+            ends.append(seen)
+    assert [before for _, before in counted.chunk_ends] == ends

@@ -99,16 +99,23 @@ model learns those details as part of the trigger or the style instead.
 
 ## Example
 
-Bad (127 tokens; `max_tokens = 75`): the guide's full example, `ohwxStyle, anime, drawing, of a young
-woman, ..., brown couch, red patterned fabric on couch, wooden floor, white water-stained paint on walls,
-refrigerator in background, ..., dreary environment`: everything from `white water-stained paint on walls`
-on is dropped.
+Bad: `{bad}`
 
-Good: `ohwxStyle, anime, drawing, 1girl, full body, from side, sitting, smile, short brown hair, pink
-dress, brown couch, wooden floor, indoors`
+Good: `ohwxStyle, anime, drawing, 1girl, full body, from side, sitting, smile, short brown hair, brown couch`
 
+That is the guide's full example: 127 tokens, and sd-scripts keeps the first 75, up to `wooden floor`.
 There is no fix: shorten the caption (drop what the image makes obvious), or raise the trainer's limit.
 """
+# The captioning guide's FULL EXAMPLE.
+GUIDE_EXAMPLE = (
+    "ohwxStyle, anime, drawing, of a young woman, full body shot, from side, sitting, looking at viewer,"
+    " smiling, head tilt, holding a phone, eyes closed, short brown hair, pale pink dress with dark edges,"
+    " stuffed animal in lap, brown slippers, sunlight through windows as lighting source, brown couch,"
+    " red patterned fabric on couch, wooden floor, white water-stained paint on walls, refrigerator in"
+    " background, coffee machine sitting on a countertop, table in front of couch, bananas and coffee pot"
+    " on table, white board on wall, clock on wall, stuffed animal chicken on floor, dreary environment"
+)
+DOC = DOC.replace("{bad}", GUIDE_EXAMPLE)
 
 RULE = Rule(
     name="token-limit",

@@ -10,12 +10,12 @@ from __future__ import annotations
 import bisect
 import statistics
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from itertools import accumulate
 
 from ..lines import line_starts, position
 from ..parse import Caption, CaptionLine
-from .clip import Piece, pieces
+from .clip import Cost, Piece, pieces, word_costs
 from .prompt import runs
 
 # Tokens in one CLIP chunk (77 with the start and end tokens).
@@ -45,17 +45,49 @@ MODELS = {
 }
 
 
-@dataclass(frozen=True, slots=True)
 class LineTokens:
-    """One line's CLIP tokens. Offsets are into the trainer text of the line (see `trainer_text`)."""
+    """One line's CLIP tokens: its count and A1111's chunk count at once; where each word is (for a tag's
+    cost, a trainer's cut and the chunk marks) when first asked. Offsets are into the line's trainer text
+    (see `trainer_text`)."""
 
-    # The line's words with their token counts, in order (attention syntax and BREAK cost nothing).
-    pieces: tuple[Piece, ...]
-    tokens: int
-    # How many 75-token chunks A1111 encodes the line in (BREAK and its comma backtrack included).
-    chunks: int
-    # Where A1111 ends a full chunk, as (offset, tokens before it); chunks BREAK ends are not listed.
-    chunk_ends: tuple[tuple[int, int], ...]
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.runs = runs(text)
+        # Each run's word costs, in order; None for a BREAK.
+        self.events: list[Cost | None] = []
+        for run in self.runs:
+            if run.is_break:
+                self.events.append(None)
+            else:
+                self.events.extend(word_costs(run.text))
+        self.tokens: int = sum(event[0] for event in self.events if event is not None)
+        # How many 75-token chunks A1111 encodes the line in (BREAK and its comma backtrack included).
+        self.chunks: int = 1
+        if self.tokens > CHUNK or len(self.runs) > 1:
+            self.chunks = _chunks(self.events)[0]
+
+    @cached_property
+    def pieces(self) -> tuple[Piece, ...]:
+        """The line's words at their offsets, with their token counts (attention syntax and BREAK cost
+        nothing)."""
+        found: list[Piece] = []
+        for run in self.runs:
+            if run.is_break:
+                continue
+            if run.text == self.text:
+                found.extend(pieces(self.text))
+                continue
+            for piece in pieces(run.text):
+                start, end = run.line_offset(piece.start), run.line_offset(piece.end - 1) + 1
+                found.append(Piece(start, end, piece.tokens, piece.comma))
+        return tuple(found)
+
+    @cached_property
+    def chunk_ends(self) -> tuple[tuple[int, int], ...]:
+        """Where A1111 ends a full chunk, as (offset, tokens before it); chunks BREAK ends are not listed."""
+        if self.chunks == 1:
+            return ()
+        return _placed(self.pieces, _chunks(self.events)[1])
 
     def cost(self, start: int, end: int) -> int:
         """Tokens of the words that start within [start, end)."""
@@ -135,26 +167,10 @@ def t5_estimate(tokens: int) -> int:
 @lru_cache(maxsize=50_000)
 def measure(text: str) -> LineTokens:
     """The CLIP tokens of `text` read as an A1111 prompt, remembered per text."""
-    parts = runs(text)
-    # Each run's words at their offsets in `text`; None for a BREAK.
-    events: list[Piece | None] = []
-    for run in parts:
-        if run.is_break:
-            events.append(None)
-        elif run.text == text:
-            events.extend(pieces(text))
-        else:
-            offsets = run.offsets
-            events.extend(
-                Piece(offsets[piece.start], offsets[piece.end - 1] + 1, piece.tokens, piece.comma)
-                for piece in pieces(run.text)
-            )
-    words = tuple(event for event in events if event is not None)
-    chunks, ends = _chunks(events)
-    return LineTokens(words, sum(piece.tokens for piece in words), chunks, _placed(words, ends))
+    return LineTokens(text)
 
 
-def _chunks(events: list[Piece | None]) -> tuple[int, list[int]]:
+def _chunks(events: list[Cost | None]) -> tuple[int, list[int]]:
     """How many chunks A1111's `tokenize_line` makes, and where each full one ends (in tokens)."""
     ends: list[int] = []
     chunks = size = position = 0
@@ -165,8 +181,16 @@ def _chunks(events: list[Piece | None]) -> tuple[int, list[int]]:
             size = 0
             last_comma = -1
             continue
-        for k in range(event.tokens):
-            if event.comma and k == event.tokens - 1:
+        tokens, comma = event
+        if size + tokens <= CHUNK:
+            # The chunk does not fill up within this word: no token of it can end one.
+            size += tokens
+            position += tokens
+            if comma:
+                last_comma = size - 1
+            continue
+        for k in range(tokens):
+            if comma and k == tokens - 1:
                 last_comma = size
             elif size == CHUNK and last_comma != -1 and size - last_comma <= COMMA_BACKTRACK:
                 moved = size - last_comma - 1

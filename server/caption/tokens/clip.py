@@ -18,7 +18,6 @@ from functools import cache, lru_cache
 from itertools import pairwise
 from pathlib import Path
 
-import ftfy
 import regex
 
 VOCABULARY = Path(__file__).with_name("bpe_simple_vocab_16e6.txt.gz")
@@ -77,22 +76,27 @@ def _byte_encoded(word: str) -> str:
     return word.encode("utf-8").decode("latin-1").translate(_BYTE_CHARACTERS)
 
 
+# What a word costs: its token count, and whether its last token is the comma.
+Cost = tuple[int, bool]
+
+
 class _Merger:
-    """Byte-pair merging of one word at a time, remembered per word as the reference does."""
+    """Byte-pair merging of one (byte-encoded) word at a time, its cost remembered per word as the
+    reference remembers its merges."""
 
     def __init__(self, ranks: dict[tuple[str, str], int]) -> None:
         self.ranks = ranks
-        self.memo: dict[str, tuple[str, ...]] = {}
+        self.memo: dict[str, Cost] = {}
 
-    def __call__(self, word: str) -> tuple[str, ...]:
-        merged = self.memo.get(word)
-        if merged is not None:
-            return merged
-        merged = (word,) if word in SPECIAL_TOKENS else self._merge([*word[:-1], word[-1] + END_OF_WORD])
+    def cost(self, word: str) -> Cost:
+        known = self.memo.get(word)
+        if known is not None:
+            return known
+        symbols = (word,) if word in SPECIAL_TOKENS else self._merge([*word[:-1], word[-1] + END_OF_WORD])
         if len(self.memo) >= BPE_MEMO_SIZE:
             self.memo.clear()
-        self.memo[word] = merged
-        return merged
+        known = self.memo[word] = (len(symbols), symbols[-1] == COMMA)
+        return known
 
     def _merge(self, symbols: list[str]) -> tuple[str, ...]:
         ranks = self.ranks
@@ -132,6 +136,10 @@ def _merger() -> _Merger:
 
 def clean(text: str) -> str:
     """The reference's cleaning: ftfy's fix, HTML unescaped twice, blanks collapsed, lower case."""
+    # Imported on first use: importing ftfy takes about 40 ms of a start-up, and plain captions never
+    # need it.
+    import ftfy
+
     fixed = html.unescape(html.unescape(ftfy.fix_text(text))).strip()
     collapsed: str = _BLANKS.sub(" ", fixed)
     return collapsed.strip().lower()
@@ -141,14 +149,22 @@ def _is_plain(text: str) -> bool:
     return _PLAIN.fullmatch(text) is not None
 
 
+def word_costs(text: str) -> list[Cost]:
+    """What each word of `text` costs, in order: all that counting and chunking need (no offsets)."""
+    merger = _merger()
+    memo = merger.memo
+    if _is_plain(text):
+        # Printable ASCII is its own byte encoding.
+        words = WORDS.findall(text.lower())
+    else:
+        words = [_byte_encoded(word) for word in WORDS.findall(clean(text))]
+    return [memo.get(word) or merger.cost(word) for word in words]
+
+
 @lru_cache(maxsize=100_000)
 def count_tokens(text: str) -> int:
     """CLIP tokens in `text`, as the reference tokenizer counts them (start and end tokens left out)."""
-    merge = _merger()
-    if _is_plain(text):
-        # Printable ASCII is its own byte encoding.
-        return sum(len(merge(word)) for word in WORDS.findall(text.lower()))
-    return sum(len(merge(_byte_encoded(word))) for word in WORDS.findall(clean(text)))
+    return sum(tokens for tokens, _ in word_costs(text))
 
 
 @lru_cache(maxsize=20_000)
@@ -160,19 +176,17 @@ def pieces(text: str) -> tuple[Piece, ...]:
     apart counts differently from cleaning the whole (ftfy repairing mojibake across pieces), the last
     pieces take the difference, so the total is always exact.
     """
-    merge = _merger()
+    merger = _merger()
     found: list[Piece] = []
     if _is_plain(text):
         for match in WORDS.finditer(text.lower()):
-            word = merge(match.group())
-            found.append(Piece(match.start(), match.end(), len(word), word[-1] == COMMA))
+            tokens, comma = merger.cost(match.group())
+            found.append(Piece(match.start(), match.end(), tokens, comma))
         return tuple(found)
     for match in _RAW_WORDS.finditer(text):
-        symbols = [
-            symbol for word in WORDS.findall(clean(match.group())) for symbol in merge(_byte_encoded(word))
-        ]
-        if symbols:
-            found.append(Piece(match.start(), match.end(), len(symbols), symbols[-1] == COMMA))
+        costs = [merger.cost(_byte_encoded(word)) for word in WORDS.findall(clean(match.group()))]
+        if costs:
+            found.append(Piece(match.start(), match.end(), sum(tokens for tokens, _ in costs), costs[-1][1]))
     return _with_total(found, count_tokens(text))
 
 

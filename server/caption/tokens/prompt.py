@@ -7,6 +7,7 @@ on its own, so each run here keeps the line offset of every character it holds.
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -23,18 +24,25 @@ SQUARE = 1 / 1.1
 
 @dataclass(frozen=True, slots=True)
 class Run:
-    """Text the tokenizer sees at one weight, with each character's offset in the line; or a `BREAK`."""
+    """Text the tokenizer sees at one weight, or a `BREAK`; `parts` says where its pieces come from: each
+    as (its offset in `text`, its offset in the line), in order."""
 
     text: str
-    offsets: tuple[int, ...]
+    parts: tuple[tuple[int, int], ...]
     is_break: bool = False
+
+    def line_offset(self, offset: int) -> int:
+        """The line offset of the run's character at `offset`."""
+        i = bisect.bisect_right([start for start, _ in self.parts], offset) - 1
+        start, line_start = self.parts[i]
+        return line_start + offset - start
 
 
 @lru_cache(maxsize=20_000)
 def runs(line: str) -> tuple[Run, ...]:
     """The runs of `line`, in order; a line without attention syntax or BREAK is one run."""
     if _SYNTAX.search(line) is None:
-        return (Run(line, tuple(range(len(line)))),)
+        return (Run(line, ((0, 0),)),)
     # A1111's result list: each entry's text pieces as (text, first offset), and its weight (None: BREAK).
     parsed: list[list[tuple[str, int]]] = []
     weights: list[float | None] = []
@@ -96,11 +104,14 @@ def _merged(parsed: list[list[tuple[str, int]]], weights: list[float | None]) ->
     while i < len(parsed):
         weight = weights[i]
         texts: list[str] = []
-        offsets: list[int] = []
+        parts: list[tuple[int, int]] = []
+        length = 0
         while i < len(parsed) and weights[i] == weight:
             for text, start in parsed[i]:
-                texts.append(text)
-                offsets.extend(range(start, start + len(text)))
+                if text:
+                    texts.append(text)
+                    parts.append((length, start))
+                    length += len(text)
             i += 1
-        result.append(Run("".join(texts), tuple(offsets), weight is None))
+        result.append(Run("".join(texts), tuple(parts), weight is None))
     return tuple(result) or (Run("", ()),)

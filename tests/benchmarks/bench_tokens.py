@@ -1,0 +1,92 @@
+#!/usr/bin/env python3
+"""CLIP token count speed, quoted in the README (## Token counts). Not a test: run it by hand.
+
+    .venv/bin/python tests/benchmarks/bench_tokens.py [--captions 10000]
+
+N distinct captions (tags drawn from the real-style test captions, 15 to 40 a caption, some weighted; one
+in ten a prose paragraph) are counted the way `captionls tokens`, the `token-limit` rule and the editor
+count a caption line (`budget.measure`: attention syntax, chunks, per-word costs), cold, after the
+vocabulary has loaded (its load is timed apart). Beside it, in the same run: OpenAI's reference tokenizer
+(`openai-clip`'s simple_tokenizer.py, loaded by path) on the same captions, and the ratio. Then the same
+captions again (the per-caption cache: what the editor pays per keystroke on an unchanged line).
+Target: 10,000 captions in at most 2 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO))
+
+from captionls.server.caption.tokens import clip  # noqa: E402
+from captionls.server.caption.tokens.budget import measure  # noqa: E402
+from tests.kit.clip_reference import reference_count  # noqa: E402
+
+DATA = REPO / "tests" / "data"
+
+
+def corpus_lines() -> list[str]:
+    files = [*sorted((DATA / "realstyle").glob("*/*.txt")), *sorted((DATA / "kinds").glob("*.txt"))]
+    return [line for path in files for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def make_captions(count: int, seed: int = 11) -> list[str]:
+    rng = random.Random(seed)
+    lines = corpus_lines()
+    tags = sorted({tag.strip() for line in lines for tag in line.split(",") if 0 < len(tag.strip()) < 40})
+    prose = [line for line in lines if line.count(",") < 3 and len(line) > 80]
+    captions = []
+    for i in range(count):
+        if i % 10 == 9 and prose:
+            captions.append(f"ohwxStyle{i}. " + rng.choice(prose))
+            continue
+        chosen = rng.sample(tags, rng.randint(15, 40))
+        chosen = [f"({tag}:1.{rng.randint(1, 4)})" if rng.random() < 0.05 else tag for tag in chosen]
+        captions.append(", ".join([f"ohwxStyle{i}", *chosen]))
+    return captions
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--captions", type=int, default=10_000)
+    args = parser.parse_args()
+    captions = make_captions(args.captions)
+    assert len(set(captions)) == len(captions)
+
+    start = time.perf_counter()
+    clip.count_tokens("warm up the vocabulary")
+    load = time.perf_counter() - start
+
+    start = time.perf_counter()
+    ours = [measure(caption).tokens for caption in captions]
+    cold = time.perf_counter() - start
+
+    start = time.perf_counter()
+    again = [measure(caption).tokens for caption in captions]
+    cached = time.perf_counter() - start
+    assert again == ours
+
+    reference = reference_count()
+    start = time.perf_counter()
+    theirs = [reference(caption) for caption in captions]
+    reference_time = time.perf_counter() - start
+
+    tokens = sum(ours)
+    print(f"{len(captions):,} captions, {tokens:,} tokens (mean {tokens / len(captions):.1f})")
+    print(f"vocabulary load (once):          {load * 1000:7.0f} ms")
+    print(f"captionls, cold:                 {cold * 1000:7.0f} ms   (target <= 2000 ms)")
+    print(f"captionls, again (cached):       {cached * 1000:7.0f} ms")
+    print(f"reference simple_tokenizer:      {reference_time * 1000:7.0f} ms")
+    print(f"ratio reference / captionls:     {reference_time / cold:7.2f}x")
+    plain = [caption for caption in captions if "(" not in caption]
+    mismatched = sum(clip.count_tokens(c) != reference(c) for c in plain)
+    print(f"counts differing from the reference (captions without weights): {mismatched}")
+
+
+if __name__ == "__main__":
+    main()
