@@ -12,6 +12,7 @@ import statistics
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from itertools import accumulate
+from operator import itemgetter
 
 from ..lines import line_starts, position
 from ..parse import Caption, CaptionLine
@@ -55,12 +56,14 @@ class LineTokens:
         self.runs = runs(text)
         # Each run's word costs, in order; None for a BREAK.
         self.events: list[Cost | None] = []
+        self.tokens = 0
         for run in self.runs:
             if run.is_break:
                 self.events.append(None)
-            else:
-                self.events.extend(word_costs(run.text))
-        self.tokens: int = sum(event[0] for event in self.events if event is not None)
+                continue
+            costs = word_costs(run.text)
+            self.events.extend(costs)
+            self.tokens += sum(map(itemgetter(0), costs))
         # How many 75-token chunks A1111 encodes the line in (BREAK and its comma backtrack included).
         self.chunks: int = 1
         if self.tokens > CHUNK or len(self.runs) > 1:

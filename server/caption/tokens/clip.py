@@ -37,6 +37,11 @@ _BLANKS = regex.compile(r"\s+")
 # HTML entity). ftfy leaves such text as it is (its fixes need non-ASCII characters or controls), so it
 # is counted without running ftfy, which costs more than the rest of the count.
 _PLAIN = re.compile(r"[\t\n\r !-%'-~]*")
+# The word pattern on plain text once lower-cased, where \p{L} is a-z and \p{N} is 0-9: the standard
+# library's engine runs it faster than `regex` does.
+_PLAIN_WORDS = re.compile(
+    r"<\|startoftext\|>|<\|endoftext\|>|'s|'t|'re|'ve|'m|'ll|'d|[a-z]+|[0-9]|[^\sa-z0-9]+"
+)
 # Outside plain text, where cleaning may change lengths: the raw pieces each cleaned on its own (an
 # HTML entity is one; letters keep their combining marks).
 _RAW_WORDS = regex.compile(r"&#?\w+;|[\p{L}\p{M}]+|\p{N}\p{M}*|[^\s\p{L}\p{N}]+", regex.IGNORECASE)
@@ -155,10 +160,14 @@ def word_costs(text: str) -> list[Cost]:
     memo = merger.memo
     if _is_plain(text):
         # Printable ASCII is its own byte encoding.
-        words = WORDS.findall(text.lower())
+        words = _PLAIN_WORDS.findall(text.lower())
     else:
         words = [_byte_encoded(word) for word in WORDS.findall(clean(text))]
-    return [memo.get(word) or merger.cost(word) for word in words]
+    costs = list(map(memo.get, words))
+    if None in costs:
+        return [cost or merger.cost(word) for cost, word in zip(costs, words, strict=True)]
+    # Every word merged before: the common case, kept to C-level loops.
+    return costs  # type: ignore[return-value]
 
 
 @lru_cache(maxsize=100_000)
@@ -179,14 +188,14 @@ def pieces(text: str) -> tuple[Piece, ...]:
     merger = _merger()
     found: list[Piece] = []
     if _is_plain(text):
-        for match in WORDS.finditer(text.lower()):
+        for match in _PLAIN_WORDS.finditer(text.lower()):
             tokens, comma = merger.cost(match.group())
             found.append(Piece(match.start(), match.end(), tokens, comma))
         return tuple(found)
-    for match in _RAW_WORDS.finditer(text):
-        costs = [merger.cost(_byte_encoded(word)) for word in WORDS.findall(clean(match.group()))]
+    for raw in _RAW_WORDS.finditer(text):
+        costs = [merger.cost(_byte_encoded(word)) for word in WORDS.findall(clean(raw.group()))]
         if costs:
-            found.append(Piece(match.start(), match.end(), sum(tokens for tokens, _ in costs), costs[-1][1]))
+            found.append(Piece(raw.start(), raw.end(), sum(tokens for tokens, _ in costs), costs[-1][1]))
     return _with_total(found, count_tokens(text))
 
 

@@ -88,6 +88,8 @@ def runs(line: str) -> tuple[Run, ...]:
 
 def _split_breaks(text: str, position: int) -> list[tuple[str, int]]:
     """`re.split(re_break, text)`, each part with its offset in the line."""
+    if "BREAK" not in text:
+        return [(text, position)]
     parts = []
     start = 0
     for found in _BREAK.finditer(text):
