@@ -238,3 +238,11 @@ def test_chunks_are_cut_where_a1111_cuts_them(items: list[str]) -> None:
         if not by_break:
             ends.append(seen)
     assert [before for _, before in counted.chunk_ends] == ends
+
+
+def test_tokens_names_a_caption_it_cannot_read(tmp_path: Path) -> None:
+    root = write_dataset(tmp_path, {"good": "ohwxStyle, smile", "bad": b"\xff\xfe\xfa not utf-8 \x00"})
+    result = cli("tokens", root)
+    assert result.exit_code == 1
+    assert result.stdout == f"{root / 'good.txt'}:1: 5/75 CLIP tokens, 1 chunk\n"
+    assert str(root / "bad.txt") in result.stderr

@@ -9,10 +9,14 @@ import click
 
 from ..caption.config import Config
 from ..caption.parse import parse_caption
+from ..caption.printable import printable
 from ..caption.rules.base import OptionError
 from ..caption.rules.token_limit import configured_budget
 from ..caption.tokens.budget import MODELS, Model, numbered_lines, t5_estimate
 from .check import UsageProblem, collect_datasets
+
+# A caption that could not be read was left out: exit status 1, as `check` reports a read error.
+EXIT_UNREADABLE = 1
 
 
 def model_of(config: Config, name: str | None) -> Model:
@@ -31,13 +35,19 @@ def model_of(config: Config, name: str | None) -> Model:
     help="sd15 or sdxl: CLIP tokens against max_tokens; flux: T5 tokens (estimate) against 512.",
 )
 def tokens(paths: tuple[Path, ...], as_json: bool, model: str | None) -> None:
-    """Each caption line's tokens and 75-token chunks (start and end tokens not counted)."""
+    """Each caption line's tokens and 75-token chunks (start and end tokens not counted).
+
+    Exit status 1 when a caption could not be read (it is named on stderr), 2 on a usage error."""
     rows: list[dict[str, object]] = []
+    unreadable = False
     for dataset in collect_datasets(paths):
         limit = model_of(dataset.config, model)
         for path in dataset.targets:
             file = dataset.index.files.get(path)
             if file is None:
+                # Listed among the dataset's errors: say so, and count nothing for it.
+                click.echo(printable(dataset.index.errors.get(path, f"{path}: not read")), err=True)
+                unreadable = True
                 continue
             for number, counted in numbered_lines(parse_caption(file.text, dataset.config.separator)):
                 count = counted.tokens if limit.exact else t5_estimate(counted.tokens)
@@ -56,6 +66,8 @@ def tokens(paths: tuple[Path, ...], as_json: bool, model: str | None) -> None:
                 rows.append(row)
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+    if unreadable:
+        raise SystemExit(EXIT_UNREADABLE)
 
 
 def _text_line(path: Path, number: int, count: int, chunks: int, limit: Model) -> str:

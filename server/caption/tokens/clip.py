@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from itertools import pairwise
 from pathlib import Path
+from typing import cast
 
 import regex
 
@@ -167,7 +168,7 @@ def word_costs(text: str) -> list[Cost]:
     if None in costs:
         return [cost or merger.cost(word) for cost, word in zip(costs, words, strict=True)]
     # Every word merged before: the common case, kept to C-level loops.
-    return costs  # type: ignore[return-value]
+    return cast(list[Cost], costs)
 
 
 @lru_cache(maxsize=100_000)
