@@ -4,6 +4,7 @@ attention syntax, BREAK and 75-token chunks, each tag's cost, and where a traine
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -246,3 +247,12 @@ def test_tokens_names_a_caption_it_cannot_read(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert result.stdout == f"{root / 'good.txt'}:1: 5/75 CLIP tokens, 1 chunk\n"
     assert str(root / "bad.txt") in result.stderr
+
+
+def test_a_word_of_thousands_of_characters_is_counted_at_once() -> None:
+    # The reference merges in quadratic time; a caption of one long word must not stall the editor.
+    word = "".join("abcdefghijklmnopqrstuvwxyz"[(i * 7 + i // 26) % 26] for i in range(3000))
+    assert count_tokens(word) == reference_count()(word)
+    start = time.perf_counter()
+    measure("x" + "qzvkj" * 20_000)
+    assert time.perf_counter() - start < 5

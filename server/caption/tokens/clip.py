@@ -11,11 +11,11 @@ are never counted.
 from __future__ import annotations
 
 import gzip
+import heapq
 import html
 import re
 from dataclasses import dataclass
 from functools import cache, lru_cache
-from itertools import pairwise
 from pathlib import Path
 from typing import cast
 
@@ -105,28 +105,43 @@ class _Merger:
         return known
 
     def _merge(self, symbols: list[str]) -> tuple[str, ...]:
+        """The reference's merging, in O(n log n) rather than its O(n²) (a caption may hold one word of
+        thousands of characters): it merges the lowest-ranked neighbour pair wherever it occurs, left to
+        right, then looks for the lowest-ranked pair again. Here the pairs wait in a heap by rank, the
+        symbols are a linked list over their first position, and all of a rank's occurrences are merged
+        left to right before any pair a merge made (which may rank lower) is looked at."""
         ranks = self.ranks
-        while len(symbols) > 1:
-            best: tuple[str, str] | None = None
-            best_rank = len(ranks)
-            for pair in pairwise(symbols):
-                rank = ranks.get(pair)
-                if rank is not None and rank < best_rank:
-                    best, best_rank = pair, rank
-            if best is None:
-                break
-            first, second = best
-            joined: list[str] = []
-            i = 0
-            while i < len(symbols):
-                if i + 1 < len(symbols) and symbols[i] == first and symbols[i + 1] == second:
-                    joined.append(first + second)
-                    i += 2
-                else:
-                    joined.append(symbols[i])
-                    i += 1
-            symbols = joined
-        return tuple(symbols)
+        count = len(symbols)
+        following = [*range(1, count), -1]
+        preceding = list(range(-1, count - 1))
+        alive = [True] * count
+        waiting: list[tuple[int, int]] = []
+
+        def wait(left: int) -> None:
+            right = following[left] if left >= 0 else -1
+            if right >= 0 and (rank := ranks.get((symbols[left], symbols[right]))) is not None:
+                heapq.heappush(waiting, (rank, left))
+
+        for left in range(count - 1):
+            wait(left)
+
+        while waiting:
+            rank, first = heapq.heappop(waiting)
+            positions = [first]
+            while waiting and waiting[0][0] == rank:
+                positions.append(heapq.heappop(waiting)[1])
+            for left in sorted(positions):
+                right = following[left] if alive[left] else -1
+                if right < 0 or ranks.get((symbols[left], symbols[right])) != rank:
+                    continue
+                symbols[left] += symbols[right]
+                alive[right] = False
+                following[left] = following[right]
+                if following[right] >= 0:
+                    preceding[following[right]] = left
+                wait(preceding[left])
+                wait(left)
+        return tuple(symbol for symbol, kept in zip(symbols, alive, strict=True) if kept)
 
 
 @cache
@@ -197,12 +212,16 @@ def pieces(text: str) -> tuple[Piece, ...]:
         costs = [merger.cost(_byte_encoded(word)) for word in WORDS.findall(clean(raw.group()))]
         if costs:
             found.append(Piece(raw.start(), raw.end(), sum(tokens for tokens, _ in costs), costs[-1][1]))
-    return _with_total(found, count_tokens(text))
+    return _with_total(found, count_tokens(text), len(text))
 
 
-def _with_total(found: list[Piece], total: int) -> tuple[Piece, ...]:
+def _with_total(found: list[Piece], total: int, length: int) -> tuple[Piece, ...]:
+    """`found` with the last pieces taking the difference to the exact `total`; text the raw pieces
+    missed entirely (ftfy turning a control character into a letter) is one piece over all of it."""
     difference = total - sum(piece.tokens for piece in found)
-    if difference > 0 and found:
+    if difference > 0 and not found:
+        return (Piece(0, length, difference, False),)
+    if difference > 0:
         last = found[-1]
         found[-1] = Piece(last.start, last.end, last.tokens + difference, last.comma)
     i = len(found) - 1
