@@ -256,3 +256,13 @@ def test_a_word_of_thousands_of_characters_is_counted_at_once() -> None:
     start = time.perf_counter()
     measure("x" + "qzvkj" * 20_000)
     assert time.perf_counter() - start < 5
+
+
+def test_deeply_nested_brackets_are_read_at_once() -> None:
+    # A1111's weighting is quadratic in nesting depth; past a bound the text is read at one weight.
+    start = time.perf_counter()
+    counted = measure("(a" * 20_000 + ")" * 20_000)
+    assert time.perf_counter() - start < 5
+    assert counted.tokens == count_tokens("a" * 20_000)
+    # Below the bound, each nesting depth is its own weight, so each `a` is its own word.
+    assert measure("(a" * 100 + ")" * 100).tokens == 100

@@ -20,6 +20,10 @@ _BREAK = re.compile(r"\s*\bBREAK\b\s*", re.S)
 _SYNTAX = re.compile(r"[\\()\[\]]|BREAK")
 ROUND = 1.1
 SQUARE = 1 / 1.1
+# A1111 weights text by multiplying every run after a bracket's opener when it closes: quadratic in deeply
+# nested brackets. Past this many multiplications a line is read as if all its text had one weight, which
+# changes its count only where two runs of different weights would have cut a word apart.
+MAX_WEIGHTING = 200_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,13 +47,33 @@ def runs(line: str) -> tuple[Run, ...]:
     """The runs of `line`, in order; a line without attention syntax or BREAK is one run."""
     if _SYNTAX.search(line) is None:
         return (Run(line, ((0, 0),)),)
+    try:
+        return _parsed(line, weigh=True)
+    except _TooDeep:
+        return _parsed(line, weigh=False)
+
+
+class _TooDeep(Exception):
+    """A line whose brackets would cost A1111's weighting more than `MAX_WEIGHTING` multiplications."""
+
+
+def _parsed(line: str, *, weigh: bool) -> tuple[Run, ...]:
+    """A1111's `parse_prompt_attention`, then its merge of neighbouring runs of one weight. Without
+    `weigh`, every run weighs the same, so only BREAK separates runs."""
     # A1111's result list: each entry's text pieces as (text, first offset), and its weight (None: BREAK).
     parsed: list[list[tuple[str, int]]] = []
     weights: list[float | None] = []
     rounds: list[int] = []
     squares: list[int] = []
+    work = 0
 
     def multiply(start: int, factor: float) -> None:
+        nonlocal work
+        if not weigh:
+            return
+        work += len(weights) - start
+        if work > MAX_WEIGHTING:
+            raise _TooDeep
         for i in range(start, len(weights)):
             weight = weights[i]
             if weight is not None:
