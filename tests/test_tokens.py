@@ -4,6 +4,7 @@ attention syntax, BREAK and 75-token chunks, each tag's cost, and where a traine
 from __future__ import annotations
 
 import json
+import re
 import time
 from pathlib import Path
 
@@ -266,3 +267,73 @@ def test_deeply_nested_brackets_are_read_at_once() -> None:
     assert counted.tokens == count_tokens("a" * 20_000)
     # Below the bound, each nesting depth is its own weight, so each `a` is its own word.
     assert measure("(a" * 100 + ")" * 100).tokens == 100
+
+
+A1111_ATTENTION = re.compile(
+    r"\\\(|\\\)|\\\[|\\]|\\\\|\\|\(|\[|:\s*([+-]?[.\d]+)\s*\)|\)|]|[^\\()\[\]:]+|:", re.X
+)
+A1111_BREAK = re.compile(r"\s*\bBREAK\b\s*", re.S)
+
+
+def a1111_attention(text: str) -> list[tuple[str, float]]:
+    """stable-diffusion-webui's `parse_prompt_attention`, transcribed."""
+    res: list[list[object]] = []
+    round_brackets: list[int] = []
+    square_brackets: list[int] = []
+
+    def multiply_range(start_position: int, multiplier: float) -> None:
+        for p in range(start_position, len(res)):
+            res[p][1] = float(str(res[p][1])) * multiplier
+
+    for m in A1111_ATTENTION.finditer(text):
+        part = m.group(0)
+        weight = m.group(1)
+        if part.startswith("\\"):
+            res.append([part[1:], 1.0])
+        elif part == "(":
+            round_brackets.append(len(res))
+        elif part == "[":
+            square_brackets.append(len(res))
+        elif weight is not None and round_brackets:
+            multiply_range(round_brackets.pop(), float(weight))
+        elif part == ")" and round_brackets:
+            multiply_range(round_brackets.pop(), 1.1)
+        elif part == "]" and square_brackets:
+            multiply_range(square_brackets.pop(), 1 / 1.1)
+        else:
+            for i, piece in enumerate(A1111_BREAK.split(part)):
+                if i > 0:
+                    res.append(["BREAK", -1])
+                res.append([piece, 1.0])
+    for pos in round_brackets:
+        multiply_range(pos, 1.1)
+    for pos in square_brackets:
+        multiply_range(pos, 1 / 1.1)
+    if len(res) == 0:
+        res = [["", 1.0]]
+    i = 0
+    while i + 1 < len(res):
+        if res[i][1] == res[i + 1][1]:
+            res[i][0] = str(res[i][0]) + str(res[i + 1][0])
+            res.pop(i + 1)
+        else:
+            i += 1
+    return [(str(piece), float(str(weight))) for piece, weight in res]
+
+
+PROMPT_BITS = ["a", "bb", " ", ",", "(", ")", "[", "]", ":", ":1.2)", "\\(", "\\", "BREAK"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(PROMPT_BITS)))
+def test_runs_are_a1111s_runs(items: list[str]) -> None:
+    text = "".join(items)
+    expected = [
+        ("<break>" if (piece, weight) == ("BREAK", -1.0) else piece)
+        for piece, weight in a1111_attention(text)
+    ]
+    assert [("<break>" if run.is_break else run.text) for run in runs(text)] == expected
+    # Each run's characters come from where the line has them (an escape's from after its backslash).
+    for run in runs(text):
+        if not run.is_break:
+            assert all(text[run.line_offset(i)] == char for i, char in enumerate(run.text))

@@ -18,6 +18,9 @@ _ATTENTION = re.compile(
 )
 _BREAK = re.compile(r"\s*\bBREAK\b\s*", re.S)
 _SYNTAX = re.compile(r"[\\()\[\]]|BREAK")
+BREAK = "BREAK"
+# The weight A1111 gives its BREAK entries.
+BREAK_WEIGHT = -1.0
 ROUND = 1.1
 SQUARE = 1 / 1.1
 # A1111 weights text by multiplying every run after a bracket's opener when it closes: quadratic in deeply
@@ -60,9 +63,11 @@ class _TooDeep(Exception):
 def _parsed(line: str, *, weigh: bool) -> tuple[Run, ...]:
     """A1111's `parse_prompt_attention`, then its merge of neighbouring runs of one weight. Without
     `weigh`, every run weighs the same, so only BREAK separates runs."""
-    # A1111's result list: each entry's text pieces as (text, first offset), and its weight (None: BREAK).
+    # A1111's result list: each entry's text pieces as (text, offset in the line), and its weight. A BREAK
+    # is the text `BREAK` at weight -1; brackets around it multiply that too, and then, as in A1111, it is
+    # read as a word.
     parsed: list[list[tuple[str, int]]] = []
-    weights: list[float | None] = []
+    weights: list[float] = []
     rounds: list[int] = []
     squares: list[int] = []
     work = 0
@@ -75,9 +80,7 @@ def _parsed(line: str, *, weigh: bool) -> tuple[Run, ...]:
         if work > MAX_WEIGHTING:
             raise _TooDeep
         for i in range(start, len(weights)):
-            weight = weights[i]
-            if weight is not None:
-                weights[i] = weight * factor
+            weights[i] *= factor
 
     for match in _ATTENTION.finditer(line):
         text = match.group()
@@ -96,13 +99,9 @@ def _parsed(line: str, *, weigh: bool) -> tuple[Run, ...]:
         elif text == "]" and squares:
             multiply(squares.pop(), SQUARE)
         else:
-            position = match.start()
-            for i, part in enumerate(_split_breaks(text, position)):
-                if i > 0:
-                    parsed.append([])
-                    weights.append(None)
-                parsed.append([part])
-                weights.append(1.0)
+            for part, offset, is_break in _split_breaks(text, match.start()):
+                parsed.append([(part, offset)])
+                weights.append(BREAK_WEIGHT if is_break else 1.0)
     for start in rounds:
         multiply(start, ROUND)
     for start in squares:
@@ -110,21 +109,24 @@ def _parsed(line: str, *, weigh: bool) -> tuple[Run, ...]:
     return _merged(parsed, weights)
 
 
-def _split_breaks(text: str, position: int) -> list[tuple[str, int]]:
-    """`re.split(re_break, text)`, each part with its offset in the line."""
-    if "BREAK" not in text:
-        return [(text, position)]
+def _split_breaks(text: str, position: int) -> list[tuple[str, int, bool]]:
+    """`re.split(re_break, text)` with A1111's BREAK entries between the parts: each as its text, its
+    offset in the line (a BREAK's is its keyword's) and whether it is a BREAK."""
+    if BREAK not in text:
+        return [(text, position, False)]
     parts = []
     start = 0
     for found in _BREAK.finditer(text):
-        parts.append((text[start : found.start()], position + start))
+        parts.append((text[start : found.start()], position + start, False))
+        parts.append((BREAK, position + found.start() + found.group().index(BREAK), True))
         start = found.end()
-    parts.append((text[start:], position + start))
+    parts.append((text[start:], position + start, False))
     return parts
 
 
-def _merged(parsed: list[list[tuple[str, int]]], weights: list[float | None]) -> tuple[Run, ...]:
-    """Neighbouring runs of one weight joined, as A1111 joins them before tokenizing."""
+def _merged(parsed: list[list[tuple[str, int]]], weights: list[float]) -> tuple[Run, ...]:
+    """Neighbouring runs of one weight joined, as A1111 joins them before tokenizing; a run is a break
+    when it is A1111's BREAK entry, still at its weight and alone."""
     result: list[Run] = []
     i = 0
     while i < len(parsed):
@@ -139,5 +141,6 @@ def _merged(parsed: list[list[tuple[str, int]]], weights: list[float | None]) ->
                     parts.append((length, start))
                     length += len(text)
             i += 1
-        result.append(Run("".join(texts), tuple(parts), weight is None))
+        joined = "".join(texts)
+        result.append(Run(joined, tuple(parts), weight == BREAK_WEIGHT and joined == BREAK))
     return tuple(result) or (Run("", ()),)
