@@ -90,7 +90,7 @@ class Dataset:
     targets: list[Path] = field(default_factory=list)
 
 
-def collect_datasets(paths: Sequence[Path]) -> list[Dataset]:
+def _datasets(paths: Sequence[Path]) -> list[Dataset]:
     """Group the PATH arguments by dataset; a file belongs to the folder of its captionls.toml."""
     # A dataset is millions of small long-lived objects that form no cycles (tags, index entries):
     # the cycle collector would re-walk them all the time for nothing (10-20% of a check). A command
@@ -168,7 +168,7 @@ def check(
     ignored = _rule_names(ignore) or set()
     # --diff prints the diff and nothing else, in either format.
     out = Output(output, silent=diff, quiet=quiet, statistics=statistics)
-    for dataset in collect_datasets(paths):
+    for dataset in _datasets(paths):
         with _vocabulary(dataset.config) as vocabulary:
             ctx = CheckContext(
                 dataset.config,
@@ -305,7 +305,7 @@ def rules(name: str | None, as_json: bool) -> None:
 def stats(path: Path, as_json: bool, top: int | None) -> None:
     """Tags with their caption counts, the tags in every caption, the sections each caption covers, and the
     token counts of the caption lines (min, median, max, how many over the `token-limit`)."""
-    (dataset,) = collect_datasets([path])
+    (dataset,) = _datasets([path])
     index = dataset.index
     with _vocabulary(dataset.config) as vocabulary:
         ctx = CheckContext(dataset.config, vocabulary, index, _section_map())
@@ -358,7 +358,7 @@ def stats(path: Path, as_json: bool, top: int | None) -> None:
 @click.option("--dry-run", is_flag=True, help="Print the changes as a unified diff; write nothing.")
 def rename(old: str, new: str, path: Path, dry_run: bool) -> None:
     """Rename the tag OLD to NEW in every caption under PATH (merging where NEW is already there)."""
-    (dataset,) = collect_datasets([path])
+    (dataset,) = _datasets([path])
     index = dataset.index
     try:
         new = check_new_name(new, dataset.config.separator)
@@ -411,7 +411,7 @@ def format_command(paths: tuple[Path, ...], check_only: bool) -> None:
     """
     changed = 0
     failed = False
-    for dataset in collect_datasets(paths):
+    for dataset in _datasets(paths):
         style = dataset.index.tag_style()
         triggers = _trigger_keys(dataset)
         for path in dataset.targets:
