@@ -54,20 +54,23 @@ class LineTokens:
     def __init__(self, text: str) -> None:
         self.text = text
         self.runs = runs(text)
-        # Each run's word costs, in order; None for a BREAK.
-        self.events: list[Cost | None] = []
-        self.tokens = 0
-        for run in self.runs:
-            if run.is_break:
-                self.events.append(None)
-                continue
-            costs = word_costs(run.text)
-            self.events.extend(costs)
-            self.tokens += sum(map(itemgetter(0), costs))
+        events = self._events()
+        self.tokens: int = sum(map(itemgetter(0), filter(None, events)))
         # How many 75-token chunks A1111 encodes the line in (BREAK and its comma backtrack included).
         self.chunks: int = 1
         if self.tokens > CHUNK or len(self.runs) > 1:
-            self.chunks = _chunks(self.events)[0]
+            self.chunks = _chunks(events)[0]
+
+    def _events(self) -> list[Cost | None]:
+        """Each run's word costs, in order; None for a BREAK. Worked out again when asked (from memos),
+        rather than kept for every line a dataset has."""
+        events: list[Cost | None] = []
+        for run in self.runs:
+            if run.is_break:
+                events.append(None)
+            else:
+                events.extend(word_costs(run.text))
+        return events
 
     @cached_property
     def pieces(self) -> tuple[Piece, ...]:
@@ -90,7 +93,7 @@ class LineTokens:
         """Where A1111 ends a full chunk, as (offset, tokens before it); chunks BREAK ends are not listed."""
         if self.chunks == 1:
             return ()
-        return _placed(self.pieces, _chunks(self.events)[1])
+        return _placed(self.pieces, _chunks(self._events())[1])
 
     def cost(self, start: int, end: int) -> int:
         """Tokens of the words that start within [start, end)."""
@@ -167,7 +170,7 @@ def t5_estimate(tokens: int) -> int:
     return tokens
 
 
-@lru_cache(maxsize=50_000)
+@lru_cache(maxsize=20_000)
 def measure(text: str) -> LineTokens:
     """The CLIP tokens of `text` read as an A1111 prompt, remembered per text."""
     return LineTokens(text)
