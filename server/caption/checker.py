@@ -30,7 +30,7 @@ from .trigger import inferred_trigger, known_tag
 
 # The rules that also read prose lines; every other rule is a tag rule and never sees one. (Inside tag
 # lines, the rules leave phrases alone through `rules.tag_like`.)
-PROSE_RULES = frozenset({"missing-trigger"})
+PROSE_RULES = frozenset({"missing-trigger", "token-limit"})
 
 # Keys added (True) or removed (False) since the last look, oldest first.
 KeyChanges = Sequence[tuple[str, bool]]

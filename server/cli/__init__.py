@@ -12,6 +12,7 @@ _COMMANDS = {
     "format": "captionls.server.cli.check:format_command",
     "rules": "captionls.server.cli.check:rules",
     "tags": "captionls.server.cli.tags:tags",
+    "tokens": "captionls.server.cli.tokens:tokens",
     "undo": "captionls.server.cli.tags:undo",
     "serve": "captionls.server.cli.serve:serve",
 }

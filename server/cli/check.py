@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import json
 import os
@@ -33,6 +34,8 @@ from ..caption.printable import printable
 from ..caption.rename import BadTagName, check_new_name, rename_edits
 from ..caption.rules.docs import rule_page, rule_record
 from ..caption.rules.registry import RULES
+from ..caption.rules.token_limit import configured_budget
+from ..caption.tokens.budget import token_spread
 from ..caption.trigger import inferred_trigger, known_tag
 from .output import FORMATS, Output, Report
 from .vocab import db_option, open_store, plural
@@ -330,7 +333,8 @@ def rules(name: str | None, as_json: bool) -> None:
 @click.option("--top", type=click.IntRange(min=1), help="Only the N most used tags.")
 @db_option
 def stats(path: Path, as_json: bool, top: int | None) -> None:
-    """Tags with their caption counts, the tags in every caption, and the sections each caption covers."""
+    """Tags with their caption counts, the tags in every caption, the sections each caption covers, and the
+    token counts of the caption lines (min, median, max, how many over the `token-limit`)."""
     (dataset,) = _datasets([path])
     index = dataset.index
     with _vocabulary(dataset.config) as vocabulary:
@@ -342,6 +346,11 @@ def stats(path: Path, as_json: bool, top: int | None) -> None:
         for caption in index.captions():
             sections = {ctx.sections.section_of(key) for key in index.keys_of(caption)} - {None}
             coverage[str(caption)] = [name for name in dataset.config.structure if name in sections]
+    budget = configured_budget(dataset.config)
+    spread = token_spread(
+        [parse_caption(index.files[caption].text, dataset.config.separator) for caption in index.captions()],
+        budget,
+    )
     shown = tags[:top] if top else tags
     if as_json:
         data = {
@@ -349,6 +358,7 @@ def stats(path: Path, as_json: bool, top: int | None) -> None:
             "tags": [{"tag": display, "key": key, "captions": count} for key, display, count in shown],
             "common": common,
             "sections": coverage,
+            "tokens": dataclasses.asdict(spread),
             "errors": {str(p): message for p, message in sorted(index.errors.items())},
         }
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
@@ -362,6 +372,11 @@ def stats(path: Path, as_json: bool, top: int | None) -> None:
     click.echo(f"Sections covered per caption (of {len(structure)}: {', '.join(structure)}):")
     for name, covered in coverage.items():
         click.echo(f"  {len(covered)}  {name}  ({', '.join(covered)})")
+    estimate = "" if budget.exact else " (estimate)"
+    click.echo(
+        f"{budget.encoder} tokens per caption line{estimate}: min {spread.min}, median {spread.median:g},"
+        f" max {spread.max}; {spread.over_limit} of {spread.lines} over the limit of {spread.limit}"
+    )
     for error in sorted(index.errors.values()):
         click.echo(printable(error), err=True)
 

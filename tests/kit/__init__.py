@@ -6,4 +6,5 @@
 - `lsp`: a pytest-lsp client session over stdio with the capabilities of real editors.
 - `lsp_faults`: deadlines and raw requests for the fault tests of the language server.
 - `danbooru`: a loopback HTTP server that answers like Danbooru.
+- `clip_reference`: OpenAI's reference CLIP tokenizer, to compare token counts with.
 """

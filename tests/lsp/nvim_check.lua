@@ -75,6 +75,15 @@ if client then
   })
   seen.hover = hover and hover.contents and hover.contents.value or vim.NIL
 
+  local hints = request(bufnr, 'textDocument/inlayHint', {
+    textDocument = vim.lsp.util.make_text_document_params(bufnr),
+    range = { start = { line = 0, character = 0 }, ['end'] = { line = 1, character = 0 } },
+  }) or {}
+  seen.hints = {}
+  for _, hint in ipairs(hints) do
+    table.insert(seen.hints, hint.label)
+  end
+
   vim.wait(10000, function()
     return has(codes(bufnr), 'duplicate-tag')
   end, 50)

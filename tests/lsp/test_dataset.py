@@ -217,7 +217,8 @@ async def inlay_hints(session: Session, text: str) -> list[tuple[str, int]]:
         )
     )
     assert hints is not None
-    return [(str(hint.label), hint.position.character) for hint in hints]
+    # Section labels only: each line's token count (tests/lsp/test_token_hints.py) is no section.
+    return [(str(hint.label), hint.position.character) for hint in hints if str(hint.label).endswith(":")]
 
 
 async def test_inlay_hints_mark_where_sections_begin(vscode: Session) -> None:

@@ -60,6 +60,9 @@ def test_neovim_completion_hover_diagnostics_and_fix(
     assert seen["errors"] == [], seen
     assert "contrapposto" in seen["completion"][:3], seen["completion"]
     assert "1girl" in seen["hover"]
+    # The tag's token cost in the hover, the line's count at its end (issue 11).
+    assert "- CLIP tokens: 2 (of 19 in this line)" in seen["hover"], seen["hover"]
+    assert "19/75" in seen["hints"], seen["hints"]
     assert "duplicate-tag" in seen["codes_before"]
     assert "duplicate-tag" not in seen["codes_after"], seen
     assert seen["text_after"].count("1girl") + seen["text_after"].count("sole female") == 1, seen[

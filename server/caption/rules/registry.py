@@ -15,6 +15,7 @@ from . import (
     repeated_word,
     structure_order,
     tag_count,
+    token_limit,
     unknown_tag,
 )
 from .base import Rule
@@ -35,5 +36,6 @@ RULES: dict[str, Rule[Any]] = {
         repeated_word,
         structure_order,
         tag_count,
+        token_limit,
     )
 }

@@ -1,4 +1,5 @@
-"""textDocument/inlayHint: where each section of the caption's structure begins (`type:`, `action:`...).
+"""textDocument/inlayHint: where each section of the caption's structure begins (`type:`, `action:`...), and
+each line's token count (`63/75`) with a mark where each of A1111's 75-token chunks ends (`|75`).
 
 Labels take room in a line that is already long beside the image, so they go only where they help:
 - never before the trigger (`globals`: it leads every caption; a label would only push it right);
@@ -14,7 +15,11 @@ from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
+from captionls.server.caption.rules.token_limit import configured_budget
 from captionls.server.caption.structure import GLOBALS
+from captionls.server.caption.tokens.budget import line_tokens, t5_estimate
+
+from ..workspace import CaptionView
 
 if TYPE_CHECKING:
     from ..server import CaptionServer
@@ -33,6 +38,10 @@ def inlay_hints(server: CaptionServer, params: types.InlayHintParams) -> list[ty
     if view is None:
         return None
     start, end = view.lines.span(params.range)
+    return [*section_hints(view, start, end), *token_hints(view, start, end)][:MAX_HINTS]
+
+
+def section_hints(view: CaptionView, start: int, end: int) -> list[types.InlayHint]:
     sections = view.dataset.context().sections
     hints: list[types.InlayHint] = []
     for line in view.caption.lines:
@@ -55,4 +64,42 @@ def inlay_hints(server: CaptionServer, params: types.InlayHintParams) -> list[ty
                         tooltip=f"The {section} section of the caption structure starts here",
                     )
                 )
+    return hints
+
+
+def token_hints(view: CaptionView, start: int, end: int) -> list[types.InlayHint]:
+    """At the end of each caption line its token count against the trainer's limit; where a 75-token
+    chunk ends, a mark with the tokens before it."""
+    budget = configured_budget(view.dataset.context().config)
+    caption = view.caption
+    hints: list[types.InlayHint] = []
+    for line in caption.lines:
+        if len(hints) >= MAX_HINTS or line.start > end:
+            break
+        if line.end < start:
+            continue
+        counted = line_tokens(caption, line)
+        if budget.exact:
+            for offset, before in counted.chunk_ends:
+                hints.append(
+                    types.InlayHint(
+                        position=view.lines.position(line.start + offset),
+                        label=f"|{before}",
+                        padding_left=True,
+                        tooltip=f"A 75-token CLIP chunk ends here ({before} tokens before it; A1111 ends a"
+                        " chunk at a comma within its last 20 tokens)",
+                    )
+                )
+        total = counted.tokens if budget.exact else t5_estimate(counted.tokens)
+        label, what = f"{total}/{budget.limit}", f"{total} CLIP tokens"
+        if not budget.exact:
+            label, what = f"~{label} T5", f"about {total} T5 tokens (estimated from the CLIP count)"
+        hints.append(
+            types.InlayHint(
+                position=view.lines.position(line.end),
+                label=label,
+                padding_left=True,
+                tooltip=f"{what}, start and end tokens not counted; the trainer keeps {budget.limit}",
+            )
+        )
     return hints
