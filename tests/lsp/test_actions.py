@@ -155,7 +155,8 @@ async def test_titles_are_written_in_the_datasets_style(tmp_path: Path) -> None:
         item = types.CompletionItem(label="looking at viewer", data="looking_at_viewer")
         documentation = (await session.client.completion_item_resolve_async(item)).documentation
         assert isinstance(documentation, types.MarkupContent)
-        assert documentation.value == shown
+        # The same description; the hover adds the tag's CLIP token cost in its caption line.
+        assert documentation.value + "\n- CLIP tokens: 3 (of 13 in this line)" == shown
     finally:
         await session.client.shutdown_session()
         await session.client.stop()
