@@ -191,7 +191,7 @@ def check(
                         out.emit(Report(path, "", [_read_error(errors[path])]))
                     elif path in files:
                         text = files[path].text
-                        caption = parse_caption(text, ctx.config.separator)
+                        caption = parse_caption(text, ctx.config.syntax)
                         out.emit(Report(path, text, check_caption(path, caption, ctx)))
                 continue
             readable = [path for path in dataset.targets if path in files]
@@ -243,8 +243,8 @@ def _write(dataset: Dataset, path: Path, file: CaptionFile, text: str) -> Captio
 
 
 def _check_all(ctx: CheckContext, paths: list[Path], texts: dict[Path, str]) -> dict[Path, list[Finding]]:
-    separator = ctx.config.separator
-    return {path: check_caption(path, parse_caption(texts[path], separator), ctx) for path in paths}
+    syntax = ctx.config.syntax
+    return {path: check_caption(path, parse_caption(texts[path], syntax), ctx) for path in paths}
 
 
 def _fix(
@@ -346,7 +346,7 @@ def rename(old: str, new: str, path: Path, dry_run: bool) -> None:
     (dataset,) = _datasets([path])
     index = dataset.index
     try:
-        new = check_new_name(new, dataset.config.separator)
+        new = check_new_name(new, dataset.config.syntax)
     except BadTagName as bad:
         raise _fail(str(bad)) from None
     targets = set(dataset.targets)

@@ -8,7 +8,7 @@ from lsprotocol import types
 
 from captionls.server.caption.findings import Edit, Finding
 from captionls.server.caption.fixes import fix_text
-from captionls.server.caption.parse import TagSpan
+from captionls.server.caption.parse import Syntax, TagSpan
 from captionls.server.caption.rename import BadTagName, check_new_name, rename_edits
 from captionls.server.caption.suggest import PERSONAL_LIST
 
@@ -143,7 +143,7 @@ def _use_everywhere(server: CaptionServer, view: CaptionView, tag: TagSpan) -> l
     targets = list(dict.fromkeys(targets))
     actions = []
     for target in targets:
-        if not _stays_one_tag(target, dataset.config.separator):
+        if not _stays_one_tag(target, dataset.config.syntax):
             continue  # a phrasing with a control character is never offered as the one to converge on
         edits: list[Edit] = []
         for key in sorted(keys):
@@ -176,9 +176,9 @@ def _personal_list_command(view: CaptionView, tag: TagSpan) -> types.Command:
     return types.Command(title=title, command=command, arguments=[{"name": name, "uri": view.uri}])
 
 
-def _stays_one_tag(name: str, separator: str) -> bool:
+def _stays_one_tag(name: str, syntax: Syntax) -> bool:
     try:
-        check_new_name(name, separator)
+        check_new_name(name, syntax)
     except BadTagName:
         return False
     return True

@@ -95,7 +95,7 @@ def _locations(server: CaptionServer, view: CaptionView, path: Path, keys: set[s
         if other is None:
             return []
         text, uri, lines = other, path.as_uri(), LineIndex(other, view.lines.codec)
-    caption = parse_caption(text, view.dataset.config.separator)
+    caption = parse_caption(text, view.dataset.config.syntax)
     return [
         types.Location(uri, lines.range(tag.name_start, tag.name_end))
         for tag in caption.tags
@@ -137,7 +137,7 @@ def _first_use(server: CaptionServer, dataset: Dataset, key: str) -> types.Locat
             text = None
         if text is None:
             continue
-        caption = parse_caption(text, dataset.config.separator)
+        caption = parse_caption(text, dataset.config.syntax)
         lines = LineIndex(text, server.workspace.position_codec)
         for tag in caption.tags:
             if tag.key == key:
