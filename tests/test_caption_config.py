@@ -99,7 +99,11 @@ tag-count = { severity = "warning" }
         ("\nseparator = ';'\n", 2, "separator is now caption_separator"),
         ("keep_tokens_separator = '{'\n", 1, "keep_tokens_separator must be"),
         ("caption_separator = ';'\nsecondary_separator = ';;;'\n", 1, "caption_separator ';' is part of"),
-        ("secondary_separator = ';;;'\nkeep_tokens_separator = ';;;'\n", 2, "keep_tokens_separator ';;;' is part"),
+        (
+            "secondary_separator = ';;;'\nkeep_tokens_separator = ';;;'\n",
+            2,
+            "keep_tokens_separator ';;;' is part",
+        ),
         ("enable_wildcard = 1\n", 1, "enable_wildcard must be true or false"),
         ('caption_prefix = "a\\nb"\n', 1, "caption_prefix must be a string of one line"),
     ],

@@ -102,6 +102,11 @@ def load_config(start: Path) -> Config:
 
 
 def read_config(path: Path) -> Config:
+    return config_from_text(path, *read_toml(path))
+
+
+def read_toml(path: Path) -> tuple[dict[str, Any], str]:
+    """A TOML file's tables and its text; ConfigError `file:line: reason` when it cannot be read."""
     try:
         raw = path.read_bytes()
     except OSError as error:
@@ -111,13 +116,17 @@ def read_config(path: Path) -> Config:
     except UnicodeDecodeError:
         raise ConfigError(f"{path}:1: not UTF-8") from None
     try:
-        data = tomllib.loads(text)
+        return tomllib.loads(text), text
     except tomllib.TOMLDecodeError as error:
         found = re.search(r"at line (\d+)", str(error))
         # "at end of document": the last line is where the unfinished value starts to show.
         line = int(found.group(1)) if found else max(1, len(text.splitlines()))
         reason = re.sub(r"\s*\(at (line \d+, column \d+|end of document)\)", "", str(error))
         raise ConfigError(f"{path}:{line}: {reason}") from None
+
+
+def config_from_text(path: Path, data: dict[str, Any], text: str) -> Config:
+    """The `Config` of the TOML `data` read from `text` (the file `path`, for messages and the root)."""
     return _Reader(path, text).config(data)
 
 

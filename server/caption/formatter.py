@@ -2,9 +2,9 @@
 
 Each caption line is rebuilt from its segments: tags joined by `, ` (the configured separator and one
 space), ` ||| `, `;;;` and `BREAK` kept where they were (with the separator written on either side of a
-`BREAK`), wildcards (`{a|b}`) written as they are, empty tags dropped, blanks inside a name collapsed and names written in the tag style (parentheses escaped
-when `escape_parentheses` is set). Attention syntax and line endings are kept. Formatting formatted text
-changes nothing.
+`BREAK`), wildcards (`{a|b}`) written as they are, empty tags dropped, blanks inside a name collapsed
+and names written in the tag style (parentheses escaped when `escape_parentheses` is set). Attention
+syntax and line endings are kept. Formatting formatted text changes nothing.
 
 Some things are never touched: prose lines (see `kinds`), the triggers given as `protected` keys, and
 verbatim tags (`score_9`; `normalize.styled` keeps them as they must be written).

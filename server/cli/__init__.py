@@ -12,6 +12,7 @@ _COMMANDS = {
     "format": "captionls.server.cli.check:format_command",
     "rules": "captionls.server.cli.check:rules",
     "serve": "captionls.server.cli.serve:serve",
+    "init": "captionls.server.cli.init:init_command",
 }
 
 
