@@ -235,11 +235,13 @@ class Caption:
         slot is (offset, offset).
         """
         tag = self.tag_at(offset)
-        if tag is not None and tag.name_start <= offset <= tag.name_end:
-            line = self.line_at(offset)
-            # An expansion (`{simple|white} background`) spans its whole segment: no name to replace.
-            if line is not None and line.keeps_syntax(tag.name_start, tag.name_end):
-                return tag.name_start, tag.name_end
+        # An expansion (`{simple|white} background`) spans its whole segment: no name there to replace.
+        if (
+            tag is not None
+            and tag.name_start <= offset <= tag.name_end
+            and self.text[tag.name_start : tag.name_end] == tag.name
+        ):
+            return tag.name_start, tag.name_end
         return offset, offset
 
 
