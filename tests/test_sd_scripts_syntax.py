@@ -90,6 +90,10 @@ def test_a_wildcard_choice_is_what_the_cursor_is_in() -> None:
     assert caption.slot_at(len(text) - 1) == (text.index("gri"), len(text) - 1)
     assert caption.slot_at(text.index("|") + 1) == (text.index("gri"), len(text) - 1)
     assert caption.slot_at(text.index("{") + 1) == (text.index("smile"), text.index("|"))
+    # Typing a wildcard, no `}` yet: the choice under the cursor.
+    typing = parse_caption("ohwx, {smile|sit")
+    assert typing.slot_at(16) == (13, 16)
+    assert typing.slot_at(9) == (7, 12)
     expansion = parse_caption("{simple|white} backgr")
     assert expansion.slot_at(len("{simple|white} backgr")) == (21, 21)
 

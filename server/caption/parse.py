@@ -237,12 +237,21 @@ class Caption:
         tag = self.tag_at(offset)
         # An expansion (`{simple|white} background`) spans its whole segment: no name there to replace.
         if (
-            tag is not None
-            and tag.name_start <= offset <= tag.name_end
-            and self.text[tag.name_start : tag.name_end] == tag.name
+            tag is None
+            or not tag.name_start <= offset <= tag.name_end
+            or self.text[tag.name_start : tag.name_end] != tag.name
         ):
-            return tag.name_start, tag.name_end
-        return offset, offset
+            return offset, offset
+        start, end = tag.name_start, tag.name_end
+        # A wildcard being typed (`{smile|sit`, no `}` yet): the choice under the cursor.
+        typed = self.text[start:offset]
+        opened = typed.rfind("{")
+        if opened != -1 and "}" not in typed[opened:]:
+            start += max(opened, typed.rfind("|")) + 1
+            rest = self.text[offset:end]
+            ends = [at for at in (rest.find("|"), rest.find("}")) if at != -1]
+            end = offset + min(ends) if ends else end
+        return start, end
 
 
 def parse_caption(text: str, syntax: Syntax = DEFAULT_SYNTAX) -> Caption:

@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 
 from .config import Config
-from .parse import tag_names
+from .parse import CaptionLine, TagSpan, tag_names
 
 _ESCAPED_OPEN = "\0"
 _ESCAPED_CLOSE = "\1"
@@ -79,3 +79,29 @@ def caption_keep(config: Config, keep: int) -> int | None:
     if not prefix.endswith(syntax.separator):
         added -= 1
     return max(0, keep - added)
+
+
+def tag_notes(line: CaptionLine, tag: TagSpan, config: Config) -> list[str]:
+    """What sd-scripts does with this tag when training, in sentences for hover (markdown): kept in place,
+    one unit with others, one choice of a wildcard."""
+    notes = []
+    keep_mark = config.keep_tokens_separator
+    kept = None if config.keep_tokens is None else caption_keep(config, config.keep_tokens)
+    if line.keep_separator is not None and tag.keep:
+        where = "before" if tag.start < line.keep_separator else "after the second"
+        notes.append(f"Kept in place when shuffling: it is {where} `{keep_mark}`.")
+    elif line.keep_separator is None and kept is not None and tag.unit < kept:
+        prefix = ", and those of `caption_prefix`" if config.caption_prefix.strip() else ""
+        notes.append(
+            f"Kept in place when shuffling: tag {tag.unit + 1} of the first `keep_tokens ="
+            f" {config.keep_tokens}` (sd-scripts counts comma-separated tags, not CLIP tokens{prefix})."
+        )
+    unit = [other.name for other in line.tags if other.unit == tag.unit and other.wildcard is None]
+    if tag.wildcard is None and len(unit) > 1:
+        notes.append(
+            f"One unit with {len(unit) - 1} more (`{'`, `'.join(unit)}`): shuffled and dropped together."
+        )
+    if tag.wildcard is not None:
+        state = "" if config.enable_wildcard else " (`enable_wildcard` is off: trained as written)"
+        notes.append(f"Choice {tag.choice + 1} of a wildcard: sd-scripts picks one per epoch{state}.")
+    return notes

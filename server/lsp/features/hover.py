@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from lsprotocol import types
 
 from captionls.server.caption.describe import TagDescription, describe_tag
+from captionls.server.caption.trainer import tag_notes
 from captionls.vocab.normalize import TagStyle, styled, tag_key
 
 from ..workspace import CaptionView
@@ -24,8 +25,12 @@ def hover(server: CaptionServer, params: types.HoverParams) -> types.Hover | Non
     if found is None:
         return None
     view, tag = found
+    markdown = tag_markdown(view, tag.name)
+    notes = tag_notes(view.caption.lines[tag.line], tag, view.dataset.config)
+    if notes:
+        markdown += "\n" + "\n".join(f"- sd-scripts: {note}" for note in notes)
     return types.Hover(
-        contents=types.MarkupContent(types.MarkupKind.Markdown, tag_markdown(view, tag.name)),
+        contents=types.MarkupContent(types.MarkupKind.Markdown, markdown),
         range=view.lines.range(tag.name_start, tag.name_end),
     )
 
