@@ -65,6 +65,7 @@ class TagSpan:
     name: str
     line: int
     index: int
+    # Kept in place when shuffling: before the line's `|||`, or after a second one.
     keep: bool = False
     # Position of the tag's segment in `CaptionLine.segments`.
     segment: int = 0
@@ -163,6 +164,13 @@ class CaptionLine:
             and segment.separator_text not in marks
             and segment.previous_separator_text not in marks
         ]
+
+    def leads(self, tag: TagSpan) -> bool:
+        """Whether `tag` has a place of its own in the caption's order: not a wildcard's choice, not a
+        later part of a `;;;` unit (it moves with the unit's first)."""
+        if tag.wildcard is not None:
+            return False
+        return tag.index == 0 or self.tags[tag.index - 1].unit != tag.unit
 
     def keeps_syntax(self, start: int, end: int, new_text: str = "") -> bool:
         """Whether replacing text[start:end] by `new_text` leaves every wildcard whole: the span misses

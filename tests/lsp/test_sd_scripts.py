@@ -86,3 +86,22 @@ async def test_the_syntax_itself_has_no_diagnostics(sd_session: Session) -> None
     uri = sd_session.open("b.txt", CAPTIONS["b"])
     diagnostics = await sd_session.diagnostics(uri)
     assert [(d.code, d.message) for d in diagnostics] == []
+
+
+async def test_semantic_tokens_and_hints_leave_wildcards_alone(sd_session: Session) -> None:
+    text = "ohwxStyle, {simple|white} background, {sitting|standing}, 1girl\n"
+    uri = sd_session.open("a.txt", text)
+    tokens = await sd_session.client.text_document_semantic_tokens_full_async(
+        types.SemanticTokensParams(types.TextDocumentIdentifier(uri=uri))
+    )
+    assert tokens is not None
+    starts = [tokens.data[i + 1] for i in range(0, len(tokens.data), 5)]
+    # Tokens never overlap: an expansion spans its segment twice over and gets none.
+    assert all(delta > 0 for delta in starts[1:]), tokens.data
+    hints = await sd_session.client.text_document_inlay_hint_async(
+        types.InlayHintParams(
+            types.TextDocumentIdentifier(uri=uri), types.Range(types.Position(0, 0), types.Position(1, 0))
+        )
+    )
+    inside = range(text.index("{sitting"), text.index("}, 1girl"))
+    assert all(hint.position.character not in inside for hint in hints or [])

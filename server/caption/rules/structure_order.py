@@ -133,12 +133,7 @@ def check(rule: Rule[NoOptions], doc: Document, options: NoOptions) -> Iterator[
         return
     for line in doc.caption.lines:
         # A wildcard's choices have no section, and the later tags of a `;;;` unit move with its first.
-        rank = {
-            tag.index: None
-            if tag.wildcard is not None or (tag.index > 0 and line.tags[tag.index - 1].unit == tag.unit)
-            else sections.rank(tag.key)
-            for tag in line.tags
-        }
+        rank = {tag.index: sections.rank(tag.key) if line.leads(tag) else None for tag in line.tags}
         keep = caption_keep(ctx.config, ctx.config.keep_count)
         for run in _runs(line):
             ordered = _ordered_part(line, run, ctx.config.shuffle_caption, keep)

@@ -31,6 +31,9 @@ def inlay_hints(server: CaptionServer, params: types.InlayHintParams) -> list[ty
             continue
         current: str | None = None
         for tag in line.tags:
+            # A wildcard's choice or a later part of a `;;;` unit starts no section (as structure-order).
+            if not line.leads(tag):
+                continue
             section = sections.section_of(tag.key)
             if section is None or section == current:
                 continue
