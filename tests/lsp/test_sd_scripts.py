@@ -105,3 +105,17 @@ async def test_semantic_tokens_and_hints_leave_wildcards_alone(sd_session: Sessi
     )
     inside = range(text.index("{sitting"), text.index("}, 1girl"))
     assert all(hint.position.character not in inside for hint in hints or [])
+
+
+async def test_an_expansion_cannot_be_renamed_a_choice_can(sd_session: Session) -> None:
+    text = "ohwxStyle, {simple|white} background, {smile|grin}\n"
+    uri = sd_session.open("a.txt", text)
+
+    async def prepare(character: int) -> object:
+        return await sd_session.client.text_document_prepare_rename_async(
+            types.PrepareRenameParams(types.TextDocumentIdentifier(uri=uri), types.Position(0, character))
+        )
+
+    assert await prepare(text.index("background")) is None
+    choice = await prepare(text.index("grin"))
+    assert isinstance(choice, types.PrepareRenamePlaceholder) and choice.placeholder == "grin"

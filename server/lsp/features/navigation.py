@@ -41,6 +41,8 @@ def prepare_rename(
     if found is None:
         return None
     view, tag = found
+    if view.text[tag.name_start : tag.name_end] != tag.name:
+        return None  # a wildcard's expansion (`{simple|white} background`): rename a choice instead
     return types.PrepareRenamePlaceholder(
         range=view.lines.range(tag.name_start, tag.name_end), placeholder=tag.name
     )
