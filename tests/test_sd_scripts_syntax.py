@@ -222,6 +222,22 @@ def test_a_trigger_the_prefix_adds_is_never_missing(tmp_path: Path) -> None:
     }
 
 
+def test_without_keep_tokens_the_prefix_does_not_move_the_trigger(tmp_path: Path) -> None:
+    captions = {"a": "ohwxStyle, 1girl, smile", "b": "1girl, ohwxStyle"}
+    root, vocabulary = dataset(
+        tmp_path, captions, 'trigger = ["ohwxStyle"]\ncaption_prefix = "masterpiece,"\n'
+    )
+    ctx = context(root, vocabulary)
+    found = {
+        name: [f.message for f in check_text(root / f"{name}.txt", text, ctx) if f.rule == "missing-trigger"]
+        for name, text in captions.items()
+    }
+    assert found == {
+        "a": [],
+        "b": ['the trigger "ohwxStyle" is tag 2, not within the first 1; move it to the front'],
+    }
+
+
 def test_duplicates_count_units_and_choices_but_not_alternatives(tmp_path: Path) -> None:
     captions = {
         "a": "ohwxStyle, {smile|grin}, smile, {short hair|long hair, short hair}",

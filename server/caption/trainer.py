@@ -67,9 +67,10 @@ def added_keys(config: Config) -> frozenset[str]:
 
 def caption_keep(config: Config, keep: int) -> int | None:
     """How many of a caption's own leading tags `keep` leading tags hold once `caption_prefix` is before
-    them; None when the prefix holds the keep-tokens separator (it alone decides what stays in place)."""
+    them; None when the prefix holds the keep-tokens separator (it alone decides what stays in place).
+    Without `keep_tokens` (captionls then asks for the triggers first in the caption itself), `keep`."""
     prefix = config.caption_prefix.strip()
-    if not prefix:
+    if not prefix or config.keep_tokens is None:
         return keep
     syntax = config.syntax
     if syntax.keep_separator and syntax.keep_separator in prefix:
