@@ -34,7 +34,7 @@ from .lines import LINE_BREAK
 KEEP_SEPARATOR = "|||"
 BREAK = "BREAK"
 # sd-scripts' wildcard: `{...}` with no `}` inside, its choices split at `|`; `{{` and `}}` escape a brace.
-_WILDCARD = re.compile(r"\{([^}]+)\}")
+WILDCARD = re.compile(r"\{([^}]+)\}")
 _BRACE_ESCAPE = re.compile(r"\{\{|\}\}")
 # A1111: `(x)` multiplies attention by 1.1, `[x]` divides by it; `(x:w)` sets the factor to w.
 ATTENTION_STEP = 1.1
@@ -349,7 +349,7 @@ def _wildcards(text: str, start: int, end: int) -> list[Wildcard]:
     # The escapes blanked out with the same length, so that offsets stay those of `text`.
     masked = _BRACE_ESCAPE.sub("\0\0", text[start:end])
     found = []
-    for match in _WILDCARD.finditer(masked):
+    for match in WILDCARD.finditer(masked):
         choices = []
         position = start + match.start(1)
         for choice in match.group(1).split("|"):

@@ -19,14 +19,11 @@ shuffled tags does not matter to a count.
 
 from __future__ import annotations
 
-import re
-
 from .config import Config
-from .parse import CaptionLine, TagSpan, tag_names
+from .parse import WILDCARD, CaptionLine, TagSpan, tag_names
 
 _ESCAPED_OPEN = "\0"
 _ESCAPED_CLOSE = "\1"
-_WILDCARD = re.compile(r"\{([^}]+)\}")
 
 
 def trained_text(line: str, config: Config) -> str:
@@ -39,7 +36,7 @@ def trained_text(line: str, config: Config) -> str:
         caption = f"{caption} {config.caption_suffix}"
     if config.enable_wildcard:
         caption = caption.replace("{{", _ESCAPED_OPEN).replace("}}", _ESCAPED_CLOSE)
-        caption = _WILDCARD.sub(lambda match: max(match.group(1).split("|"), key=len), caption)
+        caption = WILDCARD.sub(lambda match: max(match.group(1).split("|"), key=len), caption)
         caption = caption.replace(_ESCAPED_OPEN, "{").replace(_ESCAPED_CLOSE, "}")
     if config.shuffle_caption:
         caption = ", ".join(_tokens(caption, config))
