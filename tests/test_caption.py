@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from captionls.server.caption.config import Config
 from captionls.server.caption.formatter import format_caption
-from captionls.server.caption.parse import Caption, parse_caption, tag_names
+from captionls.server.caption.parse import Caption, Syntax, parse_caption, tag_names
 from captionls.vocab.normalize import tag_key
 
 
@@ -82,7 +82,7 @@ def test_variant_lines_and_crlf() -> None:
 
 
 def test_configured_separator() -> None:
-    assert names(parse_caption("a; b, c;d", ";")) == ["a", "b, c", "d"]
+    assert names(parse_caption("a; b, c;d", Syntax(";"))) == ["a", "b, c", "d"]
 
 
 def test_tag_at_and_slot_at() -> None:

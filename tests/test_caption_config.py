@@ -19,7 +19,7 @@ def write(folder: Path, text: str) -> Path:
 def test_defaults_without_a_file(tmp_path: Path) -> None:
     config = load_config(tmp_path)
     assert config == Config(root=tmp_path.resolve())
-    assert (config.min_tags, config.max_tags, config.separator) == (8, 20, ",")
+    assert (config.min_tags, config.max_tags, config.caption_separator) == (8, 20, ",")
     assert config.structure == DEFAULT_STRUCTURE
     assert config.keep_count == 0
 
@@ -41,7 +41,7 @@ def test_every_key(tmp_path: Path) -> None:
         """
 trigger = ["ohwxStyle", "ohwxChar"]
 keep_tokens = 3
-separator = ";"
+caption_separator = ";"
 tag_style = "underscores"
 escape_parentheses = true
 min_tags = 5
@@ -64,7 +64,7 @@ tag-count = { severity = "warning" }
     config = load_config(tmp_path)
     assert config.trigger == ("ohwxStyle", "ohwxChar")
     assert config.keep_count == 3
-    assert config.separator == ";"
+    assert config.caption_separator == ";"
     assert config.tag_style == "underscores"
     assert config.escape_parentheses is True
     assert (config.min_tags, config.max_tags) == (5, 30)
@@ -93,8 +93,19 @@ tag-count = { severity = "warning" }
         ("[sections]\nfeelings = ['sad']\n", 2, "section 'feelings' is not in structure"),
         ('trigger = "a"\nstructure = [\n', 2, "Invalid"),
         ("escape_parentheses = 'yes'\n", 1, "escape_parentheses must be true or false"),
-        ("separator = '|||'\n", 1, "separator must be"),
-        ("separator = '('\n", 1, "separator must be"),
+        ("caption_separator = '|||'\n", 1, "caption_separator '|||' is part of"),
+        ("caption_separator = '('\n", 1, "caption_separator must be"),
+        ("caption_separator = ''\n", 1, "caption_separator must be"),
+        ("\nseparator = ';'\n", 2, "separator is now caption_separator"),
+        ("keep_tokens_separator = '{'\n", 1, "keep_tokens_separator must be"),
+        ("caption_separator = ';'\nsecondary_separator = ';;;'\n", 1, "caption_separator ';' is part of"),
+        (
+            "secondary_separator = ';;;'\nkeep_tokens_separator = ';;;'\n",
+            2,
+            "keep_tokens_separator ';;;' is part",
+        ),
+        ("enable_wildcard = 1\n", 1, "enable_wildcard must be true or false"),
+        ('caption_prefix = "a\\nb"\n', 1, "caption_prefix must be a string of one line"),
     ],
 )
 def test_mistakes_name_file_and_line(tmp_path: Path, text: str, line: int, reason: str) -> None:

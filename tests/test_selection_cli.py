@@ -13,6 +13,7 @@ import pytest
 
 from captionls.server.caption.dataset import DatasetIndex
 from captionls.server.caption.journal import KEPT_ENTRIES
+from captionls.server.caption.tokens.clip import count_tokens
 from tests.kit.cli import cli, run
 from tests.kit.datasets import write_dataset
 
@@ -161,8 +162,8 @@ def test_the_journal_keeps_the_last_entries_and_the_index_ignores_it(dataset: Pa
         ("tags list ROOT --where", "(solo", "Error: --where: column 6: `(` at column 1 is not closed"),
         (
             "tags list ROOT --where",
-            "tokens>70",
-            "Error: --where: column 1: token counts are not available yet",
+            "tokens>many",
+            "Error: --where: column 1: `tokens>many`: a count is a whole number, as in tags<10",
         ),
         ("tags add x ROOT --at", "top", 'Error: --at: "top" is not a place for tags'),
         ("tags add ROOT", "a, b", 'Error: the new tag name "a, b" would not stay one tag'),
@@ -214,3 +215,13 @@ def test_a_planted_journal_entry_never_writes_outside_the_dataset(tmp_path: Path
         result.exit_code == 1 and "outside the dataset" in result.stderr and "nothing undone" in result.stderr
     )
     assert outside.read_bytes() == b"safe"
+
+
+def test_tokens_selects_by_the_longest_lines_clip_tokens(dataset: Path, vocabulary: Path) -> None:
+    # b's prose line is its longest: 12 CLIP tokens; every other caption has fewer than 10.
+    assert count_tokens("A man stands by a window, smiling at the camera.") == 12
+    result = run(vocabulary, "tags", "list", dataset, "--where", "tokens>10", "--json")
+    assert result.exit_code == 0, result.stderr
+    assert {row["tag"] for row in json.loads(result.stdout)} == {"ohwx", "1boy", "short hair"}
+    result = run(vocabulary, "tags", "list", dataset, "--where", "tokens<10 AND NOT 1girl", "--json")
+    assert json.loads(result.stdout) == []

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from captionls.server.caption.parse import Syntax
 from captionls.server.caption.selection.tag_edits import BadPlacement, Placement, TagEditor, parse_placement
 
 ALIASES = {"longhair": "long hair", "smiling": "smile"}
-EDITOR = TagEditor(lambda key: ALIASES.get(key, key), frozenset({"ohwx"}), ",")
+EDITOR = TagEditor(lambda key: ALIASES.get(key, key), frozenset({"ohwx"}), Syntax())
 
 
 def add(text: str, *names: str, at: str = "end") -> str:

@@ -57,7 +57,7 @@ def test_atoms() -> None:
         ("smile)", 6, "`)` without its `(`"),
         ('solo AND "long hair', 10, "unclosed quote"),
         ("solo OR AND smile", 9, "expected a tag or `(`, found `AND`"),
-        ("tokens>5", 1, "token counts are not available yet"),
+        ("tokens>lots", 1, "a count is a whole number"),
         ("solo AND tags<many", 10, "a count is a whole number"),
         ("rule:no-such-rule", 1, "unknown rule `no-such-rule`"),
         ("path:", 1, "path: needs a glob"),

@@ -11,8 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from captionls.server.caption.config import Config
 from captionls.server.caption.parse import parse_caption
-from captionls.server.caption.tokens.budget import measure, tag_cost
+from captionls.server.caption.tokens.budget import line_tokens, measure, tag_cost
 from captionls.server.caption.tokens.clip import count_tokens, pieces
 from captionls.server.caption.tokens.prompt import runs
 from tests.conftest import REPO
@@ -317,3 +318,25 @@ def test_runs_are_a1111s_runs(items: list[str]) -> None:
     for run in runs(text):
         if not run.is_break:
             assert all(text[run.line_offset(i)] == char for i, char in enumerate(run.text))
+
+
+def test_the_count_is_of_the_text_sd_scripts_trains_on() -> None:
+    plain = Config(root=Path("."))
+    wildcards = Config(root=Path("."), caption_prefix="ohwx style,", enable_wildcard=True)
+    text = "1girl, {smile|open mouth smile}, " + ", ".join(f"tag{n}" for n in range(30))
+    caption = parse_caption(text, wildcards.syntax)
+    line = caption.lines[0]
+    trained = "ohwx style, " + text.replace("{smile|open mouth smile}", "open mouth smile")
+    assert line_tokens(caption, line, wildcards).tokens == count_tokens(trained)
+    assert line_tokens(caption, line, plain).tokens == count_tokens(text)
+
+
+def test_a_prefix_moves_the_cut_by_its_own_tokens() -> None:
+    prefixed = Config(root=Path("."), caption_prefix="ohwx style,")
+    text = ", ".join(f"tag{n}" for n in range(40))
+    caption = parse_caption(text, prefixed.syntax)
+    cut = line_tokens(caption, caption.lines[0], prefixed).cut(75)
+    # Where the trainer cuts the text it trains on, in the line's own words.
+    whole = measure("ohwx style, " + text).cut(75)
+    assert cut is not None and whole is not None
+    assert cut == whole - len("ohwx style, ")

@@ -259,7 +259,7 @@ def _severity(name: str) -> Severity:
 
 def check_text(path: Path, text: str, ctx: CheckContext) -> list[Finding]:
     """Every finding for the caption `text` of `path`, in document order."""
-    return check_caption(path, parse_caption(text, ctx.config.separator), ctx)
+    return check_caption(path, parse_caption(text, ctx.config.syntax), ctx)
 
 
 def check_caption(path: Path, caption: Caption, ctx: CheckContext) -> list[Finding]:
@@ -277,6 +277,9 @@ def check_caption(path: Path, caption: Caption, ctx: CheckContext) -> list[Findi
     if prose:
         for finding in findings:
             _leave_prose_alone(finding, prose, path)
+    if any(line.wildcards for line in caption.lines):
+        for finding in findings:
+            _keep_wildcards_whole(finding, caption, path)
     # Document order; at one place, in the registry's order (stable sort keeps each rule's own order).
     findings.sort(key=lambda finding: finding.start)
     return findings
@@ -284,6 +287,21 @@ def check_caption(path: Path, caption: Caption, ctx: CheckContext) -> list[Findi
 
 def _only(caption: Caption, lines: list[CaptionLine]) -> Caption:
     return Caption(caption.text, caption.separator, lines)
+
+
+def _keep_wildcards_whole(finding: Finding, caption: Caption, path: Path) -> None:
+    """A fix that would cut into a wildcard (`{a|b}`) is dropped: the finding stays, with the fixes that
+    keep the syntax whole (renaming a choice does)."""
+    finding.fixes = [
+        fix
+        for fix in finding.fixes
+        if all(
+            edit.path not in (None, path)
+            or (line := caption.line_at(edit.start)) is None
+            or line.keeps_syntax(edit.start, edit.end, edit.new_text)
+            for edit in fix.edits
+        )
+    ]
 
 
 def _leave_prose_alone(finding: Finding, prose: list[CaptionLine], path: Path) -> None:

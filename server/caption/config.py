@@ -16,6 +16,7 @@ from typing import Any
 from captionls.vocab.normalize import TagStyle
 
 from .findings import SEVERITY_SETTINGS
+from .parse import KEEP_SEPARATOR, Syntax
 from .settings_schema import TOML_KEYS
 
 CONFIG_NAME = "captionls.toml"
@@ -48,7 +49,13 @@ class Config:
     keep_tokens: int | None = None
     # sd-scripts' shuffle_caption: tags after the kept ones are shuffled, so their order means nothing.
     shuffle_caption: bool = False
-    separator: str = ","
+    # sd-scripts' caption syntax, under its names (see `parse` and `trainer`).
+    caption_separator: str = ","
+    keep_tokens_separator: str = KEEP_SEPARATOR
+    secondary_separator: str = ""
+    enable_wildcard: bool = False
+    caption_prefix: str = ""
+    caption_suffix: str = ""
     tag_style: TagStyle | None = None
     escape_parentheses: bool = False
     min_tags: int = 8
@@ -70,6 +77,11 @@ class Config:
     def setting(self, rule: str) -> RuleSetting:
         return self.rules.get(rule, RuleSetting())
 
+    @property
+    def syntax(self) -> Syntax:
+        """How the captions' lines split into tags."""
+        return Syntax(self.caption_separator, self.keep_tokens_separator, self.secondary_separator)
+
 
 def find_config(start: Path) -> Path | None:
     """The nearest `captionls.toml` in `start` (a file's folder) or above it."""
@@ -90,6 +102,11 @@ def load_config(start: Path) -> Config:
 
 
 def read_config(path: Path) -> Config:
+    return config_from_text(path, *read_toml(path))
+
+
+def read_toml(path: Path) -> tuple[dict[str, Any], str]:
+    """A TOML file's tables and its text; ConfigError `file:line: reason` when it cannot be read."""
     try:
         raw = path.read_bytes()
     except OSError as error:
@@ -99,13 +116,17 @@ def read_config(path: Path) -> Config:
     except UnicodeDecodeError:
         raise ConfigError(f"{path}:1: not UTF-8") from None
     try:
-        data = tomllib.loads(text)
+        return tomllib.loads(text), text
     except tomllib.TOMLDecodeError as error:
         found = re.search(r"at line (\d+)", str(error))
         # "at end of document": the last line is where the unfinished value starts to show.
         line = int(found.group(1)) if found else max(1, len(text.splitlines()))
         reason = re.sub(r"\s*\(at (line \d+, column \d+|end of document)\)", "", str(error))
         raise ConfigError(f"{path}:{line}: {reason}") from None
+
+
+def config_from_text(path: Path, data: dict[str, Any], text: str) -> Config:
+    """The `Config` of the TOML `data` read from `text` (the file `path`, for messages and the root)."""
     return _Reader(path, text).config(data)
 
 
@@ -141,7 +162,12 @@ class _Reader:
         readers = {
             "trigger": self.trigger,
             "keep_tokens": lambda v: self.integer("keep_tokens", v, 0),
-            "separator": self.separator,
+            "caption_separator": lambda v: self.mark("caption_separator", v, required=True),
+            "keep_tokens_separator": lambda v: self.mark("keep_tokens_separator", v),
+            "secondary_separator": lambda v: self.mark("secondary_separator", v),
+            "enable_wildcard": lambda v: self.boolean("enable_wildcard", v),
+            "caption_prefix": lambda v: self.affix("caption_prefix", v),
+            "caption_suffix": lambda v: self.affix("caption_suffix", v),
             "tag_style": self.tag_style,
             "escape_parentheses": lambda v: self.boolean("escape_parentheses", v),
             "shuffle_caption": lambda v: self.boolean("shuffle_caption", v),
@@ -158,12 +184,23 @@ class _Reader:
         values: dict[str, Any] = {}
         for key, value in data.items():
             reader = readers.get(key)
+            if key == "separator":
+                raise self.fail(key, "separator is now caption_separator, sd-scripts' name for it")
             if reader is None:
                 raise self.fail(key, f"unknown key {key!r} (known: {', '.join(TOML_KEYS)})")
             values[key] = reader(value)
         config = Config(root=self.path.parent.resolve(), path=self.path, **values)
         if config.min_tags > config.max_tags:
             raise self.fail("min_tags", f"min_tags ({config.min_tags}) is above max_tags ({config.max_tags})")
+        marks = {
+            "caption_separator": config.caption_separator,
+            "keep_tokens_separator": config.keep_tokens_separator,
+            "secondary_separator": config.secondary_separator,
+        }
+        for key, mark in marks.items():
+            for other, other_mark in marks.items():
+                if other != key and mark and other_mark and mark in other_mark and key in values:
+                    raise self.fail(key, f"{key} {mark!r} is part of {other} {other_mark!r}")
         for name in config.sections:
             if name not in config.structure:
                 raise self.fail(name, f"section {name!r} is not in structure", "sections")
@@ -192,16 +229,27 @@ class _Reader:
             raise self.fail("trigger", "trigger tags must not be empty")
         return triggers
 
-    def separator(self, value: object) -> str:
-        # Brackets, backslashes and `|||` already mean something in a caption.
+    def mark(self, key: str, value: object, required: bool = False) -> str:
+        """A separator: non-blank (or "" for none, unless `required`), and none of what already means
+        something in a caption: brackets, backslashes, braces, `|` (but `|||` itself), line breaks, BREAK."""
+        text = value.strip() if isinstance(value, str) else None
+        if text == "" and not required:
+            return ""
         if (
-            not isinstance(value, str)
-            or not value.strip()
-            or value.strip() == "BREAK"
-            or any(c in value for c in "()[]\\|\n")
+            text is None
+            or not text
+            or text == "BREAK"
+            or any(c in text for c in "()[]{}\\\n\r")
+            or ("|" in text and text != KEEP_SEPARATOR)
         ):
-            raise self.fail("separator", 'separator must be a non-blank string such as "," or ";"')
-        return value.strip()
+            example = '"," or ";"' if required else f'"{KEEP_SEPARATOR}" or ";;;", or "" for none'
+            raise self.fail(key, f"{key} must be a non-blank string such as {example}")
+        return text
+
+    def affix(self, key: str, value: object) -> str:
+        if not isinstance(value, str) or "\n" in value or "\r" in value:
+            raise self.fail(key, f"{key} must be a string of one line")
+        return value
 
     def tag_style(self, value: object) -> TagStyle:
         if value == "spaces":

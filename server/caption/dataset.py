@@ -195,7 +195,7 @@ class DatasetIndex:
             names = [(tag.key, tag.name) for line in text.lines if line.kind == "tags" for tag in line.tags]
             lead = next(((tag.key, tag.name) for tag in text.tags), None)
         else:
-            names, lead = index_names(text, self.config.separator)
+            names, lead = index_names(text, self.config.syntax)
         entry = _Entry.of(names, lead)
         old = self._entries.get(path)
         if old is not None:

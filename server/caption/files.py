@@ -398,3 +398,30 @@ def _overlaps(a: Edit, b: Edit) -> bool:
         point, other = (a, b) if a.start == a.end else (b, a)
         return other.start < point.start < other.end
     return a.start < b.end and b.start < a.end
+
+
+def write_new_file(path: Path, text: str, overwrite: bool) -> None:
+    """Write `text` (UTF-8) to `path` at once: readers see the old file or the whole new one. Without
+    `overwrite`, an existing `path` is left as it is (FileExistsError). Any failure is an OSError."""
+    data = text.encode("utf-8")
+    descriptor, name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    temporary = Path(name)
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        if overwrite:
+            os.replace(temporary, path)
+            return
+        try:
+            # A hard link is made only where no file is: the check and the write are one step.
+            os.link(temporary, path)
+        except FileExistsError:
+            raise
+        except OSError:
+            # No hard links here (exFAT, some network drives): create it exclusively instead.
+            with path.open("xb") as handle:
+                handle.write(data)
+    finally:
+        temporary.unlink(missing_ok=True)

@@ -1,10 +1,10 @@
 """`captionls format`: one separator style, trimmed blanks and the dataset's tag style.
 
 Each caption line is rebuilt from its segments: tags joined by `, ` (the configured separator and one
-space), ` ||| ` and `BREAK` kept where they were (with the separator written on either side of a `BREAK`),
-empty tags dropped, blanks inside a name collapsed and names written in the tag style (parentheses escaped
-when `escape_parentheses` is set). Attention syntax and line endings are kept. Formatting formatted text
-changes nothing.
+space), ` ||| `, `;;;` and `BREAK` kept where they were (with the separator written on either side of a
+`BREAK`), wildcards (`{a|b}`) written as they are, empty tags dropped, blanks inside a name collapsed
+and names written in the tag style (parentheses escaped when `escape_parentheses` is set). Attention
+syntax and line endings are kept. Formatting formatted text changes nothing.
 
 Some things are never touched: prose lines (see `kinds`), the triggers given as `protected` keys, and
 verbatim tags (`score_9`; `normalize.styled` keeps them as they must be written).
@@ -20,7 +20,7 @@ from captionls.vocab.normalize import TagStyle, styled, tag_key
 from .config import Config
 from .files import apply_edits
 from .findings import Edit
-from .parse import BREAK, KEEP_SEPARATOR, CaptionLine, parse_caption
+from .parse import BREAK, CaptionLine, Syntax, parse_caption
 
 _BLANKS = re.compile(r"\s+")
 _BRACKETS = "()[]"
@@ -33,7 +33,7 @@ def format_caption(
     """`text` formatted; `style` is the tag style to write (default: the configured one, else unchanged);
     tags whose key is in `protected` (the triggers) keep their exact writing."""
     style = style or config.tag_style
-    caption = parse_caption(text, config.separator)
+    caption = parse_caption(text, config.syntax)
     edits = [
         Edit(line.start, line.end, formatted)
         for line in caption.lines
@@ -56,11 +56,15 @@ def format_line(
         elif segment.tag is not None:
             tag = segment.tag
             start, end = _trimmed(text, segment.start, segment.end)
-            name = tag.name if tag.key in protected else _written(tag.name, tag.key, config, style)
-            item = text[start : tag.name_start] + name + text[tag.name_end : end]
+            if tag.wildcard is not None:
+                # A wildcard is written as it is: its choices are the captioner's own syntax.
+                item = text[start:end]
+            else:
+                name = tag.name if tag.key in protected else _written(tag.name, tag.key, config, style)
+                item = text[start : tag.name_start] + name + text[tag.name_end : end]
         if item is not None:
             if parts:
-                joint = _joint(between, config.separator)
+                joint = _joint(between, line.syntax)
                 # `a,BREAK b` is the tag `BREAK b`; a blank before it would make BREAK the keyword.
                 parts.append(joint.rstrip() if _LEADING_BREAK.match(item) else joint)
             parts.append(item)
@@ -82,15 +86,19 @@ def _written(name: str, key: str, config: Config, style: TagStyle | None) -> str
     return written if tag_key(written) == key and not edges_moved else name
 
 
-def _joint(between: list[str], separator: str) -> str:
-    """What goes between two items: `, `, ` ||| `, or BREAK with the separators written beside it."""
-    if KEEP_SEPARATOR in between:
-        return f" {KEEP_SEPARATOR} "
+def _joint(between: list[str], syntax: Syntax) -> str:
+    """What goes between two items: `, `, ` ||| `, `;;;` inside a unit, or BREAK with the separators
+    written beside it."""
+    separator, keep = syntax.separator, syntax.keep_separator or BREAK
+    if keep in between:
+        return f" {keep} "
+    if between == [syntax.secondary_separator]:
+        return syntax.secondary_separator
     if BREAK not in between:
         return f"{separator} "
     at = between.index(BREAK)
-    before = separator if any(marker not in (BREAK, KEEP_SEPARATOR) for marker in between[:at]) else ""
-    after = separator if any(marker not in (BREAK, KEEP_SEPARATOR) for marker in between[at + 1 :]) else ""
+    before = separator if any(marker not in (BREAK, keep) for marker in between[:at]) else ""
+    after = separator if any(marker not in (BREAK, keep) for marker in between[at + 1 :]) else ""
     return f"{before} {BREAK}{after} "
 
 

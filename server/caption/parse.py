@@ -1,10 +1,17 @@
 """Parse a caption into tags with exact source offsets. Pure, never raises.
 
 A caption file holds one caption per line: the first line is the caption, every further non-empty line
-is a variant (OneTrainer picks one at random) and is checked the same way. Lines end at `\n`, `\r\n`
-or a lone `\r`, as trainers and the LSP count them. Inside a line, tags are split
-at the separator (`,` by default), at kohya's keep-tokens separator `|||` and at the prompt keyword
-`BREAK`. Attention syntax (`(tag:1.2)`, `(tag)`, `[tag]`, nesting, groups spanning several tags such as
+is a variant (OneTrainer picks one at random; sd-scripts too with `enable_wildcard`) and is checked the
+same way. Lines end at `\n`, `\r\n` or a lone `\r`, as trainers and the LSP count them. Inside a line,
+tags are split at the caption separator (`,` by default), at sd-scripts' keep-tokens separator (`|||`:
+the tags before it, and after a second one, stay in place when shuffling) and at the prompt keyword
+`BREAK`. sd-scripts' secondary separator (`;;;`, when configured) splits a unit of tags that the trainer
+shuffles and keeps as one: each is a tag, and they share their `unit`. A wildcard `{a|b|c}` (one choice
+per epoch) is never split: a segment that is one wildcard holds each choice's tags with their own spans,
+and a segment with a wildcard and more text (`{simple|white} background`) holds each expansion (`simple
+background`, `white background`) spanning the whole segment; `{{` and `}}` are literal braces.
+
+Attention syntax (`(tag:1.2)`, `(tag)`, `[tag]`, nesting, groups spanning several tags such as
 `(red hair, blue eyes:1.2)`) is recognised so that a tag's *name* span never includes it; escaped
 brackets (`fate \\(series\\)`) are part of the name.
 
@@ -26,6 +33,9 @@ from .lines import LINE_BREAK
 
 KEEP_SEPARATOR = "|||"
 BREAK = "BREAK"
+# sd-scripts' wildcard: `{...}` with no `}` inside, its choices split at `|`; `{{` and `}}` escape a brace.
+WILDCARD = re.compile(r"\{([^}]+)\}")
+_BRACE_ESCAPE = re.compile(r"\{\{|\}\}")
 # A1111: `(x)` multiplies attention by 1.1, `[x]` divides by it; `(x:w)` sets the factor to w.
 ATTENTION_STEP = 1.1
 _WEIGHT_SUFFIX = re.compile(r":\s*([+-]?(?:\d+(?:\.\d*)?|\.\d+))\s*$")
@@ -55,9 +65,21 @@ class TagSpan:
     name: str
     line: int
     index: int
+    # Kept in place when shuffling: before the line's `|||`, or after a second one.
     keep: bool = False
     # Position of the tag's segment in `CaptionLine.segments`.
     segment: int = 0
+    # Position among the line's units: what sd-scripts splits at the caption separator and `|||`, counts
+    # for keep_tokens and shuffles; the tags of one `;;;` unit or of one wildcard share it.
+    unit: int = 0
+    # The offset of the wildcard `{` this tag is a choice (or an expansion) of, and which choice; tags of
+    # different choices of one wildcard are alternatives, never in the trained caption together.
+    wildcard: int | None = None
+    choice: int = 0
+
+    def alternative_to(self, other: TagSpan) -> bool:
+        """Whether the trainer never sees both: choices of one wildcard."""
+        return self.wildcard is not None and self.wildcard == other.wildcard and self.choice != other.choice
 
     @property
     def kind(self) -> SegmentKind:
@@ -82,6 +104,28 @@ class Segment:
     is_break: bool = False
 
 
+@dataclass(frozen=True)
+class Syntax:
+    """How a caption line is split, from `captionls.toml` (sd-scripts' names): the caption separator, the
+    keep-tokens separator (`""`: none) and the secondary separator (`""`: none)."""
+
+    separator: str = ","
+    keep_separator: str = KEEP_SEPARATOR
+    secondary_separator: str = ""
+
+
+DEFAULT_SYNTAX = Syntax()
+
+
+@dataclass(frozen=True, slots=True)
+class Wildcard:
+    """A wildcard `{a|b}`: its span, braces included, and each choice's span."""
+
+    start: int
+    end: int
+    choices: tuple[tuple[int, int], ...]
+
+
 @dataclass
 class CaptionLine:
     """One caption line: the caption itself (index 0) or a variant."""
@@ -93,7 +137,11 @@ class CaptionLine:
     segments: list[Segment] = field(default_factory=list)
     # Offset where `|||` starts, when the line has one: tags before it are kohya's kept tokens.
     keep_separator: int | None = None
+    # Offset of a second `|||`: the tags after it are a fixed suffix, kept in place too.
+    suffix_separator: int | None = None
     breaks: list[tuple[int, int]] = field(default_factory=list)
+    wildcards: list[Wildcard] = field(default_factory=list)
+    syntax: Syntax = DEFAULT_SYNTAX
 
     @cached_property
     def kind(self) -> LineKind:
@@ -106,15 +154,37 @@ class CaptionLine:
 
         A segment bordering `|||` is not empty: kohya drops those, and `a, ||| b` is the usual style.
         """
+        marks = (BREAK, self.syntax.keep_separator or BREAK)
         return [
             segment
             for segment in self.segments
             if segment.tag is None
             and not segment.is_break
             and (segment.separator is not None or segment.previous_separator is not None)
-            and KEEP_SEPARATOR not in (segment.separator_text, segment.previous_separator_text)
-            and BREAK not in (segment.separator_text, segment.previous_separator_text)
+            and segment.separator_text not in marks
+            and segment.previous_separator_text not in marks
         ]
+
+    def leads(self, tag: TagSpan) -> bool:
+        """Whether `tag` has a place of its own in the caption's order: not a wildcard's choice, not a
+        later part of a `;;;` unit (it moves with the unit's first)."""
+        if tag.wildcard is not None:
+            return False
+        return tag.index == 0 or self.tags[tag.index - 1].unit != tag.unit
+
+    def keeps_syntax(self, start: int, end: int, new_text: str = "") -> bool:
+        """Whether replacing text[start:end] by `new_text` leaves every wildcard whole: the span misses
+        them, covers them, or lies inside one choice and writes no brace or `|`."""
+        for wildcard in self.wildcards:
+            if end <= wildcard.start or start >= wildcard.end:
+                continue
+            if start <= wildcard.start and end >= wildcard.end:
+                continue
+            inside = any(s <= start and end <= e for s, e in wildcard.choices)
+            if inside and not any(char in new_text for char in "{}|"):
+                continue
+            return False
+        return True
 
 
 @dataclass
@@ -155,29 +225,45 @@ class Caption:
         return None
 
     def tag_at(self, offset: int) -> TagSpan | None:
-        """The tag whose span (attention syntax included) holds `offset`, cursor-style (end inclusive)."""
+        """The tag whose span (attention syntax included) holds `offset`, cursor-style (end inclusive);
+        in a wildcard, the choice's tag there."""
+        line = self.line_at(offset)
         segment = self.segment_at(offset)
-        if segment is None or segment.tag is None:
+        if line is None or segment is None or segment.tag is None:
             return None
-        tag = segment.tag
-        return tag if tag.start <= offset <= tag.end else None
+        number = segment.tag.segment
+        return next(
+            (tag for tag in line.tags if tag.segment == number and tag.start <= offset <= tag.end), None
+        )
 
     def slot_at(self, offset: int) -> tuple[int, int]:
         """The (start, end) a completion at `offset` replaces: the tag name there, or an empty slot.
 
-        Right after a separator, at the start of a file or in blanks, the slot is (offset, offset).
+        Right after a separator, at the start of a file, in blanks or in an empty wildcard choice, the
+        slot is (offset, offset).
         """
-        segment = self.segment_at(offset)
-        if segment is not None and segment.tag is not None:
-            tag = segment.tag
-            if tag.name_start <= offset <= tag.name_end:
-                return tag.name_start, tag.name_end
-        return offset, offset
+        tag = self.tag_at(offset)
+        # An expansion (`{simple|white} background`) spans its whole segment: no name there to replace.
+        if (
+            tag is None
+            or not tag.name_start <= offset <= tag.name_end
+            or self.text[tag.name_start : tag.name_end] != tag.name
+        ):
+            return offset, offset
+        start, end = tag.name_start, tag.name_end
+        # A wildcard being typed (`{smile|sit`, no `}` yet): the choice under the cursor.
+        typed = self.text[start:offset]
+        opened = typed.rfind("{")
+        if opened != -1 and "}" not in typed[opened:]:
+            start += max(opened, typed.rfind("|")) + 1
+            rest = self.text[offset:end]
+            ends = [at for at in (rest.find("|"), rest.find("}")) if at != -1]
+            end = offset + min(ends) if ends else end
+        return start, end
 
 
-def parse_caption(text: str, separator: str = ",") -> Caption:
+def parse_caption(text: str, syntax: Syntax = DEFAULT_SYNTAX) -> Caption:
     """Parse `text`; any string parses (unknown syntax is part of a tag's name)."""
-    separator = separator or ","
     lines: list[CaptionLine] = []
     start = 0
     number = 0
@@ -186,26 +272,28 @@ def parse_caption(text: str, separator: str = ",") -> Caption:
         newline = LINE_BREAK.search(text, start)
         content_end = length if newline is None else newline.start()
         if number == 0 or text[start:content_end].strip(_BLANK):
-            lines.append(_parse_line(text, start, content_end, len(lines), separator))
+            lines.append(_parse_line(text, start, content_end, len(lines), syntax))
         number += 1
         if newline is None:
             break
         start = newline.end()
-    return Caption(text, separator, lines)
+    return Caption(text, syntax.separator, lines)
 
 
-def tag_names(text: str, separator: str = ",") -> list[tuple[str, str]]:
+def tag_names(text: str, syntax: Syntax = DEFAULT_SYNTAX) -> list[tuple[str, str]]:
     """(key, name) of every tag of every line, as `parse_caption` finds them, without building spans."""
-    return [name for line in _line_names(text, separator) for name in line]
+    return [name for line in _line_names(text, syntax) for name in line]
 
 
-def index_names(text: str, separator: str = ",") -> tuple[list[tuple[str, str]], tuple[str, str] | None]:
+def index_names(
+    text: str, syntax: Syntax = DEFAULT_SYNTAX
+) -> tuple[list[tuple[str, str]], tuple[str, str] | None]:
     """What the dataset index needs from each caption of a large dataset, at a fraction of a full parse:
     (key, name) of every tag of its tag-list lines (prose has no tags), and of the caption's first segment
     whatever its line (its lead: `ohwx. A young woman ...` starts with the trigger too)."""
     names: list[tuple[str, str]] = []
     first: tuple[str, str] | None = None
-    for line in _line_names(text, separator):
+    for line in _line_names(text, syntax):
         if first is None and line:
             first = line[0]
         if line_kind([name for _, name in line]) == "tags":
@@ -213,12 +301,13 @@ def index_names(text: str, separator: str = ",") -> tuple[list[tuple[str, str]],
     return names, first
 
 
-def _line_names(text: str, separator: str) -> Iterator[list[tuple[str, str]]]:
+def _line_names(text: str, syntax: Syntax) -> Iterator[list[tuple[str, str]]]:
     """(key, name) of the tags of each caption line (a blank line after the first is not one)."""
-    separator = separator or ","
+    separator = syntax.separator
+    special = _special_pattern(syntax)
     for number, line in enumerate(LINE_BREAK.split(text)):
-        if _SPECIAL.search(line) is not None:
-            yield [(tag.key, tag.name) for tag in _parse_line(line, 0, len(line), 0, separator).tags]
+        if special.search(line) is not None:
+            yield [(tag.key, tag.name) for tag in _parse_line(line, 0, len(line), 0, syntax).tags]
             continue
         if number > 0 and not line.strip(_BLANK):
             continue
@@ -231,30 +320,59 @@ def _line_names(text: str, separator: str) -> Iterator[list[tuple[str, str]]]:
 
 
 @lru_cache(maxsize=16)
-def _token_pattern(separator: str) -> re.Pattern[str]:
+def _token_pattern(syntax: Syntax) -> re.Pattern[str]:
+    keep = rf"|(?P<keep>{re.escape(syntax.keep_separator)})" if syntax.keep_separator else ""
+    secondary = (
+        rf"|(?P<secondary>{re.escape(syntax.secondary_separator)})" if syntax.secondary_separator else ""
+    )
     return re.compile(
-        r"(?P<escape>\\[\\()\[\]])|(?P<open>[(\[])|(?P<close>[)\]])|(?P<keep>\|\|\|)"
-        rf"|(?P<brk>(?<!\S)BREAK(?!\S))|(?P<sep>{re.escape(separator)})"
+        rf"(?P<escape>\\[\\()\[\]])|(?P<open>[(\[])|(?P<close>[)\]]){keep}{secondary}"
+        rf"|(?P<brk>(?<!\S)BREAK(?!\S))|(?P<sep>{re.escape(syntax.separator)})"
     )
 
 
-_SPECIAL = re.compile(r"[\\()\[\]|]|BREAK")
+@lru_cache(maxsize=16)
+def _special_pattern(syntax: Syntax) -> re.Pattern[str]:
+    """What sends a line to the full parser: brackets, escapes, braces, BREAK, the marks configured."""
+    marks = [re.escape(mark) for mark in (syntax.keep_separator, syntax.secondary_separator) if mark]
+    return re.compile("|".join([r"[\\()\[\]{]", "BREAK", *marks]))
+
+
 # `tag_key`, remembered: a dataset writes the same few thousand names over and over.
 _key = lru_cache(maxsize=200_000)(tag_key)
 
 
-def _parse_line(text: str, start: int, end: int, index: int, separator: str) -> CaptionLine:
-    if _SPECIAL.search(text, start, end) is None:
-        return _parse_plain_line(text, start, end, index, separator)
-    line = CaptionLine(index, start, end)
+def _wildcards(text: str, start: int, end: int) -> list[Wildcard]:
+    """The line's wildcards as sd-scripts finds them: `{{` and `}}` escaped first, then `{...}`."""
+    if "{" not in text[start:end]:
+        return []
+    # The escapes blanked out with the same length, so that offsets stay those of `text`.
+    masked = _BRACE_ESCAPE.sub("\0\0", text[start:end])
+    found = []
+    for match in WILDCARD.finditer(masked):
+        choices = []
+        position = start + match.start(1)
+        for choice in match.group(1).split("|"):
+            choices.append((position, position + len(choice)))
+            position += len(choice) + 1
+        found.append(Wildcard(start + match.start(), start + match.end(), tuple(choices)))
+    return found
+
+
+def _parse_line(text: str, start: int, end: int, index: int, syntax: Syntax) -> CaptionLine:
+    if _special_pattern(syntax).search(text, start, end) is None:
+        return _parse_plain_line(text, start, end, index, syntax)
+    line = CaptionLine(index, start, end, syntax=syntax)
+    line.wildcards = _wildcards(text, start, end)
+    inside = [(wildcard.start, wildcard.end) for wildcard in line.wildcards]
     # Bracket pairs over the whole line (groups may span separators); unmatched brackets are literal.
     close_of: dict[int, int] = {}
     open_of: dict[int, int] = {}
     stack: list[int] = []
-    # Separators as (start, end, text), in order.
-    cuts: list[tuple[int, int, str]] = []
-    for match in _token_pattern(separator).finditer(text, start, end):
-        kind = match.lastgroup
+    # Separators as (start, end, text, kind), in order.
+    cuts: list[tuple[int, int, str, str]] = []
+    for match in _token_pattern(syntax).finditer(text, start, end):
+        kind = match.lastgroup or ""
         position = match.start()
         if kind == "open":
             stack.append(position)
@@ -268,31 +386,44 @@ def _parse_line(text: str, start: int, end: int, index: int, separator: str) -> 
                     close_of[opener] = position
                     open_of[position] = opener
                     break
-        elif kind in ("keep", "brk", "sep"):
-            cuts.append((position, match.end(), match.group()))
-            if kind == "keep" and line.keep_separator is None:
-                line.keep_separator = position
+        elif kind in ("keep", "brk", "sep", "secondary"):
+            # sd-scripts picks the wildcard's choice before it splits: nothing inside one splits it.
+            if any(s < position < e for s, e in inside):
+                continue
+            cuts.append((position, match.end(), match.group(), kind))
+            if kind == "keep":
+                if line.keep_separator is None:
+                    line.keep_separator = position
+                elif line.suffix_separator is None:
+                    line.suffix_separator = position
             elif kind == "brk":
                 line.breaks.append((position, match.end()))
     weights = _Weights(text, close_of, open_of)
     segment_start = start
-    previous: tuple[int, int, str] | None = None
+    previous: tuple[int, int, str, str] | None = None
+    unit = 0
     for cut in [*cuts, None]:
         segment_end = cut[0] if cut is not None else end
         trimmed = _trim(text, segment_start, segment_end)
         is_break = text[trimmed[0] : trimmed[1]] == BREAK
-        tag = (
-            None if is_break else _tag_in(text, segment_start, segment_end, close_of, open_of, weights, line)
-        )
+        tags: list[TagSpan] = []
         if is_break:
             line.breaks.append(trimmed)
-        elif tag is not None:
+        else:
+            held = [w for w in line.wildcards if trimmed[0] <= w.start and w.end <= trimmed[1]]
+            if held:
+                tags = _wildcard_tags(text, trimmed, held, close_of, open_of, weights, line)
+            else:
+                tag = _tag_in(text, segment_start, segment_end, close_of, open_of, weights, line)
+                tags = [] if tag is None else [tag]
+        for tag in tags:
+            tag.unit = unit
             line.tags.append(tag)
         line.segments.append(
             Segment(
                 segment_start,
                 segment_end,
-                tag,
+                tags[0] if tags else None,
                 None if cut is None else (cut[0], cut[1]),
                 None if previous is None else (previous[0], previous[1]),
                 "" if cut is None else cut[2],
@@ -301,14 +432,82 @@ def _parse_line(text: str, start: int, end: int, index: int, separator: str) -> 
             )
         )
         if cut is not None:
+            # The parts of a `;;;` unit are one unit; an empty segment is none (as tag indexes count).
+            if cut[3] != "secondary" and any(tag.unit == unit for tag in line.tags[-1:]):
+                unit += 1
             segment_start = cut[1]
             previous = cut
     return line
 
 
-def _parse_plain_line(text: str, start: int, end: int, index: int, separator: str) -> CaptionLine:
-    """The common case, no brackets, escapes, `|||` or BREAK: a split, with offsets added up."""
-    line = CaptionLine(index, start, end)
+def _wildcard_tags(
+    text: str,
+    trimmed: tuple[int, int],
+    held: list[Wildcard],
+    close_of: dict[int, int],
+    open_of: dict[int, int],
+    weights: _Weights,
+    line: CaptionLine,
+) -> list[TagSpan]:
+    """The tags of a segment holding wildcards. A segment that is one wildcard: the tags of each choice
+    (split at the separator), with their own spans. Else each expansion, one choice at a time (the other
+    wildcards at their first choice), spanning the segment: its name is not a span of the text."""
+    segment = len(line.segments)
+    tags: list[TagSpan] = []
+    if len(held) == 1 and (held[0].start, held[0].end) == trimmed:
+        wildcard = held[0]
+        for number, (choice_start, choice_end) in enumerate(wildcard.choices):
+            piece_start = choice_start
+            for piece in [*text[choice_start:choice_end].split(line.syntax.separator)]:
+                piece_end = piece_start + len(piece)
+                tag = _tag_in(text, piece_start, piece_end, close_of, open_of, weights, line)
+                if tag is not None:
+                    tag.index = len(line.tags) + len(tags)
+                    tag.segment = segment
+                    tag.wildcard = wildcard.start
+                    tag.choice = number
+                    tags.append(tag)
+                piece_start = piece_end + len(line.syntax.separator)
+        return tags
+    start, end = trimmed
+    for wildcard in held:
+        for number, (choice_start, choice_end) in enumerate(wildcard.choices):
+            written = []
+            position = start
+            for other in held:
+                chosen = (choice_start, choice_end) if other is wildcard else other.choices[0]
+                written += [text[position : other.start], text[chosen[0] : chosen[1]]]
+                position = other.end
+            written.append(text[position:end])
+            name = _BRACE_ESCAPE.sub(lambda match: match.group()[0], "".join(written)).strip(_BLANK)
+            if not name:
+                continue
+            tags.append(
+                TagSpan(
+                    start,
+                    end,
+                    text[start:end],
+                    _key(name),
+                    None,
+                    start,
+                    end,
+                    name,
+                    line.index,
+                    len(line.tags) + len(tags),
+                    _kept(line, start),
+                    segment,
+                    0,
+                    wildcard.start,
+                    number,
+                )
+            )
+    return tags
+
+
+def _parse_plain_line(text: str, start: int, end: int, index: int, syntax: Syntax) -> CaptionLine:
+    """The common case, no brackets, escapes, braces, `|||` or BREAK: a split, with offsets added up."""
+    separator = syntax.separator
+    line = CaptionLine(index, start, end, syntax=syntax)
     pieces = text[start:end].split(separator)
     last = len(pieces) - 1
     width = len(separator)
@@ -335,6 +534,7 @@ def _parse_plain_line(text: str, start: int, end: int, index: int, separator: st
                 len(line.tags),
                 False,
                 number,
+                len(line.tags),
             )
             line.tags.append(tag)
         line.segments.append(
@@ -437,7 +637,7 @@ def _tag_in(
     start = own_start if own_start is not None else s
     stop = own_end if own_end is not None else e
     name = text[s:e]
-    keep = line.keep_separator is not None and start < line.keep_separator
+    keep = _kept(line, start)
     return TagSpan(
         start=start,
         end=stop,
@@ -452,6 +652,12 @@ def _tag_in(
         keep=keep,
         segment=len(line.segments),
     )
+
+
+def _kept(line: CaptionLine, start: int) -> bool:
+    """Whether a tag starting at `start` is before the line's `|||` or after its second one."""
+    before = line.keep_separator is not None and start < line.keep_separator
+    return before or (line.suffix_separator is not None and start > line.suffix_separator)
 
 
 def _strip_weight(text: str, opener: int, closer: int) -> int:

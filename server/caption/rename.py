@@ -15,7 +15,7 @@ from captionls.vocab.normalize import tag_key
 from .dataset import DatasetIndex
 from .files import CaptionReadError, read_caption_file
 from .findings import Edit
-from .parse import Caption, parse_caption, tag_names
+from .parse import Caption, Syntax, parse_caption, tag_names
 from .printable import is_control, printable
 from .rules.base import remove_tag
 
@@ -24,10 +24,10 @@ class BadTagName(ValueError):
     """A new tag name that would not stay one tag; the message is one line."""
 
 
-def check_new_name(name: str, separator: str) -> str:
+def check_new_name(name: str, syntax: Syntax) -> str:
     """`name` without surrounding blanks, or BadTagName when written into captions it would not be one
     tag: empty, a control character (a newline adds a caption line, NUL or ESC garble it), or the
-    dataset's separator, `|||`, `BREAK` or attention syntax splitting or changing it.
+    dataset's separators, `BREAK`, a wildcard or attention syntax splitting or changing it.
     """
     stripped = name.strip()
     if not tag_key(stripped):
@@ -38,11 +38,16 @@ def check_new_name(name: str, separator: str) -> str:
             f'the new tag name "{printable(stripped)}" contains the control character'
             f" {printable(control)}; a tag name is one line of plain text"
         )
-    names = tag_names(stripped, separator)
+    names = tag_names(stripped, syntax)
     if len(names) != 1 or names[0][1] != stripped:
+        marks = ", ".join(
+            f'"{mark}"'
+            for mark in (syntax.separator, syntax.keep_separator, syntax.secondary_separator)
+            if mark
+        )
         raise BadTagName(
-            f'the new tag name "{stripped}" would not stay one tag in a caption (the separator'
-            f' "{separator or ","}", "|||", BREAK and attention brackets split or change it)'
+            f'the new tag name "{stripped}" would not stay one tag in a caption ({marks}, BREAK,'
+            " wildcards and attention brackets split or change it)"
         )
     return stripped
 
@@ -60,9 +65,14 @@ def caption_rename_edits(caption: Caption, old_key: str, new_display: str) -> li
         merge = new_key != old_key and any(tag.key == new_key for tag in line.tags)
         for tag in olds:
             if merge:
-                edits.append(remove_tag(caption.text, line, tag))
+                edit = remove_tag(caption.text, line, tag)
             elif tag.name != new_display:
-                edits.append(Edit(tag.name_start, tag.name_end, new_display))
+                edit = Edit(tag.name_start, tag.name_end, new_display)
+            else:
+                continue
+            # A wildcard's expansion or a choice's removal is left to the captioner: never a broken `{a|b}`.
+            if line.keeps_syntax(edit.start, edit.end, edit.new_text):
+                edits.append(edit)
     return edits
 
 
@@ -78,7 +88,7 @@ def rename_edits(
     index's last scan). Files that cannot be read are skipped: they are in `index.errors`. A new name
     that would not stay one tag raises BadTagName (see `check_new_name`).
     """
-    new_display = check_new_name(new_display, index.config.separator)
+    new_display = check_new_name(new_display, index.config.syntax)
     texts = texts or {}
     result: dict[Path, list[Edit]] = {}
     for path in index.captions_using(old_key):
@@ -91,7 +101,7 @@ def rename_edits(
                 except CaptionReadError:
                     continue
             text = file.text
-        edits = caption_rename_edits(parse_caption(text, index.config.separator), old_key, new_display)
+        edits = caption_rename_edits(parse_caption(text, index.config.syntax), old_key, new_display)
         if edits:
             result[path] = [Edit(e.start, e.end, e.new_text, path) for e in edits]
     return result

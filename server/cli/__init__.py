@@ -15,6 +15,7 @@ _COMMANDS = {
     "tokens": "captionls.server.cli.tokens:tokens",
     "undo": "captionls.server.cli.tags:undo",
     "serve": "captionls.server.cli.serve:serve",
+    "init": "captionls.server.cli.init:init_command",
 }
 
 

@@ -196,7 +196,7 @@ def check(
                         out.emit(Report(path, "", [_read_error(errors[path])]))
                     elif path in files:
                         text = files[path].text
-                        caption = parse_caption(text, ctx.config.separator)
+                        caption = parse_caption(text, ctx.config.syntax)
                         out.emit(Report(path, text, check_caption(path, caption, ctx)))
                 continue
             readable = [path for path in dataset.targets if path in files]
@@ -276,8 +276,8 @@ def described(command: str, where: str | None) -> str:
 
 
 def _check_all(ctx: CheckContext, paths: list[Path], texts: dict[Path, str]) -> dict[Path, list[Finding]]:
-    separator = ctx.config.separator
-    return {path: check_caption(path, parse_caption(texts[path], separator), ctx) for path in paths}
+    syntax = ctx.config.syntax
+    return {path: check_caption(path, parse_caption(texts[path], syntax), ctx) for path in paths}
 
 
 def _fix(
@@ -348,8 +348,9 @@ def stats(path: Path, as_json: bool, top: int | None) -> None:
             coverage[str(caption)] = [name for name in dataset.config.structure if name in sections]
     budget = configured_budget(dataset.config)
     spread = token_spread(
-        [parse_caption(index.files[caption].text, dataset.config.separator) for caption in index.captions()],
+        [parse_caption(index.files[caption].text, dataset.config.syntax) for caption in index.captions()],
         budget,
+        dataset.config,
     )
     shown = tags[:top] if top else tags
     if as_json:
@@ -393,7 +394,7 @@ def rename(old: str, new: str, path: Path, dry_run: bool, where: str | None) -> 
     (dataset,) = _datasets([path])
     index = dataset.index
     try:
-        new = check_new_name(new, dataset.config.separator)
+        new = check_new_name(new, dataset.config.syntax)
     except BadTagName as bad:
         raise _fail(str(bad)) from None
     targets = set(dataset.targets)

@@ -49,7 +49,9 @@ def tokens(paths: tuple[Path, ...], as_json: bool, model: str | None) -> None:
                 click.echo(printable(dataset.index.errors.get(path, f"{path}: not read")), err=True)
                 unreadable = True
                 continue
-            for number, counted in numbered_lines(parse_caption(file.text, dataset.config.separator)):
+            for number, counted in numbered_lines(
+                parse_caption(file.text, dataset.config.syntax), dataset.config
+            ):
                 count = counted.tokens if limit.exact else t5_estimate(counted.tokens)
                 if not as_json:
                     click.echo(_text_line(path, number, count, counted.chunks, limit))

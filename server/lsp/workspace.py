@@ -296,7 +296,7 @@ class CaptionWorkspace:
         else:
             text = document.source
         self.fresh(dataset)
-        caption = parse_caption(text, dataset.config.separator)
+        caption = parse_caption(text, dataset.config.syntax)
         view = CaptionView(
             uri, path, document.version, text, caption, LineIndex(text, document.position_codec), dataset
         )

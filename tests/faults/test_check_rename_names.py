@@ -15,6 +15,7 @@ from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 
 from captionls.server.caption.dataset import DatasetIndex
+from captionls.server.caption.parse import Syntax
 from captionls.server.caption.rename import BadTagName, check_new_name, rename_edits
 from tests.kit.cli import SCRIPT, cli
 from tests.kit.datasets import write_dataset
@@ -48,9 +49,9 @@ def test_rename_refuses_the_name_and_changes_nothing(tmp_path: Path, new: str, r
 
 
 def test_the_configured_separator_counts(tmp_path: Path) -> None:
-    root = write_dataset(tmp_path, CAPTIONS, 'separator = ";"\n')
+    root = write_dataset(tmp_path, CAPTIONS, 'caption_separator = ";"\n')
     result = cli("rename", "smile", "happy; grin", root)
-    assert result.exit_code == 2 and '(the separator ";"' in result.stderr
+    assert result.exit_code == 2 and '(";", "|||", BREAK' in result.stderr
     # With `;` separating tags, a comma is part of a name.
     result = cli("rename", "smile", "happy, grin", root)
     assert result.exit_code == 0 and (root / "b.txt").read_text() == "happy, grin; sitting"
@@ -62,7 +63,7 @@ def test_the_domain_rename_refuses_it_for_the_language_server(tmp_path: Path) ->
     index.scan()
     with pytest.raises(BadTagName, match="would not stay one tag"):
         rename_edits(index, "smile", "happy, grin")
-    assert check_new_name("  fate \\(series\\) ", ",") == "fate \\(series\\)"
+    assert check_new_name("  fate \\(series\\) ", Syntax()) == "fate \\(series\\)"
     assert list(rename_edits(index, "smile", " grin ")) == [root / "a.txt"]
 
 

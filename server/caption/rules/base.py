@@ -158,9 +158,15 @@ def remove_segment(text: str, line: CaptionLine, segment: Segment) -> Edit:
 
 def _remove(text: str, line: CaptionLine, segment: Segment, start: int, end: int, first: bool) -> Edit:
     separator = line_separator(line)
+    secondary = line.syntax.secondary_separator or separator
     following = segment.separator
     previous = segment.previous_separator
-    if previous is not None and segment.previous_separator_text == separator and not first:
+    # A part of a `;;;` unit goes with a `;;;` beside it, so that the unit stays one and its neighbours
+    # stay out of it.
+    if following is not None and segment.separator_text == secondary != separator:
+        return Edit(start, following[1], "")
+    joins = (separator, secondary)
+    if previous is not None and segment.previous_separator_text in joins and not first:
         return Edit(_back_over_blanks(text, previous[0], line.start), end, "")
     if following is not None and segment.separator_text == separator:
         return Edit(start, _skip_blanks(text, following[1], line.end), "")
@@ -168,12 +174,8 @@ def _remove(text: str, line: CaptionLine, segment: Segment, start: int, end: int
 
 
 def line_separator(line: CaptionLine) -> str:
-    """The line's plain separator (`,` unless configured), as the segments record it."""
-    for segment in line.segments:
-        text = segment.separator_text
-        if text and text not in ("|||", "BREAK"):
-            return text
-    return ","
+    """The line's caption separator (`,` unless configured)."""
+    return line.syntax.separator
 
 
 def joiner(text: str, line: CaptionLine, separator: str) -> str:

@@ -15,7 +15,8 @@ def check(rule: Rule[NoOptions], doc: Document, options: NoOptions) -> Iterator[
         for tag in line.tags:
             concept = doc.ctx.concept(tag.key)
             earlier = first.setdefault(concept, tag)
-            if earlier is tag:
+            # Two choices of one wildcard are never trained together.
+            if earlier is tag or earlier.alternative_to(tag):
                 continue
             how = "repeats" if earlier.key == tag.key else "is the same tag as"
             yield rule.finding(
@@ -31,7 +32,9 @@ DOC = """\
 ## What it checks
 
 The same tag twice in one caption line, compared after normalisation: `_` or space, case, escaped
-parentheses and weights (`(smile:1.2)`) do not matter, and an alias counts as its canonical tag.
+parentheses and weights (`(smile:1.2)`) do not matter, and an alias counts as its canonical tag. Each tag
+of a `;;;` unit counts, and each choice of a wildcard (`smile, {smile|grin}` repeats `smile` whenever the
+trainer picks it); two choices of one wildcard (`{smile|smile, open mouth}`) are never in one caption.
 
 ## Why
 

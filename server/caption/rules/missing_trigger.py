@@ -15,12 +15,16 @@ from captionls.vocab.normalize import tag_key
 from ..findings import Edit, Finding
 from ..kinds import trigger_in_prose
 from ..parse import CaptionLine
+from ..trainer import added_keys, caption_keep
 from .base import Document, NoOptions, Rule, joiner, line_separator, remove_tag
 
 
 def check(rule: Rule[NoOptions], doc: Document, options: NoOptions) -> Iterator[Finding]:
     ctx = doc.ctx
-    keep = ctx.keep_count
+    kept = caption_keep(ctx.config, ctx.keep_count)
+    keep = ctx.keep_count if kept is None else kept
+    # The trainer writes these into every caption.
+    added = added_keys(ctx.config)
     # Say where a trigger nobody configured comes from.
     what = "the trigger" if ctx.inferred is None else "the inferred trigger"
     for line in doc.caption.lines:
@@ -29,6 +33,8 @@ def check(rule: Rule[NoOptions], doc: Document, options: NoOptions) -> Iterator[
         front = _front(doc.text, line)
         for trigger in ctx.trigger_names:
             key = tag_key(trigger)
+            if key in added:
+                continue
             found = next((tag for tag in line.tags if tag.key == key), None)
             if line.kind == "prose" and found is None:
                 index = trigger_in_prose(line, key)
@@ -51,10 +57,17 @@ def check(rule: Rule[NoOptions], doc: Document, options: NoOptions) -> Iterator[
                     [(f'Insert "{trigger}" at the front', [Edit(front, front, insert)])],
                 )
                 continue
-            after_keep = line.keep_separator is not None and found.start > line.keep_separator
-            if found.index < keep and not after_keep:
+            if kept is None:
+                continue  # caption_prefix holds `|||`: every tag of the caption is shuffled, by design
+            if line.keep_separator is not None:
+                # sd-scripts keeps what is before `|||`, whatever keep_tokens says.
+                if found.start < line.keep_separator:
+                    continue
+                where = f"after {line.syntax.keep_separator}"
+            elif found.unit < keep:
                 continue
-            where = "after |||" if after_keep else f"tag {found.index + 1}, not within the first {keep}"
+            else:
+                where = f"tag {found.unit + 1}, not within the first {keep}"
             yield rule.finding(
                 found.start,
                 found.end,
@@ -81,7 +94,10 @@ DOC = """\
 ## What it checks
 
 Every `trigger` of `captionls.toml` in every caption line, within the first `keep_tokens` tags (default: as
-many as there are triggers) and before kohya's `|||` keep-tokens separator. Without a configured trigger,
+many as there are triggers; `keep_tokens` counts comma-separated tags, a `;;;` unit as one, and the tags of
+`caption_prefix` too), or before sd-scripts' `|||` keep-tokens separator when the line has one (then
+`keep_tokens` does not matter). A trigger that `caption_prefix` or `caption_suffix` adds to every caption is
+never missing. Without a configured trigger,
 the inferred one: the tag that starts at least 90% of the captions and that the vocabulary does not know.
 In a prose line the trigger counts as a word of the first `keep_tokens` segments (`ohwx. A young woman`).
 

@@ -112,8 +112,9 @@ def _redundant_pairs(doc: Document, tags: list[TagSpan]) -> Iterator[tuple[TagSp
             found = said.get(ctx.concept(generic.key))
         if found is None or not generic.key or generic.key in ctx.triggers or not is_tag_like(generic.name):
             continue
-        # The same tag written another way is `duplicate-tag`'s business.
-        if ctx.concept(found.key) != ctx.concept(generic.key):
+        # The same tag written another way is `duplicate-tag`'s business; choices of one wildcard are
+        # never trained together.
+        if ctx.concept(found.key) != ctx.concept(generic.key) and not found.alternative_to(generic):
             yield generic, found
 
 

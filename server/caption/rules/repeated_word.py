@@ -113,7 +113,8 @@ def check(rule: Rule[Options], doc: Document, options: Options) -> Iterator[Find
                 continue
             counted.add(tag.key)
             for word, offset, length in _concepts(doc, tag):
-                if word in ignored:
+                # A wildcard's choices are alternatives: a word they name counts once.
+                if word in ignored or any(other.alternative_to(tag) for other, _, _ in places.get(word, ())):
                     continue
                 start = tag.name_start + offset
                 places.setdefault(word, []).append((tag, start, start + length))

@@ -16,8 +16,9 @@ from collections.abc import Callable, Iterator, Mapping
 from itertools import pairwise
 
 from ..findings import Edit, Finding, Related
-from ..parse import CaptionLine, TagSpan
+from ..parse import BREAK, CaptionLine, TagSpan
 from ..structure import longest_in_order
+from ..trainer import caption_keep
 from .base import Document, NoOptions, Rule, joiner, line_separator
 
 
@@ -27,7 +28,7 @@ def _runs(line: CaptionLine) -> list[list[TagSpan]]:
     for segment in line.segments:
         if segment.tag is not None:
             runs[-1].append(segment.tag)
-        if segment.is_break or segment.separator_text in ("|||", "BREAK"):
+        if segment.is_break or segment.separator_text in (BREAK, line.syntax.keep_separator or BREAK):
             runs.append([])
     return [run for run in runs if run]
 
@@ -56,6 +57,9 @@ def _rewrite(doc: Document, line: CaptionLine, run: list[TagSpan], order: list[T
     text = doc.text
     separator = line_separator(line)
     start, end = run[0].start, run[-1].end
+    # A wildcard's choices are not tags of their own to move about.
+    if any(tag.wildcard is not None for tag in run):
+        return None
     # Only separators and blanks between the tags: anything else (group brackets) would be scrambled.
     for before, after in pairwise(run):
         if text[before.end : after.start].replace(separator, "").strip():
@@ -71,14 +75,15 @@ def misplaced(run: list[TagSpan], rank: Mapping[int, int | None]) -> list[TagSpa
     return [tag for i, tag in enumerate(ranked) if i not in kept]
 
 
-def _ordered_part(line: CaptionLine, run: list[TagSpan], shuffled: bool, keep: int) -> list[TagSpan]:
+def _ordered_part(line: CaptionLine, run: list[TagSpan], shuffled: bool, keep: int | None) -> list[TagSpan]:
     """The part of a run whose order is trained: all of it, or with `shuffle_caption` only the kept tags
-    (the first `keep_tokens`, or those before `|||`)."""
+    (the first `keep_tokens`, or those before `|||` and after a second one; None: none of them, as
+    `caption_prefix` holds the `|||`)."""
     if not shuffled:
         return run
     if line.keep_separator is not None:
-        return [tag for tag in run if tag.end <= line.keep_separator]
-    return [tag for tag in run if tag.index < keep]
+        return [tag for tag in run if tag.keep]
+    return [tag for tag in run if keep is not None and tag.unit < keep]
 
 
 def _neighbours(
@@ -127,9 +132,11 @@ def check(rule: Rule[NoOptions], doc: Document, options: NoOptions) -> Iterator[
     if not ctx.follows_structure():
         return
     for line in doc.caption.lines:
-        rank = {tag.index: sections.rank(tag.key) for tag in line.tags}
+        # A wildcard's choices have no section, and the later tags of a `;;;` unit move with its first.
+        rank = {tag.index: sections.rank(tag.key) if line.leads(tag) else None for tag in line.tags}
+        keep = caption_keep(ctx.config, ctx.config.keep_count)
         for run in _runs(line):
-            ordered = _ordered_part(line, run, ctx.config.shuffle_caption, ctx.config.keep_count)
+            ordered = _ordered_part(line, run, ctx.config.shuffle_caption, keep)
             out_of_place = misplaced(ordered, rank)
             if not out_of_place:
                 continue
@@ -168,8 +175,9 @@ table, the captioning guide's own examples, and the vocabulary's tag groups when
 of style parodies`, `Gerunds` or `Emotions`, nor groups that disagree); a tag with no section is never out
 of order. It names the fewest tags to move (those outside a longest run already in order), one finding
 each. Runs split by `|||` or `BREAK` are checked separately. With `shuffle_caption = true` only the kept
-tags (`keep_tokens`, or before `|||`) have an order. A dataset whose captions mostly keep an order of
-their own (a tagger's confidence order, a template) gets no hints; `check` says so.
+tags (`keep_tokens`, or before `|||` and after a second `|||`) have an order. A `;;;` unit moves as one (its
+first tag's section counts) and a wildcard's choices have no section. A dataset whose captions mostly
+keep an order of their own (a tagger's confidence order, a template) gets no hints; `check` says so.
 
 ## Why
 

@@ -50,7 +50,7 @@ def check(rule: Rule[Options], doc: Document, options: Options) -> Iterator[Find
     model = budget(options)
     caption = doc.caption
     for line in caption.lines:
-        counted = line_tokens(caption, line)
+        counted = line_tokens(caption, line, doc.ctx.config)
         total = counted.tokens if model.exact else t5_estimate(counted.tokens)
         if total <= model.limit:
             continue

@@ -3,7 +3,8 @@
 A tag matches a caption that has it in any style or through an alias: the query's tag and the caption's
 tags are compared by concept (the vocabulary's canonical tag, see `CheckContext.concept`), so
 `longhair` selects captions writing `long hair` when the vocabulary knows the alias, and the other way
-round. `tags<N` counts a caption's distinct tags (prose lines have none). `rule:NAME` selects the captions
+round. `tags<N` counts a caption's distinct tags (prose lines have none); `tokens<N` the CLIP tokens of its
+longest line, counted on the text the trainer reads. `rule:NAME` selects the captions
 in which that rule has a finding, checked by the checker `captionls check` runs. `path:GLOB` matches the
 path relative to the dataset root (`*` crosses `/`), or the file name alone.
 """
@@ -16,6 +17,7 @@ from pathlib import Path
 
 from ..checker import CheckContext, check_caption
 from ..parse import parse_caption
+from ..tokens.budget import line_tokens
 from .query import AllOf, HasFinding, HasTag, Not, PathGlob, Query, TagCount
 
 
@@ -63,8 +65,17 @@ class _Selector:
         return {path for each in keys for path in ctx.index.captions_using(each)}
 
     def counted(self, path: Path, query: TagCount) -> bool:
-        count = len(self.ctx.index.keys_of(path))
+        count = len(self.ctx.index.keys_of(path)) if query.of == "tags" else self.tokens(path)
         return count < query.count if query.below else count > query.count
+
+    def tokens(self, path: Path) -> int:
+        """The CLIP tokens of the caption's longest line; an unreadable caption has none."""
+        text = self.text_of(path)
+        if text is None:
+            return 0
+        config = self.ctx.config
+        caption = parse_caption(text, config.syntax)
+        return max((line_tokens(caption, line, config).tokens for line in caption.lines), default=0)
 
     def with_finding(self, rule: str) -> set[Path]:
         ctx = self.ctx
@@ -74,7 +85,7 @@ class _Selector:
             text = self.text_of(path)
             if text is None:
                 continue
-            findings = check_caption(path, parse_caption(text, ctx.config.separator), only)
+            findings = check_caption(path, parse_caption(text, ctx.config.syntax), only)
             if any(finding.rule == rule for finding in findings):
                 selected.add(path)
         return selected

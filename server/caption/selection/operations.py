@@ -39,7 +39,7 @@ def tag_uses(index: DatasetIndex, paths: Iterable[Path]) -> list[TagUse]:
 
 
 def editor_for(ctx: CheckContext) -> TagEditor:
-    return TagEditor(ctx.concept, frozenset(ctx.trigger_keys()), ctx.config.separator)
+    return TagEditor(ctx.concept, frozenset(ctx.trigger_keys()), ctx.config.syntax)
 
 
 def written_names(names: Iterable[str], ctx: CheckContext) -> list[str]:
@@ -49,7 +49,7 @@ def written_names(names: Iterable[str], ctx: CheckContext) -> list[str]:
     index = ctx.index
     written = []
     for name in names:
-        name = check_new_name(name, index.config.separator)
+        name = check_new_name(name, index.config.syntax)
         key = tag_key(name)
         # The tag as given when the dataset uses it, else its most used other name (alias or canonical).
         counted = [(index.count(each), each) for each in sorted(ctx.concept_keys(ctx.concept(key)))]

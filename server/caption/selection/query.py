@@ -5,12 +5,12 @@ touches. One hand-written recursive-descent parser, used by the CLI, the server 
     or       := and ("OR" and)*
     and      := not ("AND" not)*
     not      := "NOT" not | atom
-    atom     := "(" or ")" | TAG | "tags<N" | "tags>N" | "rule:NAME" | "path:GLOB"
+    atom     := "(" or ")" | TAG | "tags<N" | "tags>N" | "tokens<N" | "tokens>N" | "rule:NAME" | "path:GLOB"
 
 A TAG is a bare word (`smile`, `long_hair`) or a quoted name (`"long hair"`, `\\"` inside for a quote);
 any tag style, and aliases stand for their tag (see `evaluate`). `AND`, `OR` and `NOT` are keywords only
 in capitals; `NOT` binds tightest, then `AND`, then `OR`. `path:` and `rule:` take a quoted value too
-(`path:"my set/*"`). Token counts (`tokens>N`) do not exist yet: the query is refused with that reason.
+(`path:"my set/*"`). `tokens<N` / `tokens>N` compare the CLIP tokens of the caption's longest line.
 A bad query is a QueryError whose message is one line with the 1-based column.
 """
 
@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Literal
 
 from captionls.vocab.normalize import tag_key
 
@@ -45,10 +46,12 @@ class HasTag:
 
 @dataclass(frozen=True)
 class TagCount:
-    """`tags<N` (`below` True) or `tags>N`: the caption's count of distinct tags."""
+    """`tags<N` (`below` True) or `tags>N`: the caption's count of distinct tags; `tokens<N` or
+    `tokens>N` (`of` "tokens"): the CLIP tokens of its longest line, as the trainer reads it."""
 
     below: bool
     count: int
+    of: Literal["tags", "tokens"] = "tags"
 
 
 @dataclass(frozen=True)
@@ -215,9 +218,9 @@ def _word(token: _Token) -> Query:
     word = token.text
     count = _COUNT.fullmatch(word)
     if count is not None:
-        if count.group(1) == "tokens":
-            raise QueryError("token counts are not available yet (tokens<N, tokens>N)", token.column)
-        return TagCount(count.group(2) == "<", int(count.group(3)))
+        return TagCount(
+            count.group(2) == "<", int(count.group(3)), "tokens" if count.group(1) == "tokens" else "tags"
+        )
     if word.startswith(("tags<", "tags>", "tokens<", "tokens>")):
         raise QueryError(f"`{word}`: a count is a whole number, as in tags<10", token.column)
     if word.startswith("rule:"):

@@ -18,7 +18,7 @@ from captionls.vocab.normalize import tag_key
 
 from ..files import apply_edits
 from ..findings import Edit
-from ..parse import CaptionLine, TagSpan, parse_caption
+from ..parse import CaptionLine, Syntax, TagSpan, parse_caption
 from ..rules.base import joiner, remove_tag
 
 PlacementKind = Literal["start", "end", "index", "after", "before"]
@@ -60,11 +60,11 @@ class TagEditor:
 
     concept: Callable[[str], str]
     triggers: frozenset[str]
-    separator: str
+    syntax: Syntax
 
     def add(self, text: str, names: list[str], at: Placement) -> str:
         """`names` (already written as they should appear) added to every tag line that lacks them."""
-        caption = parse_caption(text, self.separator)
+        caption = parse_caption(text, self.syntax)
         edits = []
         for line in _tag_lines(caption.lines):
             present = {self.concept(tag.key) for tag in line.tags}
@@ -76,7 +76,7 @@ class TagEditor:
             if missing:
                 index = self._index(line, at)
                 edits.append(
-                    _insertion(text, line, index, list(missing.values()), self.separator, kept=False)
+                    _insertion(text, line, index, list(missing.values()), self.syntax.separator, kept=False)
                 )
         return apply_edits(text, edits)
 
@@ -84,7 +84,7 @@ class TagEditor:
         """Every tag standing for one of `keys` removed from the tag lines, with its separator."""
         concepts = {self.concept(key) for key in keys}
         while True:
-            caption = parse_caption(text, self.separator)
+            caption = parse_caption(text, self.syntax)
             found = next(
                 (
                     (line, tag)
@@ -101,20 +101,20 @@ class TagEditor:
     def move(self, text: str, key: str, at: Placement) -> str:
         """The tag standing for `key` moved to `at` in each tag line holding it, never across `|||`."""
         concept = self.concept(key)
-        line_count = len(_tag_lines(parse_caption(text, self.separator).lines))
+        line_count = len(_tag_lines(parse_caption(text, self.syntax).lines))
         for number in range(line_count):
-            line = _tag_lines(parse_caption(text, self.separator).lines)[number]
+            line = _tag_lines(parse_caption(text, self.syntax).lines)[number]
             tag = next((tag for tag in line.tags if self.concept(tag.key) == concept), None)
             if tag is None or len(line.tags) < 2:
                 continue
             without = apply_edits(text, [remove_tag(text, line, tag)])
-            rest = _tag_lines(parse_caption(without, self.separator).lines)[number]
+            rest = _tag_lines(parse_caption(without, self.syntax).lines)[number]
             index = self._index(rest, at)
             boundary = _keep_boundary(rest)
             if boundary is not None and (index < boundary if not tag.keep else index > boundary):
                 continue  # on the other side of `|||`: left where it is
             moved = apply_edits(
-                without, [_insertion(without, rest, index, [tag.text], self.separator, tag.keep)]
+                without, [_insertion(without, rest, index, [tag.text], self.syntax.separator, tag.keep)]
             )
             text = moved
         return text

@@ -1,8 +1,9 @@
 """What a trainer's text encoder makes of a caption line: its CLIP tokens, A1111's 75-token chunks, each
 tag's cost, and where a trainer that keeps only the first N tokens cuts the line.
 
-`trainer_text` is the one place a caption line becomes the text the trainer tokenizes; everything here
-(the `tokens` command, `stats`, the `token-limit` rule, the editor's counts) goes through it.
+`line_tokens` is the one place a caption line becomes what the trainer tokenizes (sd-scripts'
+`process_caption`, through `trainer.trained_text`); everything here (the `tokens` command, `stats`, the
+`token-limit` rule, the editor's counts) goes through it.
 """
 
 from __future__ import annotations
@@ -14,8 +15,10 @@ from functools import cached_property, lru_cache
 from itertools import accumulate
 from operator import itemgetter
 
+from ..config import Config
 from ..lines import line_starts, position
 from ..parse import Caption, CaptionLine
+from ..trainer import trained_text
 from .clip import Cost, Piece, pieces, word_costs
 from .prompt import runs
 
@@ -48,8 +51,7 @@ MODELS = {
 
 class LineTokens:
     """One line's CLIP tokens: its count and A1111's chunk count at once; where each word is (for a tag's
-    cost, a trainer's cut and the chunk marks) when first asked. Offsets are into the line's trainer text
-    (see `trainer_text`)."""
+    cost, a trainer's cut and the chunk marks) when first asked. Offsets are into the measured text."""
 
     def __init__(self, text: str) -> None:
         self.text = text
@@ -112,20 +114,51 @@ class LineTokens:
         return None
 
 
-def trainer_text(caption: Caption, line: CaptionLine) -> str:
-    """The text a trainer tokenizes for one caption line: the one place this is decided."""
-    return caption.text[line.start : line.end]
+@dataclass(frozen=True)
+class TrainedLine:
+    """A caption line whose trained text differs from what it says (a `caption_prefix`, wildcards at their
+    longest choice, `;;;` or `|||` rewritten): the count and chunks are the trained text's, while costs and
+    the cut are placed on the line's own words, the only ones an editor can point at."""
+
+    own: LineTokens
+    trained: LineTokens
+
+    @property
+    def tokens(self) -> int:
+        return self.trained.tokens
+
+    @property
+    def chunks(self) -> int:
+        return self.trained.chunks
+
+    @property
+    def chunk_ends(self) -> tuple[tuple[int, int], ...]:
+        # Where a chunk ends in the trained text has no one place in the line's own words.
+        return ()
+
+    def cost(self, start: int, end: int) -> int:
+        return self.own.cost(start, end)
+
+    def cut(self, limit: int) -> int | None:
+        """The first of the line's own words past the limit, with what the trainer adds or takes away
+        counted before them: exact for a prefix (the usual case: a trigger), close for the rest. None
+        exactly when the trained text fits."""
+        return self.own.cut(limit - (self.trained.tokens - self.own.tokens))
 
 
-def line_tokens(caption: Caption, line: CaptionLine) -> LineTokens:
-    """The CLIP tokens of a caption line; offsets are relative to the line's start."""
-    return measure(trainer_text(caption, line))
+def line_tokens(caption: Caption, line: CaptionLine, config: Config) -> LineTokens | TrainedLine:
+    """The CLIP tokens of a caption line as the trainer reads it; offsets are relative to the line's start."""
+    own = caption.text[line.start : line.end]
+    trained = trained_text(own, config)
+    if trained == own:
+        return measure(own)
+    return TrainedLine(measure(own), measure(trained))
 
 
-def numbered_lines(caption: Caption) -> list[tuple[int, LineTokens]]:
+def numbered_lines(caption: Caption, config: Config) -> list[tuple[int, LineTokens | TrainedLine]]:
     """Each caption line's tokens with its 1-based line number in the file."""
     starts = line_starts(caption.text)
-    return [(position(starts, line.start)[0], line_tokens(caption, line)) for line in caption.lines]
+    return [(position(starts, line.start)[0], line_tokens(caption, line, config)) for line in caption.lines]
 
 
 @dataclass(frozen=True)
@@ -141,12 +174,12 @@ class TokenSpread:
     estimate: bool
 
 
-def token_spread(captions: list[Caption], model: Model) -> TokenSpread:
+def token_spread(captions: list[Caption], model: Model, config: Config) -> TokenSpread:
     """The token spread of every line of `captions` (T5 estimates for a T5 model)."""
     counts = sorted(
         tokens if model.exact else t5_estimate(tokens)
         for caption in captions
-        for tokens in (line_tokens(caption, line).tokens for line in caption.lines)
+        for tokens in (line_tokens(caption, line, config).tokens for line in caption.lines)
     )
     return TokenSpread(
         lines=len(counts),
@@ -161,7 +194,7 @@ def token_spread(captions: list[Caption], model: Model) -> TokenSpread:
 
 def tag_cost(caption: Caption, line: CaptionLine, start: int, end: int) -> int:
     """The CLIP tokens of the caption text [start, end) (document offsets) within `line`."""
-    return line_tokens(caption, line).cost(start - line.start, end - line.start)
+    return measure(caption.text[line.start : line.end]).cost(start - line.start, end - line.start)
 
 
 def t5_estimate(tokens: int) -> int:

@@ -16,7 +16,7 @@ from captionls.server.caption.checker import check_text
 from captionls.server.caption.files import apply_edits
 from captionls.server.caption.findings import Edit, Finding
 from captionls.server.caption.fixes import fix_text
-from captionls.server.caption.parse import TagSpan
+from captionls.server.caption.parse import Syntax, TagSpan
 from captionls.server.caption.rename import BadTagName, check_new_name, rename_edits
 from captionls.server.caption.suggest import PERSONAL_LIST
 from captionls.vocab.normalize import styled
@@ -179,7 +179,7 @@ def _use_everywhere(
         )
     actions = []
     for target in dict.fromkeys(targets):
-        if not _stays_one_tag(target, dataset.config.separator):
+        if not _stays_one_tag(target, dataset.config.syntax):
             continue  # a phrasing with a control character is never offered as the one to converge on
         if _flagged_here(view, tag, target, findings):
             continue
@@ -266,9 +266,9 @@ def _personal_list_action(
     )
 
 
-def _stays_one_tag(name: str, separator: str) -> bool:
+def _stays_one_tag(name: str, syntax: Syntax) -> bool:
     try:
-        check_new_name(name, separator)
+        check_new_name(name, syntax)
     except BadTagName:
         return False
     return True

@@ -16,7 +16,8 @@ if TYPE_CHECKING:
     from ..server import CaptionServer
 
 MAX_ITEMS = 50
-TRIGGER_CHARACTERS = [",", " "]
+# `{` and `|` start a wildcard's choice (`{smile|grin}`).
+TRIGGER_CHARACTERS = [",", " ", "{", "|"]
 _CATEGORY_KIND = {
     "general": types.CompletionItemKind.Value,
     "artist": types.CompletionItemKind.Constructor,
@@ -123,11 +124,16 @@ class Completer:
 
 
 def _spacing_before(view: CaptionView, start: int) -> str:
-    """A space when the slot starts right after a separator (`a,|`), so the caption reads `a, b`."""
+    """A space when the slot starts right after a separator (`a,|`), so the caption reads `a, b`; none
+    after `;;;` (a unit is written close) or inside a wildcard (`{smile|grin}`)."""
     if start == 0 or start != _slot_start_without_blanks(view, start):
         return ""
-    previous = view.text[start - 1]
-    return " " if previous == view.caption.separator[-1:] or previous == "|" else ""
+    line = view.caption.line_at(start)
+    if line is None or any(wildcard.start < start < wildcard.end for wildcard in line.wildcards):
+        return ""
+    syntax = line.syntax
+    marks = [mark for mark in (syntax.separator, syntax.keep_separator) if mark]
+    return " " if any(view.text.endswith(mark, 0, start) for mark in marks) else ""
 
 
 def _slot_start_without_blanks(view: CaptionView, start: int) -> int:

@@ -51,6 +51,9 @@ def section_hints(view: CaptionView, start: int, end: int) -> list[types.InlayHi
             continue
         labelled = {GLOBALS}
         for tag in line.tags:
+            # A wildcard's choice or a later part of a `;;;` unit starts no section (as structure-order).
+            if not line.leads(tag):
+                continue
             section = sections.section_of(tag.key)
             if section is None or section in labelled:
                 continue
@@ -70,7 +73,8 @@ def section_hints(view: CaptionView, start: int, end: int) -> list[types.InlayHi
 def token_hints(view: CaptionView, start: int, end: int) -> list[types.InlayHint]:
     """At the end of each caption line its token count against the trainer's limit; where a 75-token
     chunk ends, a mark with the tokens before it."""
-    budget = configured_budget(view.dataset.context().config)
+    config = view.dataset.context().config
+    budget = configured_budget(config)
     caption = view.caption
     hints: list[types.InlayHint] = []
     for line in caption.lines:
@@ -78,7 +82,7 @@ def token_hints(view: CaptionView, start: int, end: int) -> list[types.InlayHint
             break
         if line.end < start:
             continue
-        counted = line_tokens(caption, line)
+        counted = line_tokens(caption, line, config)
         if budget.exact:
             for offset, before in counted.chunk_ends:
                 hints.append(

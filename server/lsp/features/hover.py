@@ -9,6 +9,7 @@ from lsprotocol import types
 from captionls.server.caption.describe import TagDescription, describe_tag
 from captionls.server.caption.parse import TagSpan
 from captionls.server.caption.tokens.budget import line_tokens, tag_cost
+from captionls.server.caption.trainer import tag_notes
 from captionls.vocab.normalize import TagStyle, styled, tag_key
 
 from ..workspace import CaptionView
@@ -26,7 +27,11 @@ def hover(server: CaptionServer, params: types.HoverParams) -> types.Hover | Non
     if found is None:
         return None
     view, tag = found
-    markdown = tag_markdown(view, tag.name, in_caption=True) + "\n" + token_cost(view, tag)
+    markdown = tag_markdown(view, tag.name, in_caption=True)
+    notes = tag_notes(view.caption.lines[tag.line], tag, view.dataset.config)
+    if notes:
+        markdown += "\n" + "\n".join(f"- sd-scripts: {note}" for note in notes)
+    markdown += "\n" + token_cost(view, tag)
     return types.Hover(
         contents=types.MarkupContent(types.MarkupKind.Markdown, markdown),
         range=view.lines.range(tag.name_start, tag.name_end),
@@ -37,7 +42,7 @@ def token_cost(view: CaptionView, tag: TagSpan) -> str:
     """The hover's line on what the tag costs of its caption line's CLIP tokens."""
     line = view.caption.lines[tag.line]
     cost = tag_cost(view.caption, line, tag.name_start, tag.name_end)
-    total = line_tokens(view.caption, line).tokens
+    total = line_tokens(view.caption, line, view.dataset.config).tokens
     return f"- CLIP tokens: {cost} (of {total} in this line)"
 
 

@@ -41,6 +41,8 @@ def prepare_rename(
     if found is None:
         return None
     view, tag = found
+    if view.text[tag.name_start : tag.name_end] != tag.name:
+        return None  # a wildcard's expansion (`{simple|white} background`): rename a choice instead
     return types.PrepareRenamePlaceholder(
         range=view.lines.range(tag.name_start, tag.name_end), placeholder=tag.name
     )
@@ -95,7 +97,7 @@ def _locations(server: CaptionServer, view: CaptionView, path: Path, keys: set[s
         if other is None:
             return []
         text, uri, lines = other, path.as_uri(), LineIndex(other, view.lines.codec)
-    caption = parse_caption(text, view.dataset.config.separator)
+    caption = parse_caption(text, view.dataset.config.syntax)
     return [
         types.Location(uri, lines.range(tag.name_start, tag.name_end))
         for tag in caption.tags
@@ -137,7 +139,7 @@ def _first_use(server: CaptionServer, dataset: Dataset, key: str) -> types.Locat
             text = None
         if text is None:
             continue
-        caption = parse_caption(text, dataset.config.separator)
+        caption = parse_caption(text, dataset.config.syntax)
         lines = LineIndex(text, server.workspace.position_codec)
         for tag in caption.tags:
             if tag.key == key:

@@ -39,6 +39,8 @@ def semantic_tokens(server: CaptionServer, params: types.SemanticTokensParams) -
     data: list[int] = []
     previous_line = previous_start = 0
     for tag in view.caption.tags:
+        if view.text[tag.name_start : tag.name_end] != tag.name:
+            continue  # a wildcard's expansion (`{simple|white} background`): its choices are no one span
         if tag.key in context.triggers:
             category, deprecated = "trigger", False
         else:
