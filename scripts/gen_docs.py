@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""Write what the rule registry documents into the files people read: the README's rule table (between
-its `rules-table` markers) and the `captionls.rules` setting of the VS Code extension (one property per
-rule, with its severities and summary). Run from the repository root after adding or changing a rule:
+"""Write what the rule registry and the settings schema document into the files people read: the README's
+rule table (between its `rules-table` markers) and the VS Code extension's settings, one per editor key of
+the settings schema (the `captionls.rules` setting with one property per rule, its severities and
+summary). Run from the repository root after adding or changing a rule or a setting:
 
     .venv/bin/python scripts/gen_docs.py           # rewrite both
     .venv/bin/python scripts/gen_docs.py --check   # exit 1 and name the files that drifted
@@ -16,14 +17,18 @@ import json
 import sys
 from pathlib import Path
 
+from captionls.server.caption.config import Config
+from captionls.server.caption.findings import SEVERITY_SETTINGS
 from captionls.server.caption.rules.docs import rules_table, vscode_rule_properties
+from captionls.server.caption.settings_schema import DETECTED, SECTION, SETTINGS, SettingKey
 
 REPO = Path(__file__).resolve().parent.parent
 README = REPO / "README.md"
 PACKAGE_JSON = REPO / "editors" / "vscode" / "package.json"
 TABLE_START = "<!-- rules-table:start (scripts/gen_docs.py writes this table from the registry) -->\n"
 TABLE_END = "<!-- rules-table:end -->\n"
-RULES_SETTING = "captionls.rules"
+# What VS Code's settings UI says about DETECTED, the default of a `choice`.
+DETECTED_DESCRIPTION = "From the dataset: as most of its tags are written"
 
 
 def readme_text(current: str) -> str:
@@ -33,11 +38,44 @@ def readme_text(current: str) -> str:
     return current[:start] + rules_table() + current[end:]
 
 
+def vscode_setting(setting: SettingKey) -> dict[str, object]:
+    """The `contributes.configuration` property of an editor key, editable in the settings UI: no `null`
+    types or defaults (the UI shows those as a literal `null` and sends to settings.json to edit them)."""
+    described: dict[str, object] = {"scope": "resource", "markdownDescription": setting.description}
+    if setting.kind == "path":
+        return {"type": "string", "default": "", **described}
+    if setting.kind == "boolean":
+        assert setting.toml is not None
+        # The server's own default, so leaving the setting alone changes nothing.
+        return {"type": "boolean", "default": Config.__dataclass_fields__[setting.toml].default, **described}
+    if setting.kind == "choice":
+        return {
+            "type": "string",
+            "enum": [DETECTED, *setting.choices],
+            "enumDescriptions": [DETECTED_DESCRIPTION, *setting.choice_descriptions],
+            "default": DETECTED,
+            **described,
+        }
+    if setting.kind == "rules":
+        return {
+            "type": "object",
+            "default": {},
+            **described,
+            "properties": vscode_rule_properties(),
+            "additionalProperties": {"$ref": "#/definitions/severity"},
+            "definitions": {"severity": {"type": "string", "enum": list(SEVERITY_SETTINGS)}},
+        }
+    raise ValueError(f"no VS Code setting for a {setting.kind} editor key ({setting.editor})")
+
+
 def package_json_text(current: str) -> str:
-    """package.json with the `captionls.rules` setting's per-rule properties from the registry."""
+    """package.json with a `captionls.*` setting per editor key of the settings schema (the extension's own
+    settings, `captionls.server.path` and the like, stay as written)."""
     package = json.loads(current)
-    setting = package["contributes"]["configuration"]["properties"][RULES_SETTING]
-    setting["properties"] = vscode_rule_properties()
+    properties = package["contributes"]["configuration"]["properties"]
+    for setting in SETTINGS:
+        if setting.editor is not None:
+            properties[f"{SECTION}.{setting.editor}"] = vscode_setting(setting)
     return json.dumps(package, indent=2, ensure_ascii=False) + "\n"
 
 

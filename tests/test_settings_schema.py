@@ -12,6 +12,7 @@ import pytest
 
 from captionls.server.caption.config import Config, ConfigError, load_config
 from captionls.server.caption.settings_schema import (
+    DETECTED,
     EDITOR_KEYS,
     SECTION,
     SETTINGS,
@@ -84,6 +85,11 @@ def test_every_editor_key_is_read(key: str) -> None:
     assert len(problems) == 1 and problems[0].startswith(f"settings: {key} "), problems
 
 
+def test_detected_tag_style_leaves_it_to_the_dataset() -> None:
+    settings, problems = parse_settings({"tagStyle": DETECTED}, Settings(tag_style="underscores"))
+    assert settings.tag_style is None and problems == []
+
+
 def vscode_properties() -> dict[str, dict[str, object]]:
     package = json.loads((REPO / "editors" / "vscode" / "package.json").read_text(encoding="utf-8"))
     properties: dict[str, dict[str, object]] = package["contributes"]["configuration"]["properties"]
@@ -110,9 +116,9 @@ def test_vscode_declares_every_editor_key_with_its_kind() -> None:
         }[setting.kind]
         assert expected in json_types(schema), setting.editor
         if setting.kind == "choice":
-            choices = schema["enum"]
-            assert isinstance(choices, list)
-            assert [choice for choice in choices if choice is not None] == list(setting.choices)
+            assert schema["enum"] == [DETECTED, *setting.choices]
+        # Editable in the settings UI: it shows a null type or default as a literal `null`.
+        assert "null" not in json_types(schema) and schema["default"] is not None, setting.editor
     for name in properties:
         section, key = name.split(".", 2)[:2]
         assert section == SECTION and (key in EDITOR_KEYS or key in EDITOR_INTEGRATION_KEYS), name

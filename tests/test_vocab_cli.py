@@ -278,6 +278,26 @@ def test_import_reports_counts(db: Path, tmp_path: Path) -> None:
     assert ok(db, "import", str(tags)).startswith(f"{tags} (csv, danbooru categories): 0 tags")
 
 
+def test_import_json_reports_counts_per_file(db: Path, tmp_path: Path) -> None:
+    tags = tmp_path / "tags.csv"
+    tags.write_bytes(b'brand new tag,0,7,"another name,third name"\nbroken,0,lots,\n')
+    reports = json.loads(ok(db, "import", str(tags), "--skip-bad", "--list", "new", "--json"))
+    assert reports == [
+        {
+            "file": str(tags),
+            "format": "csv",
+            "categories": "danbooru",
+            "lang": None,
+            "tags": 1,
+            "aliases": 2,
+            "translations": 0,
+            "skipped": 1,
+            "skipped_lines": {"post count is not a number": {"count": 1, "first": f"{tags}:2"}},
+            "left_out": {},
+        }
+    ]
+
+
 def test_usage_errors_exit_2(db: Path) -> None:
     failed(db, "search", code=2)
     failed(db, "search", "x", "--category", "colour", code=2)

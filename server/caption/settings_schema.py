@@ -2,8 +2,9 @@
 `initializationOptions` and the workspace/configuration section `captionls`) and its kind.
 
 `config.py` reads the TOML keys, `server/lsp/settings.py` the editor keys, and the VS Code extension
-declares the editor keys in `contributes.configuration`; tests/test_settings_schema.py holds all three to
-this list, so a key added in one place and forgotten in another fails there.
+declares the editor keys in `contributes.configuration` (scripts/gen_docs.py writes them from here);
+tests/test_settings_schema.py holds all three to this list, so a key added in one place and forgotten in
+another fails there.
 """
 
 from __future__ import annotations
@@ -18,6 +19,10 @@ SECTION = "captionls"
 
 TAG_STYLES: tuple[TagStyle, ...] = get_args(TagStyle)
 
+# The editor value of a `choice` that leaves it to the dataset (tagStyle: its majority). The editors' settings
+# UIs offer it as the default choice; an empty (null) one shows as a literal `null` there.
+DETECTED = "detected"
+
 Kind = Literal["string", "path", "integer", "boolean", "strings", "choice", "table", "rules"]
 
 
@@ -30,6 +35,9 @@ class SettingKey:
     kind: Kind
     # The values of a `choice`.
     choices: tuple[str, ...] = ()
+    # An editor key's description in the editor's settings UI (markdown), and one per choice.
+    description: str = ""
+    choice_descriptions: tuple[str, ...] = ()
 
 
 # In the README's order; what each key means is in the README ("Checking captions" and "The language server").
@@ -43,16 +51,41 @@ SETTINGS: tuple[SettingKey, ...] = (
     SettingKey("enable_wildcard", None, "boolean"),
     SettingKey("caption_prefix", None, "string"),
     SettingKey("caption_suffix", None, "string"),
-    SettingKey("tag_style", "tagStyle", "choice", TAG_STYLES),
-    SettingKey("escape_parentheses", "escapeParentheses", "boolean"),
+    SettingKey(
+        "tag_style",
+        "tagStyle",
+        "choice",
+        TAG_STYLES,
+        description="How completion writes multi-word tags (`tag_style` in `captionls.toml`, which wins).",
+        choice_descriptions=("long hair", "long_hair"),
+    ),
+    SettingKey(
+        "escape_parentheses",
+        "escapeParentheses",
+        "boolean",
+        description="Insert `\\(` `\\)` for parentheses inside tags "
+        "(`escape_parentheses` in `captionls.toml`, which wins).",
+    ),
     SettingKey("min_tags", None, "integer"),
     SettingKey("max_tags", None, "integer"),
     SettingKey("structure", None, "strings"),
     SettingKey("sections", None, "table"),
-    SettingKey("rules", "rules", "rules"),
+    SettingKey(
+        "rules",
+        "rules",
+        "rules",
+        description="Severity per rule (`[rules]` in `captionls.toml`, which wins): "
+        "`error`, `warning`, `info`, `hint` or `off`.",
+    ),
     SettingKey("include", None, "strings"),
     SettingKey("exclude", None, "strings"),
-    SettingKey("vocab", "vocabulary", "path"),
+    SettingKey(
+        "vocab",
+        "vocabulary",
+        "path",
+        description="The vocabulary database (SQLite) the server uses. Empty: your personal vocabulary store "
+        "(`CAPTIONLS_DB` or the platform's data folder). A dataset's `captionls.toml` `vocab` key wins.",
+    ),
     SettingKey("extensions", None, "strings"),
 )
 

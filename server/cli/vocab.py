@@ -179,6 +179,26 @@ def _report_lines(report: ImportReport) -> Iterator[str]:
         yield f"  export --list will differ: {count:,} x {reason}"
 
 
+def report_json(report: ImportReport) -> dict[str, Any]:
+    """One file's import as `vocab import --json` prints it (what the VS Code extension reports)."""
+    counts, skipped = report.counts, report.skipped
+    return {
+        "file": report.name,
+        "format": report.format,
+        "categories": report.numbering,
+        "lang": report.lang,
+        "tags": counts.tags,
+        "aliases": counts.aliases,
+        "translations": counts.translations,
+        "skipped": skipped.total,
+        "skipped_lines": {
+            kind: {"count": count, "first": skipped.first[kind]}
+            for kind, count in sorted(skipped.counts.items())
+        },
+        "left_out": dict(sorted(counts.notes.items())),
+    }
+
+
 @vocab.command("import")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option(
@@ -199,6 +219,7 @@ def _report_lines(report: ImportReport) -> Iterator[str]:
 )
 @click.option("--lang", metavar="LANG", help="Language of a translation file (default: from its name).")
 @click.option("--skip-bad", is_flag=True, help="Skip bad lines (and report them) instead of stopping.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list of what each file's import did.")
 @db_option
 @click.pass_context
 def import_command(
@@ -209,6 +230,7 @@ def import_command(
     categories: str,
     lang: str | None,
     skip_bad: bool,
+    as_json: bool,
 ) -> None:
     """Import list.tag, tagcomplete CSV or BDTM translation files, all in one transaction.
 
@@ -228,6 +250,9 @@ def import_command(
         skip_bad=skip_bad,
         progress=_progress_for,
     )
+    if as_json:
+        click.echo(json.dumps([report_json(report) for report in reports], ensure_ascii=False, indent=2))
+        return
     for report in reports:
         for line in _report_lines(report):
             click.echo(line)

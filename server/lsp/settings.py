@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from captionls.server.caption.findings import SEVERITY_SETTINGS
-from captionls.server.caption.settings_schema import EDITOR_KEYS, TAG_STYLES
+from captionls.server.caption.settings_schema import DETECTED, EDITOR_KEYS, TAG_STYLES
 from captionls.server.caption.settings_schema import SECTION as SECTION  # re-exported for server.py
 
 
@@ -53,8 +53,10 @@ def parse_settings(data: Any, base: Settings | None = None) -> tuple[Settings, l
         elif name == "tagStyle":
             if value in TAG_STYLES:
                 tag_style = value
+            elif value == DETECTED:
+                tag_style = None
             elif value is not None:
-                problems.append(f"settings: tagStyle must be one of {', '.join(TAG_STYLES)}")
+                problems.append(f"settings: tagStyle must be one of {', '.join((DETECTED, *TAG_STYLES))}")
         elif name == "escapeParentheses":
             if isinstance(value, bool):
                 escape = value

@@ -246,30 +246,6 @@ async def test_a_short_caption_gets_no_inlay_hints(vscode: Session) -> None:
     assert await inlay_hints(vscode, "ohwxStyle, anime, 1girl, sitting, smile, couch, wooden floor") == []
 
 
-async def test_semantic_tokens_by_category(vscode: Session) -> None:
-    text = "ohwxStyle, 1girl, fate (series), lone tree, contra"
-    uri = vscode.open("a1.txt", text)
-    result = await vscode.client.text_document_semantic_tokens_full_async(
-        types.SemanticTokensParams(text_document=types.TextDocumentIdentifier(uri=uri))
-    )
-    assert isinstance(result, types.SemanticTokens)
-    legend = vscode.result.capabilities.semantic_tokens_provider
-    assert isinstance(legend, types.SemanticTokensOptions)
-    names = legend.legend.token_types
-    tokens, column = [], 0
-    for i in range(0, len(result.data), 5):
-        _, delta, length, kind, _ = result.data[i : i + 5]
-        column += delta
-        tokens.append((text[column : column + length], names[kind]))
-    # `lone tree` is unknown: no token.
-    assert tokens == [
-        ("ohwxStyle", "keyword"),
-        ("1girl", "variable"),
-        ("fate (series)", "namespace"),
-        ("contra", "namespace"),
-    ]
-
-
 async def test_without_captionls_toml_the_workspace_folder_is_the_dataset(
     tmp_path: Path, vocabulary_db: Path
 ) -> None:

@@ -105,6 +105,8 @@ function writeDataset() {
     "001": CAPTION,
     "002": "ohwxStyle, solo, 1girl, sitting, smile, looking at viewer",
     "003": "ohwxStyle, solo, 1girl, standing, arms up, closed eyes",
+    // Says `raised arms` (an alias of `arms up`) once expectCanonicalCompletion rewrites it.
+    "004": "ohwxStyle, solo, 1girl, standing, smile",
   };
   for (const [stem, caption] of Object.entries(captions)) {
     fs.writeFileSync(path.join(dataset, `${stem}.png`), png(192, 256));
@@ -161,9 +163,8 @@ function writeUserSettings(overrides = {}) {
     "typescript.disableAutomaticTypeAcquisition": true,
     "git.enabled": false,
     "security.workspace.trust.enabled": false,
-    "editor.wordBasedSuggestions": "off",
+    // Word wrap and word-based suggestions are left to the extension's `[caption]` defaults.
     "editor.minimap.enabled": false,
-    "editor.wordWrap": "on",
     // The DOM renderer keeps terminal text readable to the test.
     "terminal.integrated.gpuAcceleration": "off",
     "window.commandCenter": false,
@@ -470,15 +471,65 @@ async function expectImport(page) {
   await quickInput.fill(file);
   await page.locator(".quick-input-list .monaco-list-row", { hasText: "more-tags.csv" }).first().waitFor();
   await page.keyboard.press("Enter");
-  const toast = page.locator(".notification-toast", { hasText: "captionls: imported" }).first();
-  await toast.waitFor({ timeout: STEP_TIMEOUT });
-  log(`Import vocabulary file: ${(await toast.innerText()).split("\n")[0]}`);
+  // A tagcomplete CSV goes into the vocabulary only, unless another list is picked.
+  await expectListQuestion(page, "more-tags.csv", "No list");
+  await page.keyboard.press("Enter");
+  await expectImportedToast(
+    page,
+    "captionls: imported more-tags.csv into the vocabulary: 1 tag added or changed, 1 alias.",
+  );
   await expectSearchFinds(page, "zzother", "zzimported");
+}
+
+/** The import's question which list the tags go into, with `defaultList` the focused (first) answer. */
+async function expectListQuestion(page, fileName, defaultList) {
+  const widget = page.locator(".quick-input-widget", { hasText: `import ${fileName} into which list?` });
+  await widget.waitFor({ timeout: STEP_TIMEOUT });
+  const focused = widget.locator(".quick-input-list .monaco-list-row.focused").first();
+  await focused.waitFor();
+  // The first label of the row: rows are recycled, and a hidden detail line may hold an old label.
+  const label = (await focused.locator(".label-name").first().innerText()).trim();
+  if (label !== defaultList) {
+    throw new Error(`Import: the list question's first answer is "${label}", expected "${defaultList}"`);
+  }
+}
+
+async function expectImportedToast(page, message) {
+  const toast = page.locator(".notification-toast", { hasText: message }).first();
+  try {
+    await toast.waitFor({ timeout: STEP_TIMEOUT });
+  } catch (error) {
+    const shown = await page.locator(".notification-toast").allInnerTexts();
+    throw new Error(`Import: no notification "${message}"; shown: ${JSON.stringify(shown)}\n${error}`);
+  }
+  log(`Import vocabulary file: ${(await toast.innerText()).split("\n")[0]}`);
+  await toast.locator(".codicon-notifications-clear").first().click().catch(() => {});
+}
+
+/** Importing a list.tag puts its tags into the personal list unless told otherwise, and says how many. */
+async function expectListTagImport(page) {
+  const file = path.join(work, "mine.tag");
+  fs.writeFileSync(file, "zzlisted tag\nraised arms\n");
+  await runCommand(page, "captionls: Import vocabulary file...");
+  await page.locator(".quick-input-list .monaco-list-row", { hasText: "001.png" }).first().waitFor();
+  await page.locator(".quick-input-widget input").fill(file);
+  await page.locator(".quick-input-list .monaco-list-row", { hasText: "mine.tag" }).first().waitFor();
+  await page.keyboard.press("Enter");
+  await expectListQuestion(page, "mine.tag", "personal");
+  await page.keyboard.press("Enter");
+  await expectImportedToast(
+    page,
+    "captionls: imported mine.tag into the personal list: 1 tag added or changed, 0 aliases.",
+  );
+  const lists = spawnSync(options.captionls, ["vocab", "lists", "--db", vocabulary], { encoding: "utf8" }).stdout;
+  if (!/^personal\t2$/m.test(lists)) {
+    throw new Error(`Import: after importing mine.tag into personal, vocab lists says ${JSON.stringify(lists)}`);
+  }
 }
 
 /**
  * "Check dataset" counts the problems of every caption; "List all in a terminal" runs `captionls check` over
- * the workspace, which lists the captions that are not open (002.txt) too.
+ * the workspace, which lists the captions that are not open (004.txt, the last, so in view) too.
  */
 async function expectCheckDataset(page) {
   await runCommand(page, "captionls: Check dataset");
@@ -487,10 +538,10 @@ async function expectCheckDataset(page) {
   await toast.waitFor({ timeout: STEP_TIMEOUT });
   log(`Check dataset: ${await toast.locator(".notification-list-item-message").innerText()}`);
   await toast.getByRole("button", { name: "List all in a terminal" }).click();
-  const line = page.locator(".terminal-wrapper .xterm-rows", { hasText: /002\.txt:1:\d+/ }).first();
+  const line = page.locator(".terminal-wrapper .xterm-rows", { hasText: /004\.txt:1:\d+/ }).first();
   await line.waitFor({ timeout: STEP_TIMEOUT });
   const text = await line.innerText();
-  log(`captionls check in a terminal: ${text.split("\n").find((row) => row.includes("002.txt"))}`);
+  log(`captionls check in a terminal: ${text.split("\n").find((row) => row.includes("004.txt"))}`);
 }
 
 /** "Search vocabulary" finds a tag through its alias and inserts it after the last tag with a separator. */
@@ -540,6 +591,183 @@ async function expectImageBeside(page) {
   }
   log("captionls.preview.follow shows 001.png beside the caption");
   await page.locator('.editor-actions .action-label[aria-label*="Show image"]').first().waitFor();
+}
+
+/** The caption opened in the editor, read back from the status bar: the `caption` language, wrapped lines. */
+async function expectCaptionWraps(page) {
+  const mode = page.locator("#status\\.editor\\.mode");
+  await mode.filter({ hasText: "Caption" }).waitFor({ timeout: STEP_TIMEOUT });
+  // 001.txt is one caption line (and the empty line after its newline); beside the image it is wider
+  // than the editor, so wrapped it takes more than two view lines.
+  const viewLines = page.locator(".editor-instance .monaco-editor .view-lines").first().locator(".view-line");
+  const deadline = Date.now() + STEP_TIMEOUT;
+  while ((await viewLines.count()) <= 2) {
+    if (Date.now() > deadline) {
+      throw new Error("001.txt has the caption language but its line does not wrap");
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  const language = (await mode.innerText()).trim();
+  log(`001.txt: language ${language}, its caption line wraps (${await viewLines.count()} view lines)`);
+}
+
+/** The settings UI offers tagStyle's "detected" and edits vocabulary and escapeParentheses in place. */
+async function expectSettingsEditable(page) {
+  await runCommand(page, "Preferences: Open Settings (UI)");
+  const editor = page.locator(".settings-editor");
+  await editor.waitFor({ timeout: STEP_TIMEOUT });
+  // One setting at a time: the list is virtual, so only the rows in view exist.
+  const find = async (key, title) => {
+    await page.keyboard.press("Control+A");
+    await page.keyboard.type(key);
+    const item = editor.locator(".setting-item-contents", { hasText: title }).first();
+    await item.waitFor({ timeout: STEP_TIMEOUT });
+    if ((await item.getByText("Edit in settings.json").count()) > 0) {
+      throw new Error(`settings UI: ${key} is editable only in settings.json`);
+    }
+    return item;
+  };
+  const shown = await (await find("captionls.tagStyle", "Tag Style")).locator("select").inputValue();
+  if (shown !== "detected") {
+    throw new Error(`settings UI: captionls.tagStyle shows ${JSON.stringify(shown)}, expected "detected"`);
+  }
+  await (await find("captionls.vocabulary", "Vocabulary")).locator("input").waitFor();
+  await (await find("captionls.escapeParentheses", "Escape Parentheses")).locator(".setting-value-checkbox").waitFor();
+  log('settings UI: tag style "detected", vocabulary a text box, escape parentheses a checkbox');
+  // The settings editor opens as a modal over the workbench (which then keeps F1): Escape closes it.
+  await page.keyboard.press("Escape");
+  await editor.waitFor({ state: "hidden", timeout: STEP_TIMEOUT });
+}
+
+/** Opens a caption of the dataset through Quick Open and waits for a word of its text. */
+async function openDatasetFile(page, name, word) {
+  await page.keyboard.press("Control+P");
+  const quickInput = page.locator(".quick-input-widget input");
+  await quickInput.waitFor({ timeout: STEP_TIMEOUT });
+  await quickInput.fill(name);
+  // Enter once the list has settled on the file (it first lists the recently opened ones).
+  await page.locator(".quick-input-list .monaco-list-row.focused", { hasText: name }).first().waitFor();
+  await page.keyboard.press("Enter");
+  await page.locator(".tabs-container .tab.active", { hasText: name }).waitFor({ timeout: STEP_TIMEOUT });
+  await page.locator(".editor-instance .monaco-editor .view-lines", { hasText: word }).first().waitFor();
+}
+
+// Completion labels in the dataset's tag style (`long hair`, not `long_hair`) and an alias offered as
+// `raised arms → arms up` that inserts the canonical tag: the server side of these is the `completion`
+// branch. Until it is merged those checks only report what they see; set this to false after the merge,
+// so they fail the run as the others do.
+const COMPLETION_BRANCH_PENDING = true;
+
+/** Fails the step, or only reports while the server side is pending. */
+function expectOrReport(pending, ok, message) {
+  if (ok) {
+    return;
+  }
+  if (!pending) {
+    throw new Error(message);
+  }
+  log(`(pending the completion branch) ${message}`);
+}
+
+/**
+ * Types `typed` at the end of the caption `name` (one line on disk), checks the suggest widget's first
+ * label reads `expected.label` in full, accepts it and checks the saved caption ends in `, expected.inserted`.
+ */
+async function completeAtEnd(page, name, typed, expected) {
+  const file = path.join(dataset, name);
+  const line = fs.readFileSync(file, "utf8").replace(/\n$/, "");
+  await goTo(page, 1, line.length + 1);
+  await page.keyboard.type(typed);
+  const first = page.locator('.suggest-widget.visible .monaco-list-row[data-index="0"]');
+  await first.waitFor({ timeout: STEP_TIMEOUT });
+  const shown = async () =>
+    (await first.locator(".monaco-icon-label").innerText().catch(() => "")).replace(/\s+/g, " ").trim();
+  // The list is incomplete, so it is asked again as the word grows: give the answer to the whole word time.
+  const deadline = Date.now() + (expected.labelPending ? 5_000 : STEP_TIMEOUT);
+  while ((await shown()) !== expected.label && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  const label = await shown();
+  log(`suggest widget after "${typed}": ${(await first.innerText()).replace(/\s+/g, " ")}`);
+  expectOrReport(
+    expected.labelPending,
+    label === expected.label,
+    `suggest widget after "${typed}": first label ${JSON.stringify(label)}, expected ${JSON.stringify(expected.label)}`,
+  );
+  const cut = await first
+    .locator(".label-name")
+    .first()
+    .evaluate((element) => element.scrollWidth > element.clientWidth + 1);
+  if (cut) {
+    throw new Error(`suggest widget: the first label "${label}" is cut off`);
+  }
+  await page.keyboard.press("Enter");
+  await page.keyboard.press("Control+S");
+  const wanted = `${line}, ${expected.inserted}\n`;
+  let saved = "";
+  const saveDeadline = Date.now() + (expected.insertedPending ? 5_000 : STEP_TIMEOUT);
+  while (saved !== wanted && Date.now() < saveDeadline) {
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    saved = fs.readFileSync(file, "utf8");
+  }
+  expectOrReport(
+    expected.insertedPending,
+    saved === wanted,
+    `accepting "${label}": ${name} is ${JSON.stringify(saved)}, expected ${JSON.stringify(wanted)}`,
+  );
+}
+
+/**
+ * `long ha` offers `long hair` first, written as the dataset writes tags (spaces), and inserts it whole.
+ * The insertion holds today; the label is the completion branch's (the vocabulary writes `long_hair`).
+ */
+async function expectMultiWordCompletion(page) {
+  await openDatasetFile(page, "002.txt", "sitting");
+  await completeAtEnd(page, "002.txt", ", long ha", {
+    label: "long hair",
+    labelPending: COMPLETION_BRANCH_PENDING,
+    inserted: "long hair",
+    insertedPending: false,
+  });
+}
+
+/**
+ * `raised ar`, where one caption says `raised arms` (004.txt, rewritten here) and two say `arms up` (003.txt,
+ * and 001.txt since "Search vocabulary" inserted it): `raised arms → arms up` first, inserting `arms up`.
+ */
+async function expectCanonicalCompletion(page) {
+  fs.writeFileSync(path.join(dataset, "004.txt"), "ohwxStyle, solo, 1girl, standing, raised arms, smile\n");
+  await openDatasetFile(page, "004.txt", "raised");
+  await openDatasetFile(page, "002.txt", "sitting");
+  await completeAtEnd(page, "002.txt", ", raised ar", {
+    label: "raised arms → arms up",
+    labelPending: COMPLETION_BRANCH_PENDING,
+    inserted: "arms up",
+    insertedPending: COMPLETION_BRANCH_PENDING,
+  });
+}
+
+/**
+ * `captionls.server.path` is a machine setting: in code-server's remote window VS Code reads it from the
+ * Remote (Machine) settings. A wrong path there gets a message that says so and opens the Remote settings.
+ */
+async function expectServerPathAdvice(page) {
+  const file = path.join(userData, "Machine", "settings.json");
+  const settings = JSON.parse(fs.readFileSync(file, "utf8"));
+  settings["captionls.server.path"] = path.join(work, "no-such-captionls");
+  fs.writeFileSync(`${file}.tmp`, JSON.stringify(settings, null, 2));
+  fs.renameSync(`${file}.tmp`, file);
+  const toast = page.locator(".notification-toast", { hasText: "no-such-captionls" }).first();
+  await toast.waitFor({ timeout: STEP_TIMEOUT });
+  const message = (await toast.locator(".notification-list-item-message").innerText()).replace(/\s+/g, " ");
+  log(`a wrong server path: ${message}`);
+  if (!message.includes("set `captionls.server.path` in the Remote settings")) {
+    throw new Error(`the message does not say to use the Remote settings: ${message}`);
+  }
+  await toast.getByRole("button", { name: "Open setting" }).click();
+  const tab = page.locator(".settings-editor .settings-tabs-widget .action-label.checked", { hasText: "Remote" });
+  await tab.waitFor({ timeout: STEP_TIMEOUT });
+  log(`"Open setting" opens the settings on the ${(await tab.innerText()).trim()} tab`);
 }
 
 async function main() {
@@ -600,6 +828,7 @@ async function main() {
       await expectCheckDataset(page);
     } else {
       await expectImageBeside(page);
+      await expectCaptionWraps(page);
       await expectDuplicateTagProblem(page);
       expectServerSource();
       await expectCompletion(page);
@@ -610,6 +839,11 @@ async function main() {
       await expectImport(page);
       await expectRestart(page);
       await expectCheckDataset(page);
+      await expectSettingsEditable(page);
+      await expectListTagImport(page);
+      await expectMultiWordCompletion(page);
+      await expectCanonicalCompletion(page);
+      await expectServerPathAdvice(page);
     }
     if (outside.length > 0) {
       throw new Error(`the page tried to reach other hosts: ${[...new Set(outside)].join(", ")}`);
@@ -634,7 +868,7 @@ async function main() {
 }
 
 const watchdog = setTimeout(() => {
-  console.error("e2e-vscode: timed out after 5 minutes");
+  console.error("e2e-vscode: timed out after 8 minutes");
   if (codeServerPid) {
     try {
       process.kill(-codeServerPid, "SIGKILL");
@@ -643,7 +877,7 @@ const watchdog = setTimeout(() => {
     }
   }
   process.exit(1);
-}, 300_000);
+}, 480_000);
 watchdog.unref();
 main().then(
   () => process.exit(0),

@@ -1,7 +1,10 @@
-// The commands that call the server: Check dataset, Search vocabulary, Import vocabulary file.
+// The commands that call the server: Check dataset, Search vocabulary, Import vocabulary file (the CLI).
 import * as childProcess from "node:child_process";
+import * as path from "node:path";
 import * as vscode from "vscode";
 import { checkMessage, counted } from "./counts";
+import type { ServerCommand } from "./discovery";
+import { importCounts, type ImportReport, PERSONAL_LIST } from "./importReport";
 import { tagInsertion } from "./insertion";
 import {
   CHECK_DATASET,
@@ -162,7 +165,91 @@ export async function searchVocabulary(server: CaptionServer): Promise<void> {
   });
 }
 
-/** Picks a vocabulary file and runs `captionls vocab import FILE` with the server's own executable. */
+interface ListItem extends vscode.QuickPickItem {
+  /** The list to put the tags into; undefined: the vocabulary only; NEW_LIST: ask for a name. */
+  list: string | undefined;
+}
+
+const NEW_LIST = "\0new";
+
+/**
+ * Which list the imported tags go into. A list.tag is someone's own tag list, so its tags go into the
+ * personal list (the one completion, hover and search rank first) unless the user picks otherwise; a
+ * tagcomplete CSV or a translation file adds to the vocabulary only.
+ */
+async function pickList(file: vscode.Uri, existing: string[]): Promise<ListItem | undefined> {
+  const personal: ListItem = {
+    label: PERSONAL_LIST,
+    description: "ranked first by completion, hover and search",
+    list: PERSONAL_LIST,
+  };
+  const vocabularyOnly: ListItem = { label: "No list", description: "add to the vocabulary only", list: undefined };
+  const others = existing
+    .filter((name) => name !== PERSONAL_LIST)
+    .map((name): ListItem => ({ label: name, description: "an existing list", list: name }));
+  const newList: ListItem = { label: "New list...", list: NEW_LIST };
+  const listTag = file.path.toLowerCase().endsWith(".tag");
+  const items = listTag
+    ? [personal, vocabularyOnly, ...others, newList]
+    : [vocabularyOnly, personal, ...others, newList];
+  const picked = await vscode.window.showQuickPick(items, {
+    title: `captionls: import ${path.basename(file.fsPath)} into which list?`,
+    placeHolder: "The tags go into the vocabulary, and into the list you pick",
+  });
+  if (picked?.list !== NEW_LIST) {
+    return picked;
+  }
+  const name = await vscode.window.showInputBox({
+    title: "captionls: the new list's name",
+    validateInput: (value) => (value.trim() === "" ? "A list needs a name" : undefined),
+  });
+  return name === undefined ? undefined : { label: name.trim(), list: name.trim() };
+}
+
+interface Finished {
+  code: number;
+  stdout: string;
+}
+
+/** Runs the server's executable with `args` (the vocabulary setting as CAPTIONLS_DB); stderr goes to `output`. */
+function runCaptionls(
+  executable: ServerCommand,
+  args: string[],
+  vocabulary: string | undefined,
+  output: vscode.OutputChannel,
+): Promise<Finished> {
+  output.appendLine(`> ${[executable.command, ...executable.args, ...args].join(" ")}`);
+  return new Promise((resolve) => {
+    const child = childProcess.spawn(executable.command, [...executable.args, ...args], {
+      // The vocabulary setting names the database the server reads; the CLI finds it through CAPTIONLS_DB.
+      env: vocabulary ? { ...process.env, CAPTIONLS_DB: vocabulary } : process.env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => output.append(chunk.toString()));
+    child.on("error", (error) => {
+      output.appendLine(String(error));
+      resolve({ code: -1, stdout });
+    });
+    child.on("close", (code) => resolve({ code: code ?? -1, stdout }));
+  });
+}
+
+/** The names of the vocabulary's lists (`captionls vocab lists`: one `name<TAB>size` line each). */
+async function listNames(
+  executable: ServerCommand,
+  vocabulary: string | undefined,
+  output: vscode.OutputChannel,
+): Promise<string[]> {
+  const { code, stdout } = await runCaptionls(executable, ["vocab", "lists"], vocabulary, output);
+  return code === 0 ? stdout.split("\n").flatMap((line) => (line.includes("\t") ? [line.split("\t")[0]] : [])) : [];
+}
+
+/**
+ * Picks a vocabulary file and a list, runs `captionls vocab import FILE --json` with the server's own
+ * executable (bad lines skipped and counted), and reports what it added.
+ */
 export async function importVocabulary(server: CaptionServer, output: vscode.OutputChannel): Promise<void> {
   const executable = server.command;
   if (!executable) {
@@ -180,34 +267,44 @@ export async function importVocabulary(server: CaptionServer, output: vscode.Out
     return;
   }
   const vocabulary = settingsFor(file).vocabulary;
-  const args = [...executable.args, "vocab", "import", file.fsPath];
-  output.appendLine(`> ${[executable.command, ...args].join(" ")}`);
-  const exitCode = await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: `captionls: importing ${file.fsPath}` },
-    () =>
-      new Promise<number>((resolve) => {
-        const child = childProcess.spawn(executable.command, args, {
-          // The vocabulary setting names the database the server reads; the CLI finds it through CAPTIONLS_DB.
-          env: vocabulary ? { ...process.env, CAPTIONLS_DB: vocabulary } : process.env,
-          stdio: ["ignore", "pipe", "pipe"],
-        });
-        child.stdout.on("data", (chunk: Buffer) => output.append(chunk.toString()));
-        child.stderr.on("data", (chunk: Buffer) => output.append(chunk.toString()));
-        child.on("error", (error) => {
-          output.appendLine(String(error));
-          resolve(-1);
-        });
-        child.on("close", (code) => resolve(code ?? -1));
-      }),
+  const target = await pickList(file, await listNames(executable, vocabulary, output));
+  if (!target) {
+    return;
+  }
+  const args = ["vocab", "import", file.fsPath, "--json", "--skip-bad"];
+  if (target.list !== undefined) {
+    args.push("--list", target.list);
+  }
+  const name = path.basename(file.fsPath);
+  const finished = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: `captionls: importing ${name}` },
+    () => runCaptionls(executable, args, vocabulary, output),
   );
-  if (exitCode !== 0) {
-    const choice = await vscode.window.showErrorMessage("captionls: the import failed.", "Show output");
+  let reports: ImportReport[] | undefined;
+  try {
+    reports = finished.code === 0 ? (JSON.parse(finished.stdout) as ImportReport[]) : undefined;
+  } catch {
+    output.appendLine(finished.stdout);
+  }
+  if (!reports) {
+    const choice = await vscode.window.showErrorMessage(`captionls: importing ${name} failed.`, "Show output");
     if (choice) {
       output.show();
     }
     return;
   }
-  // The server notices a replaced database by itself too; this makes it look now. It answers null.
+  for (const report of reports) {
+    for (const [kind, skipped] of Object.entries(report.skipped_lines)) {
+      output.appendLine(`${report.file}: skipped ${skipped.count} x ${kind} (first at ${skipped.first})`);
+    }
+  }
+  // The server notices a changed database by itself too; this makes it look now. It answers null.
   await server.execute(RELOAD_VOCABULARY, {}).catch(() => undefined);
-  void vscode.window.showInformationMessage(`captionls: imported ${vscode.workspace.asRelativePath(file)}.`);
+  const where = target.list === undefined ? "the vocabulary" : `the ${target.list} list`;
+  const message = `captionls: imported ${name} into ${where}: ${importCounts(reports)}.`;
+  const skipped = reports.some((report) => report.skipped > 0);
+  const choice = await vscode.window.showInformationMessage(message, ...(skipped ? ["Show skipped lines"] : []));
+  if (choice) {
+    output.show();
+  }
 }

@@ -1,5 +1,6 @@
 // captionls for VS Code: starts the language server and adds the captioning commands around it.
 import * as vscode from "vscode";
+import { textCaptionsAsCaptions } from "./captionLanguage";
 import { checkDataset, importVocabulary, searchVocabulary } from "./commands";
 import { followActiveCaption, showImage } from "./preview";
 import { CaptionServer } from "./server";
@@ -43,6 +44,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       status.refreshSoon();
     }),
     followActiveCaption(),
+    textCaptionsAsCaptions(),
   );
   await captionServer.start();
 }

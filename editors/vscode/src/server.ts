@@ -20,14 +20,22 @@ import {
   pythonHasCaptionls,
   readManifest,
 } from "./probe";
+import { SERVER_PATH_SETTING, serverPathAdvice } from "./serverPathScope";
 import { serverSettings, type ServerSettings } from "./settings";
 
 export const SETTINGS_SECTION = "captionls";
 
-/** The `captionls` settings the server reads, for one resource (or the window). */
+/**
+ * The `captionls` settings the server reads, for one resource (or the window): only the ones the user set
+ * somewhere, so a default shown in the settings UI ("detected", false) never hides the server's own.
+ */
 export function settingsFor(scope?: vscode.Uri): ServerSettings {
   const configuration = vscode.workspace.getConfiguration(SETTINGS_SECTION, scope ?? null);
-  return serverSettings((key) => configuration.get(key));
+  return serverSettings((key) => {
+    const set = configuration.inspect(key);
+    const values = [set?.globalValue, set?.workspaceValue, set?.workspaceFolderValue];
+    return values.some((value) => value !== undefined) ? configuration.get(key) : undefined;
+  });
 }
 
 export class CaptionServer implements vscode.Disposable {
@@ -259,11 +267,16 @@ async function pythonInterpreter(): Promise<string | undefined> {
   }
 }
 
-/** The one notification when no server was found, with a button that opens the setting. */
+/**
+ * The one notification when no server was found, with a button that opens the setting where it takes
+ * effect (the Remote settings in a remote window).
+ */
 async function notifyMissing(reason: string): Promise<void> {
   const openSetting = "Open setting";
-  const choice = await vscode.window.showErrorMessage(`captionls: ${reason} ${INSTALL_HINT}`, openSetting);
+  const advice = serverPathAdvice(vscode.env.remoteName);
+  const message = [`captionls: ${reason}`, INSTALL_HINT, advice.sentence].filter((part) => part).join(" ");
+  const choice = await vscode.window.showErrorMessage(message, openSetting);
   if (choice === openSetting) {
-    await vscode.commands.executeCommand("workbench.action.openSettings", "captionls.server.path");
+    await vscode.commands.executeCommand(advice.command, { query: SERVER_PATH_SETTING });
   }
 }

@@ -2,22 +2,17 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { serverSettings } from "../src/settings";
 
-/** Reads like WorkspaceConfiguration.get over the contributed defaults overlaid with user values. */
+/** Reads like `settingsFor`: the values the user set, undefined for the others. */
 function reader(user: Record<string, unknown>): (key: string) => unknown {
-  const defaults: Record<string, unknown> = {
-    "server.path": "",
-    vocabulary: null,
-    tagStyle: null,
-    escapeParentheses: null,
-    rules: {},
-    "preview.follow": false,
-    "trace.server": "off",
-  };
-  return (key) => (key in user ? user[key] : defaults[key]);
+  return (key) => user[key];
 }
 
 test("defaults send nothing, so captionls.toml and the server decide", () => {
   assert.deepEqual(serverSettings(reader({})), {});
+});
+
+test("the detected tag style leaves the style to the dataset", () => {
+  assert.deepEqual(serverSettings(reader({ tagStyle: "detected" })), {});
 });
 
 test("set values map to the server's keys", () => {
