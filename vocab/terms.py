@@ -151,13 +151,13 @@ def refresh(conn: sqlite3.Connection, tag_ids: set[int]) -> None:
     if not tag_ids:
         return
     ids = _json_ids(tag_ids)
-    prefixes = {
-        term[:n]
-        for (term,) in conn.execute(
-            "SELECT term FROM terms WHERE tag_id IN (SELECT value FROM json_each(?))", (ids,)
+    before = set(
+        conn.execute(
+            "SELECT term, head, tag_id, alias, word, pop, lang FROM terms"
+            " WHERE tag_id IN (SELECT value FROM json_each(?))",
+            (ids,),
         )
-        for n in (1, 2)
-    }
+    )
     # The trigram index reads its content from `terms`, so it forgets rows before they go.
     conn.execute(
         "INSERT INTO term_grams (term_grams, rowid, term) SELECT 'delete', rowid, term FROM terms"
@@ -172,8 +172,10 @@ def refresh(conn: sqlite3.Connection, tag_ids: set[int]) -> None:
         " WHERE tag_id IN (SELECT value FROM json_each(?)) AND word = 0",
         (ids,),
     )
-    prefixes.update(row[0][:n] for row in rows for n in (1, 2))
-    _rebuild_prefix_top(conn, prefixes)
+    # Only the short prefixes of terms that came or went (or changed popularity): a tag that got a
+    # translation keeps its other terms as they were, and `l`, `lo` of `long hair` are costly to redo.
+    changed = before.symmetric_difference(rows)
+    _rebuild_prefix_top(conn, {row[0][:n] for row in changed for n in (1, 2)})
 
 
 _HEAD_BEST = f"""
