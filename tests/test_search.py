@@ -147,3 +147,41 @@ def test_a_translation_finds_its_tag(tmp_path: Path) -> None:
     with store.transaction():
         terms.rebuild(store.conn)
     assert names(searcher, "长发")[0] == "long_hair" and names(searcher, "longo")[0] == "long_hair"
+
+
+def test_small_edits_keep_the_index_as_a_full_rebuild_makes_it(tmp_path: Path) -> None:
+    store = Store.open(tmp_path / "v.sqlite")
+    with store.transaction():
+        writer = Writer(store)
+        for name, category, count, aliases in ROWS:
+            writer.tag(name, category=category, post_count=count)
+            for alias in aliases:
+                writer.alias(alias, name)
+        writer.finish()
+
+    def index() -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
+        conn = store.conn
+        terms_rows = conn.execute(
+            "SELECT term, tag_id, alias, word, pop, lang FROM terms ORDER BY 1, 2, 3, 4"
+        )
+        top = conn.execute(
+            "SELECT prefix, term, tag_id, alias, word, pop, lang FROM prefix_top ORDER BY 1, 2, 3, 4"
+        )
+        return terms_rows.fetchall(), top.fetchall()
+
+    edits = [
+        lambda writer: writer.translation(writer.tag_id("long_hair"), "zh-CN", "长发"),
+        lambda writer: writer.translation(writer.tag_id("long_hair"), "zh-CN", "长头发"),
+        lambda writer: writer.alias("lengthy hair", "long_hair"),
+        lambda writer: writer.tag("long_hair", post_count=10),  # its popularity changes every term of it
+        lambda writer: writer.remove_tag(writer.tag_id("ponytail")),
+    ]
+    for edit in edits:
+        with store.transaction():
+            writer = Writer(store)
+            edit(writer)
+            writer.finish()
+        refreshed = index()
+        with store.transaction():
+            terms.rebuild(store.conn)
+        assert index() == refreshed
