@@ -22,7 +22,8 @@ there, else after the tag under the cursor, with the line's separator; `edit` is
 the tag already or is prose. `undo` undoes the last dataset-wide write of `uri`'s dataset that the
 dataset's journal holds (the CLI's `tags`, `rename`, `check --fix`, `format`; see `captionls undo`), byte
 for byte, and re-reads the restored captions the editor does not have open; `refused` says why nothing
-was undone (a caption changed since). Edits the editor applied are undone with the editor's own undo.
+was undone (a caption changed since, an unreadable journal entry). Edits the editor applied are undone
+with the editor's own undo.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from pygls.exceptions import JsonRpcInvalidParams
 
 from captionls.server.caption.checker import CheckContext
 from captionls.server.caption.files import UndoRefused, undo_last
+from captionls.server.caption.journal import JournalError
 from captionls.server.caption.rename import BadTagName
 from captionls.server.caption.selection.evaluate import select
 from captionls.server.caption.selection.operations import editor_for, planned, tag_uses, written_names
@@ -211,7 +213,7 @@ def _commands(server: CaptionServer) -> dict[str, Callable[[dict[str, Any]], Any
             raise JsonRpcInvalidParams(f"{UNDO}: uri must name a caption or a dataset folder")
         try:
             undone = undo_last(dataset.root)
-        except UndoRefused as refused:
+        except (JournalError, UndoRefused) as refused:
             return {"refused": str(refused)}
         if undone is None:
             return {"undone": None, "captions": 0}

@@ -23,6 +23,8 @@ local function execute(client, bufnr, command, argument, done)
   client:request('workspace/executeCommand', { command = command, arguments = { argument } }, function(err, result)
     if err then
       notify(err.message, vim.log.levels.ERROR)
+    elseif result == nil or result == vim.NIL then
+      notify(command .. ' failed in the server (its log: :LspLog)', vim.log.levels.ERROR)
     else
       done(result)
     end
