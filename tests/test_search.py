@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 
+from captionls.vocab import terms
 from captionls.vocab.query import Vocabulary
 from captionls.vocab.search import Searcher
 from captionls.vocab.store import Store
@@ -108,3 +109,79 @@ def test_search_index_follows_small_edits(searcher: Searcher, tmp_path: Path) ->
             writer.remove_tag(tag_id)
             writer.finish()
     assert "contrapposto_pose_test" not in names(searcher, "co")
+
+
+def test_a_translation_finds_its_tag(tmp_path: Path) -> None:
+    """BooruDatasetTagManager's completion by translation: typing `长发` offers `long hair`."""
+    store = Store.open(tmp_path / "v.sqlite")
+    with store.transaction():
+        writer = Writer(store)
+        for name, category, count, _ in ROWS:
+            writer.tag(name, category=category, post_count=count)
+        for name, lang, text in [
+            ("long_hair", "zh-CN", "长发"),
+            ("very_long_hair", "zh-CN", "超长发"),
+            ("long_hair", "pt-BR", "cabelo longo"),
+            ("ponytail", "pt-BR", "ponytail"),  # the tag's own name: no second term
+        ]:
+            tag_id = writer.tag_id(name)
+            assert tag_id is not None
+            writer.translation(tag_id, lang, text)
+        writer.finish()
+    searcher = Searcher(Vocabulary(store))
+    top = searcher.search("长发")[0]
+    assert (top.tag.name, top.matched, top.match, top.alias, top.lang) == (
+        "long_hair",
+        "长发",
+        "exact",
+        "长发",
+        "zh-CN",
+    )
+    assert names(searcher, "长") == ["long_hair"]  # a prefix
+    assert names(searcher, "超长")[0] == "very_long_hair"
+    longo = searcher.search("longo")[0]  # a word start of a translation
+    assert (longo.tag.name, longo.match, longo.alias) == ("long_hair", "word", "cabelo longo")
+    pony = searcher.search("ponytail")[0]
+    assert (pony.tag.name, pony.alias, pony.lang) == ("ponytail", None, None)
+    # The whole index rebuilt (after a big import) holds the same terms.
+    with store.transaction():
+        terms.rebuild(store.conn)
+    assert names(searcher, "长发")[0] == "long_hair" and names(searcher, "longo")[0] == "long_hair"
+
+
+def test_small_edits_keep_the_index_as_a_full_rebuild_makes_it(tmp_path: Path) -> None:
+    store = Store.open(tmp_path / "v.sqlite")
+    with store.transaction():
+        writer = Writer(store)
+        for name, category, count, aliases in ROWS:
+            writer.tag(name, category=category, post_count=count)
+            for alias in aliases:
+                writer.alias(alias, name)
+        writer.finish()
+
+    def index() -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
+        conn = store.conn
+        terms_rows = conn.execute(
+            "SELECT term, tag_id, alias, word, pop, lang FROM terms ORDER BY 1, 2, 3, 4"
+        )
+        top = conn.execute(
+            "SELECT prefix, term, tag_id, alias, word, pop, lang FROM prefix_top ORDER BY 1, 2, 3, 4"
+        )
+        return terms_rows.fetchall(), top.fetchall()
+
+    edits = [
+        lambda writer: writer.translation(writer.tag_id("long_hair"), "zh-CN", "长发"),
+        lambda writer: writer.translation(writer.tag_id("long_hair"), "zh-CN", "长头发"),
+        lambda writer: writer.alias("lengthy hair", "long_hair"),
+        lambda writer: writer.tag("long_hair", post_count=10),  # its popularity changes every term of it
+        lambda writer: writer.remove_tag(writer.tag_id("ponytail")),
+    ]
+    for edit in edits:
+        with store.transaction():
+            writer = Writer(store)
+            edit(writer)
+            writer.finish()
+        refreshed = index()
+        with store.transaction():
+            terms.rebuild(store.conn)
+        assert index() == refreshed

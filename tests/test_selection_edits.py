@@ -83,3 +83,36 @@ def test_placements() -> None:
     for bad in ("0", "middle", "after:", "-1"):
         with pytest.raises(BadPlacement, match="is not a place for tags"):
             parse_placement(bad)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # `‸` is the cursor; the tag goes after the tag under or before it, or into the empty slot there.
+        ("ohwx, 1girl, smi‸le, solo", "ohwx, 1girl, smile, hat, solo"),
+        ("ohwx, 1girl, smile‸, solo", "ohwx, 1girl, smile, hat, solo"),
+        ("ohwx, 1girl, smile, ‸solo", "ohwx, 1girl, smile, hat, solo"),
+        ("ohwx, 1girl, smile, solo‸", "ohwx, 1girl, smile, solo, hat"),
+        ("ohwx, 1girl,‸", "ohwx, 1girl, hat"),
+        ("ohwx, 1girl, ‸", "ohwx, 1girl, hat"),
+        ("ohwx, 1girl,‸, solo", "ohwx, 1girl, hat, solo"),
+        ("‸ohwx, 1girl", "ohwx, hat, 1girl"),  # never before the trigger
+        ("ohwx,1gi‸rl,solo", "ohwx,1girl,hat,solo"),  # the line's own separator style
+        ("ohwx, 1girl ||| smile‸", "ohwx, 1girl ||| smile, hat"),
+        ("ohwx, 1girl |||‸ smile", "ohwx, 1girl ||| hat, smile"),
+        ("‸", "hat"),
+        # The variant under the cursor.
+        ("ohwx, 1girl\r\nohwx, smile‸\r\n", "ohwx, 1girl\r\nohwx, smile, hat\r\n"),
+    ],
+)
+def test_insertion_at_a_cursor(text: str, expected: str) -> None:
+    offset = text.index("‸")
+    text = text.replace("‸", "")
+    edit = EDITOR.insertion(text, offset, "hat")
+    assert edit is not None
+    assert text[: edit.start] + edit.new_text + text[edit.end :] == expected
+
+
+def test_insertion_leaves_a_tag_that_is_there_and_prose_alone() -> None:
+    assert EDITOR.insertion("ohwx, long hair, smile", 5, "longhair") is None
+    assert EDITOR.insertion("She has a smile and a hat by the window.", 3, "solo") is None

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from captionls.vocab.query import Vocabulary
+from captionls.vocab.search import Searcher
 from captionls.vocab.store import SCHEMA_VERSION, Store, StoreError, default_path
 from captionls.vocab.write import Writer
 from tests.kit.vocabularies import database_at_version
@@ -190,3 +191,26 @@ def test_a_version_4_vocabulary_gets_the_readable_views(tmp_path: Path) -> None:
             ("posture", 0),
             ("posture > sitting", 1),
         ]
+
+
+def test_a_version_5_vocabulary_makes_its_translations_searchable(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite"
+    with Store.open(path) as store, store.transaction():
+        writer = Writer(store)
+        writer.tag("long hair", post_count=100)
+        tag_id = writer.tag_id("long hair")
+        assert tag_id is not None
+        writer.translation(tag_id, "zh-CN", "长发")
+        writer.finish()
+    # As version 5 left it: no `lang` column, no translation terms.
+    conn = sqlite3.connect(path, isolation_level=None)
+    for table in ("terms", "prefix_top"):
+        conn.execute(f"DELETE FROM {table} WHERE lang IS NOT NULL")
+        conn.execute(f"ALTER TABLE {table} DROP COLUMN lang")
+    conn.execute("PRAGMA user_version = 5")
+    conn.close()
+
+    with Store.open(path) as store:
+        assert store.version == SCHEMA_VERSION
+        hits = Searcher(Vocabulary(store)).search("长发")
+        assert [(hit.tag.name, hit.lang) for hit in hits] == [("long hair", "zh-CN")]

@@ -98,6 +98,16 @@ def test_search_finds_a_tag_through_its_alias(danbooru: Path) -> None:
     assert (hit["tag"], hit["matched"], hit["match"]) == ("arms up", "raised arms", "exact")
 
 
+def test_search_finds_a_tag_through_its_translation(db: Path, tmp_path: Path) -> None:
+    translations = tmp_path / "zh-CN.txt"
+    translations.write_text("long hair=长发\n", encoding="utf-8")
+    ok(db, "import", str(translations))
+    first = ok(db, "search", "长发").splitlines()[0]
+    assert first.startswith("long hair ") and first.endswith("(zh-CN: 长发)"), first
+    (hit, *_) = json.loads(ok(db, "search", "长发", "--json"))
+    assert (hit["tag"], hit["matched"], hit["match"]) == ("long hair", "长发", "exact")
+
+
 def test_show_a_translation(db: Path, shared_data: Path) -> None:
     ok(db, "import", str(shared_data / "bdtm" / "Translations" / "zh-CN.txt"))
     shown = json.loads(ok(db, "show", "1girl", "--json"))

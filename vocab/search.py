@@ -30,6 +30,7 @@ _KIND_BONUS: dict[str, float] = {
     "fuzzy": 0.0,
 }
 _POPULARITY_WEIGHT = 0.5
+# Another name than the tag's own (an alias, a translation) ranks a little below it.
 _ALIAS_PENALTY = 0.6
 _BOOST = 4.0
 _CANDIDATES = 96
@@ -48,13 +49,18 @@ MAX_QUERY_LENGTH = 200
 
 @dataclass(frozen=True)
 class Hit:
-    """One search result: the canonical tag, what matched (tag name or alias) and how."""
+    """One search result: the canonical tag, what matched (its name, an alias or a translation) and how.
+
+    `alias` is the other name that matched, as written: an alias, or with `lang` a translation (`长发`
+    in zh-CN for `long hair`); editors show it beside the tag the way they show an alias.
+    """
 
     tag: Tag
     matched: str
     match: MatchKind
     score: float
     alias: str | None = None
+    lang: str | None = None
 
 
 @dataclass
@@ -64,6 +70,7 @@ class _Candidate:
     alias: str | None
     word: bool
     pop: int
+    lang: str | None
 
 
 def _upper(prefix: str) -> str:
@@ -79,13 +86,13 @@ class Searcher:
 
     def _rows(self, sql: str, params: tuple[object, ...]) -> list[_Candidate]:
         return [
-            _Candidate(int(tag_id), term, alias, bool(word), int(pop))
-            for tag_id, term, alias, word, pop in self.conn.execute(sql, params)
+            _Candidate(int(tag_id), term, alias, bool(word), int(pop), lang)
+            for tag_id, term, alias, word, pop, lang in self.conn.execute(sql, params)
         ]
 
     def _prefixed(self, prefix: str, limit: int) -> list[_Candidate]:
         """The most popular terms starting with `prefix`, at most `limit` of them."""
-        columns = "tag_id, term, alias, word, pop"
+        columns = "tag_id, term, alias, word, pop, lang"
         if len(prefix) < HEAD_LENGTH:
             return self._rows(
                 f"SELECT {columns} FROM prefix_top WHERE prefix = ? ORDER BY pop DESC LIMIT ?",
@@ -129,7 +136,7 @@ class Searcher:
             return []
         pattern = key
         return self._rows(
-            "SELECT terms.tag_id, terms.term, terms.alias, terms.word, terms.pop"
+            "SELECT terms.tag_id, terms.term, terms.alias, terms.word, terms.pop, terms.lang"
             " FROM term_grams JOIN terms ON terms.rowid = term_grams.rowid"
             " WHERE term_grams.term GLOB ? LIMIT ?",
             (f"*{pattern}*", _CANDIDATES),
@@ -173,7 +180,7 @@ class Searcher:
         if within is not None and len(within) <= _SCAN_WITHIN:
             # A group or a small list: score every term of its members, typos included.
             members = self._rows(
-                "SELECT tag_id, term, alias, word, pop FROM terms"
+                "SELECT tag_id, term, alias, word, pop, lang FROM terms"
                 " WHERE tag_id IN (SELECT value FROM json_each(?))",
                 (json.dumps(sorted(within)),),
             )
@@ -255,7 +262,7 @@ class Searcher:
             if tag.key in boost:
                 score += _BOOST
             matched = candidate.alias if candidate.alias is not None else tag.name
-            hits.append(Hit(tag, matched, kind, score, candidate.alias))
+            hits.append(Hit(tag, matched, kind, score, candidate.alias, candidate.lang))
         return hits
 
 

@@ -18,7 +18,9 @@ from typing import Any, Literal
 
 import platformdirs
 
-SCHEMA_VERSION = 5
+from . import terms
+
+SCHEMA_VERSION = 6
 BUSY_TIMEOUT_MS = 60_000
 DEFAULT_WRITE_WAIT_S = BUSY_TIMEOUT_MS / 1000
 # "CAPT": what `PRAGMA application_id` says in a captionls vocabulary (and `file` shows).
@@ -52,6 +54,19 @@ def _ordered_lists(store: Store) -> None:
     lists.add_column("bom", int, not_null_default=0)
     lists.add_column("newline", str, not_null_default="\n")
     lists.add_column("final_newline", int, not_null_default=1)
+
+
+def _searchable_translations(store: Store) -> None:
+    """Version 6: translations are search terms (typing `长发` finds `long hair`), so the index's rows say
+    which language a term is in (`lang`, NULL for tag names and aliases); the tags that have translations
+    are indexed again."""
+    conn = store.conn
+    for table in ("terms", "prefix_top"):
+        # prefix_top exists once a first import has filled the index.
+        if conn.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (table,)).fetchone():
+            conn.execute(f"ALTER TABLE {table} ADD COLUMN lang TEXT")
+    translated = {int(tag_id) for (tag_id,) in conn.execute("SELECT DISTINCT tag_id FROM translations")}
+    terms.refresh(conn, translated)
 
 
 # Each entry migrates from version N to N + 1; the list index is N.
@@ -189,6 +204,7 @@ _MIGRATIONS: list[str | Callable[[Store], None]] = [
         tags.source AS source
     FROM tags;
     """,
+    _searchable_translations,
 ]
 
 

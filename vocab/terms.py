@@ -1,10 +1,12 @@
-"""The search index: which terms lead to which tag, kept in step with tags and aliases.
+"""The search index: which terms lead to which tag, kept in step with tags, aliases and translations.
 
-A term is a tag key, an alias key, or a word-start suffix of either (`at viewer`, `viewer` for
-`looking at viewer`). Each carries the tag's post count, and `head` (its first three characters) so that
-the most popular terms with a given start come straight off the `(head, pop DESC)` index. Queries of one
-or two characters read `prefix_top`, the precomputed most popular terms per short prefix; `term_grams` is a
-trigram index over whole terms for substring matches.
+A term is a tag key, an alias key, a translation's key (`长发` for `long hair`, so typing in the
+captioner's language finds the tag, as BooruDatasetTagManager does), or a word-start suffix of any of
+them (`at viewer`, `viewer` for `looking at viewer`). `alias` holds the other name a term spells (an
+alias, or with `lang` a translation) as written. Each carries the tag's post count, and `head` (its
+first three characters) so that the most popular terms with a given start come straight off the
+`(head, pop DESC)` index. Queries of one or two characters read `prefix_top`, the precomputed most
+popular terms per short prefix; `term_grams` is a trigram index over whole terms for substring matches.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from __future__ import annotations
 import re
 import sqlite3
 from collections.abc import Iterable, Iterator
+
+from .normalize import tag_key
 
 HEAD_LENGTH = 3
 PREFIX_TOP_SIZE = 64
@@ -24,7 +28,7 @@ _TERMS_INDEXES = (
 _PREFIX_TOP_SCHEMA = (
     "CREATE TABLE IF NOT EXISTS prefix_top "
     "(prefix TEXT NOT NULL, pop INTEGER NOT NULL, term TEXT NOT NULL, tag_id INTEGER NOT NULL,"
-    " alias TEXT, word INTEGER NOT NULL)",
+    " alias TEXT, word INTEGER NOT NULL, lang TEXT)",
     "CREATE INDEX IF NOT EXISTS prefix_top_prefix ON prefix_top(prefix, pop DESC)",
 )
 
@@ -39,45 +43,68 @@ def word_starts(key: str) -> Iterator[int]:
 
 
 def term_rows(
-    tag_id: int, key: str, alias: str | None, pop: int
-) -> Iterator[tuple[str, str, int, str | None, int, int]]:
-    """The rows of `terms` for one tag key or alias key."""
-    yield key, key[:HEAD_LENGTH], tag_id, alias, 0, pop
+    tag_id: int, key: str, alias: str | None, pop: int, lang: str | None = None
+) -> Iterator[tuple[str, str, int, str | None, int, int, str | None]]:
+    """The rows of `terms` for one tag key, alias key or translation key."""
+    yield key, key[:HEAD_LENGTH], tag_id, alias, 0, pop, lang
     for start in word_starts(key):
         suffix = key[start:]
-        yield suffix, suffix[:HEAD_LENGTH], tag_id, alias, 1, pop
+        yield suffix, suffix[:HEAD_LENGTH], tag_id, alias, 1, pop, lang
+
+
+# Translations worth a term: not blank, and not the tag's own key (`bikini` in pt-BR) again.
+_TRANSLATIONS = (
+    "SELECT translations.tag_id, captionls_tag_key(translations.text) AS key, translations.text AS alias,"
+    " tags.post_count AS pop, translations.lang AS lang"
+    " FROM translations JOIN tags ON tags.id = translations.tag_id"
+    " WHERE captionls_tag_key(translations.text) NOT IN ('', tags.key)"
+)
+
+
+def _use_functions(conn: sqlite3.Connection) -> None:
+    """The Python functions the index's SQL calls: where words start, and a tag key."""
+    conn.create_function("captionls_word_starts", 1, _word_starts_json, deterministic=True)
+    conn.create_function("captionls_tag_key", 1, tag_key, deterministic=True)
 
 
 def _rows_for(conn: sqlite3.Connection, tag_ids: Iterable[int] | None) -> Iterator[tuple]:  # type: ignore[type-arg]
-    where = "" if tag_ids is None else " WHERE tags.id IN (SELECT value FROM json_each(?))"
+    def among(column: str) -> str:
+        return "" if tag_ids is None else f" WHERE {column} IN (SELECT value FROM json_each(?))"
+
     params: tuple[str, ...] = () if tag_ids is None else (_json_ids(tag_ids),)
-    for tag_id, key, pop in conn.execute(f"SELECT id, key, post_count FROM tags{where}", params):
+    for tag_id, key, pop in conn.execute(f"SELECT id, key, post_count FROM tags{among('id')}", params):
         yield from term_rows(tag_id, key, None, pop)
     alias_sql = (
         "SELECT aliases.tag_id, aliases.key, aliases.name, tags.post_count "
-        f"FROM aliases JOIN tags ON tags.id = aliases.tag_id{where}"
+        f"FROM aliases JOIN tags ON tags.id = aliases.tag_id{among('tags.id')}"
     )
     for tag_id, key, name, pop in conn.execute(alias_sql, params):
         yield from term_rows(tag_id, key, name, pop)
+    _use_functions(conn)
+    translations = conn.execute(f"SELECT * FROM ({_TRANSLATIONS}){among('tag_id')}", params)
+    for tag_id, key, text, pop, lang in translations:
+        yield from term_rows(tag_id, key, text, pop, lang)
 
 
 def _word_starts_json(key: str) -> str:
     return "[" + ",".join([str(match.start()) for match in _WORD_START.finditer(key)]) + "]"
 
 
-# Word-start suffixes of every tag and alias key, cut by SQLite at the offsets Python finds (one call
-# per key instead of one bound row per suffix). Keys of only [0-9a-z] have no word start.
+# Word-start suffixes of every tag, alias and translation key, cut by SQLite at the offsets Python finds
+# (one call per key instead of one bound row per suffix). Keys of only [0-9a-z] have no word start.
 _SUFFIX_INSERTS = tuple(
     f"""
-    INSERT INTO terms (term, head, tag_id, alias, word, pop)
+    INSERT INTO terms (term, head, tag_id, alias, word, pop, lang)
     SELECT substr(src.key, starts.value + 1), substr(src.key, starts.value + 1, {HEAD_LENGTH}),
-           src.tag_id, src.alias, 1, src.pop
+           src.tag_id, src.alias, 1, src.pop, src.lang
     FROM ({source}) AS src, json_each(captionls_word_starts(src.key)) AS starts
     """
     for source in (
-        "SELECT id AS tag_id, key, NULL AS alias, post_count AS pop FROM tags WHERE key GLOB '*[^0-9a-z]*'",
-        "SELECT aliases.tag_id, aliases.key, aliases.name AS alias, tags.post_count AS pop FROM aliases"
-        " JOIN tags ON tags.id = aliases.tag_id WHERE aliases.key GLOB '*[^0-9a-z]*'",
+        "SELECT id AS tag_id, key, NULL AS alias, post_count AS pop, NULL AS lang FROM tags"
+        " WHERE key GLOB '*[^0-9a-z]*'",
+        "SELECT aliases.tag_id, aliases.key, aliases.name AS alias, tags.post_count AS pop, NULL AS lang"
+        " FROM aliases JOIN tags ON tags.id = aliases.tag_id WHERE aliases.key GLOB '*[^0-9a-z]*'",
+        f"SELECT * FROM ({_TRANSLATIONS}) WHERE key GLOB '*[^0-9a-z]*'",
     )
 )
 
@@ -86,7 +113,7 @@ def _json_ids(tag_ids: Iterable[int]) -> str:
     return "[" + ",".join(str(int(i)) for i in tag_ids) + "]"
 
 
-_INSERT = "INSERT INTO terms (term, head, tag_id, alias, word, pop) VALUES (?, ?, ?, ?, ?, ?)"
+_INSERT = "INSERT INTO terms (term, head, tag_id, alias, word, pop, lang) VALUES (?, ?, ?, ?, ?, ?, ?)"
 
 
 def rebuild(conn: sqlite3.Connection) -> None:
@@ -106,7 +133,11 @@ def rebuild(conn: sqlite3.Connection) -> None:
         f" SELECT aliases.key, substr(aliases.key, 1, {HEAD_LENGTH}), aliases.tag_id, aliases.name, 0,"
         f" tags.post_count FROM aliases JOIN tags ON tags.id = aliases.tag_id"
     )
-    conn.create_function("captionls_word_starts", 1, _word_starts_json, deterministic=True)
+    _use_functions(conn)
+    conn.execute(
+        f"INSERT INTO terms (term, head, tag_id, alias, word, pop, lang)"
+        f" SELECT key, substr(key, 1, {HEAD_LENGTH}), tag_id, alias, 0, pop, lang FROM ({_TRANSLATIONS})"
+    )
     for statement in _SUFFIX_INSERTS:
         conn.execute(statement)
     conn.execute("INSERT INTO term_grams (rowid, term) SELECT rowid, term FROM terms WHERE word = 0")
@@ -120,13 +151,13 @@ def refresh(conn: sqlite3.Connection, tag_ids: set[int]) -> None:
     if not tag_ids:
         return
     ids = _json_ids(tag_ids)
-    prefixes = {
-        term[:n]
-        for (term,) in conn.execute(
-            "SELECT term FROM terms WHERE tag_id IN (SELECT value FROM json_each(?))", (ids,)
+    before = set(
+        conn.execute(
+            "SELECT term, head, tag_id, alias, word, pop, lang FROM terms"
+            " WHERE tag_id IN (SELECT value FROM json_each(?))",
+            (ids,),
         )
-        for n in (1, 2)
-    }
+    )
     # The trigram index reads its content from `terms`, so it forgets rows before they go.
     conn.execute(
         "INSERT INTO term_grams (term_grams, rowid, term) SELECT 'delete', rowid, term FROM terms"
@@ -141,8 +172,10 @@ def refresh(conn: sqlite3.Connection, tag_ids: set[int]) -> None:
         " WHERE tag_id IN (SELECT value FROM json_each(?)) AND word = 0",
         (ids,),
     )
-    prefixes.update(row[0][:n] for row in rows for n in (1, 2))
-    _rebuild_prefix_top(conn, prefixes)
+    # Only the short prefixes of terms that came or went (or changed popularity): a tag that got a
+    # translation keeps its other terms as they were, and `l`, `lo` of `long hair` are costly to redo.
+    changed = before.symmetric_difference(rows)
+    _rebuild_prefix_top(conn, {row[0][:n] for row in changed for n in (1, 2)})
 
 
 _HEAD_BEST = f"""
@@ -151,7 +184,7 @@ _HEAD_BEST = f"""
         UNION ALL
         SELECT (SELECT min(head) FROM terms WHERE head > heads.head) FROM heads WHERE head IS NOT NULL
     )
-    SELECT best.pop, best.term, best.tag_id, best.alias, best.word FROM heads, terms AS best
+    SELECT best.pop, best.term, best.tag_id, best.alias, best.word, best.lang FROM heads, terms AS best
     WHERE best.rowid IN (
         SELECT rowid FROM terms WHERE terms.head = heads.head ORDER BY pop DESC LIMIT {PREFIX_TOP_SIZE}
     )
@@ -179,7 +212,9 @@ def _rebuild_prefix_top(conn: sqlite3.Connection, prefixes: set[str] | None) -> 
                     taken[prefix] = count + 1
                     best.append((prefix, *row))
         conn.executemany(
-            "INSERT INTO prefix_top (prefix, pop, term, tag_id, alias, word) VALUES (?, ?, ?, ?, ?, ?)", best
+            "INSERT INTO prefix_top (prefix, pop, term, tag_id, alias, word, lang)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            best,
         )
         return
     for prefix in prefixes:
@@ -187,8 +222,8 @@ def _rebuild_prefix_top(conn: sqlite3.Connection, prefixes: set[str] | None) -> 
         conn.execute("DELETE FROM prefix_top WHERE prefix = ?", (prefix,))
         conn.execute(
             f"""
-            INSERT INTO prefix_top (prefix, pop, term, tag_id, alias, word)
-            SELECT ?, pop, term, tag_id, alias, word FROM terms
+            INSERT INTO prefix_top (prefix, pop, term, tag_id, alias, word, lang)
+            SELECT ?, pop, term, tag_id, alias, word, lang FROM terms
             WHERE head >= ? AND head < ? AND term >= ? AND term < ?
             ORDER BY pop DESC LIMIT {PREFIX_TOP_SIZE}
             """,

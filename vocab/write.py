@@ -368,6 +368,8 @@ class Writer:
         )
         changed = cursor.rowcount > 0
         self.counts.translations += changed
+        if changed:
+            self._touch(tag_id)  # a translation is a search term
         return changed
 
     def wiki(self, tag_id: int, text: str | None) -> None:

@@ -293,7 +293,9 @@ def _hit_lines(hits: list[Hit]) -> Iterator[str]:
         line = (
             f"{display(hit.tag.name):<{width}}  {hit.tag.category:<9}  {hit.tag.post_count:>9,}  {hit.match}"
         )
-        if hit.alias is not None:
+        if hit.lang is not None:
+            line += f"  ({hit.lang}: {hit.alias})"
+        elif hit.alias is not None:
             line += f"  (alias: {display(hit.alias)})"
         yield line
 

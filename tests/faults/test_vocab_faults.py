@@ -111,7 +111,7 @@ def test_a_version_2_vocabulary_migrates_and_loses_recorded_credentials(tmp_path
     )
     conn.close()
     with Store.open(db) as store:
-        assert store.version == SCHEMA_VERSION == 5
+        assert store.version == SCHEMA_VERSION == 6
         assert store.conn.execute("PRAGMA application_id").fetchone() == (APPLICATION_ID,)
         paths = [row[0] for row in store.conn.execute("SELECT path FROM imports ORDER BY id")]
         assert paths == ["http://booru.example posture", "list.tag"]

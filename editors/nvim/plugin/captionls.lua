@@ -35,3 +35,14 @@ vim.api.nvim_create_user_command('CaptionImage', function()
     vim.notify('captionls: ' .. err, vim.log.levels.ERROR)
   end
 end, { desc = 'Open the image beside this caption with the system viewer' })
+
+-- :Captionls tags [QUERY] | add TAG [where QUERY] | remove TAG [where QUERY] | undo (lua/captionls/dataset.lua).
+vim.api.nvim_create_user_command('Captionls', function(command)
+  require('captionls.dataset').run(command.args)
+end, {
+  nargs = '+',
+  complete = function(arg_lead, cmd_line)
+    return require('captionls.dataset').complete(arg_lead, cmd_line)
+  end,
+  desc = "The dataset's tags in a picker, batch add/remove on a selection, undo of the dataset journal",
+})

@@ -80,6 +80,28 @@ class TagEditor:
                 )
         return apply_edits(text, edits)
 
+    def insertion(self, text: str, offset: int, name: str) -> Edit | None:
+        """The edit putting `name` (written as it should appear) in as a tag at a cursor at `offset`: into
+        the empty slot there (`a, |`), else right after the tag under or before the cursor, with the
+        line's separator. None when that line has the tag already or is prose (never edited)."""
+        caption = parse_caption(text, self.syntax)
+        line = caption.line_at(offset)
+        if line is None:
+            return Edit(offset, offset, name)  # a blank line after the caption
+        if line.tags and line.kind != "tags":
+            return None
+        concept = self.concept(tag_key(name))
+        if any(self.concept(tag.key) == concept for tag in line.tags):
+            return None
+        segment = caption.segment_at(offset)
+        if line.tags and segment is not None and segment.tag is None and not segment.is_break:
+            # `a,|` reads `a, name` (the line's own blanks after a separator are kept: `a, |`).
+            after_separator = offset == segment.start and segment.previous_separator is not None
+            return Edit(offset, offset, (" " if after_separator else "") + name)
+        before = sum(1 for tag in line.tags if tag.start < offset)
+        index = self._index(line, Placement("index", before + 1))
+        return _insertion(text, line, index, [name], self.syntax.separator, kept=False)
+
     def remove(self, text: str, keys: Iterable[str]) -> str:
         """Every tag standing for one of `keys` removed from the tag lines, with its separator."""
         concepts = {self.concept(key) for key in keys}

@@ -4,6 +4,8 @@
     captionls.tagsAdd    {uri?, tags, at?, where?, apply?} -> {captions, applied} or {captions, edit}
     captionls.tagsRemove {uri?, tags, where?, apply?}      -> the same
     captionls.tagsMove   {uri?, tag, at, where?, apply?}   -> the same
+    captionls.insertTag  {uri, position, tag}              -> {tag, edit: TextEdit | null}
+    captionls.undo       {uri}                             -> {undone, captions} or {refused}
 
 `uri` names a caption or a folder of the workspace (its dataset); without it, every dataset of the
 workspace. `where` is the selection language of `--where` (a bad query is an InvalidParams error with
@@ -13,6 +15,15 @@ the column); `at` is `start`, `end` (the default for tagsAdd), a position `N`, `
 them back, and answers whether the editor applied them; with `"apply": false` it answers the
 WorkspaceEdit instead (a preview, or a client that applies edits itself), as it does for a client without
 workspace/applyEdit. Counts are of the selected captions the edit changes.
+
+`insertTag` is a picker's or a tag panel's insert: the TextEdit (for the client to apply) putting `tag` as
+a tag, in the dataset's phrasing, at a cursor `position` of the open caption `uri`: into the empty slot
+there, else after the tag under the cursor, with the line's separator; `edit` is null when the line has
+the tag already or is prose. `undo` undoes the last dataset-wide write of `uri`'s dataset that the
+dataset's journal holds (the CLI's `tags`, `rename`, `check --fix`, `format`; see `captionls undo`), byte
+for byte, and re-reads the restored captions the editor does not have open; `refused` says why nothing
+was undone (a caption changed since, an unreadable journal entry). Edits the editor applied are undone
+with the editor's own undo.
 """
 
 from __future__ import annotations
@@ -20,11 +31,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote
 
 from lsprotocol import types
 from pygls.exceptions import JsonRpcInvalidParams
 
 from captionls.server.caption.checker import CheckContext
+from captionls.server.caption.files import UndoRefused, undo_last
+from captionls.server.caption.journal import JournalError
 from captionls.server.caption.rename import BadTagName
 from captionls.server.caption.selection.evaluate import select
 from captionls.server.caption.selection.operations import editor_for, planned, tag_uses, written_names
@@ -36,7 +50,7 @@ from ..edits import whole_change
 from ..guard import guarded
 from ..positions import LineIndex
 from ..workspace import Dataset
-from .commands import _datasets, _taking_arguments
+from .commands import _dataset, _datasets, _taking_arguments
 
 if TYPE_CHECKING:
     from ..server import CaptionServer
@@ -45,6 +59,8 @@ TAGS_LIST = "captionls.tagsList"
 TAGS_ADD = "captionls.tagsAdd"
 TAGS_REMOVE = "captionls.tagsRemove"
 TAGS_MOVE = "captionls.tagsMove"
+INSERT_TAG = "captionls.insertTag"
+UNDO = "captionls.undo"
 
 
 def register(server: CaptionServer) -> None:
@@ -165,4 +181,57 @@ def _commands(server: CaptionServer) -> dict[str, Callable[[dict[str, Any]], Any
 
         return await edit(argument, TAGS_MOVE, f"move {name}", make)
 
-    return {TAGS_LIST: tags_list, TAGS_ADD: tags_add, TAGS_REMOVE: tags_remove, TAGS_MOVE: tags_move}
+    def insert_tag(argument: dict[str, Any]) -> dict[str, Any]:
+        uri, position, name = argument.get("uri"), argument.get("position"), argument.get("tag")
+        view = server.captions.view(uri) if isinstance(uri, str) else None
+        if view is None:
+            raise JsonRpcInvalidParams(f"{INSERT_TAG}: uri must name a caption")
+        if not (
+            isinstance(position, dict)
+            and all(isinstance(position.get(k), int) for k in ("line", "character"))
+        ):
+            raise JsonRpcInvalidParams(f"{INSERT_TAG}: position must be {{line, character}}")
+        cursor = view.lines.offset(types.Position(position["line"], position["character"]))
+        if not isinstance(name, str) or not tag_key(name):
+            raise JsonRpcInvalidParams(f"{INSERT_TAG}: tag must be a tag name")
+        context = view.dataset.context()
+        try:
+            (written,) = written_names([name], context)
+        except BadTagName as bad:
+            raise JsonRpcInvalidParams(f"{INSERT_TAG}: {bad}") from None
+        insertion = editor_for(context).insertion(view.text, cursor, written)
+        edit = (
+            None
+            if insertion is None
+            else types.TextEdit(view.lines.range(insertion.start, insertion.end), insertion.new_text)
+        )
+        return {"tag": written, "edit": edit}
+
+    def undo(argument: dict[str, Any]) -> dict[str, Any]:
+        dataset = _dataset(server, argument.get("uri"), UNDO)
+        if dataset is None:
+            raise JsonRpcInvalidParams(f"{UNDO}: uri must name a caption or a dataset folder")
+        try:
+            undone = undo_last(dataset.root)
+        except (JournalError, UndoRefused) as refused:
+            return {"refused": str(refused)}
+        if undone is None:
+            return {"undone": None, "captions": 0}
+        for item in undone.files:
+            path = dataset.root / item.path
+            # An open caption's buffer stays the truth until the editor reloads it.
+            if unquote(path.as_uri()) not in server.workspace.text_documents:
+                text = server.captions.text_of(path)
+                if text is not None:
+                    dataset.index.update(path, text)
+        server.diagnostics.dataset_changed(dataset)
+        return {"undone": undone.command, "captions": len(undone.files)}
+
+    return {
+        TAGS_LIST: tags_list,
+        TAGS_ADD: tags_add,
+        TAGS_REMOVE: tags_remove,
+        TAGS_MOVE: tags_move,
+        INSERT_TAG: insert_tag,
+        UNDO: undo,
+    }
