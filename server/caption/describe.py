@@ -6,6 +6,7 @@ with the dataset's (how many captions use it, which other phrasings of it they u
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 from captionls.vocab.normalize import tag_key
@@ -44,6 +45,10 @@ def describe_tag(
 ) -> TagDescription:
     key = tag_key(written)
     details = vocabulary.details(written)
+    if details is not None:
+        # tagcomplete's typing shortcuts (`/lav` for `looking at viewer`) are no way to write the tag.
+        synonyms = [alias for alias in details.aliases if not alias.startswith("/")]
+        details = dataclasses.replace(details, aliases=synonyms)
     description = TagDescription(written, key, details, section, index.count(key))
     keys = dataset_keys_of(details) if details is not None else {key}
     for other in sorted(keys):
