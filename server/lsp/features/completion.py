@@ -23,7 +23,8 @@ if TYPE_CHECKING:
     from .indexing import Indexer
 
 MAX_ITEMS = 50
-TRIGGER_CHARACTERS = [",", " "]
+# `(` too: it ends a Neovim completion in progress (not a keyword character), and `saber (fate)` goes on.
+TRIGGER_CHARACTERS = [",", " ", "("]
 # The first completion in a dataset waits this long (seconds) at most for the dataset's first scan, so it
 # offers the dataset's own tags; later ones answer from what is indexed so far, at once.
 INDEX_WAIT = 0.3
