@@ -193,22 +193,22 @@ def suggest(
 
     def offer(tag: Tag, matched: str, match: str) -> Suggestion:
         """The concept `tag` as the dataset should write it; `matched` is the phrasing that was found."""
-        phrasings = [k for k in sorted(ctx.concept_keys(tag.key)) if used(k) > 0]
+        phrasings = [k for k in ctx.concept_keys(tag.key) if used(k) > 0]
         if not phrasings:
             insert = write(tag.name)
         elif canonical_first:
             insert = write(index.display(tag.key)) if tag.key in phrasings else write(tag.name)
         else:
-            # The majority phrasing; on a tie the canonical tag.
-            best = max(phrasings, key=lambda k: (counts[k], k == tag.key))
+            # The majority phrasing; on a tie the canonical tag, then the first key.
+            best = min(phrasings, key=lambda k: (-counts[k], k != tag.key, k))
             insert = write(index.display(best))
         return Suggestion(
             key=tag.key,
             insert=insert,
-            written=None if tag_key(matched) == tag_key(insert) else matched,
+            written=None if matched == insert or tag_key(matched) == tag_key(insert) else matched,
             match=match,
             tag=tag,
-            dataset_count=sum(counts.get(k, 0) for k in phrasings),
+            dataset_count=sum(counts.get(k, 0) for k in phrasings) if phrasings else 0,
             personal=tag.key in personal,
         )
 

@@ -25,8 +25,9 @@ if TYPE_CHECKING:
 MAX_ITEMS = 50
 # `(` too: it ends a Neovim completion in progress (not a keyword character), and `saber (fate)` goes on.
 TRIGGER_CHARACTERS = [",", " ", "("]
-# The first completion in a dataset waits this long (seconds) at most for the dataset's first scan, so it
-# offers the dataset's own tags; later ones answer from what is indexed so far, at once.
+# The first completion in a dataset with nothing typed yet waits this long (seconds) at most for the
+# dataset's first scan, so it offers the dataset's own tags; every other answers at once, from the vocabulary
+# and what is indexed so far.
 INDEX_WAIT = 0.3
 _CATEGORY_KIND = {
     "general": types.CompletionItemKind.Value,
@@ -70,17 +71,15 @@ class Completer:
         view = self.workspace.view(params.text_document.uri)
         if view is None:
             return None
-        if view.dataset.root not in self._waited:
-            self._waited.add(view.dataset.root)
-            await self.indexer.indexed_within(view.dataset, INDEX_WAIT)
-            view = self.workspace.view(params.text_document.uri)
-            if view is None:
-                return None
-        self.last_uri = view.uri
         offset = view.lines.offset(params.position)
         start, end = view.caption.slot_at(offset)
         query = view.text[start:offset]
         dataset = view.dataset
+        if not query.strip() and dataset.root not in self._waited:
+            # Nothing typed yet: the list is the dataset's own tags, so it waits for them (once).
+            self._waited.add(dataset.root)
+            await self.indexer.indexed_within(dataset, INDEX_WAIT)
+        self.last_uri = view.uri
         live = dataset.vocabulary
         suggestions = suggest(
             query,
