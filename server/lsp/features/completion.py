@@ -97,14 +97,13 @@ class Completer:
         edit_range = view.lines.range(start, end)
         # Clients that take a list-wide edit range get each item's text alone: one range instead of 50.
         shared = edit_range if self.edit_range_default else None
-        # Snippets for clients that take them, as a list-wide default where the client reads one.
-        snippet = types.InsertTextFormat.Snippet if self.snippets else None
-        each_format = None if self.format_default else snippet
+        # Snippets for clients that take them, said once for the list where the client reads that.
+        text_format = types.InsertTextFormat.Snippet if self.snippets else None
+        list_format = text_format if self.format_default else None
         items = [
-            _item(suggestion, rank, query, prefix, edit_range, shared, snippet, each_format)
+            _item(suggestion, rank, query, prefix, edit_range, shared, text_format, list_format is None)
             for rank, suggestion in enumerate(suggestions)
         ]
-        list_format = snippet if self.format_default else None
         defaults = (
             types.CompletionItemDefaults(edit_range=shared, insert_text_format=list_format)
             if shared is not None or list_format is not None
@@ -172,10 +171,11 @@ def _item(
     prefix: str,
     edit_range: types.Range,
     shared: types.Range | None,
-    snippet: types.InsertTextFormat | None,
-    each_format: types.InsertTextFormat | None,
+    text_format: types.InsertTextFormat | None,
+    says_format: bool,
 ) -> types.CompletionItem:
-    """One item; `snippet` when the text goes in as a snippet, `each_format` when the item must say so."""
+    """One item; its text escaped when it goes in as a snippet, which it says unless the list does."""
+    snippet = text_format == types.InsertTextFormat.Snippet
     insert = _SNIPPET_SPECIAL.sub(r"\\\1", suggestion.insert) if snippet else suggestion.insert
     new_text = prefix + insert
     return types.CompletionItem(
@@ -190,7 +190,7 @@ def _item(
         filter_text=query.strip() or None,
         text_edit=None if shared is not None else types.TextEdit(range=edit_range, new_text=new_text),
         text_edit_text=new_text if shared is not None else None,
-        insert_text_format=each_format,
+        insert_text_format=text_format if says_format else None,
         preselect=True if rank == 0 else None,
         deprecated=suggestion.tag.deprecated
         if suggestion.tag is not None and suggestion.tag.deprecated
