@@ -461,6 +461,40 @@ async function expectSearchInserts(page) {
   }
 }
 
+/** Accepting a completion item puts in its whole tag: an alias's canonical tag, a multi-word tag. */
+async function expectAcceptedItemsInsertWholeTags(page) {
+  await page.keyboard.press("Control+P");
+  const quickInput = page.locator(".quick-input-widget input");
+  await quickInput.waitFor({ timeout: STEP_TIMEOUT });
+  await quickInput.fill("002.txt");
+  await page.locator(".quick-input-list .monaco-list-row", { hasText: "002.txt" }).first().waitFor();
+  await page.keyboard.press("Enter");
+  await page
+    .locator(".editor-instance .monaco-editor .view-lines", { hasText: "sitting" })
+    .waitFor({ timeout: STEP_TIMEOUT });
+  const start = "ohwxStyle, solo, 1girl, sitting, smile, looking at viewer";
+  await goTo(page, 1, start.length + 1);
+  for (const [typed, label] of [[", raised ar", "raised arms → arms up"], [", closed ey", "closed eyes"]]) {
+    await page.keyboard.type(typed);
+    await page.keyboard.press("Control+Space");
+    const first = page.locator(".suggest-widget.visible .monaco-list-row.focused", { hasText: label }).first();
+    await first.waitFor({ timeout: STEP_TIMEOUT });
+    log(`accepting: ${(await first.innerText()).replace(/\s+/g, " ")}`);
+    await page.keyboard.press("Enter");
+  }
+  await page.keyboard.press("Control+S");
+  const expected = `${start}, arms up, closed eyes\n`;
+  const deadline = Date.now() + STEP_TIMEOUT;
+  let saved = "";
+  while (saved !== expected && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    saved = fs.readFileSync(path.join(dataset, "002.txt"), "utf8");
+  }
+  if (saved !== expected) {
+    throw new Error(`accepted items: 002.txt is ${JSON.stringify(saved)}, expected ${JSON.stringify(expected)}`);
+  }
+}
+
 async function expectImageBeside(page) {
   const tab = page.locator(".tabs-container .tab", { hasText: "001.png" }).first();
   await tab.waitFor({ timeout: STEP_TIMEOUT });
@@ -540,6 +574,7 @@ async function main() {
     await expectImport(page);
     await expectRestart(page);
     await expectCheckDataset(page);
+    await expectAcceptedItemsInsertWholeTags(page);
     if (outside.length > 0) {
       throw new Error(`the page tried to reach other hosts: ${[...new Set(outside)].join(", ")}`);
     }
