@@ -24,9 +24,10 @@ from rapidfuzz.distance import OSA
 from captionls.vocab.normalize import styled, tag_key
 from captionls.vocab.query import Resolved, Tag, Vocabulary
 from captionls.vocab.search import Searcher
+from captionls.vocab.verbatim import verbatim_name
 
 from .dataset import DatasetIndex
-from .rules import inconsistent_tag
+from .rules import inconsistent_tag, tag_like
 
 if TYPE_CHECKING:
     from .checker import CheckContext
@@ -138,12 +139,13 @@ def _flagged_for(ctx: CheckContext, key: str, name: str, count: int) -> str | No
     """The key of the tag the rules ask for instead of the dataset's unknown tag `key` (written `name`,
     in `count` captions): a more used spelling (`inconsistent-tag`), else the vocabulary tag it is a typo
     of where no other caption writes it (`unknown-tag`); None when they leave it alone."""
-    if key in ctx.trigger_keys():
+    # Tag rules leave triggers and phrases alone, and `inconsistent-tag` a verbatim tag (`score_9`).
+    if key in ctx.trigger_keys() or not tag_like.is_tag_like(name):
         return None
     for rule, _severity, options in ctx.rules:
         if rule.name == "inconsistent-tag" and isinstance(options, inconsistent_tag.Options):
             near = inconsistent_tag.more_used_spelling(ctx, key, options.rare)
-            if near is not None:
+            if near is not None and verbatim_name(name) != name:
                 return ctx.concept(near)
     if count == 1 and ctx.enabled("unknown-tag"):
         matches = ctx.typo_matches(key, name, 1)
