@@ -46,7 +46,6 @@ class Suggestion:
     key: str
     insert: str
     written: str | None
-    match: str
     tag: Tag | None
     # Captions using the concept, in any of its phrasings.
     dataset_count: int
@@ -193,7 +192,7 @@ def suggest(
         """Captions other than the one being edited that use `dataset_key`."""
         return counts.get(dataset_key, 0) - (dataset_key in own_keys)
 
-    def offer(tag: Tag, matched: str, match: str) -> Suggestion:
+    def offer(tag: Tag, matched: str) -> Suggestion:
         """The concept `tag` as the dataset should write it; `matched` is the phrasing that was found."""
         phrasings = [k for k in ctx.concept_keys(tag.key) if used(k) > 0]
         if not phrasings:
@@ -208,20 +207,18 @@ def suggest(
             key=tag.key,
             insert=insert,
             written=None if matched == insert or tag_key(matched) == tag_key(insert) else matched,
-            match=match,
             tag=tag,
             dataset_count=sum(counts.get(k, 0) for k in phrasings) if phrasings else 0,
             personal=tag.key in personal,
         )
 
-    def unknown(dataset_key: str, match: str) -> Suggestion:
+    def unknown(dataset_key: str) -> Suggestion:
         """A dataset tag the vocabulary does not know, written as the captions do (a trigger:
         `bk_bini_teen`)."""
         return Suggestion(
             key=dataset_key,
             insert=write_as_is(index.display(dataset_key)),
             written=None,
-            match=match,
             tag=None,
             dataset_count=counts.get(dataset_key, 0),
             personal=False,
@@ -261,7 +258,7 @@ def suggest(
         if resolved is not None:
             # Once per concept: an alias the dataset uses stands for its canonical tag.
             if resolved.tag.key not in seen:
-                add(bucket, offer(resolved.tag, index.display(dataset_key), kind))
+                add(bucket, offer(resolved.tag, index.display(dataset_key)))
             seen.add(dataset_key)
             continue
         seen.add(dataset_key)
@@ -271,14 +268,14 @@ def suggest(
             )
         instead = dataset_tags.flagged[dataset_key]
         if instead is None:
-            add(bucket, unknown(dataset_key, kind))
+            add(bucket, unknown(dataset_key))
             continue
         if instead not in by_key:
             if instead in seen:
                 continue  # the caption has the right tag already
             right = ctx.resolve(instead)
-            add(bucket, offer(right.tag, right.tag.name, kind) if right else unknown(instead, kind))
-        suggestion = dataclasses.replace(unknown(dataset_key, kind), instead=by_key[instead].insert)
+            add(bucket, offer(right.tag, right.tag.name) if right else unknown(instead))
+        suggestion = dataclasses.replace(unknown(dataset_key), instead=by_key[instead].insert)
         followers.setdefault(instead, []).append(suggestion)
         total += 1
 
@@ -297,7 +294,7 @@ def suggest(
                 break
             if tag.key in seen or (alias is not None and tag_key(alias) in seen):
                 continue
-            suggestion = offer(tag, write(alias if alias is not None else tag.name), kind)
+            suggestion = offer(tag, write(alias if alias is not None else tag.name))
             # Lifted only on a match of what was typed: a typo guess (`contracted` for the dataset's `eye
             # contact`) keeps its rank.
             lifted = suggestion.dataset_count and kind in _TYPED_MATCHES
