@@ -204,15 +204,13 @@ def test_completion_writes_the_trigger_as_the_captions_do(tmp_path: Path) -> Non
     def first(query: str) -> str:
         return suggest(
             query,
+            ctx=ctx,
             searcher=Searcher(ctx.vocabulary),
-            index=ctx.index,
             dataset_tags=DatasetTags(),
             generation=0,
             vocabulary_generation=0,
             personal=(),
             exclude=(),
-            style="spaces",
-            escape_parentheses=False,
         )[0].insert
 
     assert first("bk") == "bk_bini_teen"

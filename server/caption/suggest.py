@@ -1,68 +1,84 @@
 """Tag suggestions for a partly typed tag: what completion offers, ordered to keep captions consistent.
 
 Tags the dataset already uses come first (most used first), then the personal list, then the vocabulary
-by match kind and popularity. Pure: no protocol types; the language server turns these into items.
+by match kind and popularity. Each concept is offered once, as the phrasing the rules ask for: an alias
+the dataset uses shows as `raised arms → arms up` and puts in the canonical tag (or, with
+`non-canonical-tag` off, the dataset's majority phrasing), counting every phrasing's captions; a dataset
+tag the rules flag (a typo, a rarer spelling) comes right after the tag it should be. Labels are written
+as they go in, in the dataset's tag style. Pure: no protocol types; the language server turns these into
+items.
 """
 
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import functools
 import itertools
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from rapidfuzz.distance import OSA
 
-from captionls.vocab.normalize import TagStyle, styled, tag_key
+from captionls.vocab.normalize import styled, tag_key
 from captionls.vocab.query import Resolved, Tag, Vocabulary
 from captionls.vocab.search import Searcher
+from captionls.vocab.verbatim import verbatim_name
 
 from .dataset import DatasetIndex
+from .rules import inconsistent_tag, tag_like
+
+if TYPE_CHECKING:
+    from .checker import CheckContext
 
 PERSONAL_LIST = "personal"
 _styled = functools.lru_cache(maxsize=16_384)(styled)
+# Vocabulary matches of the typed text itself (the rest are inside a word or typo guesses).
+_TYPED_MATCHES = frozenset({"exact", "prefix", "word"})
 
 
 @dataclass(frozen=True)
 class Suggestion:
-    """One tag to offer: `insert` is the text to put in the caption, `label` what the menu shows."""
+    """One concept to offer: `insert` is the text to put in the caption; `written` is what matched when
+    something else goes in (an alias: the menu shows `written → insert`)."""
 
     key: str
     insert: str
-    label: str
-    # What was matched: the alias for an alias hit, else the tag name (editors filter on it).
-    matched: str
-    match: str
+    written: str | None
     tag: Tag | None
-    alias: str | None
+    # Captions using the concept, in any of its phrasings.
     dataset_count: int
     personal: bool
+    # A dataset tag the rules flag: the phrasing they ask for instead (offered just above this one).
+    instead: str | None = None
+
+    @property
+    def label(self) -> str:
+        return self.insert if self.written is None else f"{self.written} → {self.insert}"
 
 
 class DatasetTags:
-    """The dataset's tag keys, most used first, in one searchable string; and what the vocabulary says
-    about each. Rebuilt when the index changes (`generation`), not on every keystroke."""
+    """The dataset's tag keys, most used first, in one searchable string. Rebuilt when the index changes
+    (`generation`), not on every keystroke; what the rules say about each key is remembered as long."""
 
     def __init__(self) -> None:
-        self._stamp: tuple[int, int, int] = (0, -1, -1)
-        self._vocabulary: tuple[int, object] = (0, None)
-        self.resolved: dict[str, Resolved | None] = {}
+        self._stamp: tuple[int, int, int, int, object] = (0, -1, -1, -1, None)
         self.keys: list[str] = []
         self.counts: dict[str, int] = {}
+        # Key -> the key of the concept the rules ask for instead (None: they leave it alone).
+        self.flagged: dict[str, str | None] = {}
         self._blob = ""
         self._starts: list[int] = []
 
     def refresh(
         self, index: DatasetIndex, generation: int, vocabulary: Vocabulary, vocabulary_generation: int
     ) -> None:
-        if self._vocabulary != (vocabulary_generation, vocabulary):
-            self._vocabulary = (vocabulary_generation, vocabulary)
-            self.resolved = {}
-        stamp = (id(index), index.keys_version, generation)
+        stamp = (id(index), index.keys_version, generation, vocabulary_generation, vocabulary)
         if stamp == self._stamp:
             return
         self._stamp = stamp
+        self.flagged = {}
         keys = index.keys()
         self.counts = {key: index.count(key) for key in keys}
         self.keys = sorted(self.counts, key=lambda key: (-self.counts[key], key))
@@ -73,11 +89,6 @@ class DatasetTags:
             self._starts.append(position)
             position += len(key) + 1
         self._blob = "\n" + "\n".join(self.keys)
-
-    def resolve(self, vocabulary: Vocabulary, key: str) -> Resolved | None:
-        if key not in self.resolved:
-            self.resolved[key] = vocabulary.resolve_key(key)
-        return self.resolved[key]
 
     def _scan(self, needle: str, offset: int, wanted: int, found: dict[int, None]) -> None:
         """Indexes (into `keys`) of the first `wanted` keys holding `needle`, `offset` characters into it."""
@@ -123,36 +134,111 @@ def _kind(key: str, candidate: str) -> str:
     return "substring"
 
 
+def _flagged_for(ctx: CheckContext, key: str, name: str, count: int) -> str | None:
+    """The key of the tag the rules ask for instead of the dataset's unknown tag `key` (written `name`,
+    in `count` captions): a more used spelling (`inconsistent-tag`), else the vocabulary tag it is a typo
+    of where no other caption writes it (`unknown-tag`); None when they leave it alone."""
+    # Tag rules leave triggers and phrases alone, and `inconsistent-tag` a verbatim tag (`score_9`).
+    if key in ctx.trigger_keys() or not tag_like.is_tag_like(name):
+        return None
+    for rule, _severity, options in ctx.rules:
+        if rule.name == "inconsistent-tag" and isinstance(options, inconsistent_tag.Options):
+            near = inconsistent_tag.more_used_spelling(ctx, key, options.rare)
+            if near is not None and verbatim_name(name) != name:
+                return ctx.concept(near)
+    if count == 1 and ctx.enabled("unknown-tag"):
+        matches = ctx.typo_matches(key, name, 1)
+        if matches:
+            return matches[0].key
+    return None
+
+
 def suggest(
     query: str,
     *,
+    ctx: CheckContext,
     searcher: Searcher,
-    index: DatasetIndex,
     dataset_tags: DatasetTags,
     generation: int,
     vocabulary_generation: int,
     personal: Collection[str],
     exclude: Collection[str],
     own_keys: Collection[str] = (),
-    style: TagStyle,
-    escape_parentheses: bool,
     limit: int = 50,
 ) -> list[Suggestion]:
     """Suggestions for `query` (the text typed so far in the tag slot; may be empty).
 
     `exclude` are keys not to offer (the caption's other tags); `own_keys` are the keys the caption being
-    edited contributes to `index`, so a half-typed tag does not suggest itself.
+    edited contributes to the index, so a half-typed tag does not suggest itself.
     """
     vocabulary = searcher.vocabulary
+    index = ctx.index
     dataset_tags.refresh(index, generation, vocabulary, vocabulary_generation)
+    counts = dataset_tags.counts
+    style, escape_parentheses = ctx.tag_style, ctx.config.escape_parentheses
+    # The alias is the phrasing to avoid while `non-canonical-tag` is on; otherwise the dataset's own.
+    canonical_first = ctx.enabled("non-canonical-tag")
     key = tag_key(query)
     seen: set[str] = set(exclude)
+    seen.update(ctx.concept(excluded) for excluded in exclude)
 
     def write(name: str) -> str:
         return _styled(name, style, escape_parentheses)
 
     def write_as_is(name: str) -> str:
         return _styled(name, "underscores" if "_" in name else "spaces", escape_parentheses)
+
+    def used(dataset_key: str) -> int:
+        """Captions other than the one being edited that use `dataset_key`."""
+        return counts.get(dataset_key, 0) - (dataset_key in own_keys)
+
+    def offer(tag: Tag, matched: str) -> Suggestion:
+        """The concept `tag` as the dataset should write it; `matched` is the phrasing that was found."""
+        phrasings = [k for k in ctx.concept_keys(tag.key) if used(k) > 0]
+        if not phrasings:
+            insert = write(tag.name)
+        elif canonical_first:
+            insert = write(index.display(tag.key)) if tag.key in phrasings else write(tag.name)
+        else:
+            # The majority phrasing; on a tie the canonical tag, then the first key.
+            best = min(phrasings, key=lambda k: (-counts[k], k != tag.key, k))
+            insert = write(index.display(best))
+        return Suggestion(
+            key=tag.key,
+            insert=insert,
+            written=None if matched == insert or tag_key(matched) == tag_key(insert) else matched,
+            tag=tag,
+            dataset_count=sum(counts.get(k, 0) for k in phrasings) if phrasings else 0,
+            personal=tag.key in personal,
+        )
+
+    def unknown(dataset_key: str) -> Suggestion:
+        """A dataset tag the vocabulary does not know, written as the captions do (a trigger:
+        `bk_bini_teen`)."""
+        return Suggestion(
+            key=dataset_key,
+            insert=write_as_is(index.display(dataset_key)),
+            written=None,
+            tag=None,
+            dataset_count=counts.get(dataset_key, 0),
+            personal=False,
+        )
+
+    starts: list[Suggestion] = []
+    inside: list[Suggestion] = []
+    used_hits: list[Suggestion] = []
+    rest: list[Suggestion] = []
+    by_key: dict[str, Suggestion] = {}
+    # Flagged dataset tags, by the key of the concept they should be: each is offered right after it.
+    followers: dict[str, list[Suggestion]] = {}
+    total = 0
+
+    def add(bucket: list[Suggestion], suggestion: Suggestion) -> None:
+        nonlocal total
+        seen.add(suggestion.key)
+        by_key[suggestion.key] = suggestion
+        bucket.append(suggestion)
+        total += 1
 
     # 1. The dataset's own tags, most used first; a match inside a word (`s` in `arms up`) is noise next to
     # word starts, so those come after.
@@ -161,68 +247,64 @@ def suggest(
         matches = dataset_tags.matching(key, wanted)
     else:
         matches = [(tag, "prefix") for tag in dataset_tags.keys[:wanted]]
-    counts = dataset_tags.counts
-    starts: list[Suggestion] = []
-    inside: list[Suggestion] = []
     for dataset_key, kind in matches:
-        if len(starts) + len(inside) >= limit:
+        if total >= limit:
             break
         # Not what this caption itself contributes: a half-typed tag must not suggest itself.
-        if dataset_key in seen or counts[dataset_key] - (dataset_key in own_keys) <= 0:
+        if dataset_key in seen or used(dataset_key) <= 0:
+            continue
+        bucket = inside if kind == "substring" else starts
+        resolved = ctx.resolve(dataset_key)
+        if resolved is not None:
+            # Once per concept: an alias the dataset uses stands for its canonical tag.
+            if resolved.tag.key not in seen:
+                add(bucket, offer(resolved.tag, index.display(dataset_key)))
+            seen.add(dataset_key)
             continue
         seen.add(dataset_key)
-        resolved = dataset_tags.resolve(vocabulary, dataset_key)
-        display = index.display(dataset_key)
-        (inside if kind == "substring" else starts).append(
-            Suggestion(
-                key=dataset_key,
-                # A tag only this dataset has (its trigger: `bk_bini_teen`) is written as the captions do.
-                insert=write(display) if resolved is not None else write_as_is(display),
-                label=display,
-                matched=display,
-                match=kind,
-                tag=resolved.tag if resolved else None,
-                alias=resolved.alias if resolved else None,
-                dataset_count=counts[dataset_key],
-                personal=resolved is not None and resolved.tag.key in personal,
+        if dataset_key not in dataset_tags.flagged:
+            dataset_tags.flagged[dataset_key] = _flagged_for(
+                ctx, dataset_key, index.display(dataset_key), counts[dataset_key]
             )
-        )
-    if len(starts) + len(inside) >= limit:
-        # A full list already (short queries): not worth a vocabulary search.
-        return (starts + inside)[:limit]
+        instead = dataset_tags.flagged[dataset_key]
+        if instead is None:
+            add(bucket, unknown(dataset_key))
+            continue
+        if instead not in by_key:
+            if instead in seen:
+                continue  # the caption has the right tag already
+            right = ctx.resolve(instead)
+            add(bucket, offer(right.tag, right.tag.name) if right else unknown(instead))
+        suggestion = dataclasses.replace(unknown(dataset_key), instead=by_key[instead].insert)
+        followers.setdefault(instead, []).append(suggestion)
+        total += 1
+
     # 2 and 3. The vocabulary, the personal list lifted to the top of it. A hit the dataset uses (typing
     # `raised ar` finds the dataset's `arms up` through its alias) comes after the dataset's own matches.
-    if key:
-        hits = searcher.search(query, limit=limit + len(seen), boost=personal)
-        hits.sort(key=lambda hit: (hit.tag.key not in personal, -hit.score, hit.tag.key))
-        candidates = [(hit.tag, hit.alias, hit.matched, str(hit.match)) for hit in hits]
-    else:
-        tags = vocabulary.tags_by_id(_personal_ids(vocabulary, personal))
-        candidates = [(tag, None, tag.name, "prefix") for tag in sorted(tags.values(), key=lambda t: t.key)]
-    used_hits: list[Suggestion] = []
-    rest: list[Suggestion] = []
-    for tag, alias, matched, kind in candidates:
-        if len(starts) + len(inside) + len(used_hits) + len(rest) >= limit:
-            break
-        if tag.key in seen or (alias is not None and tag_key(alias) in seen):
-            continue
-        seen.add(tag.key)
-        used = counts.get(tag.key, 0)
-        name = index.display(tag.key) if used else tag.name
-        suggestion = Suggestion(
-            key=tag.key,
-            insert=write(name),
-            label=f"{alias} → {name}" if alias is not None else name,
-            matched=matched,
-            match=kind,
-            tag=tag,
-            alias=alias,
-            dataset_count=used,
-            personal=tag.key in personal,
-        )
-        (used_hits if used - (tag.key in own_keys) > 0 else rest).append(suggestion)
+    if total < limit:
+        if key:
+            hits = searcher.search(query, limit=limit + len(seen), boost=personal)
+            hits.sort(key=lambda hit: (hit.tag.key not in personal, -hit.score, hit.tag.key))
+            candidates = [(hit.tag, hit.alias, str(hit.match)) for hit in hits]
+        else:
+            tags = vocabulary.tags_by_id(_personal_ids(vocabulary, personal))
+            candidates = [(tag, None, "prefix") for tag in sorted(tags.values(), key=lambda t: t.key)]
+        for tag, alias, kind in candidates:
+            if total >= limit:
+                break
+            if tag.key in seen or (alias is not None and tag_key(alias) in seen):
+                continue
+            suggestion = offer(tag, write(alias if alias is not None else tag.name))
+            # Lifted only on a match of what was typed: a typo guess (`contracted` for the dataset's `eye
+            # contact`) keeps its rank.
+            lifted = suggestion.dataset_count and kind in _TYPED_MATCHES
+            add(used_hits if lifted else rest, suggestion)
     used_hits.sort(key=lambda suggestion: -suggestion.dataset_count)  # stable: equal counts keep their order
-    return (starts + used_hits + inside + rest)[:limit]
+    ordered: list[Suggestion] = []
+    for suggestion in starts + used_hits + inside + rest:
+        ordered.append(suggestion)
+        ordered += followers.get(suggestion.key, [])
+    return ordered[:limit]
 
 
 def _personal_ids(vocabulary: Vocabulary, personal: Collection[str]) -> list[int]:

@@ -74,8 +74,8 @@ class CaptionServer(LanguageServer):
         self.on_shutdown: list[Callable[[], None]] = []
         self.captions = CaptionWorkspace(lambda: self.workspace, self.log)
         self.diagnostics = diagnostics.Diagnostics(self)
-        self.completer = completion.Completer(self.captions)
         self.indexer = indexing.Indexer(self)
+        self.completer = completion.Completer(self.captions, self.indexer)
 
     def log(self, message: str, kind: types.MessageType = types.MessageType.Warning) -> None:
         try:

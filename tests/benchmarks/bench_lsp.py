@@ -13,7 +13,8 @@ editors do) starts `captionls serve` exactly as an editor does, on a 200-caption
    (target <= 5 ms).
 4. Server memory (VmRSS, VmHWM from /proc) with the 2M vocabulary after the runs (target <= 150 MB).
 5. Indexing 100,000 captions in the background: initialized -> progress end (target <= 30 s), and the
-   slowest completion answered while it runs (requests must not wait for the scan).
+   slowest completion answered while it runs (requests must not wait for the scan; only the first one with
+   nothing typed waits for it, at most 0.3 s).
 6. For comparison: the same completion round trip against a bare pygls server that answers one fixed item.
 
 `--quick`: 200,000 synthetic tags and 20,000 captions (a fast look, not for the README).

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import sys
 import uuid
 from collections.abc import Callable
@@ -155,12 +156,29 @@ async def start_session(
 
 
 def with_item_defaults(result: types.CompletionList) -> types.CompletionList:
-    """Items as a client sees them: `itemDefaults.editRange` + `textEditText` become each item's text edit."""
+    """Items as a client sees them: `itemDefaults.editRange` + `textEditText` become each item's text edit,
+    and `itemDefaults.insertTextFormat` each item's format."""
     defaults = result.item_defaults
-    if defaults is None or defaults.edit_range is None:
+    if defaults is None:
+        return result
+    for item in result.items:
+        if item.insert_text_format is None:
+            item.insert_text_format = defaults.insert_text_format
+    if defaults.edit_range is None:
         return result
     assert isinstance(defaults.edit_range, types.Range)
     for item in result.items:
         assert item.text_edit is None and item.text_edit_text is not None
         item.text_edit = types.TextEdit(range=defaults.edit_range, new_text=item.text_edit_text)
     return result
+
+
+def inserted(item: types.CompletionItem) -> str:
+    """The text accepting `item` puts in the document (a snippet's escapes undone; captionls snippets have
+    no placeholders)."""
+    assert isinstance(item.text_edit, types.TextEdit)
+    text = item.text_edit.new_text
+    if item.insert_text_format != types.InsertTextFormat.Snippet:
+        return text
+    assert re.search(r"(?<!\\)[$}]", text.replace("\\\\", "")) is None, f"unescaped in {text!r}"
+    return re.sub(r"\\([\\$}])", r"\1", text)

@@ -50,6 +50,8 @@ local function has(list, value)
   return vim.tbl_contains(list, value)
 end
 
+-- Escaped parentheses, so typing shows a tag with backslashes going in whole.
+vim.lsp.config('captionls', { settings = { captionls = { escapeParentheses = true } } })
 vim.lsp.enable('captionls')
 vim.cmd.edit(caption)
 local bufnr = vim.api.nvim_get_current_buf()
@@ -150,7 +152,123 @@ if client then
   seen.health = vim.api.nvim_buf_get_lines(0, 0, -1, false)
 end
 
-local file = assert(io.open(out, 'w'))
-file:write(vim.json.encode(seen))
-file:close()
-vim.cmd('qall!')
+-- Typing in insert mode as a user does, with the README's recommended set-up ($CAPTIONLS_NVIM_SETUP): keys go
+-- through the input queue one at a time and the completion menu comes and goes on Neovim's own event loop,
+-- so the steps run in a coroutine that sleeps on timers instead of blocking in vim.wait.
+local function sleep(ms)
+  local co = coroutine.running()
+  vim.defer_fn(function()
+    local ok, err = coroutine.resume(co)
+    if not ok then
+      fail('typing: ' .. tostring(err))
+    end
+  end, ms)
+  coroutine.yield()
+end
+
+local function eventually(predicate, timeout)
+  local started = vim.uv.now()
+  while not predicate() do
+    if vim.uv.now() - started > timeout then
+      return false
+    end
+    sleep(20)
+  end
+  return true
+end
+
+local function press(keys)
+  vim.api.nvim_feedkeys(vim.keycode(keys), 't', false)
+  sleep(30)
+end
+
+local function type_text(text)
+  for _, char in ipairs(vim.fn.split(text, '\\zs')) do
+    press(char)
+  end
+end
+
+local function current_line()
+  return vim.api.nvim_get_current_line()
+end
+
+-- The menu's first item, once it shows `label`; nil when it never does.
+local function menu_showing(label)
+  local shown = eventually(function()
+    local items = vim.fn.complete_info({ 'items' }).items
+    return vim.fn.pumvisible() == 1 and items[1] ~= nil and items[1].abbr == label
+  end, 5000)
+  return shown
+end
+
+-- From `start` at the end of the line, type `typed`, accept the first item (`label`) with <C-y>: the line.
+local function accept(start, typed, label, omnifunc)
+  press('<Esc>')
+  vim.api.nvim_set_current_line(start)
+  press('A')
+  type_text(typed)
+  if omnifunc then
+    press('<C-e>')
+    press('<C-x><C-o>')
+  end
+  if not menu_showing(label) then
+    local items = vim.fn.complete_info({ 'items' }).items
+    fail(('typing %q: no menu showing %q (first: %s)'):format(typed, label, items[1] and items[1].abbr or 'none'))
+    return current_line()
+  end
+  local before = current_line()
+  press('<C-y>')
+  -- The text edit goes in when the item is accepted (CompleteDone, after completionItem/resolve).
+  eventually(function()
+    return current_line() ~= before and vim.snippet.active() == false
+  end, 3000)
+  sleep(100)
+  return current_line()
+end
+
+local function typing()
+  dofile(assert(os.getenv('CAPTIONLS_NVIM_SETUP')))
+  vim.cmd.edit(assert(os.getenv('CAPTIONLS_NVIM_TYPED')))
+  local typed_buf = vim.api.nvim_get_current_buf()
+  if not client_for(typed_buf) then
+    return
+  end
+  eventually(function()
+    return vim.api.nvim_get_autocmds({ event = 'InsertCharPre', buffer = typed_buf })[1] ~= nil
+  end, 5000)
+  local start = 'ohwxStyle, 1girl'
+  local typed = {}
+  -- `, ` opens the menu (trigger characters) and inserts nothing.
+  press('<Esc>')
+  vim.api.nvim_set_current_line(start)
+  press('A')
+  type_text(', ')
+  typed.menu_after_comma = eventually(function()
+    return vim.fn.pumvisible() == 1
+  end, 5000)
+  sleep(200)
+  typed.after_comma = current_line()
+  typed.long_hair = accept(start, ', long ha', 'long hair')
+  typed.alias = accept(start, ', raised ar', 'raised arms → arms up')
+  typed.typo = accept(start, ', lokking at', 'looking at viewer')
+  typed.escaped = accept(start, ', fate (se', [[fate \(series\)]])
+  typed.cjk = accept(start, ', 猫耳', '猫耳 メイド')
+  typed.omnifunc = accept(start, ', very lo', 'very long hair', true)
+  press('<Esc>')
+  seen.typing = typed
+end
+
+local function finish()
+  local file = assert(io.open(out, 'w'))
+  file:write(vim.json.encode(seen))
+  file:close()
+  vim.cmd('qall!')
+end
+
+coroutine.wrap(function()
+  local ok, err = pcall(typing)
+  if not ok then
+    fail('typing: ' .. tostring(err))
+  end
+  finish()
+end)()

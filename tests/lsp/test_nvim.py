@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.kit.datasets import write_dataset
+
 REPO = Path(__file__).resolve().parents[2]
 NVIM_CONFIG = REPO / "editors" / "nvim"
 SCRIPT = Path(__file__).with_name("nvim_check.lua")
@@ -27,12 +29,23 @@ def _nvim() -> str:
     return found
 
 
+def readme_setup() -> str:
+    """The Lua block the Neovim README recommends (under "## Keymaps"), as a user copies it."""
+    readme = (NVIM_CONFIG / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Keymaps", 1)[1]
+    return section.split("```lua\n", 1)[1].split("```", 1)[0]
+
+
 def test_neovim_completion_hover_diagnostics_and_fix(
     dataset: Path, vocabulary_db: Path, tmp_path: Path
 ) -> None:
     out = tmp_path / "nvim.json"
     home = tmp_path / "home"
     home.mkdir()
+    setup = tmp_path / "setup.lua"
+    setup.write_text(readme_setup(), encoding="utf-8")
+    # A multi-word CJK tag for typing to insert whole.
+    write_dataset(dataset, {"a5": "ohwxStyle, 1girl, 猫耳 メイド, smile\n"})
     env = {
         **os.environ,
         # `captionls serve` (the config's cmd) must be this checkout's, and its vocabulary the test file.
@@ -41,6 +54,8 @@ def test_neovim_completion_hover_diagnostics_and_fix(
         "CAPTIONLS_NVIM_CAPTION": str(dataset / "a1.txt"),
         "CAPTIONLS_NVIM_README": str(dataset / "README.txt"),
         "CAPTIONLS_NVIM_OUT": str(out),
+        "CAPTIONLS_NVIM_SETUP": str(setup),
+        "CAPTIONLS_NVIM_TYPED": str(dataset / "a2.txt"),
         # Nothing from the user's own Neovim setup or state.
         "HOME": str(home),
         "XDG_CONFIG_HOME": str(home / "config"),
@@ -69,6 +84,15 @@ def test_neovim_completion_hover_diagnostics_and_fix(
         "text_after"
     ]
     assert seen["readme"] == {"completion": True, "hover": True, "diagnostics": 0}
+    # Typed with the README's set-up: `, ` inserts nothing; accepting the first item puts in the whole tag.
+    typed = seen["typing"]
+    assert typed["menu_after_comma"] and typed["after_comma"] == "ohwxStyle, 1girl, ", typed
+    assert typed["long_hair"] == "ohwxStyle, 1girl, long hair", typed
+    assert typed["alias"] == "ohwxStyle, 1girl, arms up", typed
+    assert typed["typo"] == "ohwxStyle, 1girl, looking at viewer", typed
+    assert typed["escaped"] == r"ohwxStyle, 1girl, fate \(series\)", typed
+    assert typed["cjk"] == "ohwxStyle, 1girl, 猫耳 メイド", typed
+    assert typed["omnifunc"] == "ohwxStyle, 1girl, very long hair", typed
 
     health = "\n".join(seen["health"])
     print(health)

@@ -652,23 +652,6 @@ async function openDatasetFile(page, name, word) {
   await page.locator(".editor-instance .monaco-editor .view-lines", { hasText: word }).first().waitFor();
 }
 
-// Completion labels in the dataset's tag style (`long hair`, not `long_hair`) and an alias offered as
-// `raised arms → arms up` that inserts the canonical tag: the server side of these is the `completion`
-// branch. Until it is merged those checks only report what they see; set this to false after the merge,
-// so they fail the run as the others do.
-const COMPLETION_BRANCH_PENDING = true;
-
-/** Fails the step, or only reports while the server side is pending. */
-function expectOrReport(pending, ok, message) {
-  if (ok) {
-    return;
-  }
-  if (!pending) {
-    throw new Error(message);
-  }
-  log(`(pending the completion branch) ${message}`);
-}
-
 /**
  * Types `typed` at the end of the caption `name` (one line on disk), checks the suggest widget's first
  * label reads `expected.label` in full, accepts it and checks the saved caption ends in `, expected.inserted`.
@@ -683,17 +666,17 @@ async function completeAtEnd(page, name, typed, expected) {
   const shown = async () =>
     (await first.locator(".monaco-icon-label").innerText().catch(() => "")).replace(/\s+/g, " ").trim();
   // The list is incomplete, so it is asked again as the word grows: give the answer to the whole word time.
-  const deadline = Date.now() + (expected.labelPending ? 5_000 : STEP_TIMEOUT);
+  const deadline = Date.now() + STEP_TIMEOUT;
   while ((await shown()) !== expected.label && Date.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   const label = await shown();
   log(`suggest widget after "${typed}": ${(await first.innerText()).replace(/\s+/g, " ")}`);
-  expectOrReport(
-    expected.labelPending,
-    label === expected.label,
-    `suggest widget after "${typed}": first label ${JSON.stringify(label)}, expected ${JSON.stringify(expected.label)}`,
-  );
+  if (label !== expected.label) {
+    throw new Error(
+      `suggest widget after "${typed}": first label ${JSON.stringify(label)}, expected ${JSON.stringify(expected.label)}`,
+    );
+  }
   const cut = await first
     .locator(".label-name")
     .first()
@@ -705,29 +688,22 @@ async function completeAtEnd(page, name, typed, expected) {
   await page.keyboard.press("Control+S");
   const wanted = `${line}, ${expected.inserted}\n`;
   let saved = "";
-  const saveDeadline = Date.now() + (expected.insertedPending ? 5_000 : STEP_TIMEOUT);
+  const saveDeadline = Date.now() + STEP_TIMEOUT;
   while (saved !== wanted && Date.now() < saveDeadline) {
     await new Promise((resolve) => setTimeout(resolve, 200));
     saved = fs.readFileSync(file, "utf8");
   }
-  expectOrReport(
-    expected.insertedPending,
-    saved === wanted,
-    `accepting "${label}": ${name} is ${JSON.stringify(saved)}, expected ${JSON.stringify(wanted)}`,
-  );
+  if (saved !== wanted) {
+    throw new Error(`accepting "${label}": ${name} is ${JSON.stringify(saved)}, expected ${JSON.stringify(wanted)}`);
+  }
 }
 
-/**
- * `long ha` offers `long hair` first, written as the dataset writes tags (spaces), and inserts it whole.
- * The insertion holds today; the label is the completion branch's (the vocabulary writes `long_hair`).
- */
+/** `long ha` offers `long hair` first, written as the dataset writes tags (spaces), and inserts it whole. */
 async function expectMultiWordCompletion(page) {
   await openDatasetFile(page, "002.txt", "sitting");
   await completeAtEnd(page, "002.txt", ", long ha", {
     label: "long hair",
-    labelPending: COMPLETION_BRANCH_PENDING,
     inserted: "long hair",
-    insertedPending: false,
   });
 }
 
@@ -741,9 +717,7 @@ async function expectCanonicalCompletion(page) {
   await openDatasetFile(page, "002.txt", "sitting");
   await completeAtEnd(page, "002.txt", ", raised ar", {
     label: "raised arms → arms up",
-    labelPending: COMPLETION_BRANCH_PENDING,
     inserted: "arms up",
-    insertedPending: COMPLETION_BRANCH_PENDING,
   });
 }
 

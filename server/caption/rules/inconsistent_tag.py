@@ -155,13 +155,12 @@ def _majority_elsewhere(
     """(the majority phrasing, its captions, this phrasing's captions) when another phrasing wins."""
     ctx = phrasings.ctx
     majority = phrasings.majority(concept, aliases=not skip_aliases)
-    if ctx.resolve(key) is None and len(key) >= _SHORTEST and ctx.index.count(key) <= rare:
-        near = phrasings.near_duplicate(key, 2 if len(key) >= _LONG else 1)
-        if near is not None:
-            majority = _merged(
-                phrasings.written(concept, not skip_aliases),
-                phrasings.written(ctx.concept(near), not skip_aliases),
-            )
+    near = more_used_spelling(ctx, key, rare)
+    if near is not None:
+        majority = _merged(
+            phrasings.written(concept, not skip_aliases),
+            phrasings.written(ctx.concept(near), not skip_aliases),
+        )
     if majority is None:
         return None
     best, best_count = majority
@@ -170,6 +169,14 @@ def _majority_elsewhere(
     if best == name or best_count <= own or verbatim_name(name) == name:
         return None
     return best, best_count, own
+
+
+def more_used_spelling(ctx: CheckContext, key: str, rare: int) -> str | None:
+    """For a tag the vocabulary does not know and at most `rare` captions use: a more used dataset key a
+    typo or two away (what this rule counts as the same concept), else None."""
+    if ctx.resolve(key) is not None or len(key) < _SHORTEST or ctx.index.count(key) > rare:
+        return None
+    return ctx.state(Phrasings).near_duplicate(key, 2 if len(key) >= _LONG else 1)
 
 
 def _merged(*phrasings: dict[str, int]) -> tuple[str, int] | None:

@@ -157,25 +157,30 @@ def commands(server: CaptionServer) -> dict[str, Callable[[dict[str, Any]], Any]
                 }
                 for hit in hits
             ]
-        style = dataset.tag_style
+        uri = argument.get("uri")
+        view = server.captions.view(uri) if isinstance(uri, str) else None
         suggestions = suggest(
             query,
+            ctx=dataset.context(),
             searcher=live.searcher,
-            index=dataset.index,
             dataset_tags=server.completer.tags_for(dataset),
             generation=dataset.generation,
             vocabulary_generation=live.generation,
             personal=live.vocabulary.list_keys(PERSONAL_LIST),
             exclude=(),
-            style=style,
-            escape_parentheses=dataset.escape_parentheses,
+            # What the caption being edited contributes, as completion leaves it out (a half-typed tag).
+            own_keys=set(dataset.index.keys_of(view.path)) if view is not None else (),
             limit=limit if isinstance(limit, int) else 50,
         )
+        # In the dataset's style, as completion writes them: the tag, what goes in, and what matched when
+        # that was another phrasing (an alias).
         return [
             {
-                "tag": styled(suggestion.tag.name, style) if suggestion.tag is not None else suggestion.label,
+                "tag": styled(suggestion.tag.name, dataset.tag_style, dataset.escape_parentheses)
+                if suggestion.tag is not None
+                else suggestion.insert,
                 "insert": suggestion.insert,
-                "alias": styled(suggestion.alias, style) if suggestion.alias is not None else None,
+                "alias": suggestion.written,
                 "category": suggestion.tag.category if suggestion.tag is not None else None,
                 "posts": suggestion.tag.post_count if suggestion.tag is not None else 0,
                 "captions": suggestion.dataset_count,

@@ -1,7 +1,13 @@
-"""textDocument/completion and completionItem/resolve: suggestions for the tag slot under the cursor."""
+"""textDocument/completion and completionItem/resolve: suggestions for the tag slot under the cursor.
+
+Items go in as snippets (escaped, no placeholders) for clients that take them: Neovim 0.11 makes the word
+it inserts from a plain item's text edit only up to the first space (`long hair` would go in as `long`),
+while a snippet item's word is its whole label and its text edit is applied when the item is accepted.
+"""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -14,10 +20,16 @@ from .hover import tag_markdown
 
 if TYPE_CHECKING:
     from ..server import CaptionServer
+    from .indexing import Indexer
 
 MAX_ITEMS = 50
+# `(` too: it ends a Neovim completion in progress (not a keyword character), and `saber (fate)` goes on;
 # `{` and `|` start a wildcard's choice (`{smile|grin}`).
-TRIGGER_CHARACTERS = [",", " ", "{", "|"]
+TRIGGER_CHARACTERS = [",", " ", "(", "{", "|"]
+# The first completion in a dataset with nothing typed yet waits this long (seconds) at most for the
+# dataset's first scan, so it offers the dataset's own tags; every other answers at once, from the vocabulary
+# and what is indexed so far.
+INDEX_WAIT = 0.3
 _CATEGORY_KIND = {
     "general": types.CompletionItemKind.Value,
     "artist": types.CompletionItemKind.Constructor,
@@ -25,6 +37,7 @@ _CATEGORY_KIND = {
     "character": types.CompletionItemKind.Class,
     "meta": types.CompletionItemKind.Property,
 }
+_SNIPPET_SPECIAL = re.compile(r"([\\$}])")
 
 
 def register(server: CaptionServer) -> None:
@@ -40,57 +53,72 @@ def register(server: CaptionServer) -> None:
 
 
 class Completer:
-    """Completion state kept between requests: the dataset tags' search string."""
+    """Completion state kept between requests: the dataset tags' search string, what the client takes."""
 
-    def __init__(self, workspace: CaptionWorkspace) -> None:
+    def __init__(self, workspace: CaptionWorkspace, indexer: Indexer) -> None:
         self.workspace = workspace
+        self.indexer = indexer
         self.dataset_tags: dict[Path, DatasetTags] = {}
         self.last_uri: str | None = None
+        # Datasets whose first completion has had its wait for the first scan.
+        self._waited: set[Path] = set()
         # Whether the client reads `itemDefaults.editRange` (set from its capabilities at initialize).
         self.edit_range_default = False
-        # Group paths of tags shown in completion details, per vocabulary (and its generation).
-        self._groups: dict[int, list[list[str]]] = {}
-        self._groups_of: tuple[int, object] = (0, None)
+        # Whether the client takes snippets, and the insert text format as a list-wide default.
+        self.snippets = False
+        self.format_default = False
 
-    def complete(self, params: types.CompletionParams) -> types.CompletionList | None:
+    async def complete(self, params: types.CompletionParams) -> types.CompletionList | None:
         view = self.workspace.view(params.text_document.uri)
         if view is None:
             return None
-        self.last_uri = view.uri
         offset = view.lines.offset(params.position)
         start, end = view.caption.slot_at(offset)
         query = view.text[start:offset]
         dataset = view.dataset
+        if not query.strip() and dataset.root not in self._waited:
+            # Nothing typed yet: the list is the dataset's own tags, so it waits for them (once).
+            self._waited.add(dataset.root)
+            await self.indexer.indexed_within(dataset, INDEX_WAIT)
+        self.last_uri = view.uri
         live = dataset.vocabulary
-        tags = self.tags_for(dataset)
         suggestions = suggest(
             query,
+            ctx=dataset.context(),
             searcher=live.searcher,
-            index=dataset.index,
-            dataset_tags=tags,
+            dataset_tags=self.tags_for(dataset),
             generation=dataset.generation,
             vocabulary_generation=live.generation,
             personal=live.vocabulary.list_keys(PERSONAL_LIST),
             exclude=view.keys_except(offset),
             own_keys=set(dataset.index.keys_of(view.path)),
-            style=dataset.tag_style,
-            escape_parentheses=dataset.escape_parentheses,
             limit=MAX_ITEMS,
         )
         prefix = _spacing_before(view, start)
         edit_range = view.lines.range(start, end)
-        if self._groups_of != (live.generation, live):
-            self._groups_of, self._groups = (live.generation, live), {}
         # Clients that take a list-wide edit range get each item's text alone: one range instead of 50.
         shared = edit_range if self.edit_range_default else None
         triggers = dataset.context().trigger_keys()
+        # Snippets for clients that take them, said once for the list where the client reads that.
+        text_format = types.InsertTextFormat.Snippet if self.snippets else None
+        list_format = text_format if self.format_default else None
         items = [
             _item(
-                suggestion, rank, query, prefix, edit_range, shared, self.groups(view, suggestion), triggers
+                suggestion,
+                rank,
+                query,
+                prefix,
+                (edit_range, shared),
+                (text_format, list_format is None),
+                trigger=suggestion.key in triggers,
             )
             for rank, suggestion in enumerate(suggestions)
         ]
-        defaults = types.CompletionItemDefaults(edit_range=shared) if shared is not None else None
+        defaults = (
+            types.CompletionItemDefaults(edit_range=shared, insert_text_format=list_format)
+            if shared is not None or list_format is not None
+            else None
+        )
         return types.CompletionList(is_incomplete=True, items=items, item_defaults=defaults)
 
     def use_client_capabilities(self, capabilities: types.ClientCapabilities) -> None:
@@ -99,18 +127,13 @@ class Completer:
             completion.completion_list.item_defaults if completion and completion.completion_list else None
         )
         self.edit_range_default = "editRange" in (item_defaults or ())
+        item = completion.completion_item if completion else None
+        self.snippets = bool(item and item.snippet_support)
+        self.format_default = self.snippets and "insertTextFormat" in (item_defaults or ())
 
     def tags_for(self, dataset: Dataset) -> DatasetTags:
         """The dataset's searchable tags (kept per dataset; they follow index swaps themselves)."""
         return self.dataset_tags.setdefault(dataset.root, DatasetTags())
-
-    def groups(self, view: CaptionView, suggestion: Suggestion) -> list[list[str]]:
-        if suggestion.tag is None:
-            return []
-        tag_id = suggestion.tag.id
-        if tag_id not in self._groups:
-            self._groups[tag_id] = view.dataset.vocabulary.vocabulary.group_paths(tag_id)
-        return self._groups[tag_id]
 
     def resolve(self, item: types.CompletionItem) -> types.CompletionItem:
         name = item.data
@@ -141,20 +164,20 @@ def _slot_start_without_blanks(view: CaptionView, start: int) -> int:
     return start if segment is None or segment.start == start else -1
 
 
-def _detail(suggestion: Suggestion, groups: list[list[str]], trigger: bool) -> str:
-    # The trigger is the dataset's own word, whatever tag a list made of it ("general, 0 posts").
+def _detail(suggestion: Suggestion, trigger: bool) -> str:
+    """Short, so the label is never cut off: the dataset's use first; the rest is in the documentation.
+    The trigger is the dataset's own word, whatever tag a list made of it ("general, 0 posts")."""
     parts = ["trigger"] if trigger else []
-    if suggestion.tag is not None and not trigger:
-        parts.append(suggestion.tag.category)
-        posts = suggestion.tag.post_count
-        parts.append(f"{posts:,} post{'s' if posts != 1 else ''}")
-    if groups:
-        parts.append(" > ".join(groups[0]))
     if suggestion.dataset_count:
         captions = "caption" if suggestion.dataset_count == 1 else "captions"
         parts.append(f"in {suggestion.dataset_count} {captions}")
+    if suggestion.instead is not None:
+        parts.append(f"did you mean {suggestion.instead}?")
     if suggestion.personal:
         parts.append("personal")
+    if not suggestion.dataset_count and suggestion.tag is not None and not trigger:
+        posts = suggestion.tag.post_count
+        parts.append(f"{posts:,} post{'s' if posts != 1 else ''}")
     return " · ".join(parts)
 
 
@@ -163,13 +186,18 @@ def _item(
     rank: int,
     query: str,
     prefix: str,
-    edit_range: types.Range,
-    shared: types.Range | None,
-    groups: list[list[str]],
-    triggers: set[str],
+    ranges: tuple[types.Range, types.Range | None],
+    formats: tuple[types.InsertTextFormat | None, bool],
+    *,
+    trigger: bool,
 ) -> types.CompletionItem:
-    new_text = prefix + suggestion.insert
-    trigger = suggestion.key in triggers
+    """One item, put in over `ranges` (its own edit range, and the list's when the list says it); its text
+    escaped when it goes in as a snippet (`formats`: the format, and whether the item says it itself)."""
+    edit_range, shared = ranges
+    text_format, says_format = formats
+    snippet = text_format == types.InsertTextFormat.Snippet
+    insert = _SNIPPET_SPECIAL.sub(r"\\\1", suggestion.insert) if snippet else suggestion.insert
+    new_text = prefix + insert
     return types.CompletionItem(
         label=suggestion.label,
         kind=types.CompletionItemKind.Keyword
@@ -177,17 +205,18 @@ def _item(
         else _CATEGORY_KIND.get(
             suggestion.tag.category if suggestion.tag else "", types.CompletionItemKind.Text
         ),
-        detail=_detail(suggestion, groups, trigger),
+        detail=_detail(suggestion, trigger),
         sort_text=f"{rank:04d}",
         # The server has already matched and ranked: filtering every item on what was typed keeps an
         # editor's own filter from dropping typo and alias matches (`lokking at`) or reordering them.
         filter_text=query.strip() or None,
         text_edit=None if shared is not None else types.TextEdit(range=edit_range, new_text=new_text),
         text_edit_text=new_text if shared is not None else None,
+        insert_text_format=text_format if says_format else None,
         preselect=True if rank == 0 else None,
         deprecated=suggestion.tag.deprecated
         if suggestion.tag is not None and suggestion.tag.deprecated
         else None,
-        # Only the name: items are resolved for the document of the latest completion (`last_uri`).
-        data=suggestion.matched,
+        # The phrasing to describe: items are resolved for the document of the latest completion.
+        data=suggestion.written or suggestion.insert,
     )

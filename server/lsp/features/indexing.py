@@ -98,6 +98,12 @@ class Indexer:
         if task is not None:
             await asyncio.shield(task)
 
+    async def indexed_within(self, dataset: Dataset, seconds: float) -> None:
+        """Until the dataset's first scan is over, or `seconds` have passed (the scan goes on)."""
+        task = self.tasks.get(dataset.root)
+        if task is not None and not task.done():
+            await asyncio.wait([task], timeout=seconds)
+
     def stop(self) -> None:
         for task in self.tasks.values():
             task.cancel()
