@@ -116,7 +116,7 @@ async def test_a_client_without_apply_edit_gets_the_edit(dataset: Path, vocabula
         ("captionls.tagsAdd", {"tags": ["hat"], "at": "middle"}, 'at: "middle" is not a place for tags'),
         ("captionls.tagsAdd", {"tags": []}, "tags must be a non-empty list"),
         ("captionls.tagsMove", {"tag": "solo"}, "at is required"),
-        ("captionls.tagsList", {"where": "tokens>3"}, "token counts are not available yet"),
+        ("captionls.tagsList", {"where": "tokens>three"}, "a count is a whole number"),
     ],
 )
 async def test_bad_arguments_are_invalid_params(
