@@ -4,6 +4,11 @@
     captionls.tagsAdd    {uri?, tags, at?, where?, apply?} -> {captions, applied} or {captions, edit}
     captionls.tagsRemove {uri?, tags, where?, apply?}      -> the same
     captionls.tagsMove   {uri?, tag, at, where?, apply?}   -> the same
+    captionls.captionsList {uri?, where?}                -> {captions: [{uri, text, findings}]}
+
+Every command also takes `paths?`, a list of caption URIs that narrows the selection to those captions
+(a gallery's multi-select). captionsList gives each selected caption's text and number of findings, in
+one answer, for a client that shows the dataset (the VS Code gallery).
 
 `uri` names a caption or a folder of the workspace (its dataset); without it, every dataset of the
 workspace. `where` is the selection language of `--where` (a bad query is an InvalidParams error with
@@ -17,12 +22,14 @@ workspace/applyEdit. Counts are of the selected captions the edit changes.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 from pygls.exceptions import JsonRpcInvalidParams
+from pygls.uris import to_fs_path
 
 from captionls.server.caption.checker import CheckContext
 from captionls.server.caption.rename import BadTagName
@@ -45,6 +52,10 @@ TAGS_LIST = "captionls.tagsList"
 TAGS_ADD = "captionls.tagsAdd"
 TAGS_REMOVE = "captionls.tagsRemove"
 TAGS_MOVE = "captionls.tagsMove"
+CAPTIONS_LIST = "captionls.captionsList"
+# Listing thousands of captions checks each one: yield to the event loop between batches so the
+# server keeps answering the editor meanwhile.
+YIELD_EVERY = 100
 
 
 def register(server: CaptionServer) -> None:
@@ -62,6 +73,22 @@ def _query(argument: dict[str, Any], command: str) -> Query | None:
         return parse_query(where)
     except QueryError as error:
         raise JsonRpcInvalidParams(f"{command}: where: {error}") from None
+
+
+def _chosen_paths(argument: dict[str, Any], command: str) -> set[Path] | None:
+    """The captions `paths` names (URIs), or None when the argument is absent."""
+    uris = argument.get("paths")
+    if uris is None:
+        return None
+    if not isinstance(uris, list) or not all(isinstance(uri, str) for uri in uris):
+        raise JsonRpcInvalidParams(f"{command}: paths must be a list of caption URIs")
+    chosen = set()
+    for uri in uris:
+        fs_path = to_fs_path(uri)
+        if fs_path is None:
+            raise JsonRpcInvalidParams(f"{command}: paths: {uri} is not a file URI")
+        chosen.add(Path(fs_path))
+    return chosen
 
 
 def _placement(argument: dict[str, Any], command: str, default: str | None) -> Placement:
@@ -86,11 +113,25 @@ def _commands(server: CaptionServer) -> dict[str, Callable[[dict[str, Any]], Any
     async def selection(argument: dict[str, Any], command: str) -> list[tuple[Dataset, list[Path]]]:
         """Each dataset `uri` names (or every one) with its captions `where` selects."""
         query = _query(argument, command)
+        named = _chosen_paths(argument, command)
         chosen = []
         for dataset in _datasets(server, argument.get("uri"), command):
             await server.indexer.indexed(dataset)
-            chosen.append((dataset, select(query, dataset.context(), server.captions.text_of)))
+            paths = select(query, dataset.context(), server.captions.text_of)
+            chosen.append((dataset, paths if named is None else [path for path in paths if path in named]))
         return chosen
+
+    async def captions_list(argument: dict[str, Any]) -> dict[str, Any]:
+        listed = []
+        for _dataset, paths in await selection(argument, CAPTIONS_LIST):
+            for path in paths:
+                if len(listed) % YIELD_EVERY == 0:
+                    await asyncio.sleep(0)
+                view = server.captions.view(path.as_uri())
+                if view is not None:
+                    findings = len(server.diagnostics.findings(view))
+                    listed.append({"uri": view.uri, "text": view.text, "findings": findings})
+        return {"captions": listed}
 
     async def tags_list(argument: dict[str, Any]) -> dict[str, Any]:
         uses: dict[str, int] = {}
@@ -165,4 +206,10 @@ def _commands(server: CaptionServer) -> dict[str, Callable[[dict[str, Any]], Any
 
         return await edit(argument, TAGS_MOVE, f"move {name}", make)
 
-    return {TAGS_LIST: tags_list, TAGS_ADD: tags_add, TAGS_REMOVE: tags_remove, TAGS_MOVE: tags_move}
+    return {
+        TAGS_LIST: tags_list,
+        TAGS_ADD: tags_add,
+        TAGS_REMOVE: tags_remove,
+        TAGS_MOVE: tags_move,
+        CAPTIONS_LIST: captions_list,
+    }
