@@ -122,7 +122,7 @@ def _commands(server: CaptionServer) -> dict[str, Callable[[dict[str, Any]], Any
         return chosen
 
     async def captions_list(argument: dict[str, Any]) -> dict[str, Any]:
-        listed = []
+        listed: list[dict[str, Any]] = []
         for _dataset, paths in await selection(argument, CAPTIONS_LIST):
             for path in paths:
                 if len(listed) % YIELD_EVERY == 0:
