@@ -1,9 +1,11 @@
 // captionls for VS Code: starts the language server and adds the captioning commands around it.
 import * as vscode from "vscode";
 import { checkDataset, importVocabulary, searchVocabulary } from "./commands";
+import { registerGallery } from "./gallery";
 import { followActiveCaption, showImage } from "./preview";
 import { CaptionServer } from "./server";
 import { StatusItem } from "./status";
+import { registerTagsView } from "./tagsView";
 
 let server: CaptionServer | undefined;
 
@@ -40,6 +42,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       status.refreshSoon();
     }),
     followActiveCaption(),
+    registerTagsView(captionServer),
+    registerGallery(captionServer, context.extensionUri),
   );
   await captionServer.start();
 }
