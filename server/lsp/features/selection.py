@@ -4,11 +4,12 @@
     captionls.tagsAdd    {uri?, tags, at?, where?, apply?} -> {captions, applied} or {captions, edit}
     captionls.tagsRemove {uri?, tags, where?, apply?}      -> the same
     captionls.tagsMove   {uri?, tag, at, where?, apply?}   -> the same
-    captionls.captionsList {uri?, where?}                -> {captions: [{uri, text, findings}]}
+    captionls.captionsList {uri?, where?, findings?}     -> {captions: [{uri, text, findings?}]}
 
 Every command also takes `paths?`, a list of caption URIs that narrows the selection to those captions
-(a gallery's multi-select). captionsList gives each selected caption's text and number of findings, in
-one answer, for a client that shows the dataset (the VS Code gallery).
+(a gallery's multi-select). captionsList gives each selected caption's text in one answer, for a client
+that shows the dataset (the VS Code gallery); with `"findings": true` also its number of findings, which
+checks each caption (about a millisecond each), so a gallery asks for the counts of the captions in view.
 
 `uri` names a caption or a folder of the workspace (its dataset); without it, every dataset of the
 workspace. `where` is the selection language of `--where` (a bad query is an InvalidParams error with
@@ -122,11 +123,17 @@ def _commands(server: CaptionServer) -> dict[str, Callable[[dict[str, Any]], Any
         return chosen
 
     async def captions_list(argument: dict[str, Any]) -> dict[str, Any]:
+        counted = argument.get("findings", False) is True
         listed: list[dict[str, Any]] = []
         for _dataset, paths in await selection(argument, CAPTIONS_LIST):
             for path in paths:
                 if len(listed) % YIELD_EVERY == 0:
                     await asyncio.sleep(0)
+                if not counted:
+                    text = server.captions.text_of(path)
+                    if text is not None:
+                        listed.append({"uri": path.as_uri(), "text": text})
+                    continue
                 view = server.captions.view(path.as_uri())
                 if view is not None:
                     findings = len(server.diagnostics.findings(view))
