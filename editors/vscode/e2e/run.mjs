@@ -9,6 +9,7 @@ import * as path from "node:path";
 import { parseArgs } from "node:util";
 import * as zlib from "node:zlib";
 import { chromium } from "playwright-core";
+import { expectTagsViewAndGallery } from "./tagsGallery.mjs";
 
 const { values: options } = parseArgs({
   options: {
@@ -540,6 +541,15 @@ async function main() {
     await expectImport(page);
     await expectRestart(page);
     await expectCheckDataset(page);
+    await expectTagsViewAndGallery(page, {
+      dataset,
+      artifacts,
+      log,
+      runCommand,
+      goTo,
+      // With --screenshot (the README's pictures), the view's and the gallery's go beside it.
+      imagesDir: options.screenshot ? path.dirname(options.screenshot) : undefined,
+    });
     if (outside.length > 0) {
       throw new Error(`the page tried to reach other hosts: ${[...new Set(outside)].join(", ")}`);
     }

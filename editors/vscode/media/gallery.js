@@ -1,6 +1,7 @@
 // The dataset gallery's page (src/gallery.ts). The caption list arrives in one message; only the rows in and
 // near the viewport exist in the page, so at 5,000 images the browser fetches and decodes a screenful of
 // thumbnails at a time, and `loading="lazy"` keeps even those from loading before they are near the view.
+// Finding counts take a check per caption, so the page asks for those of the cards it shows, as they show.
 // @ts-check
 (function () {
   // eslint-disable-next-line no-undef
@@ -14,7 +15,7 @@
   const count = /** @type {HTMLElement} */ (document.getElementById("count"));
   const status = /** @type {HTMLElement} */ (document.getElementById("status"));
 
-  /** @type {{uri: string, name: string, text: string, findings: number, image: string | null}[]} */
+  /** @type {{uri: string, name: string, text: string, image: string | null}[]} */
   let captions = [];
   /** @type {Set<string>} */
   let selected = new Set();
@@ -22,6 +23,11 @@
   let anchor = -1;
   /** Cards in the page, by index in `captions`. @type {Map<number, HTMLElement>} */
   const cards = new Map();
+  /** Finding counts by URI, as they arrive. @type {Map<string, number>} */
+  const findings = new Map();
+  /** URIs whose counts were asked for. @type {Set<string>} */
+  const asked = new Set();
+  let asking = 0;
   let layout = { columns: 1, rowHeight: 1, cardWidth: 1, gap: 0 };
   let frame = 0;
 
@@ -70,14 +76,9 @@
     const name = document.createElement("span");
     name.className = "name";
     name.textContent = caption.name;
-    head.append(check, name);
-    if (caption.findings > 0) {
-      const badge = document.createElement("span");
-      badge.className = "findings";
-      badge.textContent = String(caption.findings);
-      badge.title = `${caption.findings} finding${caption.findings === 1 ? "" : "s"}`;
-      head.append(badge);
-    }
+    const badge = document.createElement("span");
+    badge.className = "findings";
+    head.append(check, name, badge);
     const text = document.createElement("div");
     text.className = "text";
     text.textContent = caption.text;
@@ -93,6 +94,23 @@
     const isSelected = selected.has(captions[index].uri);
     card.classList.toggle("selected", isSelected);
     /** @type {HTMLInputElement} */ (card.querySelector(".pick")).checked = isSelected;
+    const count = findings.get(captions[index].uri);
+    const badge = /** @type {HTMLElement} */ (card.querySelector(".findings"));
+    badge.hidden = !count;
+    badge.textContent = String(count ?? "");
+    badge.title = `${count} finding${count === 1 ? "" : "s"}`;
+  }
+
+  /** Asks for the finding counts of the cards in the page that have none yet, once scrolling pauses. */
+  function askFindingsSoon() {
+    clearTimeout(asking);
+    asking = setTimeout(() => {
+      const uris = [...cards.keys()].map((index) => captions[index].uri).filter((uri) => !asked.has(uri));
+      if (uris.length > 0) {
+        uris.forEach((uri) => asked.add(uri));
+        vscode.postMessage({ type: "findings", uris });
+      }
+    }, 150);
   }
 
   function render() {
@@ -116,6 +134,7 @@
       }
       place(card, index);
     }
+    askFindingsSoon();
   }
 
   function renderSoon() {
@@ -231,10 +250,18 @@
       // The selection keeps only captions still shown: an edit applies to what the user can see.
       const shown = new Set(captions.map((caption) => caption.uri));
       selected = new Set([...selected].filter((uri) => shown.has(uri)));
+      // Texts may have changed: counts are asked for again.
+      findings.clear();
+      asked.clear();
       if (!sameList) {
         scroller.scrollTop = 0;
       }
       rebuild();
+    } else if (message.type === "findings") {
+      for (const [uri, count] of Object.entries(message.counts)) {
+        findings.set(uri, count);
+      }
+      renderSoon();
     } else if (message.type === "error") {
       status.className = "error";
       status.textContent = message.message;

@@ -1,7 +1,8 @@
 // "captionls: Open dataset gallery": a webview of the dataset's thumbnails with their captions and finding
 // counts, a `where` query box, multi-select, and "add tag / remove tag" on the selected captions
 // (captionls.tagsAdd / tagsRemove with `paths`). The caption list comes in one message; media/gallery.js
-// keeps only the visible rows of the grid in the page, so thumbnails are fetched and decoded as they scroll in.
+// keeps only the visible rows of the grid in the page, so thumbnails are fetched and decoded as they scroll in,
+// and asks for the finding counts of those cards only.
 import * as crypto from "node:crypto";
 import * as vscode from "vscode";
 import { imagesBeside } from "./galleryImages";
@@ -21,7 +22,6 @@ export interface GalleryCaption {
   uri: string;
   name: string;
   text: string;
-  findings: number;
   /** The image's webview URI, or null when the caption has none. */
   image: string | null;
 }
@@ -30,12 +30,14 @@ export interface GalleryCaption {
 type FromPage =
   | { type: "ready" }
   | { type: "query"; where: string }
+  | { type: "findings"; uris: string[] }
   | { type: "open"; uri: string }
   | { type: "edit"; action: "add" | "remove"; tag: string; uris: string[] };
 
 /** Messages to the page. */
 type ToPage =
   | { type: "captions"; where: string; captions: GalleryCaption[] }
+  | { type: "findings"; counts: Record<string, number> }
   | { type: "error"; message: string }
   | { type: "edited"; message: string };
 
@@ -68,7 +70,6 @@ class Gallery {
           uri: caption.uri,
           name: vscode.workspace.asRelativePath(vscode.Uri.parse(caption.uri)),
           text: caption.text,
-          findings: caption.findings,
           image: image ? webview.asWebviewUri(vscode.Uri.file(image)).toString() : null,
         };
       });
@@ -94,10 +95,23 @@ class Gallery {
     } else if (message.type === "query") {
       this.where = message.where.trim();
       await this.list();
+    } else if (message.type === "findings") {
+      await this.countFindings(message.uris);
     } else if (message.type === "open") {
       await openWithImage(vscode.Uri.parse(message.uri));
     } else if (message.type === "edit") {
       await this.edit(message.action, message.tag.trim(), message.uris);
+    }
+  }
+
+  /** The finding counts of the captions the page shows now (a check each, so never all 5,000 at once). */
+  private async countFindings(uris: string[]): Promise<void> {
+    try {
+      const listed = await this.server.execute<CaptionsListed>(CAPTIONS_LIST, { paths: uris, findings: true });
+      const counts = Object.fromEntries(listed.captions.map((caption) => [caption.uri, caption.findings ?? 0]));
+      this.post({ type: "findings", counts });
+    } catch (error) {
+      this.post({ type: "error", message: error instanceof Error ? error.message : String(error) });
     }
   }
 

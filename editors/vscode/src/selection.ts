@@ -20,7 +20,8 @@ export interface TagsListed {
 export interface ListedCaption {
   uri: string;
   text: string;
-  findings: number;
+  /** With `findings: true` in the request. */
+  findings?: number;
 }
 
 export interface CaptionsListed {

@@ -49,6 +49,7 @@ class TagsProvider implements vscode.TreeDataProvider<TagCount> {
     item.description = String(row.captions);
     item.tooltip = `${row.tag}: in ${row.captions} of ${this.listed?.captions ?? "?"} captions. Click to insert it at the cursor.`;
     item.contextValue = "tag";
+    item.iconPath = new vscode.ThemeIcon("tag");
     item.command = { command: "captionls.tags.insert", title: "Insert at cursor", arguments: [row] };
     return item;
   }
@@ -71,7 +72,8 @@ class TagsProvider implements vscode.TreeDataProvider<TagCount> {
       this.error = error instanceof Error ? error.message : String(error);
       return [];
     } finally {
-      this.listedNow();
+      // After the answer reaches the tree: a message set while the tree is still loading is not shown.
+      setTimeout(this.listedNow, 0);
     }
   }
 }
@@ -170,9 +172,12 @@ function failing<T extends unknown[]>(what: string, run: (...args: T) => Promise
 
 export function registerTagsView(server: CaptionServer): vscode.Disposable {
   const describe = (): void => {
-    const shown = provider.listed ? `${provider.listed.tags.length} tags in ${provider.listed.captions} captions` : "";
-    view.description = [provider.where ? `where ${provider.where}` : "", shown].filter((part) => part).join(" · ");
-    view.message = provider.error ? `captionls: ${provider.error}` : undefined;
+    // The message line above the tree: a single view's title bar has no room for a description.
+    const listed = provider.listed;
+    const counts = listed ? `${listed.tags.length} tags in ${listed.captions} captions` : "";
+    view.message = provider.error
+      ? `captionls: ${provider.error}`
+      : [provider.where ? `where ${provider.where}` : "", counts].filter((part) => part).join(": ");
   };
   const provider = new TagsProvider(server, describe);
   const view = vscode.window.createTreeView(TAGS_VIEW, { treeDataProvider: provider, showCollapseAll: false });
