@@ -34,12 +34,19 @@ async function openFile(page, name, text) {
   await quickInput.fill(name);
   await page.locator(".quick-input-list .monaco-list-row", { hasText: name }).first().waitFor();
   await page.keyboard.press("Enter");
-  await page.locator(".editor-instance .monaco-editor .view-lines", { hasText: text }).first().waitFor({ timeout: STEP_TIMEOUT });
+  await page
+    .locator(".editor-instance .monaco-editor .view-lines", { hasText: text })
+    .first()
+    .waitFor({ timeout: STEP_TIMEOUT });
 }
 
 /** The tree row of a tag in the "All tags" view. */
 function tagRow(page, tag) {
-  return page.locator('.pane-body .monaco-list-row[aria-label]', { has: page.locator(".label-name", { hasText: new RegExp(`^${tag}$`) }) }).first();
+  return page
+    .locator(".pane-body .monaco-list-row[aria-label]", {
+      has: page.locator(".label-name", { hasText: new RegExp(`^${tag}$`) }),
+    })
+    .first();
 }
 
 /** The "All tags" view lists each tag with its caption count; a click inserts the tag at the cursor. */
@@ -62,6 +69,7 @@ async function expectTagsView(page, { dataset, log, runCommand, goTo, screenshot
   }
   if (screenshot) {
     await runCommand(page, "Notifications: Clear All Notifications");
+    await page.locator(".quick-input-widget").waitFor({ state: "hidden" });
     await page.mouse.move(640, 300); // no activity-bar tooltip in the picture
     await page.screenshot({ path: screenshot });
     log(`tags view screenshot: ${screenshot}`);
@@ -76,15 +84,22 @@ async function expectTagsView(page, { dataset, log, runCommand, goTo, screenshot
   await until("the clicked tag in 002.txt", () => readCaptions(dataset)["002"] === inserted);
   log(`click on "arms up" in the view: 002.txt is now ${JSON.stringify(inserted)}`);
   // The view follows the edit: "arms up" is now in all three captions.
-  await until("the view to count 3 for arms up", async () =>
-    (await tagRow(page, "arms up").locator(".label-description").innerText()).trim() === "3");
+  await until(
+    "the view to count 3 for arms up",
+    async () => (await tagRow(page, "arms up").locator(".label-description").innerText()).trim() === "3",
+  );
 }
 
 /** The gallery's frame: a webview is nested iframes; find the one holding the page. */
 async function galleryFrame(page) {
   return until("the gallery page", async () => {
     for (const frame of page.frames()) {
-      if ((await frame.locator("#grid").count().catch(() => 0)) > 0) {
+      if (
+        (await frame
+          .locator("#grid")
+          .count()
+          .catch(() => 0)) > 0
+      ) {
         return frame;
       }
     }
@@ -101,7 +116,9 @@ async function expectGallery(page, { dataset, log, runCommand, screenshot }) {
   const frame = await galleryFrame(page);
   await frame.locator(".card").nth(2).waitFor({ timeout: STEP_TIMEOUT });
   await until("thumbnails decoded", () =>
-    frame.evaluate(() => [...document.images].filter((image) => image.complete && image.naturalWidth === 192).length === 3),
+    frame.evaluate(
+      () => [...document.images].filter((image) => image.complete && image.naturalWidth === 192).length === 3,
+    ),
   );
   // Counts arrive after the cards, for the cards in view: 001 has the duplicate smile at least.
   const badge = frame.locator(".card", { hasText: "001.txt" }).locator(".findings:not([hidden])");

@@ -221,7 +221,8 @@
     const tag = tagInput.value.trim();
     if (tag === "" || selected.size === 0) {
       status.className = "error";
-      status.textContent = tag === "" ? "Type a tag first." : "Select captions first (checkbox, Ctrl+click, Shift+click).";
+      status.textContent =
+        tag === "" ? "Type a tag first." : "Select captions first (checkbox, Ctrl+click, Shift+click).";
       return;
     }
     vscode.postMessage({ type: "edit", action, tag, uris: [...selected] });

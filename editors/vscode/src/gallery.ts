@@ -6,13 +6,7 @@
 import * as crypto from "node:crypto";
 import * as vscode from "vscode";
 import { imagesBeside } from "./galleryImages";
-import {
-  CAPTIONS_LIST,
-  type CaptionsListed,
-  type EditResult,
-  TAGS_ADD,
-  TAGS_REMOVE,
-} from "./selection";
+import { CAPTIONS_LIST, type CaptionsListed, type EditResult, TAGS_ADD, TAGS_REMOVE } from "./selection";
 import type { CaptionServer } from "./server";
 
 export const GALLERY_VIEW_TYPE = "captionls.gallery";
@@ -125,7 +119,10 @@ class Gallery {
       const result = await this.server.execute<EditResult>(command, { tags: [tag], paths: uris });
       const verb = action === "add" ? "added to" : "removed from";
       const outcome = result.applied === false ? " (the editor did not apply it)" : "";
-      this.post({ type: "edited", message: `“${tag}” ${verb} ${result.captions} of ${uris.length} selected captions${outcome}.` });
+      this.post({
+        type: "edited",
+        message: `“${tag}” ${verb} ${result.captions} of ${uris.length} selected captions${outcome}.`,
+      });
       await this.list();
     } catch (error) {
       this.post({ type: "error", message: error instanceof Error ? error.message : String(error) });
@@ -134,7 +131,8 @@ class Gallery {
 
   private html(): string {
     const webview = this.panel.webview;
-    const media = (name: string): vscode.Uri => webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, "media", name));
+    const media = (name: string): vscode.Uri =>
+      webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, "media", name));
     const nonce = crypto.randomBytes(16).toString("base64");
     const csp = [
       "default-src 'none'",

@@ -80,7 +80,10 @@ class TagsProvider implements vscode.TreeDataProvider<TagCount> {
 
 /** The active caption editor, or the visible one when focus is in the side bar. */
 function captionEditor(): vscode.TextEditor | undefined {
-  return vscode.window.activeTextEditor ?? vscode.window.visibleTextEditors.find((editor) => editor.document.uri.scheme === "file");
+  return (
+    vscode.window.activeTextEditor ??
+    vscode.window.visibleTextEditors.find((editor) => editor.document.uri.scheme === "file")
+  );
 }
 
 async function insertTag(row: TagCount): Promise<void> {
@@ -165,7 +168,9 @@ function failing<T extends unknown[]>(what: string, run: (...args: T) => Promise
     try {
       await run(...args);
     } catch (error) {
-      void vscode.window.showErrorMessage(`captionls: ${what}: ${error instanceof Error ? error.message : String(error)}`);
+      void vscode.window.showErrorMessage(
+        `captionls: ${what}: ${error instanceof Error ? error.message : String(error)}`,
+      );
     }
   };
 }
@@ -227,7 +232,10 @@ export function registerTagsView(server: CaptionServer): vscode.Disposable {
       "captionls.tags.removeFromSelection",
       failing("Remove from captions", (row: TagCount) => editSelection(server, provider, TAGS_REMOVE, row)),
     ),
-    vscode.commands.registerCommand("captionls.tags.rename", failing("Rename tag", (row: TagCount) => renameTag(server, row))),
+    vscode.commands.registerCommand(
+      "captionls.tags.rename",
+      failing("Rename tag", (row: TagCount) => renameTag(server, row)),
+    ),
     vscode.commands.registerCommand(
       "captionls.tags.showCaptions",
       failing("Show captions", (row: TagCount) => showCaptions(server, provider.where, row)),
