@@ -90,6 +90,28 @@ async function expectTagsView(page, { dataset, log, runCommand, goTo, screenshot
   );
 }
 
+/** The view's filter takes a query; the context menu adds a tag to exactly the captions it selects. */
+async function expectTagsViewSelection(page, { dataset, log, runCommand }) {
+  await page.locator('.action-label[aria-label^="Filter tags"]:visible').first().click();
+  const input = page.locator(".quick-input-widget input");
+  await input.waitFor({ timeout: STEP_TIMEOUT });
+  await input.fill("standing");
+  await page.keyboard.press("Enter");
+  await page.locator(".pane-body", { hasText: "where standing: " }).first().waitFor({ timeout: STEP_TIMEOUT });
+  const before = readCaptions(dataset);
+  await tagRow(page, "closed eyes").click({ button: "right" });
+  await page.locator(".context-view .action-label", { hasText: "Add to every selected caption" }).first().click();
+  const toast = page.locator(".notification-toast", { hasText: "added to 1 captions matching standing" }).first();
+  await toast.waitFor({ timeout: STEP_TIMEOUT });
+  // 001 is open in an editor, so the edit waits there unsaved.
+  await runCommand(page, "File: Save All");
+  const expected = { ...before, "001": `${before["001"].trimEnd()}, closed eyes\n` };
+  await until("closed eyes added to 001 only", () => JSON.stringify(readCaptions(dataset)) === JSON.stringify(expected));
+  log(`view filtered by "standing", context menu "Add to every selected caption" on "closed eyes": 001.txt only`);
+  await page.locator('.action-label[aria-label^="Clear tag filter"]:visible').first().click();
+  await page.locator(".pane-body", { hasText: "where standing: " }).first().waitFor({ state: "detached" });
+}
+
 /** The gallery's frame: a webview is nested iframes; find the one holding the page. */
 async function galleryFrame(page) {
   return until("the gallery page", async () => {
@@ -196,5 +218,6 @@ async function expectGalleryScales(frame, log) {
 export async function expectTagsViewAndGallery(page, helpers) {
   const shot = (name) => (helpers.imagesDir ? path.join(helpers.imagesDir, name) : path.join(helpers.artifacts, name));
   await expectTagsView(page, { ...helpers, screenshot: shot("tags-view.png") });
+  await expectTagsViewSelection(page, helpers);
   await expectGallery(page, { ...helpers, screenshot: shot("gallery.png") });
 }
