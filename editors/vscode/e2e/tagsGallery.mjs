@@ -100,8 +100,20 @@ async function expectTagsViewSelection(page, { dataset, log, runCommand }) {
   await page.locator(".pane-body", { hasText: "where standing: " }).first().waitFor({ timeout: STEP_TIMEOUT });
   const before = readCaptions(dataset);
   await tagRow(page, "closed eyes").click({ button: "right" });
-  await page.locator(".context-view .action-label", { hasText: "Add to every selected caption" }).first().click();
-  const toast = page.locator(".notification-toast", { hasText: "added to 1 captions matching standing" }).first();
+  // VS Code's menu ignores a click that comes right after it opened: click until it closes.
+  const item = page.locator(".context-view .action-label", { hasText: "Add to every selected caption" }).first();
+  for (let attempt = 0; ; attempt++) {
+    await item.click();
+    try {
+      await item.waitFor({ state: "hidden", timeout: 2000 });
+      break;
+    } catch (error) {
+      if (attempt === 4) {
+        throw error;
+      }
+    }
+  }
+  const toast = page.locator(".notification-toast", { hasText: "added to 1 caption matching standing" }).first();
   await toast.waitFor({ timeout: STEP_TIMEOUT });
   // 001 is open in an editor, so the edit waits there unsaved.
   await runCommand(page, "File: Save All");
@@ -164,9 +176,16 @@ async function expectGallery(page, { dataset, log, runCommand, screenshot }) {
   await until("the batch add on disk", () => JSON.stringify(readCaptions(dataset)) === JSON.stringify(expected));
   log(`gallery: "from side" added to the selected 003.txt only: ${JSON.stringify(readCaptions(dataset)["003"])}`);
   if (screenshot) {
+    await runCommand(page, "Notifications: Clear All Notifications");
+    await page.locator(".quick-input-widget").waitFor({ state: "hidden" });
     await page.screenshot({ path: screenshot });
     log(`gallery screenshot: ${screenshot}`);
   }
+  // A click on a card opens its caption, with the image beside it.
+  await frame.locator(".card", { hasText: "001.txt" }).locator(".text").click();
+  await page.locator(".tabs-container .tab.active", { hasText: "001.txt" }).first().waitFor({ timeout: STEP_TIMEOUT });
+  await page.locator(".tabs-container .tab", { hasText: "001.png" }).first().waitFor({ timeout: STEP_TIMEOUT });
+  log("gallery: a click on 001.txt's card opened the caption with 001.png beside it");
   await expectGalleryScales(frame, log);
 }
 
@@ -176,6 +195,16 @@ async function expectGallery(page, { dataset, log, runCommand, screenshot }) {
  * The images are the dataset's three, each under 5,000 distinct URLs (a query string), as 5,000 files would be.
  */
 async function expectGalleryScales(frame, log) {
+  // The saves of the batch add schedule a refresh of the list (debounced): let it arrive before the big list.
+  await frame.evaluate(() => {
+    window.lastCaptions = performance.now();
+    window.addEventListener("message", (event) => {
+      if (event.data?.type === "captions") {
+        window.lastCaptions = performance.now();
+      }
+    });
+  });
+  await until("the gallery to settle", () => frame.evaluate(() => performance.now() - window.lastCaptions > 2000));
   const started = Date.now();
   const rendered = await frame.evaluate(async (total) => {
     const images = [...document.images].map((image) => image.src);

@@ -157,9 +157,10 @@ async function editSelection(
 ): Promise<void> {
   const result = await server.execute<EditResult>(command, { tags: [row.tag], where: provider.where });
   const verb = command === TAGS_ADD ? "added to" : "removed from";
-  const scope = provider.where ? `captions matching ${provider.where}` : "captions";
+  const captions = `${result.captions} caption${result.captions === 1 ? "" : "s"}`;
+  const scope = provider.where ? `${captions} matching ${provider.where}` : captions;
   const outcome = result.applied === false ? " (the editor did not apply it)" : "";
-  void vscode.window.showInformationMessage(`captionls: “${row.tag}” ${verb} ${result.captions} ${scope}${outcome}.`);
+  void vscode.window.showInformationMessage(`captionls: “${row.tag}” ${verb} ${scope}${outcome}.`);
   provider.refresh();
 }
 
