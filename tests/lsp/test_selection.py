@@ -109,6 +109,31 @@ async def test_a_client_without_apply_edit_gets_the_edit(dataset: Path, vocabula
         await started.client.stop()
 
 
+async def test_paths_narrow_the_selection_to_the_named_captions(vscode: Session) -> None:
+    await vscode.indexed()
+    uris = [vscode.uri("a1.txt"), vscode.uri("a3.txt")]
+    # `where` and `paths` together: a3 has no "arms up", so only a1 of the two is changed.
+    result = await run(vscode, "captionls.tagsAdd", tags=["hat"], where='"arms up"', paths=uris, apply=False)
+    assert list(result["edit"]["changes"]) == [vscode.uri("a1.txt")]
+    result = await run(vscode, "captionls.tagsRemove", tags=["couch"], paths=uris, apply=False)
+    assert sorted(result["edit"]["changes"]) == uris
+
+
+async def test_captions_list_gives_text_and_findings_of_the_selection(vscode: Session) -> None:
+    (vscode.root / "a2.txt").write_text("ohwxStyle, anime, 1girl, solo, smile, smile\n")
+    await vscode.indexed()
+    listed = await run(vscode, "captionls.captionsList", where="smile OR path:a1.txt", findings=True)
+    rows = {row["uri"]: row for row in listed["captions"]}
+    assert list(rows) == [vscode.uri(f"a{number}.txt") for number in (1, 2, 3, 4)]
+    assert rows[vscode.uri("a2.txt")]["text"] == "ohwxStyle, anime, 1girl, solo, smile, smile\n"
+    # The duplicate smile is a finding of a2; the count is the diagnostics the editor shows.
+    assert rows[vscode.uri("a2.txt")]["findings"] > rows[vscode.uri("a1.txt")]["findings"]
+    # Without findings: the text only (no check), as a gallery lists thousands of captions.
+    narrowed = await run(vscode, "captionls.captionsList", paths=[vscode.uri("a4.txt")])
+    a4 = (vscode.root / "a4.txt").read_text()
+    assert narrowed["captions"] == [{"uri": vscode.uri("a4.txt"), "text": a4}]
+
+
 @pytest.mark.parametrize(
     ("command", "argument", "message"),
     [
@@ -117,6 +142,8 @@ async def test_a_client_without_apply_edit_gets_the_edit(dataset: Path, vocabula
         ("captionls.tagsAdd", {"tags": []}, "tags must be a non-empty list"),
         ("captionls.tagsMove", {"tag": "solo"}, "at is required"),
         ("captionls.tagsList", {"where": "tokens>three"}, "a count is a whole number"),
+        ("captionls.tagsAdd", {"tags": ["hat"], "paths": "a1.txt"}, "paths must be a list of caption URIs"),
+        ("captionls.captionsList", {"where": "smile AND"}, "where: column 10"),
     ],
 )
 async def test_bad_arguments_are_invalid_params(

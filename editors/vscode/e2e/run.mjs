@@ -13,6 +13,7 @@ import * as path from "node:path";
 import { parseArgs } from "node:util";
 import * as zlib from "node:zlib";
 import { chromium } from "playwright-core";
+import { expectTagsViewAndGallery } from "./tagsGallery.mjs";
 
 const { values: options } = parseArgs({
   options: {
@@ -813,6 +814,15 @@ async function main() {
       await expectImport(page);
       await expectRestart(page);
       await expectCheckDataset(page);
+      await expectTagsViewAndGallery(page, {
+        dataset,
+        artifacts,
+        log,
+        runCommand,
+        goTo,
+        // With --screenshot (the README's pictures), the view's and the gallery's go beside it.
+        imagesDir: options.screenshot ? path.dirname(options.screenshot) : undefined,
+      });
       await expectSettingsEditable(page);
       await expectListTagImport(page);
       await expectMultiWordCompletion(page);

@@ -2,9 +2,11 @@
 import * as vscode from "vscode";
 import { textCaptionsAsCaptions } from "./captionLanguage";
 import { checkDataset, importVocabulary, searchVocabulary } from "./commands";
+import { registerGallery } from "./gallery";
 import { followActiveCaption, showImage } from "./preview";
 import { CaptionServer } from "./server";
 import { StatusItem } from "./status";
+import { registerTagsView } from "./tagsView";
 
 let server: CaptionServer | undefined;
 
@@ -45,6 +47,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     }),
     followActiveCaption(),
     textCaptionsAsCaptions(),
+    registerTagsView(captionServer),
+    registerGallery(captionServer, context.extensionUri),
   );
   await captionServer.start();
 }

@@ -6,6 +6,12 @@
     captionls.tagsMove   {uri?, tag, at, where?, apply?}   -> the same
     captionls.insertTag  {uri, position, tag}              -> {tag, edit: TextEdit | null}
     captionls.undo       {uri}                             -> {undone, captions} or {refused}
+    captionls.captionsList {uri?, where?, findings?}     -> {captions: [{uri, text, findings?}]}
+
+Every command also takes `paths?`, a list of caption URIs that narrows the selection to those captions
+(a gallery's multi-select). captionsList gives each selected caption's text in one answer, for a client
+that shows the dataset (the VS Code gallery); with `"findings": true` also its number of findings, which
+checks each caption (about a millisecond each), so a gallery asks for the counts of the captions in view.
 
 `uri` names a caption or a folder of the workspace (its dataset); without it, every dataset of the
 workspace. `where` is the selection language of `--where` (a bad query is an InvalidParams error with
@@ -28,6 +34,7 @@ with the editor's own undo.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -35,6 +42,7 @@ from urllib.parse import unquote
 
 from lsprotocol import types
 from pygls.exceptions import JsonRpcInvalidParams
+from pygls.uris import to_fs_path
 
 from captionls.server.caption.checker import CheckContext
 from captionls.server.caption.files import UndoRefused, undo_last
@@ -61,6 +69,10 @@ TAGS_REMOVE = "captionls.tagsRemove"
 TAGS_MOVE = "captionls.tagsMove"
 INSERT_TAG = "captionls.insertTag"
 UNDO = "captionls.undo"
+CAPTIONS_LIST = "captionls.captionsList"
+# Listing thousands of captions checks each one: yield to the event loop between batches so the
+# server keeps answering the editor meanwhile.
+YIELD_EVERY = 100
 
 
 def register(server: CaptionServer) -> None:
@@ -78,6 +90,22 @@ def _query(argument: dict[str, Any], command: str) -> Query | None:
         return parse_query(where)
     except QueryError as error:
         raise JsonRpcInvalidParams(f"{command}: where: {error}") from None
+
+
+def _chosen_paths(argument: dict[str, Any], command: str) -> set[Path] | None:
+    """The captions `paths` names (URIs), or None when the argument is absent."""
+    uris = argument.get("paths")
+    if uris is None:
+        return None
+    if not isinstance(uris, list) or not all(isinstance(uri, str) for uri in uris):
+        raise JsonRpcInvalidParams(f"{command}: paths must be a list of caption URIs")
+    chosen = set()
+    for uri in uris:
+        fs_path = to_fs_path(uri)
+        if fs_path is None:
+            raise JsonRpcInvalidParams(f"{command}: paths: {uri} is not a file URI")
+        chosen.add(Path(fs_path))
+    return chosen
 
 
 def _placement(argument: dict[str, Any], command: str, default: str | None) -> Placement:
@@ -102,11 +130,31 @@ def _commands(server: CaptionServer) -> dict[str, Callable[[dict[str, Any]], Any
     async def selection(argument: dict[str, Any], command: str) -> list[tuple[Dataset, list[Path]]]:
         """Each dataset `uri` names (or every one) with its captions `where` selects."""
         query = _query(argument, command)
+        named = _chosen_paths(argument, command)
         chosen = []
         for dataset in _datasets(server, argument.get("uri"), command):
             await server.indexer.indexed(dataset)
-            chosen.append((dataset, select(query, dataset.context(), server.captions.text_of)))
+            paths = select(query, dataset.context(), server.captions.text_of)
+            chosen.append((dataset, paths if named is None else [path for path in paths if path in named]))
         return chosen
+
+    async def captions_list(argument: dict[str, Any]) -> dict[str, Any]:
+        counted = argument.get("findings", False) is True
+        listed: list[dict[str, Any]] = []
+        for _, paths in await selection(argument, CAPTIONS_LIST):
+            for path in paths:
+                if len(listed) % YIELD_EVERY == 0:
+                    await asyncio.sleep(0)
+                if not counted:
+                    text = server.captions.text_of(path)
+                    if text is not None:
+                        listed.append({"uri": path.as_uri(), "text": text})
+                    continue
+                view = server.captions.view(path.as_uri())
+                if view is not None:
+                    findings = len(server.diagnostics.findings(view))
+                    listed.append({"uri": view.uri, "text": view.text, "findings": findings})
+        return {"captions": listed}
 
     async def tags_list(argument: dict[str, Any]) -> dict[str, Any]:
         uses: dict[str, int] = {}
@@ -234,4 +282,5 @@ def _commands(server: CaptionServer) -> dict[str, Callable[[dict[str, Any]], Any
         TAGS_MOVE: tags_move,
         INSERT_TAG: insert_tag,
         UNDO: undo,
+        CAPTIONS_LIST: captions_list,
     }
