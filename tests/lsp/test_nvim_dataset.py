@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from tests.kit.datasets import CAPTIONS
-from tests.lsp.test_nvim import BIN, NVIM_CONFIG, _nvim
+from tests.kit.nvim import isolated_env, run_script
 
 SCRIPT = Path(__file__).with_name("nvim_dataset.lua")
 
@@ -21,30 +18,13 @@ def test_tags_picker_inserts_and_a_batch_add_changes_exactly_the_selection(
     dataset: Path, vocabulary_db: Path, tmp_path: Path
 ) -> None:
     out = tmp_path / "nvim.json"
-    home = tmp_path / "home"
-    home.mkdir()
-    env = {
-        **os.environ,
-        "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
-        "CAPTIONLS_DB": str(vocabulary_db),
-        "CAPTIONLS_NVIM_DATASET": str(dataset),
-        "CAPTIONLS_NVIM_OUT": str(out),
-        "HOME": str(home),
-        "XDG_CONFIG_HOME": str(home / "config"),
-        "XDG_DATA_HOME": str(home / "data"),
-        "XDG_STATE_HOME": str(home / "state"),
-    }
-    completed = subprocess.run(
-        [_nvim(), "--headless", "--clean", "--cmd", f"set rtp^={NVIM_CONFIG}", "-S", str(SCRIPT)],
-        env=env,
-        cwd=dataset,
-        capture_output=True,
-        text=True,
-        timeout=120,
+    env = isolated_env(
+        tmp_path / "home",
+        CAPTIONLS_DB=str(vocabulary_db),
+        CAPTIONLS_NVIM_DATASET=str(dataset),
+        CAPTIONLS_NVIM_OUT=str(out),
     )
-    assert out.exists(), f"nvim wrote nothing: {completed.stdout}\n{completed.stderr}"
-    seen = json.loads(out.read_text(encoding="utf-8"))
-    assert seen["errors"] == [], seen
+    seen = run_script(SCRIPT, env, dataset, out)
 
     # The picker: every tag of the 4 captions with its count, in the dataset's style, common ones first.
     assert seen["prompt"] == "Tags of 4 captions"
