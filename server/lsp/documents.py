@@ -1,5 +1,5 @@
 """pygls' protocol with three repairs: documents that count lines like the client, an answer to every
-request, and no Future kept per notification.
+request, and no Future kept per notification; and messages written by orjson (`wire.py`).
 
 pygls splits a document with `str.splitlines`, which also breaks at form feeds, `\\x85`, `\\u2028` and
 friends; a client does not, so after an edit containing one of those the server's text would drift
@@ -14,12 +14,18 @@ from dataclasses import dataclass
 from typing import Any
 
 from lsprotocol import types
-from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams, JsonRpcInvalidRequest
+from pygls.exceptions import (
+    JsonRpcException,
+    JsonRpcInternalError,
+    JsonRpcInvalidParams,
+    JsonRpcInvalidRequest,
+)
 from pygls.protocol import LanguageServerProtocol
 from pygls.uris import from_fs_path
 from pygls.workspace import TextDocument, Workspace
 
 from .positions import split_lines
+from .wire import message_bytes
 
 
 class CaptionDocument(TextDocument):
@@ -57,6 +63,25 @@ class RefusedRequest:
 
 class CaptionProtocol(LanguageServerProtocol):
     """pygls' protocol, with documents that count lines like the client."""
+
+    def _send_data(self, data: Any) -> None:
+        """pygls' `_send_data` with the body written by orjson (UTF-8, so Content-Length counts bytes).
+        Both transports `serve` offers, stdio and TCP, write at once (no awaitable, unlike a websocket)."""
+        if not data or self.writer is None:
+            return
+        try:
+            body = message_bytes(data, self._serialize_message)
+            header = (
+                f"Content-Length: {len(body)}\r\n"
+                f"Content-Type: {self.CONTENT_TYPE}; charset={self.CHARSET}\r\n\r\n"
+                if self._include_headers
+                else ""
+            )
+            self.writer.write(header.encode("ascii") + body)
+        except BrokenPipeError:
+            raise
+        except Exception as error:
+            self._server._report_server_error(error, JsonRpcInternalError)
 
     def use_protocol_lines(self, params: types.InitializeParams) -> None:
         """Replace the workspace pygls made during `initialize` (it holds no documents yet)."""

@@ -33,6 +33,7 @@ from .features import (
     tokens,
 )
 from .guard import guarded
+from .wire import converter
 from .workspace import CaptionWorkspace
 
 FEATURES = [
@@ -67,6 +68,7 @@ class CaptionServer(LanguageServer):
             "captionls",
             _version(),
             protocol_cls=CaptionProtocol,
+            converter_factory=converter,
             text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
         )
         self.on_initialize: list[Callable[[types.InitializeParams], None]] = []

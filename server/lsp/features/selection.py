@@ -44,14 +44,9 @@ from lsprotocol import types
 from pygls.exceptions import JsonRpcInvalidParams
 from pygls.uris import to_fs_path
 
-from captionls.server.caption.checker import CheckContext
 from captionls.server.caption.files import UndoRefused, undo_last
 from captionls.server.caption.journal import JournalError
 from captionls.server.caption.rename import BadTagName
-from captionls.server.caption.selection.evaluate import select
-from captionls.server.caption.selection.operations import editor_for, planned, tag_uses, written_names
-from captionls.server.caption.selection.query import Query, QueryError, parse_query
-from captionls.server.caption.selection.tag_edits import BadPlacement, Placement, TagEditor, parse_placement
 from captionls.vocab.normalize import tag_key
 
 from ..edits import whole_change
@@ -61,7 +56,14 @@ from ..workspace import Dataset
 from .commands import _dataset, _datasets, _taking_arguments
 
 if TYPE_CHECKING:
+    from captionls.server.caption.checker import CheckContext
+    from captionls.server.caption.selection.query import Query
+    from captionls.server.caption.selection.tag_edits import Placement, TagEditor
+
     from ..server import CaptionServer
+
+# The selection language and the tag editor (captionls.server.caption.selection) are imported by the
+# first command that uses them: no editor needs them before its first answer (about 25 ms of imports).
 
 TAGS_LIST = "captionls.tagsList"
 TAGS_ADD = "captionls.tagsAdd"
@@ -81,6 +83,8 @@ def register(server: CaptionServer) -> None:
 
 
 def _query(argument: dict[str, Any], command: str) -> Query | None:
+    from captionls.server.caption.selection.query import QueryError, parse_query
+
     where = argument.get("where")
     if where is None or where == "":
         return None
@@ -109,6 +113,8 @@ def _chosen_paths(argument: dict[str, Any], command: str) -> set[Path] | None:
 
 
 def _placement(argument: dict[str, Any], command: str, default: str | None) -> Placement:
+    from captionls.server.caption.selection.tag_edits import BadPlacement, parse_placement
+
     at = argument.get("at", default)
     if not isinstance(at, str):
         raise JsonRpcInvalidParams(f"{command}: at is required (start, end, N, after:TAG or before:TAG)")
@@ -129,6 +135,8 @@ def _names(argument: dict[str, Any], command: str) -> list[str]:
 def _commands(server: CaptionServer) -> dict[str, Callable[[dict[str, Any]], Any]]:
     async def selection(argument: dict[str, Any], command: str) -> list[tuple[Dataset, list[Path]]]:
         """Each dataset `uri` names (or every one) with its captions `where` selects."""
+        from captionls.server.caption.selection.evaluate import select
+
         query = _query(argument, command)
         named = _chosen_paths(argument, command)
         chosen = []
@@ -157,6 +165,8 @@ def _commands(server: CaptionServer) -> dict[str, Callable[[dict[str, Any]], Any
         return {"captions": listed}
 
     async def tags_list(argument: dict[str, Any]) -> dict[str, Any]:
+        from captionls.server.caption.selection.operations import tag_uses
+
         uses: dict[str, int] = {}
         captions = 0
         for dataset, paths in await selection(argument, TAGS_LIST):
@@ -172,6 +182,8 @@ def _commands(server: CaptionServer) -> dict[str, Callable[[dict[str, Any]], Any
         label: str,
         make: Callable[[CheckContext, TagEditor], Callable[[str], str]],
     ) -> dict[str, Any]:
+        from captionls.server.caption.selection.operations import editor_for, planned
+
         changes: dict[str, list[types.TextEdit]] = {}
         for dataset, paths in await selection(argument, command):
             try:
@@ -202,6 +214,8 @@ def _commands(server: CaptionServer) -> dict[str, Callable[[dict[str, Any]], Any
         at = _placement(argument, TAGS_ADD, "end")
 
         def make(context: CheckContext, editor: TagEditor) -> Callable[[str], str]:
+            from captionls.server.caption.selection.operations import written_names
+
             written = written_names(names, context)
             return lambda text: editor.add(text, written, at)
 
@@ -242,6 +256,8 @@ def _commands(server: CaptionServer) -> dict[str, Callable[[dict[str, Any]], Any
         cursor = view.lines.offset(types.Position(position["line"], position["character"]))
         if not isinstance(name, str) or not tag_key(name):
             raise JsonRpcInvalidParams(f"{INSERT_TAG}: tag must be a tag name")
+        from captionls.server.caption.selection.operations import editor_for, written_names
+
         context = view.dataset.context()
         try:
             (written,) = written_names([name], context)

@@ -1,0 +1,65 @@
+"""Outgoing messages as bytes: lsprotocol's unstructuring, written by orjson.
+
+pygls turns a message into JSON in two steps: lsprotocol's cattrs converter makes plain dicts of it
+(camelCase names; a field at its default left out unless the protocol needs it, as `result: null`),
+then `json.dumps` writes them. For a 50-item completion answer both steps cost about the same. Here the
+converter keeps every per-class rule but leaves plain values as they are (enums, optional and union
+fields of strings and numbers, lists of them): cattrs then reads such a field inline instead of calling
+a hook for it, and orjson, which writes enums as their values, writes the dicts about 9 times faster
+than `json.dumps`.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+from collections.abc import Callable, Sequence
+from types import NoneType, UnionType
+from typing import Any, Literal, Union, get_args, get_origin
+
+import cattrs
+import orjson
+from cattrs.fns import identity
+from pygls.protocol import default_converter
+
+_PLAIN_TYPES = (str, int, float, bool, NoneType)
+
+
+def _is_plain(declared: Any) -> bool:
+    """Whether values of this declared type are written the same without unstructuring."""
+    if declared in _PLAIN_TYPES:
+        return True
+    if isinstance(declared, type):
+        return issubclass(declared, enum.Enum)
+    origin = get_origin(declared)
+    if origin is Literal:
+        return True
+    if origin in (Union, UnionType):
+        return all(_is_plain(member) for member in get_args(declared))
+    if origin in (list, tuple, Sequence):
+        return all(_is_plain(member) for member in get_args(declared) if member is not Ellipsis)
+    return False
+
+
+def _leave_as_is(declared: Any) -> Callable[[Any], Any]:
+    return identity
+
+
+def converter() -> cattrs.Converter:
+    """pygls' converter (lsprotocol's rules) with plain values left to the JSON writer."""
+    # pygls' factory: lsprotocol's converter plus how JSON-RPC messages structure (it has no annotations).
+    plain_values: cattrs.Converter = default_converter()  # type: ignore[no-untyped-call]
+    plain_values.register_unstructure_hook_factory(_is_plain, _leave_as_is)
+    return plain_values
+
+
+def message_bytes(message: Any, unstructure: Callable[[Any], Any]) -> bytes:
+    """A message as UTF-8 JSON; `unstructure` makes plain data of what JSON has no form for.
+
+    orjson refuses strings holding a lone surrogate (valid in a Python string and, escaped, in JSON;
+    a client may send one in a document): such a message is written by `json.dumps`, as pygls does.
+    """
+    try:
+        return orjson.dumps(message, default=unstructure, option=orjson.OPT_NON_STR_KEYS)
+    except orjson.JSONEncodeError:
+        return json.dumps(message, default=unstructure).encode("utf-8")

@@ -1,0 +1,100 @@
+"""The real server driven in this process, its messages kept as objects and as the bytes it wrote.
+
+A client over stdio sees only bytes; a test of how messages are written needs the objects too. The
+server here is `create_server()` with its own protocol; messages reach it as pygls' reader hands them
+over (parsed with the protocol's `structure_message`), and it writes into a `RecordingWriter`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from captionls.server.lsp.server import CaptionServer, create_server
+
+
+@dataclass
+class RecordingWriter:
+    """pygls' writer interface; keeps each body after checking its header counts its bytes."""
+
+    bodies: list[bytes] = field(default_factory=list)
+
+    def write(self, data: bytes) -> None:
+        header, separator, body = data.partition(b"\r\n\r\n")
+        assert separator, data
+        lengths = [line for line in header.split(b"\r\n") if line.startswith(b"Content-Length: ")]
+        assert lengths == [b"Content-Length: %d" % len(body)], header
+        self.bodies.append(body)
+
+    def close(self) -> None:
+        return None
+
+
+@dataclass
+class InProcessServer:
+    server: CaptionServer
+    writer: RecordingWriter
+    sent: list[Any]
+    next_id: int = 0
+    answered: int = 0
+
+    def receive(self, message: dict[str, Any]) -> None:
+        protocol = self.server.protocol
+        raw = json.dumps({"jsonrpc": "2.0", **message})
+        protocol.handle_message(json.loads(raw, object_hook=protocol.structure_message))
+
+    def notify(self, method: str, params: Any) -> None:
+        self.receive({"method": method, "params": params})
+
+    async def request(self, method: str, params: Any) -> dict[str, Any]:
+        """Send a request; its answer as JSON (answering the server's own requests with null meanwhile)."""
+        self.next_id += 1
+        msg_id = self.next_id
+        self.receive({"id": msg_id, "method": method, "params": params})
+        for _ in range(500):
+            for message in self.messages():
+                if message.get("id") == msg_id and "method" not in message:
+                    return message
+            await asyncio.sleep(0.01)
+        raise AssertionError(f"no answer to {method}")
+
+    async def until_sent(self, method: str, kind: str | None = None) -> None:
+        """Until the server sent a message of `method` (a `$/progress` one of value `kind`)."""
+        for _ in range(1000):
+            for message in self.messages():
+                if message.get("method") != method:
+                    continue
+                if kind is None or message["params"]["value"].get("kind") == kind:
+                    return
+            await asyncio.sleep(0.01)
+        raise AssertionError(f"no {method} {kind or ''}")
+
+    def messages(self) -> list[dict[str, Any]]:
+        """Everything written so far, as JSON; the server's requests are answered once each."""
+        written = [json.loads(body) for body in self.writer.bodies]
+        for message in [m for m in written if "method" in m and "id" in m][self.answered :]:
+            self.answered += 1
+            items = message["params"].get("items") if message["method"] == "workspace/configuration" else None
+            self.receive({"id": message["id"], "result": None if items is None else [None for _ in items]})
+        return written
+
+
+def in_process_server(monkeypatch: pytest.MonkeyPatch, vocabulary: Any) -> InProcessServer:
+    """A server on `vocabulary` whose `_send_data` also keeps each message object it is given."""
+    monkeypatch.setenv("CAPTIONLS_DB", str(vocabulary))
+    server = create_server()
+    writer = RecordingWriter()
+    server.protocol.set_writer(writer)
+    sent: list[Any] = []
+    send_data = server.protocol._send_data
+
+    def keep_then_send(data: Any) -> None:
+        sent.append(data)
+        send_data(data)
+
+    monkeypatch.setattr(server.protocol, "_send_data", keep_then_send)
+    return InProcessServer(server, writer, sent)
