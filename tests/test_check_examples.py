@@ -34,6 +34,7 @@ PLANTED = {
     "12_kitchen.txt": {"structure-order", "unknown-tag"},
     "13_sketch.txt": {"missing-trigger", "tag-count"},
     "14_tagger.txt": {"redundant-tag", "rating-tag"},
+    "15_livingroom.txt": {"token-limit"},
 }
 
 
