@@ -18,7 +18,11 @@ const bundled = path.join(extension, "bundled");
 const wheels = path.join(bundled, "wheels");
 const cache = path.join(extension, ".wheel-cache");
 
-/** The CPython versions the bundle serves: pyproject's requires-python (>=3.11) up to the newest release. */
+/**
+ * The CPython versions the bundle may serve: pyproject's requires-python (>=3.11) up to the newest release. A
+ * version newer than the first is left out while a compiled dependency has no wheel for it yet (the manifest
+ * lists the versions served); the first must be served.
+ */
 const PYTHON_VERSIONS = ["3.11", "3.12", "3.13", "3.14", "3.15"];
 
 /** VS Code glibc Linux builds need glibc 2.28, so manylinux wheels up to 2.28 run wherever VS Code does. */
@@ -72,7 +76,8 @@ function pip(args, what) {
 
 /**
  * Copies into bundled/wheels what `requirement` needs for one Python version: from the cache alone when it
- * covers the requirement, else after pip downloads the missing wheels into the cache.
+ * covers the requirement, else after pip downloads the missing wheels into the cache. False when PyPI has
+ * no wheel of some dependency for that version (nothing is copied then).
  */
 function bundleWheels(requirement, version, extra = []) {
   const tags = [
@@ -85,11 +90,14 @@ function bundleWheels(requirement, version, extra = []) {
   ];
   const fromCache = ["download", "--quiet", "--no-index", `--find-links=${cache}`, `--dest=${wheels}`, ...tags, requirement];
   if (run(options.python, ["-m", "pip", "--disable-pip-version-check", ...fromCache], { quiet: true })) {
-    return;
+    return true;
   }
   console.log(`package.mjs: downloading wheels for Python ${version} on ${options.target}`);
-  pip(["download", "--quiet", `--dest=${cache}`, ...tags, requirement], `downloading for Python ${version}`);
+  if (!run(options.python, ["-m", "pip", "--disable-pip-version-check", "download", "--quiet", `--dest=${cache}`, ...tags, requirement])) {
+    return false;
+  }
   pip(fromCache, `bundling for Python ${version}`);
+  return true;
 }
 
 fs.rmSync(bundled, { recursive: true, force: true });
@@ -103,11 +111,20 @@ try {
   const [captionlsWheel] = fs.readdirSync(built).filter((name) => name.startsWith("captionls-"));
   fs.copyFileSync(path.join(built, captionlsWheel), path.join(cache, captionlsWheel));
   const captionlsVersion = captionlsWheel.split("-")[1];
-  for (const version of PYTHON_VERSIONS) {
-    bundleWheels(path.join(cache, captionlsWheel), version);
-  }
+  const served = PYTHON_VERSIONS.filter((version, index) => {
+    if (bundleWheels(path.join(cache, captionlsWheel), version)) {
+      return true;
+    }
+    if (index === 0) {
+      throw new Error(`package.mjs: no wheels for Python ${version}, the oldest captionls supports`);
+    }
+    console.log(`package.mjs: Python ${version} left out: a dependency has no wheel for it on ${options.target} yet`);
+    return false;
+  });
   // pip itself, the newest that runs on the oldest Python served: it installs the rest on first use.
-  bundleWheels("pip", PYTHON_VERSIONS[0], ["--no-deps"]);
+  if (!bundleWheels("pip", served[0], ["--no-deps"])) {
+    throw new Error("package.mjs: no pip wheel");
+  }
 
   const names = fs.readdirSync(wheels).sort();
   const digest = crypto.createHash("sha256");
@@ -119,7 +136,7 @@ try {
     id: digest.digest("hex").slice(0, 16),
     target: options.target,
     captionls: captionlsVersion,
-    pythonVersions: PYTHON_VERSIONS,
+    pythonVersions: served,
     pip: names.find((name) => name.startsWith("pip-")),
   };
   fs.writeFileSync(path.join(bundled, "manifest.json"), `${JSON.stringify(manifest, null, 2)}\n`);
