@@ -9,7 +9,7 @@ knows it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,11 +35,12 @@ class UsedTag:
     captions: int
 
 
-def trigger_keys(index: DatasetIndex, vocabulary: Vocabulary) -> set[str]:
-    """The keys of the dataset's triggers: configured, else inferred from its captions."""
+def trigger_keys(index: DatasetIndex, knows: Callable[[str], bool]) -> set[str]:
+    """The keys of the dataset's triggers: configured, else inferred from its captions (`knows`: whether the
+    vocabulary knows a key, asked only of a candidate the captions show)."""
     if index.config.trigger:
         return {tag_key(trigger) for trigger in index.config.trigger}
-    name = inferred_trigger(index, lambda key: known_tag(vocabulary, key))
+    name = inferred_trigger(index, knows)
     return set() if name is None else {tag_key(name)}
 
 
@@ -51,7 +52,7 @@ def used_tags(roots: Sequence[Path], vocabulary: Vocabulary, *, with_triggers: b
             raise DatasetMissing(f"{root}: not a dataset folder")
         index = DatasetIndex(root)
         index.scan()
-        left_out = set() if with_triggers else trigger_keys(index, vocabulary)
+        left_out = set() if with_triggers else trigger_keys(index, lambda key: known_tag(vocabulary, key))
         for key, written, captions in index.tags():
             if key in left_out:
                 continue

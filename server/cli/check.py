@@ -22,6 +22,7 @@ from captionls.vocab.store import StoreError
 
 from ..caption.checker import CheckContext, check_caption
 from ..caption.config import Config, ConfigError, find_config, load_config
+from ..caption.curation import trigger_keys
 from ..caption.dataset import DatasetIndex, is_caption
 from ..caption.diff import unified_diff
 from ..caption.files import CaptionFile, CaptionWriteError, Rewrite, apply_edits, write_captions
@@ -36,7 +37,7 @@ from ..caption.rules.docs import rule_page, rule_record
 from ..caption.rules.registry import RULES
 from ..caption.rules.token_limit import configured_budget
 from ..caption.tokens.budget import token_spread
-from ..caption.trigger import inferred_trigger, known_tag
+from ..caption.trigger import known_tag
 from .output import FORMATS, Output, Report
 from .vocab import db_option, open_store, plural
 from .where import selected, where_option
@@ -412,16 +413,13 @@ def rename(old: str, new: str, path: Path, dry_run: bool, where: str | None) -> 
 
 def _trigger_keys(dataset: Dataset) -> set[str]:
     """The keys of the triggers `format` writes exactly as the captions do: configured, else inferred."""
-    if dataset.config.trigger:
-        return {tag_key(trigger) for trigger in dataset.config.trigger}
 
     def knows(key: str) -> bool:
         # Asked only when the captions show a candidate, so most datasets never open the vocabulary.
         with _vocabulary(dataset.config) as vocabulary:
             return known_tag(vocabulary, key)
 
-    name = inferred_trigger(dataset.index, knows)
-    return set() if name is None else {tag_key(name)}
+    return trigger_keys(dataset.index, knows)
 
 
 @click.command(name="format")
