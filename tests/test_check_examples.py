@@ -16,14 +16,11 @@ from tests.kit.datasets import write_dataset
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "dataset"
 
-# The guide's FULL EXAMPLE OF A SINGLE IMAGE, "All together", verbatim.
+# The guide's FULL EXAMPLE OF A SINGLE IMAGE, "All together", verbatim (the real-style corpus keeps it).
 FULL_EXAMPLE = (
-    "ohwxStyle, anime, drawing, of a young woman, full body shot, from side, sitting, looking at viewer,"
-    " smiling, head tilt, holding a phone, eyes closed, short brown hair, pale pink dress with dark edges,"
-    " stuffed animal in lap, brown slippers, sunlight through windows as lighting source, brown couch,"
-    " red patterned fabric on couch, wooden floor, white water-stained paint on walls, refrigerator in"
-    " background, coffee machine sitting on a countertop, table in front of couch, bananas and coffee pot"
-    " on table, white board on wall, clock on wall, stuffed animal chicken on floor, dreary environment"
+    (Path(__file__).resolve().parent / "data" / "realstyle" / "guide" / "01.txt")
+    .read_text(encoding="utf-8")
+    .strip()
 )
 
 # What each planted caption must report, and nothing else; captions 01-08 report nothing.
