@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from captionls.vocab import builtin
-from captionls.vocab.builtin import DANBOORU_TAGS, is_fresh, open_vocabulary
+from captionls.vocab.builtin import DANBOORU_TAGS, build_from_sources, is_fresh, open_vocabulary
 from captionls.vocab.query import Vocabulary
 from captionls.vocab.search import Searcher
 from captionls.vocab.store import Store
@@ -61,7 +61,7 @@ def test_an_existing_database_is_left_alone(tmp_path: Path) -> None:
         assert store.is_empty()
 
 
-def test_bootstrap_steps_run_in_order_in_one_transaction(
+def test_the_sources_are_read_in_order_in_one_transaction(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     seen: list[str] = []
@@ -75,9 +75,9 @@ def test_bootstrap_steps_run_in_order_in_one_transaction(
         raise RuntimeError("step failed")
 
     monkeypatch.setattr(builtin, "BOOTSTRAP_STEPS", (builtin.install_danbooru_tags, first, failing))
-    with pytest.raises(RuntimeError):
-        open_vocabulary(tmp_path / "v.sqlite")
-    assert seen == ["first", "failing"]
-    # The failed bootstrap left nothing half-done: the next open fills it again, whole.
     with Store.open(tmp_path / "v.sqlite") as store:
+        with pytest.raises(RuntimeError):
+            build_from_sources(store)
+        assert seen == ["first", "failing"]
+        # The failed build left nothing half-done.
         assert is_fresh(store)

@@ -72,7 +72,7 @@ def test_fresh_database_searches_the_builtin_vocabulary(tmp_path: Path) -> None:
     db = tmp_path / "new" / "vocab.sqlite"
     first = vocab(db, "search", "contra")
     assert first.exit_code == 0
-    assert first.stderr == f"creating {db} from the built-in vocabulary (first run: a few seconds)\n"
+    assert first.stderr == f"creating {db} from the built-in vocabulary\n"
     assert first.stdout.splitlines()[0].split()[0] == "contrapposto"
     assert vocab(db, "search", "contra").stderr == ""
     hits = json.loads(ok(db, "search", "contra", "--json"))

@@ -217,7 +217,7 @@ def _rebuild_prefix_top(conn: sqlite3.Connection, prefixes: set[str] | None) -> 
             best,
         )
         return
-    for prefix in prefixes:
+    for prefix in sorted(prefixes):  # sorted: the same data gives the same rowids (a reproducible image)
         upper = prefix + "\U0010ffff"
         conn.execute("DELETE FROM prefix_top WHERE prefix = ?", (prefix,))
         conn.execute(

@@ -74,7 +74,7 @@ def open_store(ctx: click.Context) -> Store:
     if store is None:
         path = ctx.meta.get(_DB_KEY) or default_path()
         if not Path(path).exists():
-            click.echo(f"creating {path} from the built-in vocabulary (first run: a few seconds)", err=True)
+            click.echo(f"creating {path} from the built-in vocabulary", err=True)
         # A command queues behind another process's import for as long as it takes, saying so.
         store = open_vocabulary(
             path,

@@ -8,10 +8,11 @@ copying a closed SQLite file takes milliseconds.
 from __future__ import annotations
 
 import atexit
+import hashlib
 import shutil
 import sqlite3
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
@@ -175,3 +176,47 @@ def database_at_version(path: Path, version: int) -> sqlite3.Connection:
             migration(Store(path, conn))
         conn.execute(f"PRAGMA user_version = {number}")
     return conn
+
+
+def table_digests(path: Path, *, skip: tuple[str, ...] = ()) -> dict[str, str]:
+    """A SHA-256 of each table's rows in a stable order (rowid, else the whole row), keyed by table name,
+    plus the schema (every CREATE statement) and the file's version and application id: two databases
+    with equal digests hold the same content. `skip`: tables left out (`term_grams_*` when the full-text
+    index was rebuilt rather than grown). `imports.at` is left out: it says when a database was made."""
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        digests = {
+            "schema": _digest(conn.execute("SELECT type, name, sql FROM sqlite_master ORDER BY type, name")),
+            "pragmas": _digest(
+                [conn.execute(f"PRAGMA {pragma}").fetchone() for pragma in ("user_version", "application_id")]
+            ),
+        }
+        tables = conn.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+            " AND sql NOT LIKE 'CREATE VIRTUAL%'"
+        ).fetchall()
+        for name, sql in tables:
+            if name.startswith(skip):
+                continue
+            columns = [row[1] for row in conn.execute(f'PRAGMA table_info("{name}")')]
+            if name == "imports":
+                columns.remove("at")
+            selected = ", ".join(f'"{column}"' for column in columns)
+            # prefix_top's rowids follow the order of a Python set (refreshed prefixes): only its rows count.
+            if "WITHOUT ROWID" in sql.upper() or name == "prefix_top":
+                order = ", ".join(str(n) for n in range(1, len(columns) + 1))
+                rows = conn.execute(f'SELECT {selected} FROM "{name}" ORDER BY {order}')
+            else:
+                rows = conn.execute(f'SELECT rowid, {selected} FROM "{name}" ORDER BY rowid')
+            digests[name] = _digest(rows)
+    finally:
+        conn.close()
+    return digests
+
+
+def _digest(rows: Iterable[object]) -> str:
+    digest = hashlib.sha256()
+    for row in rows:
+        digest.update(repr(row).encode("utf-8"))
+        digest.update(b"\n")
+    return digest.hexdigest()

@@ -1,14 +1,16 @@
 """The vocabulary that ships inside the package, and the one way every command opens a vocabulary.
 
-`open_vocabulary` opens (creating and migrating) the SQLite file and, when it is fresh (no tag and no
-import ever recorded), fills it from the built-in data in one transaction, so search, completion and
-the rules work on a new machine with nothing imported. A database the user has emptied on purpose
-keeps its import records and is never refilled behind their back.
+`open_vocabulary` opens (creating and migrating) the SQLite file; a fresh one (no tag and no import ever
+recorded) is the built-in vocabulary, made from the ready SQLite image that ships with the package
+(`image.py`): a file that does not exist yet is the image linked into place, an empty database that
+exists gets the image's rows in one transaction. A database the user has emptied on purpose keeps its
+import records and is never refilled behind their back.
 
-The bootstrap is the sequence `BOOTSTRAP_STEPS`: each step gets the store inside the bootstrap's
-transaction and writes one kind of built-in data. Adding built-in data is adding one step. A step added
-after databases were first filled is also in `LATER_STEPS`: a database filled from the built-in data
-before it existed gets it when it is next opened (once; the import record says it ran).
+The image is built by `scripts/build_builtin_image.py` from the sequence `BOOTSTRAP_STEPS`: each step
+gets the store inside one transaction and writes one kind of built-in data, row by row. Adding built-in
+data is adding one step (and rebuilding the image). A step added after databases were first filled is
+also in `LATER_STEPS`: a database filled from the built-in data before it existed gets it when it is
+next opened (once; the import record says it ran).
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ from typing import BinaryIO
 
 from ..importers import Source, import_files
 from ..importers.tag_groups import install_tag_groups
-from ..store import DEFAULT_WRITE_WAIT_S, Store
+from ..store import DEFAULT_WRITE_WAIT_S, Store, StoreError, default_path
+from . import image
 
 BUILTIN_DIR = Path(__file__).resolve().parent
 DANBOORU_TAGS = BUILTIN_DIR / "danbooru.csv.gz"
@@ -78,16 +81,23 @@ def is_fresh(store: Store) -> bool:
 
 
 def bootstrap(store: Store) -> bool:
-    """Fill a fresh database from the built-in data; returns whether it did."""
+    """Fill a fresh database from the built-in image; returns whether it did."""
     if not is_fresh(store):
         return False
-    with store.transaction():
+    with image.attached(store) as schema, store.transaction():
         # Checked again under the write lock: another process may have filled it meanwhile.
         if not is_fresh(store):
             return False
+        image.fill(store, schema)
+    return True
+
+
+def build_from_sources(store: Store) -> None:
+    """Fill an empty database row by row from the built-in sources, in one transaction: what the
+    image is made of (`scripts/build_builtin_image.py`, and the test that proves the image current)."""
+    with store.transaction():
         for step in BOOTSTRAP_STEPS:
             step(store)
-    return True
 
 
 def _imported(store: Store, source: str) -> bool:
@@ -120,13 +130,22 @@ def open_vocabulary(
     on_wait: Callable[[], None] | None = None,
 ) -> Store:
     """Open the vocabulary at `path` (default: `$CAPTIONLS_DB` or the user data directory),
-    creating, migrating and filling it from the built-in data when it is fresh, and adding built-in
+    creating, migrating and filling it from the built-in image when it is fresh, and adding built-in
     data that is newer than it. `write_wait` and `on_wait`: how writes wait for another process's
     (`Store.transaction`)."""
-    store = Store.open(path, write_wait=write_wait, on_wait=on_wait)
+    target = Path(path) if path is not None else default_path()
+    try:
+        if not target.exists():
+            image.place(target)
+    except OSError as error:
+        raise StoreError(f"{target}: cannot create the vocabulary ({error})") from None
+    store = Store.open(target, write_wait=write_wait, on_wait=on_wait)
     try:
         if not bootstrap(store):
             catch_up(store)
+    except OSError as error:
+        store.close()
+        raise StoreError(f"{target}: cannot fill the vocabulary from the built-in data ({error})") from None
     except BaseException:
         store.close()
         raise

@@ -1,0 +1,117 @@
+"""The built-in vocabulary's ready SQLite image: current, and how a fresh database is made from it."""
+
+from __future__ import annotations
+
+import gzip
+import os
+import sqlite3
+import stat
+from pathlib import Path
+
+import pytest
+
+from captionls.vocab import builtin
+from captionls.vocab.builtin import build_from_sources, image, is_fresh, open_vocabulary
+from captionls.vocab.query import Vocabulary
+from captionls.vocab.search import Searcher
+from captionls.vocab.store import SCHEMA_VERSION, Store
+from tests.kit.vocabularies import table_digests
+
+
+def _row_by_row(directory: Path) -> Path:
+    path = directory / "row-by-row.sqlite"
+    with Store.open(path) as store:
+        build_from_sources(store)
+    return path
+
+
+def _unpacked_image(directory: Path) -> Path:
+    path = directory / "image.sqlite"
+    with gzip.open(image.IMAGE, "rb") as packed:
+        path.write_bytes(packed.read())
+    return path
+
+
+def test_the_image_is_current(tmp_path: Path) -> None:
+    """Same schema version as this code, and the same rows as the built-in sources give row by row:
+    fails until `scripts/build_builtin_image.py` has run after a change to a step, a source or the schema."""
+    shipped = _unpacked_image(tmp_path)
+    conn = sqlite3.connect(shipped)
+    try:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        # Compact and ready to link into place: no free pages, no WAL header.
+        assert conn.execute("PRAGMA freelist_count").fetchone()[0] == 0
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+        assert {at for (at,) in conn.execute("SELECT at FROM imports")} == {image.IMAGE_IMPORT_TIME}
+    finally:
+        conn.close()
+    assert table_digests(shipped) == table_digests(_row_by_row(tmp_path))
+
+
+def _searches_like_the_builtin(store: Store) -> None:
+    vocabulary = Vocabulary(store)
+    assert [hit.tag.name for hit in Searcher(vocabulary).search("contra", 2)] == ["contrapposto", "contra"]
+    # The substring (trigram) index points at the right terms.
+    assert "contrapposto" in [hit.tag.name for hit in Searcher(vocabulary).search("rappos", 5)]
+    store.conn.execute("INSERT INTO term_grams (term_grams) VALUES ('integrity-check')")
+
+
+def test_a_new_file_is_the_image_dated_now_with_the_umasks_permissions(tmp_path: Path) -> None:
+    target = tmp_path / "new" / "vocab.sqlite"
+    with open_vocabulary(target) as store:
+        _searches_like_the_builtin(store)
+        ats = {at for (at,) in store.conn.execute("SELECT at FROM imports")}
+    assert len(ats) == 1 and image.IMAGE_IMPORT_TIME not in ats
+    assert table_digests(target) == table_digests(_unpacked_image(tmp_path))
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE(target.stat().st_mode) == 0o666 & ~umask
+    # No unpacked copy is left beside it.
+    assert [path.name for path in target.parent.iterdir() if path.suffix == ".tmp"] == []
+
+
+def test_an_existing_empty_database_gets_the_images_rows(tmp_path: Path) -> None:
+    """A file that exists but is fresh (made by Store.open, or an empty file) is filled in one transaction."""
+    made = tmp_path / "made.sqlite"
+    Store.open(made).close()
+    touched = tmp_path / "touched.sqlite"
+    touched.touch()
+    for path in (made, touched):
+        with open_vocabulary(path) as store:
+            _searches_like_the_builtin(store)
+        assert table_digests(path, skip=("term_grams_",)) == table_digests(
+            _unpacked_image(tmp_path), skip=("term_grams_",)
+        )
+        assert [p.name for p in tmp_path.iterdir() if p.suffix == ".tmp"] == []
+
+
+def test_without_hard_links_the_image_is_copied_in(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_links(source: object, target: object) -> None:
+        raise PermissionError("no hard links on this file system")
+
+    monkeypatch.setattr(os, "link", no_links)
+    with open_vocabulary(tmp_path / "vocab.sqlite") as store:
+        _searches_like_the_builtin(store)
+
+
+def test_placing_never_replaces_a_file(tmp_path: Path) -> None:
+    target = tmp_path / "vocab.sqlite"
+    target.write_bytes(b"theirs")
+    image.place(target)
+    assert target.read_bytes() == b"theirs"
+    assert [path.name for path in tmp_path.iterdir()] == ["vocab.sqlite"]
+
+
+def test_a_failed_fill_leaves_the_database_fresh(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "v.sqlite"
+    Store.open(path).close()
+
+    def failing(store: Store, schema: str) -> None:
+        store.conn.execute("INSERT INTO tags (key, name) VALUES ('half', 'half')")
+        raise RuntimeError("fill failed")
+
+    monkeypatch.setattr(builtin.image, "fill", failing)
+    with pytest.raises(RuntimeError):
+        open_vocabulary(path)
+    with Store.open(path) as store:
+        assert is_fresh(store)
