@@ -1,0 +1,122 @@
+"""A cache of the code objects a module compiles at run time, for `captionls serve`'s start-up.
+
+Importing `lsprotocol.types` defines about 570 attrs classes, and attrs writes each one's `__init__`,
+`__repr__`, `__eq__`... as Python source and compiles it: about 765 `compile()` calls, nine tenths of the
+import and a quarter of a second of every server start. The source is the same on every start, so the
+compiled code is kept, marshalled as `__pycache__` keeps a module's, in the user cache directory, and
+loaded instead of compiled.
+
+What keeps it safe:
+- `compile` is a pure function of its arguments and the interpreter: an entry is keyed by the exact source
+  text, filename, mode, compiler flags and optimisation level, and the file is named per interpreter
+  (`sys.version`, the bytecode magic number). A different source (another attrs version, another class)
+  is simply compiled; no stale code is ever served. So the attrs version needs no place in the key.
+- The file carries a SHA-256 of its payload; a missing, unreadable, corrupt or foreign file is ignored
+  (plain `compile`, as without the cache). Any error while saving is ignored too.
+- Saved atomically (a temp file, then a rename): a concurrent server reads the old file or the new one,
+  never half of one. Only the entries this start used are saved, so the file never grows stale.
+- Only the named module sees the cached `compile` (a module global shadowing the builtin), only
+  inside the `with` block.
+"""
+
+from __future__ import annotations
+import __future__
+
+import builtins
+import hashlib
+import marshal
+import os
+import sys
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from importlib.util import MAGIC_NUMBER
+from pathlib import Path
+from types import CodeType, ModuleType
+from typing import Any
+
+_Key = tuple[str, str, str, int, int]
+_DIGEST_SIZE = hashlib.sha256().digest_size
+
+
+def cache_file(directory: Path, name: str) -> Path:
+    """The cache file for `name` in `directory`, for this interpreter only."""
+    tag = hashlib.sha256(sys.version.encode() + MAGIC_NUMBER).hexdigest()[:16]
+    return directory / f"{name}-{sys.implementation.cache_tag}-{tag}.bin"
+
+
+def _load(path: Path) -> dict[_Key, CodeType]:
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return {}
+    digest, payload = data[:_DIGEST_SIZE], data[_DIGEST_SIZE:]
+    if hashlib.sha256(payload).digest() != digest:
+        return {}
+    try:
+        loaded = marshal.loads(payload)
+    except (ValueError, EOFError, TypeError):
+        return {}
+    if not isinstance(loaded, dict):
+        return {}
+    return {key: code for key, code in loaded.items() if isinstance(code, CodeType)}
+
+
+def _save(path: Path, entries: dict[_Key, CodeType]) -> None:
+    payload = marshal.dumps(entries)
+    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary.write_bytes(hashlib.sha256(payload).digest() + payload)
+        os.replace(temporary, path)
+    except OSError:
+        with suppress(OSError):
+            temporary.unlink(missing_ok=True)
+
+
+def _future_flags(module: ModuleType) -> int:
+    """The compiler flags `compile` inherits when `module`'s own code calls it: its `__future__` imports."""
+    flags = 0
+    for name in __future__.all_feature_names:
+        feature: __future__._Feature = getattr(__future__, name)
+        if module.__dict__.get(name) is feature:
+            flags |= feature.compiler_flag
+    return flags
+
+
+@contextmanager
+def cached_compiles(module: ModuleType, path: Path) -> Iterator[None]:
+    """Within the block, `module`'s calls of `compile` are answered from the cache at `path` when the
+    same arguments were compiled before; on leaving, the entries used are saved when any were new."""
+    known = _load(path)
+    used: dict[_Key, CodeType] = {}
+    inherited = _future_flags(module)
+
+    def compile(
+        source: Any,
+        filename: Any,
+        mode: str,
+        flags: int = 0,
+        dont_inherit: bool = False,
+        optimize: int = -1,
+    ) -> Any:
+        if not dont_inherit:
+            flags |= inherited
+        if not isinstance(source, str) or not isinstance(filename, str):
+            return builtins.compile(source, filename, mode, flags, True, optimize)
+        key = (source, filename, mode, flags, optimize)
+        code = known.get(key)
+        if code is None:
+            code = builtins.compile(source, filename, mode, flags, True, optimize)
+            if not isinstance(code, CodeType):  # an AST (ast.PyCF_ONLY_AST): not cached
+                return code
+        used[key] = code
+        return code
+
+    module.compile = compile  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        del module.compile
+        if used.keys() != known.keys():
+            _save(path, used)

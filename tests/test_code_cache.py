@@ -1,0 +1,107 @@
+"""The cache of attrs' generated code that `captionls serve` imports lsprotocol with (cli/code_cache.py):
+the classes are the same with it, cold or warm; a bad file is ignored; concurrent servers never tear it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from captionls.server.cli.code_cache import _load, cache_file
+
+# Imports lsprotocol.types (through the cache when a path is given) and prints, per attrs class, a digest
+# of its generated methods and what they do: construct, repr, compare, convert.
+FINGERPRINT = """
+import hashlib, json, sys
+from pathlib import Path
+if len(sys.argv) > 1:
+    import attr._make
+    from captionls.server.cli.code_cache import cached_compiles
+    with cached_compiles(attr._make, Path(sys.argv[1])):
+        import lsprotocol.types as types
+else:
+    import lsprotocol.types as types
+import attrs
+from lsprotocol.converters import get_converter
+
+# Everything a code object is, its constants' code objects included (marshal's bytes also depend on
+# which strings happen to be interned).
+def described(code):
+    consts = tuple(described(c) if hasattr(c, "co_code") else repr(c) for c in code.co_consts)
+    return repr((
+        code.co_code, consts, code.co_names, code.co_varnames, code.co_freevars, code.co_cellvars,
+        code.co_filename, code.co_qualname, code.co_flags, code.co_argcount, code.co_posonlyargcount,
+        code.co_kwonlyargcount, code.co_stacksize, code.co_firstlineno, code.co_linetable,
+        code.co_exceptiontable,
+    ))
+
+digest = hashlib.sha256()
+classes = sorted(name for name, value in vars(types).items() if attrs.has(value))
+for name in classes:
+    for method in ("__init__", "__repr__", "__eq__", "__ne__", "__hash__", "__getstate__", "__setstate__"):
+        code = getattr(getattr(types, name).__dict__.get(method), "__code__", None)
+        if code is not None:
+            digest.update(f"{name}.{method}: {described(code)}".encode())
+item = types.CompletionItem(label="long hair", kind=types.CompletionItemKind.Value, detail="1 post")
+same = types.CompletionItem(label="long hair", kind=types.CompletionItemKind.Value, detail="1 post")
+try:
+    types.CompletionItem()
+    missing = "accepted"
+except TypeError as error:
+    missing = str(error)
+behaviour = [
+    repr(item), item == same, item != same, types.Position(1, 2) == types.Position(1, 3),
+    missing, json.dumps(get_converter().unstructure(item), sort_keys=True),
+]
+print(json.dumps({"classes": len(classes), "code": digest.hexdigest(), "behaviour": behaviour}))
+"""
+
+
+def _fingerprint(cache: Path | None = None) -> dict[str, object]:
+    command = [sys.executable, "-c", FINGERPRINT, *([str(cache)] if cache is not None else [])]
+    result = subprocess.run(command, capture_output=True, text=True, check=True)
+    fingerprint: dict[str, object] = json.loads(result.stdout)
+    return fingerprint
+
+
+def test_the_classes_are_the_same_cold_warm_and_without_the_cache(tmp_path: Path) -> None:
+    cache = cache_file(tmp_path / "cache", "attrs-code")
+    plain = _fingerprint()
+    assert isinstance(plain["classes"], int) and plain["classes"] > 500
+    assert _fingerprint(cache) == plain  # cold: compiles and saves
+    saved = cache.stat().st_mtime_ns
+    assert len(_load(cache)) > 500
+    assert _fingerprint(cache) == plain  # warm: every method from the cache
+    assert cache.stat().st_mtime_ns == saved  # nothing new, nothing saved again
+
+
+def test_a_corrupt_or_foreign_file_is_ignored_and_replaced(tmp_path: Path) -> None:
+    cache = cache_file(tmp_path, "attrs-code")
+    plain = _fingerprint()
+    _fingerprint(cache)
+    good = cache.read_bytes()
+    flipped = bytearray(good)
+    flipped[len(good) // 2] ^= 0xFF
+    for bad in (bytes(flipped), good[: len(good) // 3], b"", b"\x00" * 40, b"not marshal at all"):
+        cache.write_bytes(bad)
+        assert _load(cache) == {}
+        assert _fingerprint(cache) == plain
+        assert cache.read_bytes() == good
+
+
+def test_servers_starting_at_once_leave_a_whole_file(tmp_path: Path) -> None:
+    cache = cache_file(tmp_path, "attrs-code")
+    command = [sys.executable, "-c", FINGERPRINT, str(cache)]
+    processes = [subprocess.Popen(command, stdout=subprocess.PIPE, text=True) for _ in range(4)]
+    outputs = {process.communicate(timeout=120)[0] for process in processes}
+    assert all(process.returncode == 0 for process in processes)
+    assert len(outputs) == 1
+    assert len(_load(cache)) > 500
+    assert [path.name for path in tmp_path.iterdir()] == [cache.name]
+
+
+def test_an_unwritable_cache_directory_changes_nothing(tmp_path: Path) -> None:
+    blocked = tmp_path / "file-not-directory"
+    blocked.write_text("", encoding="utf-8")
+    assert _fingerprint(blocked / "attrs-code.bin") == _fingerprint()
