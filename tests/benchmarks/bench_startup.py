@@ -149,6 +149,10 @@ def main() -> None:
         cache = directory / "cache"
         # A cache directory of the run's own: the first server start fills the attrs code cache.
         os.environ["XDG_CACHE_HOME"] = str(cache)
+        # As installed: modules load from bytecode (a wheel install compiles it; a checkout writes it on the
+        # first run), which the warm-up runs below write where this environment says not to.
+        os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+        first_command(directory, -1)
         with Store.open(directory / "rows.sqlite") as store:
             build_from_sources(store)  # warms the page cache for the sources
         # A one-caption dataset: a caption beside its image, a trigger word.
