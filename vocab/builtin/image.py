@@ -5,7 +5,7 @@ steps), VACUUMs it and gzips it into `vocabulary.sqlite.gz`; `tests/test_vocab_i
 shipped image is current. At run time a fresh vocabulary is that image, unpacked beside the target and
 linked into place (`place`): no row is written, so the first command answers in a fraction of a second.
 
-gzip, because the first run pays its decompression: on this 38 MB database gzip -9 gives 16.5 MB and
+gzip, because the first run pays its decompression: on this 36.6 MB database gzip -9 gives 16.4 MB and
 unpacks in about 0.2 s of CPU; xz gives 10.6 MB but takes 0.7 s, bz2 14 MB and 1.4 s (stdlib codecs,
 measured in one run; scripts/build_builtin_image.py prints the figures again with `--compare`).
 """
@@ -31,7 +31,8 @@ _GZIP_WBITS = 16 + zlib.MAX_WBITS
 
 
 def unpack(directory: Path) -> Path:
-    """The image as a new private file in `directory`, its imports dated now; the caller removes it."""
+    """The image as a new file of a name nobody else uses in `directory`, its imports dated now; the
+    caller removes it."""
     path = directory / f".captionls-vocabulary-{uuid.uuid4().hex}.tmp"
     # Not mkstemp: its file is private (0600), and the vocabulary gets the umask's permissions, as
     # any file SQLite creates.
@@ -44,7 +45,7 @@ def unpack(directory: Path) -> Path:
             out.write(inflate.flush())
         conn = sqlite3.connect(path, isolation_level=None)
         try:
-            # No journal, no sync: the file is private until it is linked into place; synced once below.
+            # No journal, no sync: no one else opens the file before it is linked into place; synced below.
             conn.execute("PRAGMA journal_mode = OFF")
             conn.execute("PRAGMA synchronous = OFF")
             conn.execute("UPDATE imports SET at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')")
