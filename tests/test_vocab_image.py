@@ -6,6 +6,7 @@ import gzip
 import os
 import sqlite3
 import stat
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from captionls.vocab.builtin import build_from_sources, image, is_fresh, open_vo
 from captionls.vocab.query import Vocabulary
 from captionls.vocab.search import Searcher
 from captionls.vocab.store import SCHEMA_VERSION, Store
+from tests.kit.cli import CLI
 from tests.kit.vocabularies import table_digests
 
 
@@ -115,3 +117,18 @@ def test_a_failed_fill_leaves_the_database_fresh(tmp_path: Path, monkeypatch: py
         open_vocabulary(path)
     with Store.open(path) as store:
         assert is_fresh(store)
+
+
+def test_two_first_runs_on_an_existing_empty_database_fill_it_once(tmp_path: Path) -> None:
+    db = tmp_path / "empty.sqlite"
+    Store.open(db).close()
+    command = [*CLI, "vocab", "search", "contra", "--db", str(db)]
+    processes = [subprocess.Popen(command, stdout=subprocess.PIPE, text=True) for _ in range(2)]
+    for process in processes:
+        out, _ = process.communicate(timeout=120)
+        assert process.returncode == 0
+        assert out.startswith("contrapposto")
+    with Store.open(db) as store:
+        sources = [row[0] for row in store.conn.execute("SELECT path FROM imports ORDER BY id")]
+    assert sources == [builtin.DANBOORU_SOURCE_NAME, builtin.PROMPT_WORDS_SOURCE_NAME]
+    assert [path.name for path in tmp_path.iterdir() if path.suffix == ".tmp"] == []
