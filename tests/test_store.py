@@ -96,6 +96,22 @@ def test_a_tag_arriving_after_its_alias_replaces_the_alias(store: Store) -> None
     assert resolved is not None and resolved.alias is None and resolved.tag.name == "red_pillow"
 
 
+def test_bulk_tags_return_the_id_of_each_row(store: Store) -> None:
+    # All new: the ids follow one another. With a known tag or a key twice in one batch they
+    # cannot, and each row still gets its own tag's id.
+    with store.transaction():
+        writer = write(store)
+        first = writer.tags([("a", "a", None, 1), ("b", "b", None, 2)])
+        second = writer.tags(
+            [("c", "c", None, 3), ("a", "a", None, 9), ("d", "d", None, 4), ("c", "C", None, 5)]
+        )
+    ids = dict(store.conn.execute("SELECT key, id FROM tags"))
+    assert first == [ids["a"], ids["b"]] and first[1] == first[0] + 1
+    assert second == [ids["c"], ids["a"], ids["d"], ids["c"]]
+    counts = dict(store.conn.execute("SELECT key, post_count FROM tags"))
+    assert counts == {"a": 9, "b": 2, "c": 5, "d": 4}
+
+
 def test_user_alias_merges_a_tag_and_refuses_loops(store: Store) -> None:
     with store.transaction():
         writer = write(store)

@@ -95,10 +95,13 @@ class Writer:
     def finish(self) -> None:
         """Drop aliases that new tags took the name of, then bring the search index up to date."""
         if self._new_tags:
-            shadowed = "EXISTS (SELECT 1 FROM tags WHERE tags.key = aliases.key)"
-            for (tag_id,) in self.conn.execute(f"SELECT tag_id FROM aliases WHERE {shadowed}"):
+            # One pass over the aliases, not a look then a delete: each is a lookup per alias.
+            shadowed = self.conn.execute(
+                "DELETE FROM aliases WHERE EXISTS (SELECT 1 FROM tags WHERE tags.key = aliases.key)"
+                " RETURNING tag_id"
+            ).fetchall()
+            for (tag_id,) in shadowed:
                 self._touch(tag_id)
-            self.conn.execute(f"DELETE FROM aliases WHERE {shadowed}")
             self._new_tags = False
         if self._reindex_all:
             terms.rebuild(self.conn)
@@ -137,6 +140,7 @@ class Writer:
         """Many `tag()` calls in one statement, for imports: rows of (key from `check_name`, name,
         category or None, post count or None); returns their ids in order."""
         before = self.conn.total_changes
+        (last_id,) = self.conn.execute("SELECT coalesce(max(id), 0) FROM tags").fetchone()
         self.conn.executemany(
             "INSERT INTO tags (key, name, category, post_count, deprecated, source)"
             " VALUES (?1, ?2, coalesce(?3, 'general'), coalesce(?4, 0), 0, ?5)"
@@ -146,19 +150,27 @@ class Writer:
             [(key, name.strip(), category, count, source) for key, name, category, count in rows],
         )
         changed = self.conn.total_changes - before
-        keys = [row[0] for row in rows]
-        ids = dict(
-            self.conn.execute(
-                "SELECT key, id FROM tags WHERE key IN (SELECT value FROM json_each(?))", (json.dumps(keys),)
+        (new_last_id,) = self.conn.execute("SELECT coalesce(max(id), 0) FROM tags").fetchone()
+        ids: list[int]
+        if new_last_id - last_id == len(rows):
+            # Every row made a new tag, each taking the next id in turn (SQLite gives a new row
+            # max(id) + 1): the ids are known without looking 2,000 keys up again.
+            ids = list(range(last_id + 1, new_last_id + 1))
+        else:
+            by_key = dict(
+                self.conn.execute(
+                    "SELECT key, id FROM tags WHERE key IN (SELECT value FROM json_each(?))",
+                    (json.dumps([row[0] for row in rows]),),
+                )
             )
-        )
+            ids = [int(by_key[row[0]]) for row in rows]
         if changed:
             # An alias with a new tag's key is shadowed now; finish() deletes it.
             self._new_tags = True
             self.counts.tags += changed
-            for key in keys:
-                self._touch(ids[key])
-        return [int(ids[key]) for key in keys]
+            for tag_id in ids:
+                self._touch(tag_id)
+        return ids
 
     def tag(
         self,

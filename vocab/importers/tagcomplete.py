@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import csv
 import re
-from dataclasses import dataclass
-from typing import BinaryIO
+from typing import BinaryIO, NamedTuple
 
 from ..store import StoreError
 from ..write import MAX_POST_COUNT, check_name
@@ -62,9 +61,8 @@ def split_row(text: str) -> list[str]:
     return next(csv.reader([text]))
 
 
-@dataclass
-class _Row:
-    """A checked line waiting for its batch to be written."""
+class _Row(NamedTuple):
+    """A checked line waiting for its batch to be written (a tuple: one is made per line)."""
 
     key: str
     name: str
@@ -102,12 +100,12 @@ def import_tagcomplete(
     batch: list[_Row] = []
 
     def flush() -> None:
-        ids = writer.tags(
-            [(row.key, row.name, row.category, row.post_count) for row in batch], source=context.source
-        )
+        ids = writer.tags([row[:4] for row in batch], source=context.source)
         context.imported(ids)
         aliases = []
         for row, tag_id in zip(batch, ids, strict=True):
+            if not row.aliases and not row.translation:
+                continue
             for alias in row.aliases:
                 # An alias is a side note of its row: one that cannot be a name (`[_]` normalises
                 # to nothing) is left out and counted, it does not make the whole row bad.
@@ -124,9 +122,10 @@ def import_tagcomplete(
         batch.clear()
 
     def handle(line: Line) -> None:
-        if not line.text.strip():
+        text = line.text
+        if not text or text.isspace():
             return
-        fields = split_row(line.text)
+        fields = split_row(text)
         if len(fields) not in (3, 4, 5):
             raise BadLine(
                 "wrong column count",
