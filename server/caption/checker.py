@@ -8,6 +8,7 @@ distinct tag rather than one per occurrence. What only one rule needs is that ru
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -17,6 +18,7 @@ from captionls.vocab.normalize import TagStyle, tag_key
 from captionls.vocab.query import Resolved, Tag, Vocabulary
 from captionls.vocab.search import Searcher
 from captionls.vocab.sections import SectionMap
+from captionls.vocab.store import Store
 
 from .config import Config
 from .dataset import DatasetIndex
@@ -98,6 +100,20 @@ class CheckContext:
         self._states: dict[Callable[[CheckContext], RuleState], RuleState] = {}
         # (index.version when judged, whether the dataset follows the structure)
         self._follows: tuple[int, bool] | None = None
+
+    def reopen_vocabulary(self) -> None:
+        """Read the vocabulary through a read-only connection of this process's own: what a forked worker
+        does first, since an SQLite connection must not be used on both sides of a fork. The answers
+        cached so far stay. An in-memory vocabulary was copied with the process: nothing is shared."""
+        path = self.vocabulary.store.path
+        if str(path) == ":memory:":
+            return
+        conn = sqlite3.connect(
+            f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None, check_same_thread=False
+        )
+        self.vocabulary = Vocabulary(Store(path, conn))
+        self.sections.vocabulary = self.vocabulary
+        self._searcher = None
 
     @property
     def trigger_names(self) -> tuple[str, ...]:
