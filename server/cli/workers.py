@@ -10,7 +10,6 @@ safe to use after a fork), so there the caller runs in one process.
 
 from __future__ import annotations
 
-import contextlib
 import gc
 import os
 import pickle
@@ -55,31 +54,42 @@ def ordered_map(
     sys.stderr.flush()
     running: list[tuple[int, BinaryIO]] = []
     try:
-        for number in range(min(workers, len(chunks))):
+        count = min(workers, len(chunks))
+        for number in range(count):
             readable, writable = os.pipe()
-            pid = os.fork()
-            if pid == 0:
-                os.close(readable)
-                for _, earlier in running:
-                    earlier.close()
-                _serve(work, chunks[number::workers], writable, in_worker)
-            os.close(writable)
-            running.append((pid, os.fdopen(readable, "rb")))
+            # Ctrl-C waits until the new worker is in `running`, where the clean-up finds it.
+            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+            try:
+                pid = os.fork()
+                if pid == 0:
+                    os.close(readable)
+                    for _, earlier in running:
+                        earlier.close()
+                    _serve(work, chunks[number::count], writable, in_worker)
+                os.close(writable)
+                running.append((pid, os.fdopen(readable, "rb")))
+            finally:
+                signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
         for number in range(len(chunks)):
-            pid, pipe = running[number % len(running)]
+            pid, pipe = running[number % count]
             result: ResultT = pickle.loads(_receive(pid, pipe))
             yield result
     finally:
         for pid, pipe in running:
             pipe.close()
-            # A worker still running was abandoned (the parent stopped early): it has nothing to finish.
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
-        for pid, _ in running:
-            # One that failed was already reaped, to say how it ended.
-            with contextlib.suppress(ChildProcessError):
-                os.waitpid(pid, 0)
+            _end(pid)
         gc.unfreeze()
+
+
+def _end(pid: int) -> None:
+    """Reap worker `pid`, killing it first if it still runs (the parent stopped early: nothing of its
+    work is wanted). One already reaped (to say how it ended) is left alone: its id may be another's."""
+    try:
+        if os.waitpid(pid, os.WNOHANG) == (0, 0):
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+    except ChildProcessError:
+        pass
 
 
 def _serve(
@@ -92,6 +102,7 @@ def _serve(
     try:
         # Ctrl-C reaches the whole process group: the parent answers it and ends the workers.
         signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
         with os.fdopen(fd, "wb") as pipe:
             try:
                 in_worker()
