@@ -140,9 +140,12 @@ def check(
                 if fix or fix_order or diff:
                     _check_and_fix(ctx, dataset, out, fix_order, diff, workers)
                     continue
-                # Streamed: a large dataset's findings are never all in memory at once.
+                # Streamed: a large dataset's findings are never all in memory at once. (A caption named
+                # on the command line in a folder the index passes over, a hidden one, has no report.)
+                index = dataset.index
+                targets = [path for path in dataset.targets if path in index.errors or path in index.files]
                 checker = _Checker(ctx, dataset, out.form, out.listing)
-                with closing(_mapped(checker.batch, ctx, dataset.targets, workers)) as batches:
+                with closing(_mapped(checker.batch, ctx, targets, workers)) as batches:
                     for batch in batches:
                         progress.before_output()
                         out.add(batch)
