@@ -323,3 +323,13 @@ def test_diff_is_the_only_output_in_json_too(tmp_path: Path, vocabulary: Path) -
     assert result.exit_code == 1
     assert result.stdout.startswith(f"--- a/{root}/a.txt\n")
     assert "[" not in result.stdout.splitlines()[-1]
+
+
+def test_a_caption_named_in_a_folder_the_index_passes_over_has_no_report(
+    tmp_path: Path, vocabulary: Path
+) -> None:
+    # Hidden folders are not scanned: a caption named inside one is not a caption of the dataset.
+    root = write_dataset(tmp_path, {"a.txt": CLEAN, ".hidden/b.txt": CLEAN}, TRIGGER)
+    result = run(vocabulary, "check", root / ".hidden" / "b.txt")
+    assert result.exit_code == 0
+    assert result.stdout == "No findings; 0 captions checked.\n"

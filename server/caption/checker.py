@@ -8,6 +8,7 @@ distinct tag rather than one per occurrence. What only one rule needs is that ru
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -17,6 +18,7 @@ from captionls.vocab.normalize import TagStyle, tag_key
 from captionls.vocab.query import Resolved, Tag, Vocabulary
 from captionls.vocab.search import Searcher
 from captionls.vocab.sections import SectionMap
+from captionls.vocab.store import Store
 
 from .config import Config
 from .dataset import DatasetIndex
@@ -87,6 +89,7 @@ class CheckContext:
                 continue
             self.rules.append((rule, _severity(severity), rule.configured(setting.options)))
         self._resolved: dict[str, Resolved | None] = {}
+        self._concept_of: dict[str, str] = {}
         self._typos: dict[tuple[str, str], list[Tag]] = {}
         self._implied: dict[str, frozenset[str]] = {}
         self._has_implications: bool | None = None
@@ -98,6 +101,20 @@ class CheckContext:
         self._states: dict[Callable[[CheckContext], RuleState], RuleState] = {}
         # (index.version when judged, whether the dataset follows the structure)
         self._follows: tuple[int, bool] | None = None
+
+    def reopen_vocabulary(self) -> None:
+        """Read the vocabulary through a read-only connection of this process's own: what a forked worker
+        does first, since an SQLite connection must not be used on both sides of a fork. The answers
+        cached so far stay. An in-memory vocabulary was copied with the process: nothing is shared."""
+        path = self.vocabulary.store.path
+        if str(path) == ":memory:":
+            return
+        conn = sqlite3.connect(
+            f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None, check_same_thread=False
+        )
+        self.vocabulary = Vocabulary(Store(path, conn))
+        self.sections.vocabulary = self.vocabulary
+        self._searcher = None
 
     @property
     def trigger_names(self) -> tuple[str, ...]:
@@ -134,11 +151,12 @@ class CheckContext:
 
     def resolve(self, key: str) -> Resolved | None:
         """The vocabulary's tag for a key (own key or alias), cached."""
-        if key in self._resolved:
+        # Asked hundreds of thousands of times in a large check, nearly always answered from the cache.
+        try:
             return self._resolved[key]
-        resolved = self.vocabulary.resolve_key(key)
-        self._resolved[key] = resolved
-        return resolved
+        except KeyError:
+            resolved = self._resolved[key] = self.vocabulary.resolve_key(key)
+            return resolved
 
     def has_implications(self) -> bool:
         """Whether the vocabulary has any implication (the built-in one has none), asked once."""
@@ -165,8 +183,12 @@ class CheckContext:
 
     def concept(self, key: str) -> str:
         """The canonical key a key stands for: through an alias when it is one, else itself."""
-        resolved = self.resolve(key)
-        return key if resolved is None else resolved.tag.key
+        try:
+            return self._concept_of[key]
+        except KeyError:
+            resolved = self.resolve(key)
+            concept = self._concept_of[key] = key if resolved is None else resolved.tag.key
+            return concept
 
     def typo_matches(self, key: str, name: str, limit: int = 3) -> list[Tag]:
         """The vocabulary tags an unknown tag is a typo of (`suggest.typo_matches`), cached."""

@@ -3,33 +3,27 @@
 from __future__ import annotations
 
 import dataclasses
-import gc
 import json
-import os
 import sys
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+import time
+from collections.abc import Callable, Generator, Sequence
+from contextlib import closing
+from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
+from typing import TypeVar
 
 import click
 
-from captionls.vocab.builtin import open_vocabulary
 from captionls.vocab.normalize import tag_key
-from captionls.vocab.query import Vocabulary
-from captionls.vocab.sections import SectionMap, load_section_map
-from captionls.vocab.store import StoreError
 
 from ..caption.checker import CheckContext, check_caption
-from ..caption.config import Config, ConfigError, find_config, load_config
 from ..caption.curation import trigger_keys
-from ..caption.dataset import DatasetIndex, is_caption
 from ..caption.diff import unified_diff
-from ..caption.files import CaptionFile, CaptionWriteError, Rewrite, apply_edits, write_captions
+from ..caption.files import CaptionWriteError, apply_edits
 from ..caption.findings import Finding
 from ..caption.fixes import MAX_FIX_PASSES, STRUCTURE_RULE, fixed_text
 from ..caption.formatter import format_caption
-from ..caption.journal import JournalError
 from ..caption.parse import parse_caption
 from ..caption.printable import printable
 from ..caption.rename import BadTagName, check_new_name, rename_edits
@@ -38,98 +32,39 @@ from ..caption.rules.registry import RULES
 from ..caption.rules.token_limit import configured_budget
 from ..caption.tokens.budget import token_spread
 from ..caption.trigger import known_tag
-from .output import FORMATS, Output, Report
-from .vocab import db_option, open_store, plural
+from .datasets import (
+    EXIT_FINDINGS,
+    EXIT_USAGE,
+    Dataset,
+    UsageProblem,
+    dataset_vocabulary,
+    datasets,
+    described,
+    diff_or_write,
+    section_map,
+    utf8_bom,
+    write_all,
+)
+from .output import FORMATS, Batch, Output, Report, render
+from .progress import Progress
+from .vocab import db_option, plural
 from .where import selected, where_option
+from .workers import WorkerFailed, can_fork, core_count, ordered_map
 
-# Exit codes: findings at warning or above, and usage or configuration errors.
-EXIT_FINDINGS = 1
-EXIT_USAGE = 2
 READ_ERROR = "read-error"
 WRITE_ERROR = "write-error"
+# Captions per chunk of work: what a worker checks and sends back at a time, and the progress bar's step.
+CHUNK = 250
+# From this many captions on, `check` forks workers; below, starting them costs more than they save.
+WORKERS_FROM = 2_000
+
+ResultT = TypeVar("ResultT")
 
 
-class UsageProblem(click.ClickException):
-    """A usage or configuration error: one line on stderr, exit code 2."""
+class CheckFailed(click.ClickException):
+    """The check itself failed (a worker process died or raised): one line, exit code 2, as ruff's."""
 
     exit_code = EXIT_USAGE
-
-
-def _fail(message: str) -> click.ClickException:
-    return UsageProblem(message)
-
-
-@contextmanager
-def _vocabulary(config: Config) -> Iterator[Vocabulary]:
-    """The dataset's own vocabulary (`vocab` in captionls.toml), else the one `--db` names."""
-    try:
-        if config.vocab is None:
-            yield Vocabulary(open_store(click.get_current_context()))
-            return
-        store = open_vocabulary(config.vocab)
-    except StoreError as error:
-        raise _fail(str(error)) from None
-    try:
-        yield Vocabulary(store)
-    finally:
-        store.close()
-
-
-def _section_map() -> SectionMap:
-    """The section map (`$CAPTIONLS_SECTIONS` or the built-in one); a broken file is a usage error."""
-    try:
-        return load_section_map()
-    except StoreError as error:
-        raise _fail(str(error)) from None
-
-
-@dataclass
-class Dataset:
-    """One dataset named on the command line: its root, configuration, index and the captions asked for."""
-
-    root: Path
-    config: Config
-    index: DatasetIndex
-    targets: list[Path] = field(default_factory=list)
-
-
-def _datasets(paths: Sequence[Path]) -> list[Dataset]:
-    """Group the PATH arguments by dataset; a file belongs to the folder of its captionls.toml."""
-    # A dataset is millions of small long-lived objects that form no cycles (tags, index entries):
-    # the cycle collector would re-walk them all the time for nothing (10-20% of a check). A command
-    # is a short-lived process, so it goes without until it ends.
-    if gc.isenabled():
-        gc.disable()
-        click.get_current_context().call_on_close(gc.enable)
-    datasets: dict[Path, Dataset] = {}
-    for path in paths:
-        if not path.exists() and not path.is_symlink():
-            raise _fail(f"{path}: no such file or folder")
-        try:
-            config = load_config(path)
-        except ConfigError as error:
-            raise _fail(str(error)) from None
-        path = Path(os.path.normpath(path))
-        # The dataset is the folder of the captionls.toml governing PATH (else PATH's own folder),
-        # spelled like the PATH given so that reported paths read the way the user typed them.
-        folder = path if path.is_dir() else path.parent
-        found = find_config(path)
-        root = folder
-        if found is not None and found.parent != folder.resolve():
-            root = found.parent if path.is_absolute() else Path(os.path.relpath(found.parent))
-        key = root.resolve()
-        dataset = datasets.get(key)
-        if dataset is None:
-            dataset = datasets[key] = Dataset(root, config, DatasetIndex(root, config))
-            dataset.index.scan()
-        if path.is_dir():
-            captions = [*dataset.index.captions(), *dataset.index.errors]
-            dataset.targets.extend(p for p in captions if p == path or path in p.parents)
-        elif is_caption(path, config):
-            dataset.targets.append(path)
-    for dataset in datasets.values():
-        dataset.targets = sorted(set(dataset.targets), key=str)
-    return list(datasets.values())
 
 
 def _rule_names(value: str | None) -> set[str] | None:
@@ -138,7 +73,7 @@ def _rule_names(value: str | None) -> set[str] | None:
     names = {name.strip() for name in value.split(",") if name.strip()}
     unknown = sorted(names - set(RULES))
     if unknown:
-        raise _fail(f"unknown rule {', '.join(unknown)} (see `captionls rules`)")
+        raise UsageProblem(f"unknown rule {', '.join(unknown)} (see `captionls rules`)")
     return names
 
 
@@ -153,6 +88,14 @@ def _rule_names(value: str | None) -> set[str] | None:
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even with findings (still 2 on usage errors).")
 @click.option("--statistics", is_flag=True, help="Print the count of findings per rule instead.")
 @click.option("--quiet", "-q", is_flag=True, help="Print the findings only: no summary.")
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    envvar="CAPTIONLS_JOBS",
+    show_envvar=True,
+    help=f"Processes to check with (default: one per core from {WORKERS_FROM:,} captions on, else 1).",
+)
 @db_option
 def check(
     paths: tuple[Path, ...],
@@ -165,70 +108,131 @@ def check(
     exit_zero: bool,
     statistics: bool,
     quiet: bool,
+    jobs: int | None,
 ) -> None:
     """Check captions against the captioning guide's rules (exit 1 on warnings or errors)."""
-    selected = _rule_names(select)
+    started = time.monotonic()
+    selected_rules = _rule_names(select)
     ignored = _rule_names(ignore) or set()
     # --diff prints the diff and nothing else, in either format.
     out = Output(output, silent=diff, quiet=quiet, statistics=statistics)
-    for dataset in _datasets(paths):
-        with _vocabulary(dataset.config) as vocabulary:
-            ctx = CheckContext(
-                dataset.config,
-                vocabulary,
-                dataset.index,
-                _section_map(),
-                select=selected,
-                ignore=ignored,
-            )
-            if ctx.enabled(STRUCTURE_RULE) and not ctx.follows_structure():
-                out.notes.append(
-                    f"{STRUCTURE_RULE}: most captions in {dataset.root} keep an order of their own"
-                    " (a tagger's or a template's), so no order hints\n"
+    found = datasets(paths)
+    progress = Progress(sum(len(dataset.targets) for dataset in found), started, out.stream)
+    try:
+        for dataset in found:
+            with dataset_vocabulary(dataset.config) as vocabulary:
+                ctx = CheckContext(
+                    dataset.config,
+                    vocabulary,
+                    dataset.index,
+                    section_map(),
+                    select=selected_rules,
+                    ignore=ignored,
                 )
-            if ctx.inferred is not None:
-                out.inferred.append(ctx.inferred)
-            errors = dataset.index.errors
-            files = dataset.index.files
-            if not (fix or fix_order or diff):
-                # Streamed: a large dataset's findings are never all in memory at once.
-                for path in dataset.targets:
-                    if path in errors:
-                        out.emit(Report(path, "", [_read_error(errors[path])]))
-                    elif path in files:
-                        text = files[path].text
-                        caption = parse_caption(text, ctx.config.syntax)
-                        out.emit(Report(path, text, check_caption(path, caption, ctx)))
-                continue
-            readable = [path for path in dataset.targets if path in files]
-            texts = {path: files[path].text for path in readable}
-            results = _check_all(ctx, readable, texts)
-            changed = _fix(ctx, readable, texts, results, fix_order)
-            unwritten: dict[Path, CaptionWriteError] = {}
-            if diff:
-                for path in sorted(changed, key=str):
-                    file = files[path]
-                    click.echo(unified_diff(path, file.text, texts[path], bom=_utf8_bom(file)), nl=False)
-                    out.would_change = True
-            else:
-                command = "check --fix-order" if fix_order else "check --fix"
-                unwritten = write_all(dataset, command, {path: texts[path] for path in changed})
-                out.fixed += len(changed) - len(unwritten)
-            for path in dataset.targets:
-                if path in errors:
-                    out.emit(Report(path, "", [_read_error(errors[path])]))
-                elif path in unwritten:
-                    out.emit(Report(path, "", [Finding(WRITE_ERROR, "error", 0, 0, unwritten[path].reason)]))
-                elif path in texts:
-                    out.emit(Report(path, texts[path], results[path]))
+                if ctx.enabled(STRUCTURE_RULE) and not ctx.follows_structure():
+                    out.notes.append(
+                        f"{STRUCTURE_RULE}: most captions in {dataset.root} keep an order of their own"
+                        " (a tagger's or a template's), so no order hints\n"
+                    )
+                if ctx.inferred is not None:
+                    out.inferred.append(ctx.inferred)
+                workers = _workers(jobs, len(dataset.targets))
+                if fix or fix_order or diff:
+                    _check_and_fix(ctx, dataset, out, fix_order, diff, workers)
+                    continue
+                # Streamed: a large dataset's findings are never all in memory at once. (A caption named
+                # on the command line in a folder the index passes over, a hidden one, has no report.)
+                index = dataset.index
+                targets = [path for path in dataset.targets if path in index.errors or path in index.files]
+                checker = _Checker(ctx, dataset, out.form, out.listing)
+                with closing(_mapped(checker.batch, ctx, targets, workers)) as batches:
+                    for batch in batches:
+                        progress.before_output()
+                        out.add(batch)
+                        progress.advance(batch.captions)
+    except WorkerFailed as error:
+        raise CheckFailed(printable(str(error))) from None
+    finally:
+        progress.close()
     out.finish()
     if (out.would_change or out.failing) and not exit_zero:
         sys.exit(EXIT_FINDINGS)
 
 
-def _utf8_bom(file: CaptionFile) -> bool:
-    """Whether the file starts with a UTF-8 BOM, which a diff shows as part of its first line."""
-    return file.bom and file.encoding == "utf-8"
+@dataclass
+class _Checker:
+    """Checks and renders chunks of one dataset's captions, in this process or a forked worker."""
+
+    ctx: CheckContext
+    dataset: Dataset
+    form: str
+    listing: bool
+
+    def batch(self, paths: Sequence[Path]) -> Batch:
+        return render(map(self.report, paths), self.form, self.listing)
+
+    def report(self, path: Path) -> Report:
+        error = self.dataset.index.errors.get(path)
+        if error is not None:
+            return Report(path, "", [_read_error(error)])
+        text = self.dataset.index.files[path].text
+        return Report(path, text, check_caption(path, parse_caption(text, self.ctx.config.syntax), self.ctx))
+
+
+def _workers(jobs: int | None, captions: int) -> int:
+    """How many processes check `captions` captions: `--jobs` as given, else one per core for a large
+    dataset; one where processes do not fork (see `workers`)."""
+    if not can_fork():
+        return 1
+    if jobs is not None:
+        return jobs
+    return core_count() if captions >= WORKERS_FROM else 1
+
+
+def _mapped(
+    work: Callable[[Sequence[Path]], ResultT], ctx: CheckContext, paths: list[Path], workers: int
+) -> Generator[ResultT, None, None]:
+    """`work` over chunks of `paths` in order: in this process, or with `workers` forked processes."""
+    chunks = [paths[start : start + CHUNK] for start in range(0, len(paths), CHUNK)]
+    if workers < 2 or len(chunks) < 2:
+        yield from map(work, chunks)
+        return
+    # The first chunk here: it makes the rules' state and fills the caches that the workers then share.
+    yield work(chunks[0])
+    ctx.refresh()
+    yield from ordered_map(work, chunks[1:], workers, ctx.reopen_vocabulary)
+
+
+def _check_and_fix(
+    ctx: CheckContext, dataset: Dataset, out: Output, fix_order: bool, diff: bool, workers: int
+) -> None:
+    """`--fix`, `--fix-order` and `--diff`: the fixes applied in passes, then written (or shown) and the
+    findings left reported. Workers only check; every write is this process's, as one undoable step."""
+    errors = dataset.index.errors
+    files = dataset.index.files
+    readable = [path for path in dataset.targets if path in files]
+    texts = {path: files[path].text for path in readable}
+    results = _check_all(ctx, readable, texts, workers)
+    changed = _fix(ctx, readable, texts, results, fix_order, workers)
+    unwritten: dict[Path, CaptionWriteError] = {}
+    if diff:
+        for path in sorted(changed, key=str):
+            file = files[path]
+            click.echo(unified_diff(path, file.text, texts[path], bom=utf8_bom(file)), nl=False)
+            out.would_change = True
+    else:
+        command = "check --fix-order" if fix_order else "check --fix"
+        unwritten = write_all(dataset, command, {path: texts[path] for path in changed})
+        out.fixed += len(changed) - len(unwritten)
+    reports = []
+    for path in dataset.targets:
+        if path in errors:
+            reports.append(Report(path, "", [_read_error(errors[path])]))
+        elif path in unwritten:
+            reports.append(Report(path, "", [Finding(WRITE_ERROR, "error", 0, 0, unwritten[path].reason)]))
+        elif path in texts:
+            reports.append(Report(path, texts[path], results[path]))
+    out.add(render(reports, out.form, out.listing))
 
 
 def _read_error(message: str) -> Finding:
@@ -237,48 +241,16 @@ def _read_error(message: str) -> Finding:
     return Finding(READ_ERROR, "error", 0, 0, reason)
 
 
-def write_all(dataset: Dataset, command: str, texts: dict[Path, str]) -> dict[Path, CaptionWriteError]:
-    """Rewrite captions of `dataset` (path -> new text) as one undoable step (`captionls undo`); what kept
-    a caption from being written (changed meanwhile, a link out of the dataset, a write error) is
-    returned for the caller to report, and the other captions go on. A journal that cannot be written
-    stops the command before any caption is touched.
-    """
-    rewrites = [
-        Rewrite(path, dataset.index.files[path], text)
-        for path, text in sorted(texts.items(), key=lambda item: str(item[0]))
-    ]
-    try:
-        return write_captions(dataset.root, command, rewrites)
-    except JournalError as error:
-        raise click.ClickException(printable(str(error))) from None
-
-
-def diff_or_write(dataset: Dataset, command: str, texts: dict[Path, str], dry_run: bool) -> None:
-    """Print the diff of `texts` (path -> new text) or write them; then say how many captions changed."""
-    failed = 0
-    if dry_run:
-        for caption in sorted(texts, key=str):
-            file = dataset.index.files[caption]
-            click.echo(unified_diff(caption, file.text, texts[caption], bom=_utf8_bom(file)), nl=False)
-    else:
-        for error in write_all(dataset, command, texts).values():
-            click.echo(printable(str(error)), err=True)
-            failed += 1
-    done = len(texts) - failed
-    verb = "would change" if dry_run else "changed"
-    click.echo(f"{verb} {done} caption{'s' if done != 1 else ''}", err=dry_run)
-    if failed:
-        sys.exit(EXIT_FINDINGS)
-
-
-def described(command: str, where: str | None) -> str:
-    """The journal's one-line description of a command (what `undo --list` shows)."""
-    return command if where is None else f"{command} --where {where}"
-
-
-def _check_all(ctx: CheckContext, paths: list[Path], texts: dict[Path, str]) -> dict[Path, list[Finding]]:
+def _check_all(
+    ctx: CheckContext, paths: list[Path], texts: dict[Path, str], workers: int
+) -> dict[Path, list[Finding]]:
     syntax = ctx.config.syntax
-    return {path: check_caption(path, parse_caption(texts[path], syntax), ctx) for path in paths}
+
+    def findings(chunk: Sequence[Path]) -> list[list[Finding]]:
+        return [check_caption(path, parse_caption(texts[path], syntax), ctx) for path in chunk]
+
+    with closing(_mapped(findings, ctx, paths, workers)) as chunks:
+        return dict(zip(paths, chain.from_iterable(chunks), strict=True))
 
 
 def _fix(
@@ -287,6 +259,7 @@ def _fix(
     texts: dict[Path, str],
     results: dict[Path, list[Finding]],
     fix_order: bool,
+    workers: int,
 ) -> set[Path]:
     """Apply fixes until a pass changes nothing; `texts` and `results` end up fixed. Returns what changed."""
     changed: set[Path] = set()
@@ -301,7 +274,7 @@ def _fix(
         if not touched:
             break
         changed.update(touched)
-        results.update(_check_all(ctx, paths, texts))
+        results.update(_check_all(ctx, paths, texts, workers))
     return changed
 
 
@@ -315,7 +288,7 @@ def rules(name: str | None, as_json: bool) -> None:
     chosen = list(RULES.values())
     if name is not None:
         if name not in RULES:
-            raise _fail(f"unknown rule {name} (see `captionls rules`)")
+            raise UsageProblem(f"unknown rule {name} (see `captionls rules`)")
         chosen = [RULES[name]]
     if as_json:
         click.echo(json.dumps([rule_record(rule) for rule in chosen], ensure_ascii=False, indent=2))
@@ -336,10 +309,10 @@ def rules(name: str | None, as_json: bool) -> None:
 def stats(path: Path, as_json: bool, top: int | None) -> None:
     """Tags with their caption counts, the tags in every caption, the sections each caption covers, and the
     token counts of the caption lines (min, median, max, how many over the `token-limit`)."""
-    (dataset,) = _datasets([path])
+    (dataset,) = datasets([path])
     index = dataset.index
-    with _vocabulary(dataset.config) as vocabulary:
-        ctx = CheckContext(dataset.config, vocabulary, index, _section_map())
+    with dataset_vocabulary(dataset.config) as vocabulary:
+        ctx = CheckContext(dataset.config, vocabulary, index, section_map())
         tags = index.tags()
         total = len(index)
         common = [display for _, display, count in tags if total and count == total]
@@ -392,16 +365,16 @@ def stats(path: Path, as_json: bool, top: int | None) -> None:
 @db_option
 def rename(old: str, new: str, path: Path, dry_run: bool, where: str | None) -> None:
     """Rename the tag OLD to NEW in every caption under PATH (merging where NEW is already there)."""
-    (dataset,) = _datasets([path])
+    (dataset,) = datasets([path])
     index = dataset.index
     try:
         new = check_new_name(new, dataset.config.syntax)
     except BadTagName as bad:
-        raise _fail(str(bad)) from None
+        raise UsageProblem(str(bad)) from None
     targets = set(dataset.targets)
     if where is not None:
-        with _vocabulary(dataset.config) as vocabulary:
-            ctx = CheckContext(dataset.config, vocabulary, index, _section_map())
+        with dataset_vocabulary(dataset.config) as vocabulary:
+            ctx = CheckContext(dataset.config, vocabulary, index, section_map())
             targets = set(selected(ctx, dataset.targets, where))
     texts = {
         caption: apply_edits(index.files[caption].text, edits)
@@ -416,7 +389,7 @@ def _trigger_keys(dataset: Dataset) -> set[str]:
 
     def knows(key: str) -> bool:
         # Asked only when the captions show a candidate, so most datasets never open the vocabulary.
-        with _vocabulary(dataset.config) as vocabulary:
+        with dataset_vocabulary(dataset.config) as vocabulary:
             return known_tag(vocabulary, key)
 
     return trigger_keys(dataset.index, knows)
@@ -433,7 +406,7 @@ def format_command(paths: tuple[Path, ...], check_only: bool) -> None:
     """
     changed = 0
     failed = False
-    for dataset in _datasets(paths):
+    for dataset in datasets(paths):
         style = dataset.index.tag_style()
         triggers = _trigger_keys(dataset)
         for path in dataset.targets:

@@ -15,7 +15,7 @@ from ..caption.files import write_new_file
 from ..caption.initial_config import initial_config_text
 from ..caption.sdscripts import Subset, read_subsets
 from ..caption.trigger import inferred_trigger
-from .check import UsageProblem
+from .datasets import UsageProblem
 from .vocab import db_option, open_store
 
 

@@ -12,11 +12,13 @@ import re
 import sys
 import xml.etree.ElementTree as ElementTree
 from collections import Counter
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from importlib.metadata import version
 from pathlib import Path
 from urllib.parse import quote
+
+import orjson
 
 from ..caption.findings import Finding
 from ..caption.lines import line_starts, position
@@ -76,8 +78,61 @@ class Report:
             }
 
 
+@dataclass
+class Batch:
+    """What consecutive reports add to the output: each finding as the format writes it, and the counts
+    for the summary. Made wherever the captions were checked (a worker process too), added in order."""
+
+    captions: int = 0
+    # Findings per rule, and (rule, pattern) -> captions sharing it.
+    counts: Counter[str] = field(default_factory=Counter)
+    patterns: Counter[tuple[str, str]] = field(default_factory=Counter)
+    failing: bool = False
+    # The text, JSON objects or GitHub commands to write as they come (one per finding).
+    written: list[str] = field(default_factory=list)
+    # SARIF results or JUnit rows, for the one document written at the end.
+    kept: list[dict[str, object]] = field(default_factory=list)
+
+
+def render(reports: Iterable[Report], form: str, listing: bool) -> Batch:
+    """The batch of `reports` in format `form`; `listing` False counts the findings without writing them."""
+    batch = Batch()
+    json_rows = form == "json" and listing
+    for report in reports:
+        batch.captions += 1
+        batch.patterns.update({(f.rule, f.pattern) for f in report.findings if f.pattern is not None})
+        for row in report.rows(with_fixes=json_rows):
+            batch.counts[str(row["rule"])] += 1
+            batch.failing = batch.failing or row["severity"] in ("error", "warning")
+            if not listing:
+                continue
+            if json_rows:
+                batch.written.append(_terminal_safe_json(json_text(row)))
+            elif form == "github":
+                batch.written.append(github_annotation(row) + "\n")
+            elif form == "sarif":
+                batch.kept.append(sarif_result(row))
+            elif form == "junit":
+                batch.kept.append(row)
+            else:
+                batch.written.append(printable(text_line(row)) + "\n")
+    return batch
+
+
+def json_text(data: object) -> str:
+    """`data` as JSON indented by two spaces, non-ASCII as it is: what `json.dumps(data,
+    ensure_ascii=False, indent=2)` writes, by orjson (that Python encoder took a third of a JSON check).
+
+    orjson refuses a lone surrogate (a file name that is not UTF-8 holds one): that goes by `json.dumps`.
+    """
+    try:
+        return orjson.dumps(data, option=orjson.OPT_INDENT_2).decode("utf-8")
+    except orjson.JSONEncodeError:
+        return json.dumps(data, ensure_ascii=False, indent=2)
+
+
 class Output:
-    """Writes reports as they come in the chosen format and keeps the counts for the summary.
+    """Writes batches as they come in the chosen format and keeps the counts for the summary.
 
     `silent` writes nothing at all (`--diff` prints only the diff); `quiet` leaves out the text summary;
     `statistics` prints the counts per rule instead of the findings.
@@ -100,35 +155,27 @@ class Output:
         self.failing = False
         # The triggers inferred per dataset (none configured), named in the summary.
         self.inferred: list[str] = []
-        self.sarif_results: list[dict[str, object]] = []
-        self.junit_cases: list[ElementTree.Element] = []
+        # Findings written so far, and the SARIF results or JUnit rows for the document at the end.
+        self.rows_written = 0
+        self.kept: list[dict[str, object]] = []
 
     @property
     def listing(self) -> bool:
         """Whether each finding is written (not with --diff, nor when only the statistics are)."""
         return not (self.silent or self.statistics)
 
-    def emit(self, report: Report) -> None:
-        self.captions += 1
-        self.patterns.update({(f.rule, f.pattern) for f in report.findings if f.pattern is not None})
-        json_rows = self.form == "json" and self.listing
-        for row in report.rows(with_fixes=json_rows):
-            first = not self.counts
-            self.counts[str(row["rule"])] += 1
-            self.failing = self.failing or row["severity"] in ("error", "warning")
-            if not self.listing:
-                continue
-            if json_rows:
-                self.stream.write("[\n" if first else ",\n")
-                self.stream.write(_terminal_safe_json(json.dumps(row, ensure_ascii=False, indent=2)))
-            elif self.form == "github":
-                self.stream.write(github_annotation(row) + "\n")
-            elif self.form == "sarif":
-                self.sarif_results.append(sarif_result(row))
-            elif self.form == "junit":
-                self.junit_cases.append(junit_case(row))
-            else:
-                self.stream.write(printable(text_line(row)) + "\n")
+    def add(self, batch: Batch) -> None:
+        """Write a batch's findings (after those of the batches added before) and count them."""
+        self.captions += batch.captions
+        self.patterns.update(batch.patterns)
+        self.failing = self.failing or batch.failing
+        if self.form == "json" and batch.written:
+            self.stream.write(("[\n" if not self.rows_written else ",\n") + ",\n".join(batch.written))
+        else:
+            self.stream.write("".join(batch.written))
+        self.rows_written += len(batch.written)
+        self.counts.update(batch.counts)
+        self.kept.extend(batch.kept)
 
     def finish(self) -> None:
         if self.silent:
@@ -136,12 +183,12 @@ class Output:
         elif self.statistics:
             self.stream.write(self.statistics_json() if self.form == "json" else self.statistics_table())
         elif self.form == "json":
-            self.stream.write("\n]\n" if self.counts else "[]\n")
+            self.stream.write("\n]\n" if self.rows_written else "[]\n")
         elif self.form == "sarif":
-            log = sarif_log(self.sarif_results)
-            self.stream.write(_terminal_safe_json(json.dumps(log, ensure_ascii=False, indent=2)) + "\n")
+            log = sarif_log(self.kept)
+            self.stream.write(_terminal_safe_json(json_text(log)) + "\n")
         elif self.form == "junit":
-            self.stream.write(junit_report(self.junit_cases))
+            self.stream.write(junit_report([junit_case(row) for row in self.kept]))
         elif self.form == "text" and not self.quiet:
             self.stream.write("".join([*self.notes, *self.repeated_patterns()]) + self.summary() + "\n")
         self.stream.flush()

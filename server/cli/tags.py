@@ -22,7 +22,15 @@ from ..caption.printable import printable
 from ..caption.rename import BadTagName
 from ..caption.selection.operations import editor_for, planned, tag_uses, written_names
 from ..caption.selection.tag_edits import PLACEMENT_HELP, BadPlacement, Placement, TagEditor, parse_placement
-from .check import Dataset, _datasets, _fail, _section_map, _vocabulary, described, diff_or_write
+from .datasets import (
+    Dataset,
+    UsageProblem,
+    dataset_vocabulary,
+    datasets,
+    described,
+    diff_or_write,
+    section_map,
+)
 from .vocab import db_option
 from .where import selected, where_option
 
@@ -30,9 +38,9 @@ from .where import selected, where_option
 @contextmanager
 def _selection(path: Path, where: str | None) -> Iterator[tuple[Dataset, CheckContext, list[Path]]]:
     """The dataset PATH belongs to, its check context and the captions under PATH that `where` selects."""
-    (dataset,) = _datasets([path])
-    with _vocabulary(dataset.config) as vocabulary:
-        ctx = CheckContext(dataset.config, vocabulary, dataset.index, _section_map())
+    (dataset,) = datasets([path])
+    with dataset_vocabulary(dataset.config) as vocabulary:
+        ctx = CheckContext(dataset.config, vocabulary, dataset.index, section_map())
         yield dataset, ctx, selected(ctx, dataset.targets, where)
 
 
@@ -40,7 +48,7 @@ def _placement(_context: click.Context, _param: click.Parameter, value: str) -> 
     try:
         return parse_placement(value)
     except BadPlacement as error:
-        raise _fail(f"--at: {error}") from None
+        raise UsageProblem(f"--at: {error}") from None
 
 
 def _at_option(default: str | None) -> Callable[[Callable[..., None]], Callable[..., None]]:
@@ -94,7 +102,7 @@ def _apply(
         try:
             change = make(ctx, editor_for(ctx))
         except BadTagName as bad:
-            raise _fail(str(bad)) from None
+            raise UsageProblem(str(bad)) from None
         files = dataset.index.files
         plan = planned(paths, lambda caption: file.text if (file := files.get(caption)) else None, change)
     diff_or_write(dataset, command, {caption: new for caption, (_, new) in plan.items()}, dry_run)
@@ -159,7 +167,7 @@ def move(name: str, path: Path, at: Placement, where: str | None, dry_run: bool)
 @click.option("--list", "show_list", is_flag=True, help="Show the journal, newest first; undo nothing.")
 def undo(path: Path, show_list: bool) -> None:
     """Undo the last dataset-wide write under PATH's dataset (tags, rename, check --fix, format)."""
-    (dataset,) = _datasets([path])
+    (dataset,) = datasets([path])
     try:
         if show_list:
             history = entries(dataset.root)

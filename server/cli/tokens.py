@@ -13,7 +13,7 @@ from ..caption.printable import printable
 from ..caption.rules.base import OptionError
 from ..caption.rules.token_limit import configured_budget
 from ..caption.tokens.budget import MODELS, Model, numbered_lines, t5_estimate
-from .check import _datasets, _fail
+from .datasets import UsageProblem, datasets
 
 # A caption that could not be read was left out: exit status 1, as `check` reports a read error.
 EXIT_UNREADABLE = 1
@@ -23,7 +23,7 @@ def model_of(config: Config, name: str | None) -> Model:
     try:
         return configured_budget(config, name)
     except OptionError as error:
-        raise _fail(f"token-limit: {error}") from None
+        raise UsageProblem(f"token-limit: {error}") from None
 
 
 @click.command()
@@ -40,7 +40,7 @@ def tokens(paths: tuple[Path, ...], as_json: bool, model: str | None) -> None:
     Exit status 1 when a caption could not be read (it is named on stderr), 2 on a usage error."""
     rows: list[dict[str, object]] = []
     unreadable = False
-    for dataset in _datasets(paths):
+    for dataset in datasets(paths):
         limit = model_of(dataset.config, model)
         for path in dataset.targets:
             file = dataset.index.files.get(path)

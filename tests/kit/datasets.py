@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+import shutil
 import struct
 import zlib
 from collections.abc import Mapping
@@ -92,3 +94,22 @@ def rewrite_caption(path: Path, file: CaptionFile, text: str, root: Path) -> Non
 def listed(folder: Path) -> list[str]:
     """The names in `folder`, sorted, without the undo journal's `.captionls`."""
     return sorted(path.name for path in folder.iterdir() if path.name != ".captionls")
+
+
+EXAMPLES = Path(__file__).resolve().parent.parent.parent / "examples" / "dataset"
+
+
+def grown_examples(root: Path, extra: int, seed: int = 13) -> Path:
+    """The example dataset (a finding of every rule in captions 09 to 15) plus `extra` clean captions in
+    `more/`: each a clean example caption (01 to 08) with up to three of its tags left out, in order."""
+    shutil.copytree(EXAMPLES, root)
+    clean = sorted(EXAMPLES.glob("0[1-8]_*.txt"))
+    rng = random.Random(seed)
+    grown: dict[str, str] = {}
+    for number in range(extra):
+        tags = rng.choice(clean).read_text(encoding="utf-8").strip().split(", ")
+        for _ in range(rng.randint(0, 3)):
+            del tags[rng.randrange(1, len(tags))]
+        grown[f"more/{number:05d}"] = ", ".join(tags) + "\n"
+    write_dataset(root, grown)
+    return root

@@ -1,0 +1,159 @@
+"""What the dataset commands (`check`, `stats`, `rename`, `format`, `tags`, `tokens`, `undo`) share: the
+datasets named on the command line, their vocabulary and section map, usage errors, and the one way
+they write captions (as an undoable step) or show what they would write (a diff)."""
+
+from __future__ import annotations
+
+import gc
+import os
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import click
+
+from captionls.vocab.builtin import open_vocabulary
+from captionls.vocab.query import Vocabulary
+from captionls.vocab.sections import SectionMap, load_section_map
+from captionls.vocab.store import StoreError
+
+from ..caption.config import Config, ConfigError, find_config, load_config
+from ..caption.dataset import DatasetIndex, is_caption
+from ..caption.diff import unified_diff
+from ..caption.files import CaptionFile, CaptionWriteError, Rewrite, write_captions
+from ..caption.journal import JournalError
+from ..caption.printable import printable
+from .vocab import open_store
+
+# Exit codes: findings at warning or above (or a change to show), and usage or configuration errors.
+EXIT_FINDINGS = 1
+EXIT_USAGE = 2
+
+
+class UsageProblem(click.ClickException):
+    """A usage or configuration error: one line on stderr, exit code 2."""
+
+    exit_code = EXIT_USAGE
+
+
+@contextmanager
+def dataset_vocabulary(config: Config) -> Iterator[Vocabulary]:
+    """The dataset's own vocabulary (`vocab` in captionls.toml), else the one `--db` names."""
+    try:
+        if config.vocab is None:
+            yield Vocabulary(open_store(click.get_current_context()))
+            return
+        store = open_vocabulary(config.vocab)
+    except StoreError as error:
+        raise UsageProblem(str(error)) from None
+    try:
+        yield Vocabulary(store)
+    finally:
+        store.close()
+
+
+def section_map() -> SectionMap:
+    """The section map (`$CAPTIONLS_SECTIONS` or the built-in one); a broken file is a usage error."""
+    try:
+        return load_section_map()
+    except StoreError as error:
+        raise UsageProblem(str(error)) from None
+
+
+@dataclass
+class Dataset:
+    """One dataset named on the command line: its root, configuration, index and the captions asked for."""
+
+    root: Path
+    config: Config
+    index: DatasetIndex
+    targets: list[Path] = field(default_factory=list)
+
+
+def datasets(paths: Sequence[Path]) -> list[Dataset]:
+    """Group the PATH arguments by dataset; a file belongs to the folder of its captionls.toml."""
+    # A dataset is millions of small long-lived objects that form no cycles (tags, index entries):
+    # the cycle collector would re-walk them all the time for nothing (10-20% of a check). A command
+    # is a short-lived process, so it goes without until it ends.
+    if gc.isenabled():
+        gc.disable()
+        click.get_current_context().call_on_close(gc.enable)
+    found_datasets: dict[Path, Dataset] = {}
+    for path in paths:
+        if not path.exists() and not path.is_symlink():
+            raise UsageProblem(f"{path}: no such file or folder")
+        try:
+            config = load_config(path)
+        except ConfigError as error:
+            raise UsageProblem(str(error)) from None
+        path = Path(os.path.normpath(path))
+        # The dataset is the folder of the captionls.toml governing PATH (else PATH's own folder),
+        # spelled like the PATH given so that reported paths read the way the user typed them.
+        folder = path if path.is_dir() else path.parent
+        found = find_config(path)
+        root = folder
+        if found is not None and found.parent != folder.resolve():
+            root = found.parent if path.is_absolute() else Path(os.path.relpath(found.parent))
+        key = root.resolve()
+        dataset = found_datasets.get(key)
+        if dataset is None:
+            dataset = found_datasets[key] = Dataset(root, config, DatasetIndex(root, config))
+            dataset.index.scan()
+        if path.is_dir():
+            captions = [*dataset.index.captions(), *dataset.index.errors]
+            if path == root:
+                dataset.targets.extend(captions)
+            else:
+                # Only for a sub-folder: `in p.parents` builds every parent path, 5% of a large check.
+                dataset.targets.extend(p for p in captions if p == path or path in p.parents)
+        elif is_caption(path, config):
+            dataset.targets.append(path)
+    for dataset in found_datasets.values():
+        dataset.targets = sorted(set(dataset.targets), key=str)
+    return list(found_datasets.values())
+
+
+def utf8_bom(file: CaptionFile) -> bool:
+    """Whether the file starts with a UTF-8 BOM, which a diff shows as part of its first line."""
+    return file.bom and file.encoding == "utf-8"
+
+
+def write_all(dataset: Dataset, command: str, texts: dict[Path, str]) -> dict[Path, CaptionWriteError]:
+    """Rewrite captions of `dataset` (path -> new text) as one undoable step (`captionls undo`); what kept
+    a caption from being written (changed meanwhile, a link out of the dataset, a write error) is
+    returned for the caller to report, and the other captions go on. A journal that cannot be written
+    stops the command before any caption is touched.
+    """
+    rewrites = [
+        Rewrite(path, dataset.index.files[path], text)
+        for path, text in sorted(texts.items(), key=lambda item: str(item[0]))
+    ]
+    try:
+        return write_captions(dataset.root, command, rewrites)
+    except JournalError as error:
+        raise click.ClickException(printable(str(error))) from None
+
+
+def diff_or_write(dataset: Dataset, command: str, texts: dict[Path, str], dry_run: bool) -> None:
+    """Print the diff of `texts` (path -> new text) or write them; then say how many captions changed."""
+    failed = 0
+    if dry_run:
+        for caption in sorted(texts, key=str):
+            file = dataset.index.files[caption]
+            click.echo(unified_diff(caption, file.text, texts[caption], bom=utf8_bom(file)), nl=False)
+    else:
+        for error in write_all(dataset, command, texts).values():
+            click.echo(printable(str(error)), err=True)
+            failed += 1
+    done = len(texts) - failed
+    verb = "would change" if dry_run else "changed"
+    click.echo(f"{verb} {done} caption{'s' if done != 1 else ''}", err=dry_run)
+    if failed:
+        sys.exit(EXIT_FINDINGS)
+
+
+def described(command: str, where: str | None) -> str:
+    """The journal's one-line description of a command (what `undo --list` shows)."""
+    return command if where is None else f"{command} --where {where}"
