@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+import attrs
+import orjson
 import pytest
 from lsprotocol import types
 from lsprotocol.converters import get_converter
@@ -18,7 +20,13 @@ from tests.kit.lsp import capabilities_of
 
 
 def stock_json(message: Any) -> Any:
-    """The message as stock pygls writes it: lsprotocol's converter, then `json.dumps`."""
+    """The message as stock pygls writes it: lsprotocol's converter, then `json.dumps`. A completion
+    answer the server wrote ahead as JSON is read back into lsprotocol's CompletionList first, so it
+    must be exactly what lsprotocol writes for that list."""
+    result = getattr(message, "result", None)
+    if isinstance(result, orjson.Fragment):
+        answer = get_converter().structure(orjson.loads(orjson.dumps(result)), types.CompletionList)
+        message = attrs.evolve(message, result=answer)
     stock = LanguageServer("stock", "1")
     writer = RecordingWriter()
     stock.protocol.set_writer(writer)
