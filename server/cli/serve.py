@@ -22,6 +22,7 @@ import click
 def serve(transport: str, host: str, port: int, log_file: str | None) -> None:
     """Run the captionls language server."""
     from captionls.server.lsp.server import create_server
+    from captionls.server.lsp.transport import serve_stdio
 
     if log_file:
         logging.basicConfig(filename=log_file, level=logging.INFO)
@@ -29,4 +30,4 @@ def serve(transport: str, host: str, port: int, log_file: str | None) -> None:
     if transport == "tcp":
         server.start_tcp(host, port)
     else:
-        server.start_io()
+        serve_stdio(server)
