@@ -111,6 +111,27 @@ def test_search_index_follows_small_edits(searcher: Searcher, tmp_path: Path) ->
     assert "contrapposto_pose_test" not in names(searcher, "co")
 
 
+def test_hits_carry_the_tag_as_it_is_now_after_any_connection_writes(tmp_path: Path) -> None:
+    """The searcher keeps tags between searches; a write from this or another connection shows at once."""
+    path = tmp_path / "v.sqlite"
+    store = Store.open(path)
+    with store.transaction():
+        writer = Writer(store)
+        writer.tag("kneeling", post_count=118116)
+        writer.finish()
+    searcher = Searcher(Vocabulary(store))
+    assert [hit.tag.post_count for hit in searcher.search("kneel")] == [118116]
+    other = Store.open(path)
+    with other.transaction():
+        other.conn.execute("UPDATE tags SET post_count = 5 WHERE key = 'kneeling'")
+    other.close()
+    assert [hit.tag.post_count for hit in searcher.search("kneel")] == [5]
+    with store.transaction():
+        store.conn.execute("UPDATE tags SET post_count = 7 WHERE key = 'kneeling'")
+    assert [hit.tag.post_count for hit in searcher.search("kneel")] == [7]
+    store.close()
+
+
 def test_a_translation_finds_its_tag(tmp_path: Path) -> None:
     """BooruDatasetTagManager's completion by translation: typing `长发` offers `long hair`."""
     store = Store.open(tmp_path / "v.sqlite")

@@ -45,6 +45,9 @@ _SORT_AT_MOST = 1000
 # typed, exact or prefix, off the term index. No tag is longer than MAX_TAG_LENGTH: a longer query
 # finds nothing at all.
 MAX_QUERY_LENGTH = 200
+# Tags kept by id between searches (about 200 bytes each): the popular ones come up keystroke after
+# keystroke. Past this many the cache starts over.
+_TAG_CACHE = 20_000
 
 
 @dataclass(frozen=True)
@@ -83,6 +86,21 @@ class Searcher:
     def __init__(self, vocabulary: Vocabulary) -> None:
         self.vocabulary = vocabulary
         self.conn = vocabulary.conn
+        self._tag_cache: dict[int, Tag] = {}
+        self._tag_cache_version: tuple[int, int] | None = None
+
+    def _tags(self, ids: Collection[int]) -> dict[int, Tag]:
+        """`Vocabulary.tags_by_id`, remembered until the vocabulary changes (any write, from any
+        connection, changes its data version)."""
+        version = self.vocabulary.store.data_version()
+        if version != self._tag_cache_version or len(self._tag_cache) > _TAG_CACHE:
+            self._tag_cache_version = version
+            self._tag_cache = {}
+        cache = self._tag_cache
+        missing = [tag_id for tag_id in ids if tag_id not in cache]
+        if missing:
+            cache.update(self.vocabulary.tags_by_id(missing))
+        return cache
 
     def _rows(self, sql: str, params: tuple[object, ...]) -> list[_Candidate]:
         return [
@@ -253,7 +271,7 @@ class Searcher:
         boost: Collection[str],
         category: str | None,
     ) -> list[Hit]:
-        tags = self.vocabulary.tags_by_id(scored)
+        tags = self._tags(scored)
         hits = []
         for tag_id, (score, kind, candidate) in scored.items():
             tag = tags.get(tag_id)

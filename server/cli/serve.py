@@ -32,6 +32,7 @@ def serve(transport: str, host: str, port: int, log_file: str | None) -> None:
     try:
         _import_protocol_types()
         from captionls.server.lsp.server import create_server
+        from captionls.server.lsp.transport import serve_stdio
 
         server = create_server()
     finally:
@@ -40,7 +41,7 @@ def serve(transport: str, host: str, port: int, log_file: str | None) -> None:
     if transport == "tcp":
         server.start_tcp(host, port)
     else:
-        server.start_io()
+        serve_stdio(server)
 
 
 def _import_protocol_types() -> None:

@@ -8,6 +8,7 @@ from the editor's. These subclasses keep pygls' incremental sync but count lines
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -117,6 +118,12 @@ class CaptionProtocol(LanguageServerProtocol):
             self._send_response(message.id, None, refused.to_response_error())
             return
         super().handle_message(message)
+
+    def in_flight(self) -> list[asyncio.Future[Any]]:
+        """The async handlers' answers not sent yet (sync handlers answer before the next message)."""
+        # pygls types them as concurrent Futures; an async handler's is an asyncio Task.
+        futures: list[Any] = list(self._request_futures.values())
+        return [future for future in futures if isinstance(future, asyncio.Future)]
 
     def _execute_handler(
         self,

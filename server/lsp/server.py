@@ -33,6 +33,7 @@ from .features import (
     tokens,
 )
 from .guard import guarded
+from .idle import IdleWork
 from .wire import converter
 from .workspace import CaptionWorkspace
 
@@ -74,6 +75,9 @@ class CaptionServer(LanguageServer):
         self.on_initialize: list[Callable[[types.InitializeParams], None]] = []
         self.on_initialized: list[Callable[[], Awaitable[None] | None]] = []
         self.on_shutdown: list[Callable[[], None]] = []
+        protocol = self.protocol
+        assert isinstance(protocol, CaptionProtocol)
+        self.idle = IdleWork(protocol.in_flight)
         self.captions = CaptionWorkspace(lambda: self.workspace, self.log)
         self.diagnostics = diagnostics.Diagnostics(self)
         self.indexer = indexing.Indexer(self)

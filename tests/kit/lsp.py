@@ -8,7 +8,7 @@ import re
 import sys
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +34,31 @@ class Session:
     root: Path
     capabilities: str
     result: types.InitializeResult
+    # Each document's last version sent, and the version of its last published diagnostics.
+    sent: dict[str, int] = field(default_factory=dict)
+    published: dict[str, int | None] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        features = self.client.protocol.fm.features
+        keep = features[types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS]
+
+        def record(params: types.PublishDiagnosticsParams) -> None:
+            keep(params)
+            self.published[params.uri] = params.version
+
+        features[types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS] = record
+        send = self.client.protocol.notify
+
+        def notify(method: str, params: Any = None) -> None:
+            if method in (types.TEXT_DOCUMENT_DID_OPEN, types.TEXT_DOCUMENT_DID_CHANGE):
+                self.sent[params.text_document.uri] = params.text_document.version
+            elif method == types.TEXT_DOCUMENT_DID_CLOSE:
+                self.sent.pop(params.text_document.uri, None)
+                self.published.pop(params.text_document.uri, None)
+            send(method, params)
+
+        # Every version the client sends, however a test sends it (the helpers below or the client itself).
+        self.client.protocol.notify = notify  # type: ignore[method-assign]
 
     @property
     def pull(self) -> bool:
@@ -82,10 +107,13 @@ class Session:
             )
             assert isinstance(report, types.RelatedFullDocumentDiagnosticReport)
             return list(report.items)
-        # The server publishes while handling the change; any answer after it comes after the publish.
-        await self.client.text_document_hover_async(
-            types.HoverParams(types.TextDocumentIdentifier(uri=uri), types.Position(0, 0))
-        )
+        # The server publishes once it has answered what came with the change: wait for this version's.
+        deadline = asyncio.get_running_loop().time() + 10
+        while uri in self.sent and self.published.get(uri, -1) != self.sent[uri]:
+            assert asyncio.get_running_loop().time() < deadline, (
+                f"no diagnostics for version {self.sent[uri]}"
+            )
+            await asyncio.sleep(0.01)
         return list(self.client.diagnostics.get(uri, []))
 
     async def wait_diagnostics(

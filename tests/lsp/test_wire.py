@@ -6,19 +6,27 @@ import json
 from pathlib import Path
 from typing import Any
 
+import attrs
+import orjson
 import pytest
 from lsprotocol import types
 from lsprotocol.converters import get_converter
 from pygls.lsp.server import LanguageServer
 
 from captionls.server.lsp.documents import CaptionProtocol
-from captionls.server.lsp.wire import converter, message_bytes
+from captionls.server.lsp.wire import converter, fragment, message_bytes
 from tests.kit.inprocess import InProcessServer, RecordingWriter, in_process_server
 from tests.kit.lsp import capabilities_of
 
 
 def stock_json(message: Any) -> Any:
-    """The message as stock pygls writes it: lsprotocol's converter, then `json.dumps`."""
+    """The message as stock pygls writes it: lsprotocol's converter, then `json.dumps`. A completion
+    answer the server wrote ahead as JSON is read back into lsprotocol's CompletionList first, so it
+    must be exactly what lsprotocol writes for that list."""
+    result = getattr(message, "result", None)
+    if isinstance(result, orjson.Fragment):
+        answer = get_converter().structure(orjson.loads(orjson.dumps(result)), types.CompletionList)
+        message = attrs.evolve(message, result=answer)
     stock = LanguageServer("stock", "1")
     writer = RecordingWriter()
     stock.protocol.set_writer(writer)
@@ -121,3 +129,10 @@ def test_messages_outside_a_session_read_as_pygls_writes_them(message: Any) -> N
 def test_a_value_no_json_can_hold_is_refused_as_json_dumps_refuses_it() -> None:
     with pytest.raises(TypeError):
         message_bytes({"set": {1, 2}}, lambda value: json.JSONEncoder().default(value))
+
+
+def test_an_answer_written_ahead_keeps_a_lone_surrogate_as_json_dumps_writes_it() -> None:
+    protocol = CaptionProtocol(LanguageServer("wire", "1"), converter())
+    items = {"isIncomplete": True, "items": [{"label": "half \ud83d pair", "filterText": "ソファ"}]}
+    message = types.CompletionResponse(id=1, result=fragment(items))  # type: ignore[arg-type]
+    assert json.loads(written_by(protocol, message))["result"] == items

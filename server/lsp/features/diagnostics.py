@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -66,6 +67,9 @@ class Diagnostics:
         self._check_seconds: dict[str, float] = {}
         self._pending: dict[str, asyncio.TimerHandle] = {}
         self._publish_later = guarded(server.log, "publishDiagnostics", self._publish_uri, lambda uri: None)
+        self._refresh_later: Callable[[None], None] = guarded(
+            server.log, "publishDiagnostics", lambda _: self.refresh_all(), lambda _: None
+        )
         # Closed captions whose diagnostics the user asked for ("Check dataset"): workspace pulls
         # report them beside the open ones, so they show in the editor's problem list.
         self.checked: set[str] = set()
@@ -158,7 +162,8 @@ class Diagnostics:
         if self._check_seconds.get(uri, 0.0) > SLOW_CHECK:
             self._pending[uri] = asyncio.get_event_loop().call_later(TYPING_PAUSE, self._publish_later, uri)
         else:
-            self._publish_uri(uri)
+            # After the answers to what the client sent with the edit (a completion request, usually).
+            self.server.idle.defer((SOURCE, uri), lambda: self._publish_later(uri))
 
     def _publish_uri(self, uri: str) -> None:
         self._pending.pop(uri, None)
@@ -171,6 +176,7 @@ class Diagnostics:
 
     def document_closed(self, uri: str) -> None:
         self.forget(uri)
+        self.server.idle.cancel((SOURCE, uri))
         if not self.pull:
             self._send(uri, [], None)
 
@@ -180,6 +186,11 @@ class Diagnostics:
         if self._refresh is not None:
             self._refresh.cancel()
         self._refresh = asyncio.get_event_loop().call_later(REFRESH_DELAY, self.refresh_all)
+
+    def refresh_all_soon(self) -> None:
+        """`refresh_all` once what the client sent so far is answered (an opened caption's completion
+        should not wait for every open caption's check)."""
+        self.server.idle.defer((SOURCE, "every caption"), lambda: self._refresh_later(None))
 
     def refresh_all(self) -> None:
         """Tell the client every caption's diagnostics may have changed."""

@@ -102,7 +102,7 @@ class DocumentSync:
             self._signatures[view.path] = signature
             view.dataset.index.update(view.path, view.caption)
             self.captions.dataset_changed(view.dataset)
-            self.diagnostics.refresh_all()
+            self.diagnostics.refresh_all_soon()
             return True
         except Exception as error:  # also a timer callback: nobody else would report it
             self.server.log(f"indexing {uri} failed: {error}")
