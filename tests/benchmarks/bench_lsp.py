@@ -483,6 +483,9 @@ def main() -> None:
     args = parser.parse_args()
     directory = args.keep or Path(tempfile.mkdtemp(prefix="captionls-bench-lsp-"))
     directory.mkdir(parents=True, exist_ok=True)
+    # As installed: the servers load their modules from bytecode (a wheel install compiles it; a checkout
+    # writes it on the first run), which an environment saying not to write it would otherwise forbid.
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
     asyncio.run(run(directory, args.quick))
 
 
