@@ -2,6 +2,8 @@
 
 import click
 
+from captionls.vocab.version import VERSION
+
 from .lazy import LazyGroup
 
 _COMMANDS = {
@@ -20,7 +22,7 @@ _COMMANDS = {
 
 
 @click.group(cls=LazyGroup, lazy_commands=_COMMANDS)
-# The installed distribution's version: what editors (`:checkhealth captionls`) report.
-@click.version_option(package_name="captionls", prog_name="captionls", message="%(prog)s %(version)s")
+# What editors (`:checkhealth captionls`) report.
+@click.version_option(VERSION, prog_name="captionls", message="%(prog)s %(version)s")
 def main() -> None:
     """Tag vocabulary manager and language server for caption datasets."""

@@ -14,11 +14,12 @@ import xml.etree.ElementTree as ElementTree
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from importlib.metadata import version
 from pathlib import Path
 from urllib.parse import quote
 
 import orjson
+
+from captionls.vocab.version import VERSION
 
 from ..caption.findings import Finding
 from ..caption.lines import line_starts, position
@@ -313,7 +314,7 @@ def sarif_log(results: list[dict[str, object]]) -> dict[str, object]:
         }
         for rule in RULES.values()
     ]
-    driver = {"name": "captionls", "version": version("captionls"), "rules": rules}
+    driver = {"name": "captionls", "version": VERSION, "rules": rules}
     return {
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",

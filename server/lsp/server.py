@@ -10,11 +10,12 @@ and a line in FEATURES.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
+
+from captionls.vocab.version import VERSION
 
 from .documents import CaptionProtocol
 from .features import (
@@ -54,20 +55,13 @@ FEATURES = [
 ]
 
 
-def _version() -> str:
-    try:
-        return version("captionls")
-    except PackageNotFoundError:
-        return "0"
-
-
 class CaptionServer(LanguageServer):
     """pygls' server plus the captionls state every feature module receives."""
 
     def __init__(self) -> None:
         super().__init__(
             "captionls",
-            _version(),
+            VERSION,
             protocol_cls=CaptionProtocol,
             converter_factory=converter,
             text_document_sync_kind=types.TextDocumentSyncKind.Incremental,

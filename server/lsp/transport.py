@@ -4,7 +4,7 @@ asyncio pipe instead of pygls' stdin reader.
 pygls reads stdin with blocking reads in its thread pool, three hand-offs between threads per message
 (about 0.5 ms of CPU per keystroke, a quarter of a completion's). A pipe read by the event loop needs
 none, and it knows when everything the client sent has been read, which `IdleWork` waits for. Where
-the event loop cannot read stdin as a pipe (Windows, a regular file), pygls' own reader is used.
+the event loop cannot read stdin as a pipe (Windows, a terminal, a file), pygls' own reader is used.
 """
 
 from __future__ import annotations
@@ -86,7 +86,8 @@ def _readable_as_pipe() -> bool:
         mode = os.fstat(sys.stdin.fileno()).st_mode
     except (OSError, ValueError):
         return False
-    return stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode) or stat.S_ISCHR(mode)
+    # What editors give a server: a pipe, or a socket pair (Node). A terminal or /dev/null is left to pygls.
+    return stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode)
 
 
 def serve_stdio(server: CaptionServer) -> None:

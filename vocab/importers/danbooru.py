@@ -25,7 +25,6 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from importlib import metadata
 from pathlib import Path
 from typing import IO, Any, Protocol
 from urllib.parse import quote, urlencode
@@ -35,6 +34,7 @@ import httpx
 from ..query import Vocabulary
 from ..store import Store, StoreError
 from ..urls import without_userinfo
+from ..version import VERSION
 from ..write import Writer
 from . import dtext
 from .bounded_http import Answer, BoundedClient, TooLarge, UnsupportedEncoding
@@ -67,12 +67,8 @@ class NotFound(DanbooruError):
 
 
 def user_agent() -> str:
-    try:
-        version = metadata.version("captionls")
-    except metadata.PackageNotFoundError:
-        version = "0"
     # Cloudflare in front of Danbooru blocks default client agents; a named one with a hint is welcome.
-    return f"captionls/{version} (tag vocabulary importer; +https://pypi.org/project/captionls/)"
+    return f"captionls/{VERSION} (tag vocabulary importer; +https://pypi.org/project/captionls/)"
 
 
 def credentials(environ: dict[str, str] | None = None) -> tuple[str, str] | None:
