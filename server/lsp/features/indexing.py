@@ -116,7 +116,8 @@ class Indexer:
 
     async def _scan(self, dataset: Dataset) -> None:
         progress = await self._begin(dataset.root)
-        fresh = DatasetIndex(dataset.root, dataset.config)
+        # No copy of each caption's text: the server reads a closed caption from disk when it needs it.
+        fresh = DatasetIndex(dataset.root, dataset.config, keep_files=False)
         self._scanning(+1)
         scan = in_daemon_thread(fresh.scan)
         try:
