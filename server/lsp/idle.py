@@ -43,6 +43,14 @@ class IdleWork:
     def cancel(self, key: Hashable) -> None:
         self._jobs.pop(key, None)
 
+    def stop(self) -> None:
+        """At shutdown: what is deferred is dropped (it would find the vocabularies closed), and later work
+        runs at once, as without a reader."""
+        self._jobs.clear()
+        self.deferring = False
+        if self._waiting is not None:
+            self._waiting.cancel()
+
     def input_received(self) -> None:
         self._drained = False
 

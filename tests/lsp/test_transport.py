@@ -133,3 +133,14 @@ async def test_the_server_ends_when_its_input_closes(tmp_path: Path) -> None:
     assert client.process.stdin is not None
     client.process.stdin.close()
     await asyncio.wait_for(client.process.wait(), 20)
+
+
+async def test_shutdown_right_after_an_edit_drops_its_diagnostics_quietly(tmp_path: Path) -> None:
+    client, uri = await started(tmp_path)
+    client.send(change(uri, 2, "lo"), {"id": 3, "method": "shutdown"})
+    await client.until(lambda m: m.get("id") == 3)
+    client.send({"method": "exit"})
+    assert client.process.stdout is not None
+    rest = await asyncio.wait_for(client.process.stdout.read(), 20)
+    assert await asyncio.wait_for(client.process.wait(), 20) == 0
+    assert b"failed" not in rest, rest.decode()

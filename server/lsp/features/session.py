@@ -49,6 +49,7 @@ class Session:
 
     def shutdown(self, params: None) -> None:
         """`shutdown`: stop background work and close the vocabularies (their WAL is checkpointed)."""
+        self.server.idle.stop()
         for hook in self.server.on_shutdown:
             hook()
         for live in self.captions.vocabularies.values():
