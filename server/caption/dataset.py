@@ -9,18 +9,19 @@ from __future__ import annotations
 
 import fnmatch
 import os
+from array import array
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
-from captionls.vocab.normalize import TagStyle, is_kaomoji, tag_key
-from captionls.vocab.verbatim import verbatim_names
+from captionls.vocab.normalize import TagStyle, tag_key
 
 from .config import IMAGE_EXTENSIONS, Config, load_config
 from .files import CaptionFile, CaptionReadError, read_caption_file, resolve_inside
 from .kinds import lead_of
 from .parse import Caption, index_names
+from .written_forms import WrittenForms
 
 
 def _relative(path: Path, config: Config) -> str | None:
@@ -70,57 +71,60 @@ def _is_folder(entry: os.DirEntry[str]) -> bool:
 
 
 _KEY_LOG_KEPT = 10_000
+# A caption's entry: the id of its lead (this when it has none), then the ids of its tags.
+_NO_LEAD = 0xFFFFFFFF
 
 
-def _style_of(name: str) -> TagStyle | None:
-    """How a multi-word phrasing joins its words; None for one word (`1girl`), a face (`^_^`) or a
-    verbatim tag."""
-    if is_kaomoji(name):
-        return None
-    if "_" in name.strip("_"):
-        # `score_9` is written so in any style: it says nothing of the dataset's.
-        return None if name.casefold() in verbatim_names() else "underscores"
-    if " " in name:
-        return "spaces"
-    return None
+def _entry(forms: WrittenForms, names: list[tuple[str, str]], lead: tuple[str, str] | None) -> array[int]:
+    """What one caption contributes, its ids held in `forms`: its lead (key, name), the first tag or the
+    words before the first sentence's end (`ohwx. A woman ...`), then each key once, with the phrasing it
+    was first written in.
 
-
-@dataclass(frozen=True, slots=True)
-class _Entry:
-    """What one caption contributes: each key once, with the phrasing it was first written in, and its
-    lead (key, name): the first tag, or the words before the first sentence's end (`ohwx. A woman ...`).
-
-    Two parallel tuples rather than a dict: a large dataset keeps one of these per caption.
+    An array of 4-byte ids rather than objects: a large dataset keeps one of these per caption.
     """
+    first: dict[str, str] = {}
+    for key, name in names:
+        if key and key not in first:
+            first[key] = name
+    lead_id = _NO_LEAD
+    if lead is not None:
+        written = lead_of(lead[1])
+        lead_id = forms.hold(*lead) if written == lead[1] else forms.hold(tag_key(written), written)
+    return array("I", [lead_id, *(forms.hold(key, name) for key, name in first.items())])
 
-    keys: tuple[str, ...]
-    names: tuple[str, ...]
-    lead: tuple[str, str] | None
 
-    @classmethod
-    def of(cls, names: list[tuple[str, str]], lead: tuple[str, str] | None) -> _Entry:
-        """From the caption's tags and its first segment (`index_names`)."""
-        first: dict[str, str] = {}
-        for key, name in names:
-            if key and key not in first:
-                first[key] = name
-        if lead is not None:
-            written = lead_of(lead[1])
-            lead = lead if written == lead[1] else (tag_key(written), written)
-        return cls(tuple(first), tuple(first.values()), lead)
+def _release(forms: WrittenForms, entry: array[int]) -> None:
+    if entry[0] != _NO_LEAD:
+        forms.release(entry[0])
+    for form_id in entry[1:]:
+        forms.release(form_id)
 
-    def items(self) -> zip[tuple[str, str]]:
-        return zip(self.keys, self.names, strict=True)
+
+def _holds(captions: array[int], caption: int) -> bool:
+    """Whether the sorted ids `captions` hold `caption`."""
+    at = bisect_left(captions, caption)
+    return at < len(captions) and captions[at] == caption
 
 
 class DatasetIndex:
-    """Tag -> captions for a folder tree."""
+    """Tag -> captions for a folder tree.
 
-    def __init__(self, root: Path, config: Config | None = None) -> None:
+    Compact for large datasets: each caption is an int id and an array of written-form ids
+    (`WrittenForms`), and each key's captions a sorted array of caption ids.
+    """
+
+    def __init__(self, root: Path, config: Config | None = None, keep_files: bool = True) -> None:
         self.root = root
+        self._keep_files = keep_files
         self.config = config if config is not None else load_config(root)
-        self._entries: dict[Path, _Entry] = {}
-        self._captions: dict[str, set[Path]] = {}
+        self._forms = WrittenForms()
+        # Caption id -> path and entry (None once removed; the id then goes to `_free_ids`).
+        self._ids: dict[Path, int] = {}
+        self._paths: list[Path | None] = []
+        self._entries: list[array[int] | None] = []
+        self._free_ids: list[int] = []
+        # Key -> the sorted ids of the captions using it, and how many captions write each phrasing.
+        self._captions: dict[str, array[int]] = {}
         self._phrasings: dict[str, Counter[str]] = {}
         self.errors: dict[Path, str] = {}
         # Bumped whenever a key appears in or disappears from the dataset (caches keyed on the key set).
@@ -133,7 +137,9 @@ class DatasetIndex:
         self._styles = {"underscores": 0, "spaces": 0}
         # Bumped on every change of what any caption contributes (phrasing counts included).
         self.version = 0
-        # Parsed captions and file details from the last scan or update (the CLI re-uses them).
+        # Each caption's text and encoding as the scan read it, when `keep_files`: the CLI checks and
+        # rewrites from them. A server keeps none (a third of the index's memory): it reads a file when
+        # it needs one, so the text is also never older than the file.
         self.files: dict[Path, CaptionFile] = {}
         # Lead (key, name) -> captions starting with it; bumped only when a caption's lead changes.
         self._leads: Counter[tuple[str, str]] = Counter()
@@ -186,7 +192,8 @@ class DatasetIndex:
                 self.errors[path] = str(error)
                 self.remove(path)
                 continue
-            self.files[path] = file
+            if self._keep_files:
+                self.files[path] = file
             self.update(path, file.text)
 
     def update(self, path: Path, text: str | Caption) -> None:
@@ -196,59 +203,103 @@ class DatasetIndex:
             lead = next(((tag.key, tag.name) for tag in text.tags), None)
         else:
             names, lead = index_names(text, self.config.syntax)
-        entry = _Entry.of(names, lead)
-        old = self._entries.get(path)
+        entry = _entry(self._forms, names, lead)
+        caption = self._ids.get(path)
+        if caption is None:
+            caption = self._free_ids.pop() if self._free_ids else len(self._paths)
+            if caption == len(self._paths):
+                self._paths.append(path)
+                self._entries.append(None)
+            self._paths[caption] = path
+            self._ids[path] = caption
+        old = self._entries[caption]
+        if old == entry:
+            _release(self._forms, entry)
+            return
+        self._entries[caption] = entry
+        self._change(caption, old, entry)
         if old is not None:
-            if old == entry:
-                return
-            self._forget(path, old)
-        self._entries[path] = entry
-        self.version += 1
-        if entry.lead is not None:
-            self._leads[entry.lead] += 1
-        if old is None or old.lead != entry.lead:
-            self.leads_version += 1
+            _release(self._forms, old)
         self.errors.pop(path, None)
-        captions, phrasings, styles = self._captions, self._phrasings, self._styles
-        for key, name in entry.items():
-            users = captions.get(key)
-            if users is None:
-                users = captions[key] = set()
-                phrasings[key] = Counter()
-                self._log_key(key, True)
-            users.add(path)
-            phrasings[key][name] += 1
-            style = _style_of(name)
-            if style is not None:
-                styles[style] += 1
 
     def remove(self, path: Path) -> None:
-        old = self._entries.pop(path, None)
         self.files.pop(path, None)
+        caption = self._ids.pop(path, None)
+        if caption is None:
+            return
+        old = self._entries[caption]
+        self._entries[caption] = self._paths[caption] = None
+        self._free_ids.append(caption)
         if old is not None:
-            self._forget(path, old)
-            self.leads_version += 1
+            self._change(caption, old, None)
+            _release(self._forms, old)
 
-    def _forget(self, path: Path, entry: _Entry) -> None:
+    def _change(self, caption: int, old: array[int] | None, new: array[int] | None) -> None:
+        """Move the counts from what `caption` contributed (`old`) to what it contributes now (`new`).
+
+        Only what differs is touched: an edit that adds one tag moves one key's captions, not twenty.
+        """
         self.version += 1
-        if entry.lead is not None:
-            self._leads[entry.lead] -= 1
-            if self._leads[entry.lead] <= 0:
-                del self._leads[entry.lead]
-        for key, name in entry.items():
-            users = self._captions[key]
-            users.discard(path)
-            phrasings = self._phrasings[key]
-            phrasings[name] -= 1
-            style = _style_of(name)
-            if style is not None:
-                self._styles[style] -= 1
-            if phrasings[name] <= 0:
-                del phrasings[name]
-            if not users:
-                del self._captions[key]
-                del self._phrasings[key]
-                self._log_key(key, False)
+        forms, styles, phrasings = self._forms.forms, self._styles, self._phrasings
+        old_lead = _NO_LEAD if old is None else old[0]
+        new_lead = _NO_LEAD if new is None else new[0]
+        if old_lead != new_lead:
+            if old_lead != _NO_LEAD:
+                lead = forms[old_lead]
+                self._leads[lead] -= 1
+                if self._leads[lead] <= 0:
+                    del self._leads[lead]
+            if new_lead != _NO_LEAD:
+                self._leads[forms[new_lead]] += 1
+        if old is None or new is None or old_lead != new_lead:
+            self.leads_version += 1
+        old_tags = () if old is None else old[1:]
+        new_tags = () if new is None else new[1:]
+        old_ids, new_ids = set(old_tags), set(new_tags)
+        old_keys = {forms[form_id][0] for form_id in old_tags}
+        new_keys = {forms[form_id][0] for form_id in new_tags}
+        for form_id in old_tags:
+            if form_id not in new_ids:
+                key, name = forms[form_id]
+                counts = phrasings[key]
+                counts[name] -= 1
+                if counts[name] <= 0:
+                    del counts[name]
+                style = self._forms.styles[form_id]
+                if style is not None:
+                    styles[style] -= 1
+        for form_id in old_tags:
+            key = forms[form_id][0]
+            if key not in new_keys:
+                self._leave(key, caption)
+        for form_id in new_tags:
+            key, name = forms[form_id]
+            if key not in old_keys:
+                self._join(key, caption)
+            if form_id not in old_ids:
+                phrasings[key][name] += 1
+                style = self._forms.styles[form_id]
+                if style is not None:
+                    styles[style] += 1
+
+    def _join(self, key: str, caption: int) -> None:
+        users = self._captions.get(key)
+        if users is None:
+            self._captions[key] = array("I", [caption])
+            self._phrasings[key] = Counter()
+            self._log_key(key, True)
+        elif users[-1] < caption:
+            users.append(caption)  # a scan numbers captions in order: no search
+        else:
+            users.insert(bisect_left(users, caption), caption)
+
+    def _leave(self, key: str, caption: int) -> None:
+        users = self._captions[key]
+        del users[bisect_left(users, caption)]
+        if not users:
+            del self._captions[key]
+            del self._phrasings[key]
+            self._log_key(key, False)
 
     def _log_key(self, key: str, added: bool) -> None:
         self.keys_version += 1
@@ -265,10 +316,11 @@ class DatasetIndex:
         return self._key_log[since - self._log_base :]
 
     def captions(self) -> list[Path]:
-        return sorted(self._entries)
+        return sorted(self._ids)
 
     def captions_using(self, key: str) -> list[Path]:
-        return sorted(self._captions.get(key, ()))
+        paths = self._paths
+        return sorted(paths[caption] for caption in self._captions.get(key, ()))  # type: ignore[misc]
 
     def count(self, key: str) -> int:
         users = self._captions.get(key)
@@ -279,7 +331,8 @@ class DatasetIndex:
         users = self._captions.get(key)
         if users is None:
             return 0
-        return len(users) - (path in users)
+        caption = self._ids.get(path)
+        return len(users) - (caption is not None and _holds(users, caption))
 
     def phrasings(self, key: str) -> dict[str, int]:
         """How the dataset writes `key`: written form -> number of captions, most used first."""
@@ -294,8 +347,12 @@ class DatasetIndex:
         return list(self._captions)
 
     def keys_of(self, path: Path) -> list[str]:
-        entry = self._entries.get(path)
-        return [] if entry is None else list(entry.keys)
+        caption = self._ids.get(path)
+        entry = None if caption is None else self._entries[caption]
+        if entry is None:
+            return []
+        forms = self._forms.forms
+        return [forms[form_id][0] for form_id in entry[1:]]
 
     def display(self, key: str) -> str:
         """The dataset's most used phrasing of `key`."""
@@ -321,7 +378,7 @@ class DatasetIndex:
         if not totals:
             return None
         key, count = totals.most_common(1)[0]
-        if count < minimum or count < share * len(self._entries):
+        if count < minimum or count < share * len(self):
             return None
         name = max((item for item in self._leads.items() if item[0][0] == key), key=lambda item: item[1])
         return key, name[0][1]
@@ -335,4 +392,4 @@ class DatasetIndex:
         return self.config.tag_style or self.detected_style()
 
     def __len__(self) -> int:
-        return len(self._entries)
+        return len(self._ids)

@@ -62,7 +62,7 @@ class OutsideDatasetError(CaptionReadError, CaptionWriteError):
     """A caption whose real path (through symlinks) is outside its dataset: never read nor written."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CaptionFile:
     """A caption's decoded text (line endings kept, BOM removed) and how to write it back."""
 
