@@ -1,4 +1,5 @@
-"""Work split over forked worker processes, results back in order: how `check` uses every core.
+"""Work split over forked worker processes, results back in order: how `check` uses every core, for the
+index pass (the workers read captions and take their tag names, see `datasets`) and for the rules.
 
 The parent builds everything the work reads (the dataset index, the vocabulary's cached answers, the rules'
 state) once; `os.fork` then shares it with each worker copy-on-write, so a worker starts in a millisecond
