@@ -1,21 +1,29 @@
-"""`check` on every core: forked workers print exactly what one process prints, `--fix` included, and a
-worker killed or a Ctrl-C ends the run with one line. Each run is its own process, as users run it."""
+"""`check` on every core: forked workers index the dataset exactly as one process does, print exactly what
+one process prints, `--fix` included, and a worker killed or a Ctrl-C ends the run with one line. Each run
+is its own process, as users run it (the index is compared in this one)."""
 
 from __future__ import annotations
 
+import codecs
 import json
 import os
 import signal
 import subprocess
 import sys
 import time
+from array import array
+from collections import Counter
 from pathlib import Path
 
+import click
 import pytest
 
+from captionls.server.caption.config import load_config
+from captionls.server.caption.dataset import DatasetIndex
 from captionls.server.caption.rules.registry import RULES
+from captionls.server.cli.datasets import SCAN_CHUNK, datasets
 from tests.kit.cli import SCRIPT, run_process
-from tests.kit.datasets import grown_examples
+from tests.kit.datasets import PNG, grown_examples, write_dataset
 
 pytestmark = [
     pytest.mark.builtin_vocabulary,
@@ -29,6 +37,57 @@ GROWN = 985
 @pytest.fixture(scope="module")
 def grown(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return grown_examples(tmp_path_factory.mktemp("grown") / "dataset", GROWN)
+
+
+def _state(index: DatasetIndex) -> dict[str, object]:
+    """Everything the index holds, dicts and counters with their order (a tie between two phrasings goes
+    to the first written), its written forms included. Read errors compare without order: a folder that
+    cannot be listed is reported while walking, before or among the files' errors."""
+    state: dict[str, object] = {}
+    for name, value in vars(index).items():
+        if name == "_forms":
+            state[name] = vars(value)
+        elif name == "errors":
+            state[name] = dict(value)
+        elif isinstance(value, dict):
+            state[name] = [
+                (key, list(item.items()) if isinstance(item, Counter) else item)
+                for key, item in value.items()
+            ]
+        elif isinstance(value, list):
+            state[name] = [item.tolist() if isinstance(item, array) else item for item in value]
+        else:
+            state[name] = value
+    return state
+
+
+def test_a_scan_in_workers_builds_the_index_of_one_process(tmp_path: Path) -> None:
+    root = grown_examples(tmp_path / "dataset", 3 * SCAN_CHUNK)
+    outside = write_dataset(tmp_path / "outside", {"secret": "password, hunter2"})
+    # Among the chunks, not only in the first: captions that cannot be read, links, other encodings.
+    odd = root / "more" / "00600"
+    write_dataset(
+        root / "more",
+        {
+            "00600a": codecs.BOM_UTF8 + "少女, smile\r\n".encode(),
+            "00600b": codecs.BOM_UTF16_LE + "1girl, 少女, smile".encode("utf-16-le"),
+            "00600c": b"binary\0file",
+            "00600d": b"not utf-8 \xff",
+            "01200a": "ohwx, long hair",
+        },
+    )
+    os.mkfifo(f"{odd}e.txt")
+    links = {"f": outside / "secret.txt", "g": root / "more" / "00001.txt", "h": odd / "gone"}
+    for name, target in links.items():
+        Path(f"{odd}{name}.txt").symlink_to(target)
+        Path(f"{odd}{name}.png").write_bytes(PNG)
+    Path(f"{odd}e.png").write_bytes(PNG)
+    serial = DatasetIndex(root, load_config(root))
+    serial.scan()
+    assert len(serial.errors) == 5 and len(serial) == len(serial.files) > 3 * SCAN_CHUNK
+    with click.Context(click.Command("check")):
+        (dataset,) = datasets([root], jobs=2)
+    assert _state(dataset.index) == _state(serial)
 
 
 @pytest.mark.parametrize("form", ["text", "json"])

@@ -14,6 +14,7 @@ from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
+from typing import NamedTuple
 
 from captionls.vocab.normalize import TagStyle, tag_key
 
@@ -100,6 +101,16 @@ def _release(forms: WrittenForms, entry: array[int]) -> None:
         forms.release(form_id)
 
 
+class ScannedCaption(NamedTuple):
+    """A caption as a scan reads it (in this process or a forked worker): its file, or why it cannot be
+    read (a `CaptionReadError`'s message), and what the index takes from it (see `index_names`). A tuple:
+    it travels back from a worker pickled, without its path (the parent walked it)."""
+
+    file: CaptionFile | str
+    names: list[tuple[str, str]]
+    lead: tuple[str, str] | None
+
+
 def _holds(captions: array[int], caption: int) -> bool:
     """Whether the sorted ids `captions` hold `caption`."""
     at = bisect_left(captions, caption)
@@ -147,10 +158,10 @@ class DatasetIndex:
 
     def walk(self) -> Iterator[Path]:
         """Every caption file under the root, without following symlinked folders (no loops)."""
-        for path, _ in self._walk():
+        for path, _ in self.walk_links():
             yield path
 
-    def _walk(self) -> Iterator[tuple[Path, bool]]:
+    def walk_links(self) -> Iterator[tuple[Path, bool]]:
         """(caption, whether it is a symlink), folder by folder in name order, sub-folders after files.
 
         A folder that cannot be listed lands in `errors` (a dataset is never silently partial).
@@ -182,19 +193,34 @@ class DatasetIndex:
             pending.extend(reversed(folders))
 
     def scan(self) -> None:
-        """Read every caption once; unreadable ones (and links leaving the root) land in `errors`."""
-        for path, is_link in self._walk():
-            try:
-                if is_link:
-                    resolve_inside(path, self.root)
-                file = read_caption_file(path)
-            except CaptionReadError as error:
-                self.errors[path] = str(error)
-                self.remove(path)
-                continue
-            if self._keep_files:
-                self.files[path] = file
-            self.update(path, file.text)
+        """Read every caption once; unreadable ones (and links leaving the root) land in `errors`.
+
+        A scan is `read` of each walked caption, then `add_scanned` in walk order; the CLI runs the reads
+        in forked workers (`cli/datasets.py`), which gives the same index."""
+        for path, is_link in self.walk_links():
+            self.add_scanned(path, self.read(path, is_link))
+
+    def read(self, path: Path, is_link: bool) -> ScannedCaption:
+        """The caption `path` (`is_link`: a symlink, followed only inside the root) read for the index;
+        changes nothing, so any process sharing this index can run it."""
+        try:
+            if is_link:
+                resolve_inside(path, self.root)
+            file = read_caption_file(path)
+        except CaptionReadError as error:
+            return ScannedCaption(str(error), [], None)
+        names, lead = index_names(file.text, self.config.syntax)
+        return ScannedCaption(file, names, lead)
+
+    def add_scanned(self, path: Path, scanned: ScannedCaption) -> None:
+        """What `read` found for `path`: its contribution, or its read error."""
+        if isinstance(scanned.file, str):
+            self.errors[path] = scanned.file
+            self.remove(path)
+            return
+        if self._keep_files:
+            self.files[path] = scanned.file
+        self._contribute(path, scanned.names, scanned.lead)
 
     def update(self, path: Path, text: str | Caption) -> None:
         """Replace what `path` contributes with its new text (or its already parsed caption)."""
@@ -203,6 +229,10 @@ class DatasetIndex:
             lead = next(((tag.key, tag.name) for tag in text.tags), None)
         else:
             names, lead = index_names(text, self.config.syntax)
+        self._contribute(path, names, lead)
+
+    def _contribute(self, path: Path, names: list[tuple[str, str]], lead: tuple[str, str] | None) -> None:
+        """Replace what `path` contributes with a caption of these tag `names` and this `lead`."""
         entry = _entry(self._forms, names, lead)
         caption = self._ids.get(path)
         if caption is None:

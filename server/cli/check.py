@@ -34,7 +34,6 @@ from ..caption.tokens.budget import token_spread
 from ..caption.trigger import known_tag
 from .datasets import (
     EXIT_FINDINGS,
-    EXIT_USAGE,
     Dataset,
     UsageProblem,
     dataset_vocabulary,
@@ -49,22 +48,14 @@ from .output import FORMATS, Batch, Output, Report, render
 from .progress import Progress
 from .vocab import db_option, plural
 from .where import selected, where_option
-from .workers import WorkerFailed, can_fork, core_count, ordered_map
+from .workers import WORKERS_FROM, ordered_map, worker_count
 
 READ_ERROR = "read-error"
 WRITE_ERROR = "write-error"
 # Captions per chunk of work: what a worker checks and sends back at a time, and the progress bar's step.
 CHUNK = 250
-# From this many captions on, `check` forks workers; below, starting them costs more than they save.
-WORKERS_FROM = 2_000
 
 ResultT = TypeVar("ResultT")
-
-
-class CheckFailed(click.ClickException):
-    """The check itself failed (a worker process died or raised): one line, exit code 2, as ruff's."""
-
-    exit_code = EXIT_USAGE
 
 
 def _rule_names(value: str | None) -> set[str] | None:
@@ -116,7 +107,7 @@ def check(
     ignored = _rule_names(ignore) or set()
     # --diff prints the diff and nothing else, in either format.
     out = Output(output, silent=diff, quiet=quiet, statistics=statistics)
-    found = datasets(paths)
+    found = datasets(paths, jobs)
     progress = Progress(sum(len(dataset.targets) for dataset in found), started, out.stream)
     try:
         for dataset in found:
@@ -136,7 +127,7 @@ def check(
                     )
                 if ctx.inferred is not None:
                     out.inferred.append(ctx.inferred)
-                workers = _workers(jobs, len(dataset.targets))
+                workers = worker_count(jobs, len(dataset.targets))
                 if fix or fix_order or diff:
                     _check_and_fix(ctx, dataset, out, fix_order, diff, workers)
                     continue
@@ -150,8 +141,6 @@ def check(
                         progress.before_output()
                         out.add(batch)
                         progress.advance(batch.captions)
-    except WorkerFailed as error:
-        raise CheckFailed(printable(str(error))) from None
     finally:
         progress.close()
     out.finish()
@@ -177,16 +166,6 @@ class _Checker:
             return Report(path, "", [_read_error(error)])
         text = self.dataset.index.files[path].text
         return Report(path, text, check_caption(path, parse_caption(text, self.ctx.config.syntax), self.ctx))
-
-
-def _workers(jobs: int | None, captions: int) -> int:
-    """How many processes check `captions` captions: `--jobs` as given, else one per core for a large
-    dataset; one where processes do not fork (see `workers`)."""
-    if not can_fork():
-        return 1
-    if jobs is not None:
-        return jobs
-    return core_count() if captions >= WORKERS_FROM else 1
 
 
 def _mapped(

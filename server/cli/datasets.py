@@ -8,7 +8,7 @@ import gc
 import os
 import sys
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,16 +20,19 @@ from captionls.vocab.sections import SectionMap, load_section_map
 from captionls.vocab.store import StoreError
 
 from ..caption.config import Config, ConfigError, find_config, load_config
-from ..caption.dataset import DatasetIndex, is_caption
+from ..caption.dataset import DatasetIndex, ScannedCaption, is_caption
 from ..caption.diff import unified_diff
 from ..caption.files import CaptionFile, CaptionWriteError, Rewrite, write_captions
 from ..caption.journal import JournalError
 from ..caption.printable import printable
 from .vocab import open_store
+from .workers import ordered_map, worker_count
 
 # Exit codes: findings at warning or above (or a change to show), and usage or configuration errors.
 EXIT_FINDINGS = 1
 EXIT_USAGE = 2
+# Captions per chunk a scan worker reads and sends back at a time.
+SCAN_CHUNK = 500
 
 
 class UsageProblem(click.ClickException):
@@ -72,8 +75,9 @@ class Dataset:
     targets: list[Path] = field(default_factory=list)
 
 
-def datasets(paths: Sequence[Path]) -> list[Dataset]:
-    """Group the PATH arguments by dataset; a file belongs to the folder of its captionls.toml."""
+def datasets(paths: Sequence[Path], jobs: int | None = None) -> list[Dataset]:
+    """Group the PATH arguments by dataset (a file belongs to the folder of its captionls.toml) and index
+    each, with `jobs` processes (`--jobs`; by default one per core for a large dataset)."""
     # A dataset is millions of small long-lived objects that form no cycles (tags, index entries):
     # the cycle collector would re-walk them all the time for nothing (10-20% of a check). A command
     # is a short-lived process, so it goes without until it ends.
@@ -100,7 +104,7 @@ def datasets(paths: Sequence[Path]) -> list[Dataset]:
         dataset = found_datasets.get(key)
         if dataset is None:
             dataset = found_datasets[key] = Dataset(root, config, DatasetIndex(root, config))
-            dataset.index.scan()
+            _scan(dataset.index, jobs)
         if path.is_dir():
             captions = [*dataset.index.captions(), *dataset.index.errors]
             if path == root:
@@ -113,6 +117,36 @@ def datasets(paths: Sequence[Path]) -> list[Dataset]:
     for dataset in found_datasets.values():
         dataset.targets = sorted(set(dataset.targets), key=str)
     return list(found_datasets.values())
+
+
+def _scan(index: DatasetIndex, jobs: int | None) -> None:
+    """`index.scan()` as a map and a reduce: forked workers read the captions and take their tag names,
+    a slice of the walk each, and this process adds them to the index in walk order (the same index as
+    one process's scan). The walk and the adding stay here: they are the index."""
+    walked = list(index.walk_links())
+    chunks = [walked[start : start + SCAN_CHUNK] for start in range(0, len(walked), SCAN_CHUNK)]
+    workers = worker_count(jobs, len(walked))
+
+    def read(chunk: list[tuple[Path, bool]]) -> list[ScannedCaption]:
+        return [index.read(path, is_link) for path, is_link in chunk]
+
+    def read_to_send(chunk: list[tuple[Path, bool]]) -> list[ScannedCaption]:
+        """`read`, with one tuple per distinct written tag of the chunk: pickled once, then referenced
+        (a third less to send and to unpickle), and this process gets one object for each, its hash
+        computed once, not one per caption."""
+        forms: dict[tuple[str, str], tuple[str, str]] = {}
+        scanned = []
+        for file, names, lead in read(chunk):
+            scanned.append(ScannedCaption(file, [forms.setdefault(form, form) for form in names], lead))
+        return scanned
+
+    forked = workers > 1 and len(chunks) > 1
+    with closing(
+        ordered_map(read_to_send, chunks, workers) if forked else (read(chunk) for chunk in chunks)
+    ) as results:
+        for chunk, scanned in zip(chunks, results, strict=True):
+            for (path, _), caption in zip(chunk, scanned, strict=True):
+                index.add_scanned(path, caption)
 
 
 def utf8_bom(file: CaptionFile) -> bool:

@@ -1,4 +1,5 @@
-"""Work split over forked worker processes, results back in order: how `check` uses every core.
+"""Work split over forked worker processes, results back in order: how `check` uses every core, for the
+index pass (the workers read captions and take their tag names, see `datasets`) and for the rules.
 
 The parent builds everything the work reads (the dataset index, the vocabulary's cached answers, the rules'
 state) once; `os.fork` then shares it with each worker copy-on-write, so a worker starts in a millisecond
@@ -19,14 +20,23 @@ import sys
 from collections.abc import Callable, Generator, Sequence
 from typing import BinaryIO, TypeVar
 
+import click
+
+from ..caption.printable import printable
+
 ChunkT = TypeVar("ChunkT")
 ResultT = TypeVar("ResultT")
 
 _HEADER = struct.Struct("<?Q")  # whether the record is a result (else a failure), then its length
+# From this many captions on, a command forks workers; below, starting them costs more than they save.
+WORKERS_FROM = 2_000
 
 
-class WorkerFailed(Exception):
-    """A worker ended before it had sent all its results: killed, or the work raised."""
+class WorkerFailed(click.ClickException):
+    """A worker ended before it had sent all its results (killed, or the work raised): the command fails
+    with this one line and exit code 2, as ruff's when the check itself fails."""
+
+    exit_code = 2  # datasets.EXIT_USAGE (that module imports this one)
 
 
 def can_fork() -> bool:
@@ -38,11 +48,21 @@ def core_count() -> int:
     return len(os.sched_getaffinity(0))
 
 
+def worker_count(jobs: int | None, items: int) -> int:
+    """How many processes work through `items` captions: `--jobs` as given, else one per core for a
+    large dataset; one where processes do not fork."""
+    if not can_fork():
+        return 1
+    if jobs is not None:
+        return jobs
+    return core_count() if items >= WORKERS_FROM else 1
+
+
 def ordered_map(
     work: Callable[[ChunkT], ResultT],
     chunks: Sequence[ChunkT],
     workers: int,
-    in_worker: Callable[[], None],
+    in_worker: Callable[[], None] | None = None,
 ) -> Generator[ResultT, None, None]:
     """`work(chunk)` for every chunk, in `workers` forked processes (chunk i in worker i % workers, which
     `in_worker` prepares first), yielded in chunk order. A worker that dies or raises ends the map with
@@ -93,7 +113,10 @@ def _end(pid: int) -> None:
 
 
 def _serve(
-    work: Callable[[ChunkT], ResultT], chunks: Sequence[ChunkT], fd: int, in_worker: Callable[[], None]
+    work: Callable[[ChunkT], ResultT],
+    chunks: Sequence[ChunkT],
+    fd: int,
+    in_worker: Callable[[], None] | None,
 ) -> None:
     """A worker's life: its chunks' results into the pipe, or one failure record; it never returns (it
     must not go on to run the parent's code), and leaves the parent's state alone (open files, the
@@ -105,7 +128,8 @@ def _serve(
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
         with os.fdopen(fd, "wb") as pipe:
             try:
-                in_worker()
+                if in_worker is not None:
+                    in_worker()
                 for chunk in chunks:
                     _send(pipe, True, pickle.dumps(work(chunk), protocol=pickle.HIGHEST_PROTOCOL))
                 status = 0
@@ -130,7 +154,7 @@ def _receive(pid: int, pipe: BinaryIO) -> bytes:
     if len(data) < size:
         raise WorkerFailed(f"a worker process ended early ({_exit_status(pid)})")
     if not ok:
-        raise WorkerFailed(f"a worker process failed: {data.decode('utf-8')}")
+        raise WorkerFailed(printable(f"a worker process failed: {data.decode('utf-8')}"))
     return data
 
 

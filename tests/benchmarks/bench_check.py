@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """`captionls check` speed figures quoted in the README (### Checking). Not a test: run it by hand.
 
-    .venv/bin/python tests/benchmarks/bench_check.py [--sizes 10000,100000] [--db PATH]
+    .venv/bin/python tests/benchmarks/bench_check.py [--sizes 10000,100000] [--db PATH] [--keep DIR]
 
 1. A synthetic dataset of N captions, 20 tags each (trigger first, then 19 drawn from the 3,000 most
    used built-in tags and 300 dataset-specific phrases, plus a few typos, aliases and empty tags so
@@ -12,13 +12,18 @@
    together (PSS: a page shared copy-on-write counts once, split between the processes sharing it).
    The vocabulary is the built-in one, built before timing (a first run on a fresh machine builds it
    once).
-2. One caption re-checked with a warm index (`index.update` + `check_text`, what the language server
+2. The index pass alone (what `check` does before the rules: walk, read, take the tag names, merge), in
+   this process through the CLI's `datasets()`: with its workers (one per core) and, as the in-run
+   reference, in one process (`jobs=1`). Wall time, this process's CPU (the walk and the merge, the part
+   no worker can take) and the workers' CPU.
+3. One caption re-checked with a warm index (`index.update` + `check_text`, what the language server
    does on each edit): p50 / p99 over 2,000 edits (target <= 1 ms).
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import random
@@ -32,9 +37,13 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import click
+
 from captionls.server.caption.checker import CheckContext, check_text
 from captionls.server.caption.config import load_config
 from captionls.server.caption.dataset import DatasetIndex
+from captionls.server.cli.datasets import datasets
+from captionls.server.cli.workers import core_count
 from captionls.vocab.builtin import open_vocabulary
 from captionls.vocab.query import Vocabulary
 from captionls.vocab.sections import load_section_map
@@ -133,6 +142,29 @@ def time_check(root: Path, db: Path, jobs: int | None) -> Run:
     return timed(command if jobs is None else [*command, "--jobs", str(jobs)])
 
 
+@dataclass
+class Scan:
+    wall: float
+    cpu: float
+    workers_cpu: float
+
+    def __str__(self) -> str:
+        return f"{self.wall:6.2f} s wall ({self.cpu:.2f} s CPU here, {self.workers_cpu:.2f} s in workers)"
+
+
+def time_scan(root: Path, jobs: int) -> Scan:
+    """The index pass as `check` runs it (the cycle collector off, as in the CLI), with `jobs` processes."""
+    gc.collect()
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started, cpu = time.perf_counter(), time.process_time()
+    with click.Context(click.Command("check")):
+        datasets([root], jobs=jobs)
+    wall, cpu = time.perf_counter() - started, time.process_time() - cpu
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    workers = after.ru_utime - children.ru_utime + after.ru_stime - children.ru_stime
+    return Scan(wall, cpu, workers)
+
+
 def time_recheck(root: Path, db: Path, edits: int = 2_000) -> list[float]:
     config = load_config(root)
     index = DatasetIndex(root, config)
@@ -158,13 +190,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="10000,100000")
     parser.add_argument("--db", type=Path, help="vocabulary to use (default: a fresh built-in one)")
+    parser.add_argument("--keep", type=Path, help="make the datasets here once, and reuse them next time")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="captionls-bench-check-") as tmp:
-        db = args.db or Path(tmp) / "vocabulary.sqlite"
+    with tempfile.TemporaryDirectory(prefix="captionls-bench-check-") as scratch:
+        tmp = args.keep or Path(scratch)
+        db = args.db or tmp / "vocabulary.sqlite"
         pool = tag_pool(db)
         for size in (int(size) for size in args.sizes.split(",")):
-            root = Path(tmp) / f"set-{size}"
-            make_dataset(root, size, pool)
+            root = tmp / f"set-{size}"
+            if not root.exists():
+                make_dataset(root, size, pool)
             floor = timed([sys.executable, "-c", "pass"])
             alone = time_check(root, db, jobs=1)
             forked = time_check(root, db, jobs=None)
@@ -176,7 +211,14 @@ def main() -> None:
                 f"  python -c pass {floor.wall:.3f} s  ({len(json.loads(forked.output)):,} findings;"
                 f" load average {os.getloadavg()[0]:.1f})"
             )
-        root = Path(tmp) / f"set-{size}"
+            alone_scan = time_scan(root, jobs=1)
+            forked_scan = time_scan(root, jobs=core_count())
+            print(
+                f"index pass {size:>7,} captions: {forked_scan};  one process: {alone_scan};"
+                f"  ratio {forked_scan.wall / alone_scan.wall:.2f} wall"
+                f"  (load average {os.getloadavg()[0]:.1f})"
+            )
+        root = tmp / f"set-{size}"
         timings = sorted(time_recheck(root, db))
         p50 = statistics.median(timings) * 1000
         p99 = timings[int(len(timings) * 0.99)] * 1000
