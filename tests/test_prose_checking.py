@@ -13,12 +13,10 @@ from captionls.server.caption.config import load_config
 from captionls.server.caption.fixes import fix_text
 from captionls.server.caption.formatter import format_caption
 from captionls.server.caption.parse import parse_caption
-from captionls.server.caption.suggest import DatasetTags, suggest
 from captionls.server.cli import main
 from captionls.vocab.builtin import open_vocabulary
 from captionls.vocab.importers import Source, import_files
-from captionls.vocab.search import Searcher
-from tests.kit.datasets import context, write_dataset
+from tests.kit.datasets import context, suggestions, write_dataset
 from tests.kit.vocabularies import make_vocabulary
 
 KINDS = Path(__file__).resolve().parent / "data" / "kinds"
@@ -202,16 +200,7 @@ def test_completion_writes_the_trigger_as_the_captions_do(tmp_path: Path) -> Non
     assert ctx.index.tag_style() == "spaces"
 
     def first(query: str) -> str:
-        return suggest(
-            query,
-            ctx=ctx,
-            searcher=Searcher(ctx.vocabulary),
-            dataset_tags=DatasetTags(),
-            generation=0,
-            vocabulary_generation=0,
-            personal=(),
-            exclude=(),
-        )[0].insert
+        return suggestions(ctx, query)[0].insert
 
     assert first("bk") == "bk_bini_teen"
     assert first("long_h") == "long hair"

@@ -30,12 +30,17 @@ def searcher(tmp_path_factory: pytest.TempPathFactory) -> Searcher:
     store = Store.open(tmp_path_factory.mktemp("search") / "v.sqlite")
     with store.transaction():
         writer = Writer(store)
-        for name, category, count, aliases in ROWS:
-            writer.tag(name, category=category, post_count=count)
-            for alias in aliases:
-                writer.alias(alias, name)
+        write_rows(writer)
         writer.finish()
     return Searcher(Vocabulary(store))
+
+
+def write_rows(writer: Writer, aliases: bool = True) -> None:
+    """ROWS' tags, with their aliases unless told not to."""
+    for name, category, count, row_aliases in ROWS:
+        writer.tag(name, category=category, post_count=count)
+        for alias in row_aliases if aliases else ():
+            writer.alias(alias, name)
 
 
 def names(searcher: Searcher, query: str, **kwargs: object) -> list[str]:
@@ -137,8 +142,7 @@ def test_a_translation_finds_its_tag(tmp_path: Path) -> None:
     store = Store.open(tmp_path / "v.sqlite")
     with store.transaction():
         writer = Writer(store)
-        for name, category, count, _ in ROWS:
-            writer.tag(name, category=category, post_count=count)
+        write_rows(writer, aliases=False)
         for name, lang, text in [
             ("long_hair", "zh-CN", "长发"),
             ("very_long_hair", "zh-CN", "超长发"),
@@ -174,10 +178,7 @@ def test_small_edits_keep_the_index_as_a_full_rebuild_makes_it(tmp_path: Path) -
     store = Store.open(tmp_path / "v.sqlite")
     with store.transaction():
         writer = Writer(store)
-        for name, category, count, aliases in ROWS:
-            writer.tag(name, category=category, post_count=count)
-            for alias in aliases:
-                writer.alias(alias, name)
+        write_rows(writer)
         writer.finish()
 
     def index() -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:

@@ -4,24 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from captionls.server.caption.checker import CheckContext
-from captionls.server.caption.suggest import DatasetTags, Suggestion, suggest
-from captionls.vocab.search import Searcher
-from tests.kit.datasets import context, write_dataset
+from tests.kit.datasets import context, suggestions, write_dataset
 from tests.kit.vocabularies import make_vocabulary
-
-
-def suggestions(ctx: CheckContext, query: str) -> list[Suggestion]:
-    return suggest(
-        query,
-        ctx=ctx,
-        searcher=Searcher(ctx.vocabulary),
-        dataset_tags=DatasetTags(),
-        generation=0,
-        vocabulary_generation=0,
-        personal=(),
-        exclude=(),
-    )
 
 
 def test_a_typo_the_dataset_uses_comes_right_after_the_tag_it_should_be(tmp_path: Path) -> None:

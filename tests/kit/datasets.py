@@ -13,7 +13,9 @@ from captionls.server.caption.checker import CheckContext
 from captionls.server.caption.config import Config, load_config
 from captionls.server.caption.dataset import DatasetIndex
 from captionls.server.caption.files import CaptionFile, Rewrite, write_captions
+from captionls.server.caption.suggest import DatasetTags, Suggestion, suggest
 from captionls.vocab.query import Vocabulary
+from captionls.vocab.search import Searcher
 from captionls.vocab.sections import load_section_map
 from captionls.vocab.store import Store
 
@@ -63,6 +65,20 @@ def context(root: Path, vocabulary_path: Path, config: Config | None = None) -> 
     index = DatasetIndex(root, config)
     index.scan()
     return CheckContext(config, Vocabulary(Store.open(vocabulary_path)), index, load_section_map())
+
+
+def suggestions(ctx: CheckContext, query: str) -> list[Suggestion]:
+    """What completion offers for `query` in the context's dataset, with no dataset tags of its own."""
+    return suggest(
+        query,
+        ctx=ctx,
+        searcher=Searcher(ctx.vocabulary),
+        dataset_tags=DatasetTags(),
+        generation=0,
+        vocabulary_generation=0,
+        personal=(),
+        exclude=(),
+    )
 
 
 CAPTIONS = {
