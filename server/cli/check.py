@@ -48,7 +48,7 @@ from .output import FORMATS, Batch, Output, Report, render
 from .progress import Progress
 from .vocab import db_option, plural
 from .where import selected, where_option
-from .workers import WORKERS_FROM, ordered_map, worker_count
+from .workers import WORKERS_FROM, chunked, ordered_map, worker_count
 
 READ_ERROR = "read-error"
 WRITE_ERROR = "write-error"
@@ -172,7 +172,7 @@ def _mapped(
     work: Callable[[Sequence[Path]], ResultT], ctx: CheckContext, paths: list[Path], workers: int
 ) -> Generator[ResultT, None, None]:
     """`work` over chunks of `paths` in order: in this process, or with `workers` forked processes."""
-    chunks = [paths[start : start + CHUNK] for start in range(0, len(paths), CHUNK)]
+    chunks = chunked(paths, CHUNK)
     if workers < 2 or len(chunks) < 2:
         yield from map(work, chunks)
         return

@@ -26,7 +26,7 @@ from ..caption.files import CaptionFile, CaptionWriteError, Rewrite, write_capti
 from ..caption.journal import JournalError
 from ..caption.printable import printable
 from .vocab import open_store
-from .workers import ordered_map, worker_count
+from .workers import chunked, ordered_map, worker_count
 
 # Exit codes: findings at warning or above (or a change to show), and usage or configuration errors.
 EXIT_FINDINGS = 1
@@ -124,26 +124,20 @@ def _scan(index: DatasetIndex, jobs: int | None) -> None:
     a slice of the walk each, and this process adds them to the index in walk order (the same index as
     one process's scan). The walk and the adding stay here: they are the index."""
     walked = list(index.walk_links())
-    chunks = [walked[start : start + SCAN_CHUNK] for start in range(0, len(walked), SCAN_CHUNK)]
-    workers = worker_count(jobs, len(walked))
+    chunks = chunked(walked, SCAN_CHUNK)
 
-    def read(chunk: list[tuple[Path, bool]]) -> list[ScannedCaption]:
-        return [index.read(path, is_link) for path, is_link in chunk]
-
-    def read_to_send(chunk: list[tuple[Path, bool]]) -> list[ScannedCaption]:
-        """`read`, with one tuple per distinct written tag of the chunk: pickled once, then referenced
+    def read(chunk: Sequence[tuple[Path, bool]]) -> list[ScannedCaption]:
+        """The chunk's captions, with one tuple per distinct written tag: pickled once, then referenced
         (a third less to send and to unpickle), and this process gets one object for each, its hash
         computed once, not one per caption."""
         forms: dict[tuple[str, str], tuple[str, str]] = {}
         scanned = []
-        for file, names, lead in read(chunk):
+        for path, is_link in chunk:
+            file, names, lead = index.read(path, is_link)
             scanned.append(ScannedCaption(file, [forms.setdefault(form, form) for form in names], lead))
         return scanned
 
-    forked = workers > 1 and len(chunks) > 1
-    with closing(
-        ordered_map(read_to_send, chunks, workers) if forked else (read(chunk) for chunk in chunks)
-    ) as results:
+    with closing(ordered_map(read, chunks, worker_count(jobs, len(walked)))) as results:
         for chunk, scanned in zip(chunks, results, strict=True):
             for (path, _), caption in zip(chunk, scanned, strict=True):
                 index.add_scanned(path, caption)

@@ -58,6 +58,14 @@ def worker_count(jobs: int | None, items: int) -> int:
     return core_count() if items >= WORKERS_FROM else 1
 
 
+ItemT = TypeVar("ItemT")
+
+
+def chunked(items: Sequence[ItemT], size: int) -> list[Sequence[ItemT]]:
+    """`items` in consecutive chunks of `size` (the last one shorter)."""
+    return [items[start : start + size] for start in range(0, len(items), size)]
+
+
 def ordered_map(
     work: Callable[[ChunkT], ResultT],
     chunks: Sequence[ChunkT],
@@ -65,8 +73,12 @@ def ordered_map(
     in_worker: Callable[[], None] | None = None,
 ) -> Generator[ResultT, None, None]:
     """`work(chunk)` for every chunk, in `workers` forked processes (chunk i in worker i % workers, which
-    `in_worker` prepares first), yielded in chunk order. A worker that dies or raises ends the map with
-    `WorkerFailed`; closing the iterator early (an exception, Ctrl-C in the parent) ends the workers."""
+    `in_worker` prepares first), yielded in chunk order; in this process when there is one worker or one
+    chunk. A worker that dies or raises ends the map with `WorkerFailed`; closing the iterator early (an
+    exception, Ctrl-C in the parent) ends the workers."""
+    if workers < 2 or len(chunks) < 2:
+        yield from map(work, chunks)
+        return
     # Freezing moves every object the parent has into the permanent generation: the cycle collector (off
     # in the CLI anyway) never walks and so never copies the shared pages in a worker.
     gc.freeze()
