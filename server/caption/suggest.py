@@ -70,25 +70,10 @@ class DatasetTags:
         self.flagged: dict[str, str | None] = {}
         self._blob = ""
         self._starts: list[int] = []
-        # Each key's most used phrasing (`DatasetIndex.display`, which counts them on every call), kept
-        # while the index's version (any caption's phrasing) stays.
-        self._index: DatasetIndex | None = None
-        self._index_version = -1
-        self._displays: dict[str, str] = {}
-
-    def display(self, key: str) -> str:
-        """How the dataset writes `key` most often, as of the last `refresh`."""
-        shown = self._displays.get(key)
-        if shown is None:
-            assert self._index is not None, "refresh first"
-            shown = self._displays[key] = self._index.display(key)
-        return shown
 
     def refresh(
         self, index: DatasetIndex, generation: int, vocabulary: Vocabulary, vocabulary_generation: int
     ) -> None:
-        if index is not self._index or index.version != self._index_version:
-            self._index, self._index_version, self._displays = index, index.version, {}
         stamp = (id(index), index.keys_version, generation, vocabulary_generation, vocabulary)
         if stamp == self._stamp:
             return
@@ -213,11 +198,11 @@ def suggest(
         if not phrasings:
             insert = write(tag.name)
         elif canonical_first:
-            insert = write(dataset_tags.display(tag.key)) if tag.key in phrasings else write(tag.name)
+            insert = write(index.display(tag.key)) if tag.key in phrasings else write(tag.name)
         else:
             # The majority phrasing; on a tie the canonical tag, then the first key.
             best = min(phrasings, key=lambda k: (-counts[k], k != tag.key, k))
-            insert = write(dataset_tags.display(best))
+            insert = write(index.display(best))
         return Suggestion(
             key=tag.key,
             insert=insert,
@@ -232,7 +217,7 @@ def suggest(
         `bk_bini_teen`)."""
         return Suggestion(
             key=dataset_key,
-            insert=write_as_is(dataset_tags.display(dataset_key)),
+            insert=write_as_is(index.display(dataset_key)),
             written=None,
             tag=None,
             dataset_count=counts.get(dataset_key, 0),
@@ -273,13 +258,13 @@ def suggest(
         if resolved is not None:
             # Once per concept: an alias the dataset uses stands for its canonical tag.
             if resolved.tag.key not in seen:
-                add(bucket, offer(resolved.tag, dataset_tags.display(dataset_key)))
+                add(bucket, offer(resolved.tag, index.display(dataset_key)))
             seen.add(dataset_key)
             continue
         seen.add(dataset_key)
         if dataset_key not in dataset_tags.flagged:
             dataset_tags.flagged[dataset_key] = _flagged_for(
-                ctx, dataset_key, dataset_tags.display(dataset_key), counts[dataset_key]
+                ctx, dataset_key, index.display(dataset_key), counts[dataset_key]
             )
         instead = dataset_tags.flagged[dataset_key]
         if instead is None:
