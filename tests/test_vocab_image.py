@@ -7,6 +7,7 @@ import os
 import sqlite3
 import stat
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -132,3 +133,50 @@ def test_two_first_runs_on_an_existing_empty_database_fill_it_once(tmp_path: Pat
         sources = [row[0] for row in store.conn.execute("SELECT path FROM imports ORDER BY id")]
     assert sources == [builtin.DANBOORU_SOURCE_NAME, builtin.PROMPT_WORDS_SOURCE_NAME]
     assert [path.name for path in tmp_path.iterdir() if path.suffix == ".tmp"] == []
+
+
+def _counting_unpacks(monkeypatch: pytest.MonkeyPatch, failures: int = 0) -> list[Path]:
+    """Patch `image.unpack` to record each call's directory; the first `failures` calls fail."""
+    calls: list[Path] = []
+    real = image.unpack
+
+    def unpack(directory: Path) -> Path:
+        calls.append(directory)
+        if len(calls) <= failures:
+            raise OSError("disk full")
+        return real(directory)
+
+    monkeypatch.setattr(image, "unpack", unpack)
+    return calls
+
+
+def test_an_image_unpacked_ahead_is_the_one_placed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What `captionls serve` does on a first start: the image is unpacked on another thread while the
+    server loads, and making the vocabulary takes that file instead of unpacking another."""
+    calls = _counting_unpacks(monkeypatch)
+    target = tmp_path / "data" / "vocab.sqlite"
+    image.unpack_ahead(target.parent)
+    with open_vocabulary(target) as store:
+        _searches_like_the_builtin(store)
+    assert calls == [target.parent]
+    assert table_digests(target) == table_digests(_unpacked_image(tmp_path))
+    assert [path.name for path in target.parent.iterdir() if path.suffix == ".tmp"] == []
+
+
+def test_an_image_that_failed_to_unpack_ahead_is_unpacked_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls = _counting_unpacks(monkeypatch, failures=1)
+    target = tmp_path / "vocab.sqlite"
+    image.unpack_ahead(tmp_path)
+    with open_vocabulary(target) as store:
+        _searches_like_the_builtin(store)
+    assert calls == [tmp_path, tmp_path]
+
+
+def test_an_image_unpacked_ahead_and_never_taken_is_removed_at_exit(tmp_path: Path) -> None:
+    # The process ends at once: the unpacking is waited for, then its file removed.
+    script = "import sys; from pathlib import Path; from captionls.vocab.builtin import image; "
+    script += "image.unpack_ahead(Path(sys.argv[1]))"
+    subprocess.run([sys.executable, "-c", script, str(tmp_path / "data")], check=True, timeout=60)
+    assert list((tmp_path / "data").iterdir()) == []

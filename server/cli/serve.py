@@ -25,6 +25,7 @@ def serve(transport: str, host: str, port: int, log_file: str | None) -> None:
     """Run the captionls language server."""
     if log_file:
         logging.basicConfig(filename=log_file, level=logging.INFO)
+    _unpack_vocabulary_ahead()
     # Start-up makes a few hundred thousand long-lived objects (lsprotocol's classes, the modules) and no
     # garbage: the collections they would trigger cost about a sixth of it. They are frozen out of the
     # collector's walks before it runs again.
@@ -42,6 +43,18 @@ def serve(transport: str, host: str, port: int, log_file: str | None) -> None:
         server.start_tcp(host, port)
     else:
         serve_stdio(server)
+
+
+def _unpack_vocabulary_ahead() -> None:
+    """On a machine's first start the default vocabulary does not exist yet: its image is unpacked now, on
+    the other core, while the modules below load, so the first document only links it into place (image.py).
+    When the settings name another vocabulary, the unpacked file is removed at exit, unused."""
+    from captionls.vocab.builtin import image
+    from captionls.vocab.store import default_path
+
+    target = default_path()
+    if not target.exists():
+        image.unpack_ahead(target.parent)
 
 
 def _import_protocol_types() -> None:

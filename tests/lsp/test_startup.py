@@ -8,6 +8,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+from lsprotocol import types
+
+from tests.kit.datasets import make_dataset
+from tests.kit.lsp import start_session
+
 CAPTIONLS_SERVE = [str(Path(sys.executable).with_name("captionls")), "serve"]
 IMPORTED_AFTER_START = """
 import sys
@@ -26,18 +31,43 @@ def test_the_server_starts_without_the_selection_language() -> None:
     assert not [name for name in modules if name.startswith("captionls.server.caption.selection")]
 
 
-def _serve_until_eof(cache_home: Path) -> None:
+def _serve_until_eof(cache_home: Path, vocabulary: Path) -> None:
     """Start `captionls serve` and close its input at once: it starts up whole, then ends."""
-    env = {**os.environ, "XDG_CACHE_HOME": str(cache_home)}
+    env = {**os.environ, "XDG_CACHE_HOME": str(cache_home), "CAPTIONLS_DB": str(vocabulary)}
     subprocess.run(CAPTIONLS_SERVE, stdin=subprocess.DEVNULL, env=env, check=True, timeout=60)
 
 
 def test_serve_compiles_the_protocol_classes_once_per_machine(tmp_path: Path) -> None:
     """The first start saves attrs' generated code for lsprotocol's classes; later starts read it."""
-    _serve_until_eof(tmp_path)
+    _serve_until_eof(tmp_path, tmp_path / "vocabulary.sqlite")
     (cache,) = (tmp_path / "captionls").iterdir()
     assert cache.name.startswith("attrs-code-") and cache.stat().st_size > 100_000
     saved = cache.stat().st_mtime_ns
-    _serve_until_eof(tmp_path)
+    _serve_until_eof(tmp_path, tmp_path / "vocabulary.sqlite")
     assert cache.stat().st_mtime_ns == saved
     assert [path.name for path in (tmp_path / "captionls").iterdir()] == [cache.name]
+
+
+def test_a_first_start_unpacks_the_vocabulary_while_loading_and_removes_it_unused(tmp_path: Path) -> None:
+    """No vocabulary yet: serve unpacks the built-in image into its folder as it starts (image.py,
+    `unpack_ahead`). A server that opened no document made no vocabulary and leaves no file behind."""
+    folder = tmp_path / "data"
+    _serve_until_eof(tmp_path / "cache", folder / "vocabulary.sqlite")
+    assert folder.is_dir() and list(folder.iterdir()) == []
+
+
+async def test_a_first_start_answers_from_the_vocabulary_it_unpacked_while_loading(tmp_path: Path) -> None:
+    vocabulary = tmp_path / "data" / "vocabulary.sqlite"
+    session = await start_session(make_dataset(tmp_path / "dataset"), vocabulary, "neovim")
+    try:
+        uri = session.open("a1.txt", "ohwxStyle, contrap")
+        position = types.Position(line=0, character=len("ohwxStyle, contrap"))
+        result = await session.client.text_document_completion_async(
+            types.CompletionParams(types.TextDocumentIdentifier(uri=uri), position)
+        )
+        assert isinstance(result, types.CompletionList)
+        assert "contrapposto" in [item.label for item in result.items]
+    finally:
+        await session.client.shutdown_session()
+        await session.client.stop()
+    assert [path.name for path in vocabulary.parent.iterdir() if path.suffix == ".tmp"] == []

@@ -8,15 +8,20 @@ linked into place (`place`): no row is written, so the first command answers in 
 gzip, because the first run pays its decompression: on this 36.6 MB database gzip -9 gives 16.4 MB and
 unpacks in about 0.2 s of CPU; xz gives 10.6 MB but takes 0.7 s, bz2 14 MB and 1.4 s (stdlib codecs,
 measured in one run; scripts/build_builtin_image.py prints the figures again with `--compare`).
+
+The language server does not wait for it: `unpack_ahead` starts the unpacking on another thread as the
+server starts, beside the import of its modules, and the first `place` or `attached` in that directory
+takes the file (`_unpacked`).
 """
 
 from __future__ import annotations
 
-import gzip
+import atexit
 import os
-import shutil
 import sqlite3
+import threading
 import uuid
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -26,7 +31,6 @@ from ..store import Store
 IMAGE = Path(__file__).resolve().parent / "vocabulary.sqlite.gz"
 # What `imports.at` says in the image; a database made from it says when it was made instead.
 IMAGE_IMPORT_TIME = "1970-01-01T00:00:00Z"
-_CHUNK = 1 << 20
 
 
 def unpack(directory: Path) -> Path:
@@ -37,8 +41,12 @@ def unpack(directory: Path) -> Path:
     # any file SQLite creates.
     handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
     try:
-        with os.fdopen(handle, "wb") as out, gzip.open(IMAGE, "rb") as packed:
-            shutil.copyfileobj(packed, out, _CHUNK)
+        with os.fdopen(handle, "wb") as out:
+            # Inflated in one call (gzip format, checksum verified), not streamed through gzip.open: zlib and
+            # the write let go of the interpreter lock, and each of gzip.open's ~130 reads takes it back.
+            # Beside a busy thread (`unpack_ahead`) every such handover waits up to 5 ms: streamed, the
+            # unpacking took 1.0 to 1.6 s there, in one call 0.7 to 0.8 s (the same CPU, the machine loaded).
+            out.write(zlib.decompress(IMAGE.read_bytes(), wbits=zlib.MAX_WBITS | 16))
         conn = sqlite3.connect(path, isolation_level=None)
         try:
             # No journal, no sync: no one else opens the file before it is linked into place; synced below.
@@ -57,13 +65,65 @@ def unpack(directory: Path) -> Path:
     return path
 
 
+class _UnpackingAhead(threading.Thread):
+    """`unpack(directory)` on its own thread; `path` is the file once it has succeeded."""
+
+    def __init__(self, directory: Path) -> None:
+        # Not a daemon: the process waits for it at exit, then removes the file if nobody took it.
+        super().__init__(name="captionls-unpack-image")
+        self.directory = directory
+        self.path: Path | None = None
+
+    def run(self) -> None:
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            self.path = unpack(self.directory)
+        except Exception:
+            # Whoever takes it unpacks again on their own thread (`_unpacked`), where the error reaches them.
+            return
+
+
+# Started by `unpack_ahead`, by directory, until taken.
+_ahead: dict[Path, _UnpackingAhead] = {}
+
+
+def unpack_ahead(directory: Path) -> None:
+    """Start unpacking the image into `directory` on another thread, for the next `place` or `attached`
+    there; a file nobody took is removed when the process exits."""
+    if directory not in _ahead:
+        _ahead[directory] = _UnpackingAhead(directory)
+        _ahead[directory].start()
+
+
+def _unpacked(directory: Path) -> Path:
+    """The image unpacked in `directory`: the file `unpack_ahead` started there (once it is done), else a
+    new one."""
+    ahead = _ahead.pop(directory, None)
+    if ahead is not None:
+        ahead.join()
+        if ahead.path is not None:
+            return ahead.path
+    return unpack(directory)
+
+
+def _remove_untaken() -> None:
+    while _ahead:
+        _, ahead = _ahead.popitem()
+        ahead.join()
+        if ahead.path is not None:
+            ahead.path.unlink(missing_ok=True)
+
+
+atexit.register(_remove_untaken)
+
+
 def place(target: Path) -> None:
     """Make `target`, which does not exist, the built-in vocabulary: unpacked beside it, then linked
     into place. A hard link never replaces a file: when another process (or the user) made `target`
     meanwhile, theirs stands and ours is dropped. Where the file system has no hard links, `target` stays
     absent, and the bootstrap copies the image (`fill`) into the empty database `Store.open` creates."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    unpacked = unpack(target.parent)
+    unpacked = _unpacked(target.parent)
     try:
         os.link(unpacked, target)
     except OSError:
@@ -76,7 +136,7 @@ def place(target: Path) -> None:
 def attached(store: Store) -> Iterator[str]:
     """The image attached to `store`'s connection (migrated to this schema first); yields its schema name.
     Attached outside any transaction (SQLite allows no ATTACH inside one), detached and removed after."""
-    unpacked = unpack(store.path.parent)
+    unpacked = _unpacked(store.path.parent)
     try:
         Store.open(unpacked).close()
         store.conn.execute("ATTACH DATABASE ? AS builtin_image", (str(unpacked),))
