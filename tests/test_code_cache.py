@@ -1,5 +1,6 @@
 """The cache of attrs' generated code that `captionls serve` imports lsprotocol with (cli/code_cache.py):
-the classes are the same with it, cold or warm; a bad file is ignored; concurrent servers never tear it."""
+the classes are the same with it, cold or warm; a bad file is ignored; concurrent servers never tear it.
+The same for cattrs' generated code: the converter does the same with it."""
 
 from __future__ import annotations
 
@@ -105,3 +106,48 @@ def test_an_unwritable_cache_directory_changes_nothing(tmp_path: Path) -> None:
     blocked = tmp_path / "file-not-directory"
     blocked.write_text("", encoding="utf-8")
     assert _fingerprint(blocked / "attrs-code.bin") == _fingerprint()
+
+
+# The server's converter (through the cache of cattrs' generated code when a path is given) turns the
+# first messages of a session into objects and an answer back into JSON; prints what it made.
+CONVERTED = """
+import json, sys
+from pathlib import Path
+import cattrs.gen
+from lsprotocol import types
+from pytest_lsp import client_capabilities
+from captionls.server.cli.code_cache import cached_compiles
+from captionls.server.lsp.wire import converter
+
+def convert():
+    wire = converter()
+    capabilities = wire.unstructure(client_capabilities("neovim"))
+    params = wire.structure({"processId": 1, "rootUri": "file:///d", "capabilities": capabilities},
+                            types.InitializeParams)
+    item = types.CompletionItem(label="long hair", kind=types.CompletionItemKind.Value, detail="1 post")
+    answer = wire.unstructure(types.CompletionList(is_incomplete=False, items=[item]))
+    return [repr(params), answer]
+
+if len(sys.argv) > 1:
+    with cached_compiles(cattrs.gen, Path(sys.argv[1])):
+        print(json.dumps(convert()))
+else:
+    print(json.dumps(convert()))
+"""
+
+
+def _converted(cache: Path | None = None) -> str:
+    command = [sys.executable, "-c", CONVERTED, *([str(cache)] if cache is not None else [])]
+    return subprocess.run(command, capture_output=True, text=True, check=True).stdout
+
+
+def test_the_converter_does_the_same_cold_warm_and_without_the_cache(tmp_path: Path) -> None:
+    """`captionls serve` keeps cattrs' generated code for the messages' types the same way."""
+    cache = cache_file(tmp_path, "cattrs-code")
+    plain = _converted()
+    assert _converted(cache) == plain  # cold: compiles and saves
+    saved = cache.stat().st_mtime_ns
+    filenames = {key[1] for key in _load(cache)}
+    assert len(filenames) > 50 and all(name.startswith("<cattrs generated") for name in filenames)
+    assert _converted(cache) == plain  # warm: every function from the cache
+    assert cache.stat().st_mtime_ns == saved

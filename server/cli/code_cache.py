@@ -4,7 +4,10 @@ Importing `lsprotocol.types` defines about 570 attrs classes, and attrs writes e
 `__repr__`, `__eq__`... as Python source and compiles it: about 765 `compile()` calls, nine tenths of the
 import and a quarter of a second of every server start. The source is the same on every start, so the
 compiled code is kept, marshalled as `__pycache__` keeps a module's, in the user cache directory, and
-loaded instead of compiled.
+loaded instead of compiled. cattrs does the same for the converter's functions when the first messages
+of a session arrive (about 110 before the first completion answer): `serve` keeps those in a second file,
+saved when the session ends. Structuring a session's first four messages took 22 to 35 ms of CPU without
+it, 9 to 12 ms with it (a loaded machine).
 
 What keeps it safe:
 - `compile` is a pure function of its arguments and the interpreter: an entry is keyed by the exact source

@@ -7,6 +7,9 @@ import logging
 from pathlib import Path
 
 import click
+import platformdirs
+
+from .code_cache import cache_file, cached_compiles
 
 
 @click.command()
@@ -25,12 +28,12 @@ def serve(transport: str, host: str, port: int, log_file: str | None) -> None:
     """Run the captionls language server."""
     if log_file:
         logging.basicConfig(filename=log_file, level=logging.INFO)
-    _unpack_vocabulary_ahead()
     # Start-up makes a few hundred thousand long-lived objects (lsprotocol's classes, the modules) and no
     # garbage: the collections they would trigger cost about a sixth of it. They are frozen out of the
     # collector's walks before it runs again.
     gc.disable()
     try:
+        _unpack_vocabulary_ahead()
         _import_protocol_types()
         from captionls.server.lsp.server import create_server
         from captionls.server.lsp.transport import serve_stdio
@@ -39,10 +42,20 @@ def serve(transport: str, host: str, port: int, log_file: str | None) -> None:
     finally:
         gc.freeze()
         gc.enable()
-    if transport == "tcp":
-        server.start_tcp(host, port)
-    else:
-        serve_stdio(server)
+    # The first messages make cattrs write and compile the converter's functions for their types (about
+    # 110 before the first completion answer): cached as attrs' code is, saved when the session ends.
+    import cattrs.gen
+
+    with cached_compiles(cattrs.gen, _code_cache("cattrs-code")):
+        if transport == "tcp":
+            server.start_tcp(host, port)
+        else:
+            serve_stdio(server)
+
+
+def _code_cache(name: str) -> Path:
+    """The file keeping `name`'s compiled code (code_cache.py), in the user cache directory."""
+    return cache_file(Path(platformdirs.user_cache_dir("captionls")), name)
 
 
 def _unpack_vocabulary_ahead() -> None:
@@ -65,10 +78,5 @@ def _import_protocol_types() -> None:
         import attr._make as attrs_make
     except ImportError:
         return
-    import platformdirs
-
-    from .code_cache import cache_file, cached_compiles
-
-    directory = Path(platformdirs.user_cache_dir("captionls"))
-    with cached_compiles(attrs_make, cache_file(directory, "attrs-code")):
+    with cached_compiles(attrs_make, _code_cache("attrs-code")):
         import lsprotocol.types  # noqa: F401 - imported for its classes, inside the cache
