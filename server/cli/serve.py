@@ -37,8 +37,8 @@ def serve(transport: str, host: str, port: int, log_file: str | None) -> None:
     gc.disable()
     # On a first start the vocabulary's image unpacks on another thread (`_unpack_vocabulary_ahead`):
     # after each of its ~130 reads it waits for the interpreter lock, which the imports hold, a whole switch
-    # interval each time. Short intervals let it through: beside a busy thread it took 0.9 to 1.1 s instead
-    # of 1.6 to 1.8 s (a loaded machine). Without another thread waiting they change nothing.
+    # interval each time. Short intervals let it through: beside this start-up (6 runs each, load 7.7) it
+    # took a median 0.67 s instead of 1.09 s. Without another thread waiting they change nothing.
     switch_interval = sys.getswitchinterval()
     sys.setswitchinterval(_START_SWITCH_INTERVAL)
     try:
