@@ -311,7 +311,7 @@ def _line_names(text: str, syntax: Syntax) -> Iterator[list[tuple[str, str]]]:
         if pieces is None:
             yield [(tag.key, tag.name) for tag in _parse_line(line, 0, len(line), 0, syntax).tags]
         else:
-            yield [found[0] for _, found in pieces if found is not None]
+            yield [found[0] for found in pieces[1] if found is not None]
 
 
 @lru_cache(maxsize=16)
@@ -371,16 +371,18 @@ def _pairs_up(piece: str) -> bool:
     return not stack
 
 
-def _plain_pieces(text: str, start: int, end: int, syntax: Syntax) -> list[tuple[str, PlainPiece]] | None:
-    """The pieces of text[start:end] split at the separator with what each holds, when the line is plain
+def _plain_pieces(
+    text: str, start: int, end: int, syntax: Syntax
+) -> tuple[list[str], list[PlainPiece]] | None:
+    """The pieces of text[start:end] split at the separator, and what each holds, when the line is plain
     (see `_piece`); None when it needs the full parser."""
     if _special_pattern(syntax).search(text, start, end) is not None:
         return None
     pieces = text[start:end].split(syntax.separator)
     found = list(map(_piece, pieces))
-    if False in found:
+    if ("(" in text or "[" in text) and False in found:
         return None
-    return list(zip(pieces, cast(list[PlainPiece], found), strict=True))
+    return pieces, cast(list[PlainPiece], found)
 
 
 def _wildcards(text: str, start: int, end: int) -> list[Wildcard]:
@@ -547,16 +549,16 @@ def _wildcard_tags(
 
 
 def _parse_plain_line(
-    pieces: list[tuple[str, PlainPiece]], start: int, end: int, index: int, syntax: Syntax
+    pieces: tuple[list[str], list[PlainPiece]], start: int, end: int, index: int, syntax: Syntax
 ) -> CaptionLine:
     """The common case (see `_plain_pieces`): the pieces' names, with offsets added up."""
     separator = syntax.separator
     line = CaptionLine(index, start, end, syntax=syntax)
-    last = len(pieces) - 1
+    last = len(pieces[0]) - 1
     width = len(separator)
     position = start
     previous: tuple[int, int] | None = None
-    for number, (piece, found) in enumerate(pieces):
+    for number, (piece, found) in enumerate(zip(*pieces, strict=True)):
         piece_end = position + len(piece)
         cut = (piece_end, piece_end + width) if number < last else None
         tag = None
