@@ -378,9 +378,10 @@ def _plain_pieces(
     (see `_piece`); None when it needs the full parser."""
     if _special_pattern(syntax).search(text, start, end) is not None:
         return None
-    pieces = text[start:end].split(syntax.separator)
+    line = text[start:end]
+    pieces = line.split(syntax.separator)
     found = list(map(_piece, pieces))
-    if ("(" in text or "[" in text) and False in found:
+    if ("(" in line or "[" in line) and False in found:
         return None
     return pieces, cast(list[PlainPiece], found)
 
