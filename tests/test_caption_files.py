@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import os
+import pickle
 from pathlib import Path
 
 import pytest
@@ -159,3 +160,9 @@ def test_permission_denied(tmp_path: Path) -> None:
     path.chmod(0)
     with pytest.raises(CaptionReadError, match=r"secret.txt:1: cannot read \(Permission denied\)"):
         read_caption_file(path)
+
+
+def test_a_caption_file_travels_from_a_worker_as_it_was_read() -> None:
+    for file in (CaptionFile("a, b\r\n"), CaptionFile("ä", "utf-16-le", bom=True)):
+        copy = pickle.loads(pickle.dumps(file, protocol=pickle.HIGHEST_PROTOCOL))
+        assert (copy.text, copy.encoding, copy.bom) == (file.text, file.encoding, file.bom)

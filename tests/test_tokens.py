@@ -91,6 +91,20 @@ def test_the_guides_full_example_is_127_tokens_in_two_chunks() -> None:
     assert counted.cut(127) is None
 
 
+@pytest.mark.parametrize("limit", [-3, 0, 1, 7, 30, 75, 150])
+def test_the_cut_is_at_the_first_word_past_the_limit(limit: int) -> None:
+    for text in [*corpus(), *(line + " BREAK " + line for line in HAND_MADE)]:
+        counted = measure(text)
+        seen = 0
+        expected = None
+        for piece in counted.pieces:
+            seen += piece.tokens
+            if seen > limit:
+                expected = piece.start
+                break
+        assert counted.cut(limit) == expected, text
+
+
 def test_attention_syntax_costs_what_its_text_costs() -> None:
     assert measure("(long hair:1.2)").tokens == count_tokens("long hair") == 2
     assert measure("(long hair: 1.2)").tokens == 2

@@ -85,13 +85,13 @@ def _entry(forms: WrittenForms, names: list[tuple[str, str]], lead: tuple[str, s
     """
     first: dict[str, str] = {}
     for key, name in names:
-        if key and key not in first:
-            first[key] = name
+        first.setdefault(key, name)
+    first.pop("", None)
     lead_id = _NO_LEAD
     if lead is not None:
         written = lead_of(lead[1])
         lead_id = forms.hold(*lead) if written == lead[1] else forms.hold(tag_key(written), written)
-    return array("I", [lead_id, *(forms.hold(key, name) for key, name in first.items())])
+    return array("I", [lead_id, *forms.hold_all(first.items())])
 
 
 def _release(forms: WrittenForms, entry: array[int]) -> None:
@@ -285,9 +285,11 @@ class DatasetIndex:
             self.leads_version += 1
         old_tags = () if old is None else old[1:]
         new_tags = () if new is None else new[1:]
-        old_ids, new_ids = set(old_tags), set(new_tags)
+        old_ids = set(old_tags)
         old_keys = {forms[form_id][0] for form_id in old_tags}
-        new_keys = {forms[form_id][0] for form_id in new_tags}
+        # What stays is looked up only when something was there (not for each caption of a scan).
+        new_ids = set(new_tags) if old_tags else set()
+        new_keys = {forms[form_id][0] for form_id in new_tags} if old_tags else set()
         for form_id in old_tags:
             if form_id not in new_ids:
                 key, name = forms[form_id]

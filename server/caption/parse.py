@@ -25,6 +25,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
+from typing import Literal, cast
 
 from captionls.vocab.normalize import tag_key
 
@@ -303,20 +304,14 @@ def index_names(
 
 def _line_names(text: str, syntax: Syntax) -> Iterator[list[tuple[str, str]]]:
     """(key, name) of the tags of each caption line (a blank line after the first is not one)."""
-    separator = syntax.separator
-    special = _special_pattern(syntax)
     for number, line in enumerate(LINE_BREAK.split(text)):
-        if special.search(line) is not None:
-            yield [(tag.key, tag.name) for tag in _parse_line(line, 0, len(line), 0, syntax).tags]
-            continue
         if number > 0 and not line.strip(_BLANK):
             continue
-        names = []
-        for piece in line.split(separator):
-            name = piece.strip(_BLANK)
-            if name:
-                names.append((_key(name), name))
-        yield names
+        pieces = _plain_pieces(line, 0, len(line), syntax)
+        if pieces is None:
+            yield [(tag.key, tag.name) for tag in _parse_line(line, 0, len(line), 0, syntax).tags]
+        else:
+            yield [found[0] for found in pieces[1] if found is not None]
 
 
 @lru_cache(maxsize=16)
@@ -333,13 +328,62 @@ def _token_pattern(syntax: Syntax) -> re.Pattern[str]:
 
 @lru_cache(maxsize=16)
 def _special_pattern(syntax: Syntax) -> re.Pattern[str]:
-    """What sends a line to the full parser: brackets, escapes, braces, BREAK, the marks configured."""
+    """What sends a line to the full parser whatever its pieces: escapes, braces, BREAK, the marks
+    configured. Brackets are looked at piece by piece (`_piece`)."""
     marks = [re.escape(mark) for mark in (syntax.keep_separator, syntax.secondary_separator) if mark]
-    return re.compile("|".join([r"[\\()\[\]{]", "BREAK", *marks]))
+    return re.compile("|".join([r"\\[\\()\[\]]|\{", "BREAK", *marks]))
 
 
 # `tag_key`, remembered: a dataset writes the same few thousand names over and over.
 _key = lru_cache(maxsize=200_000)(tag_key)
+
+# A piece between two separators, as a plain line holds it: its (key, name) and where the name starts in
+# the piece; None when it is blank.
+PlainPiece = tuple[tuple[str, str], int] | None
+
+
+@lru_cache(maxsize=200_000)
+def _piece(piece: str) -> PlainPiece | Literal[False]:
+    """What a piece of a line without escapes, braces, BREAK or `|||` holds, remembered per piece text (a
+    dataset writes the same pieces over and over): a plain piece, or False when the full parser
+    could read it otherwise. Brackets change nothing when they pair up inside the piece (the parser pairs
+    them over the line, but a piece that leaves none open cannot pair with another) and the name does not
+    start with one (only then are they attention syntax around the name: `card (medium)`, `>:)` are names)."""
+    name = piece.strip(_BLANK)
+    if not name:
+        return None
+    if name[0] in _OPENERS or not _pairs_up(piece):
+        return False
+    return (_key(name), name), len(piece) - len(piece.lstrip(_BLANK))
+
+
+def _pairs_up(piece: str) -> bool:
+    """Whether the bracket pairing of `_parse_line`, run over `piece` alone, leaves no opener open."""
+    if "(" not in piece and "[" not in piece:
+        return True
+    stack: list[str] = []
+    for char in piece:
+        if char in _OPENERS:
+            stack.append(char)
+        elif char in _CLOSERS and _CLOSERS[char] in stack:
+            # Pop to the nearest opener of the same kind; a closer with none is literal text.
+            del stack[len(stack) - 1 - stack[::-1].index(_CLOSERS[char]) :]
+    return not stack
+
+
+def _plain_pieces(
+    text: str, start: int, end: int, syntax: Syntax
+) -> tuple[list[str], list[PlainPiece]] | None:
+    """The pieces of text[start:end] split at the separator, and what each holds, when the line is plain
+    (see `_piece`); None when it needs the full parser."""
+    if _special_pattern(syntax).search(text, start, end) is not None:
+        return None
+    line = text[start:end]
+    pieces = line.split(syntax.separator)
+    found = list(map(_piece, pieces))
+    if ("(" in line or "[" in line) and False in found:
+        return None
+    return pieces, cast(list[PlainPiece], found)
 
 
 def _wildcards(text: str, start: int, end: int) -> list[Wildcard]:
@@ -360,8 +404,9 @@ def _wildcards(text: str, start: int, end: int) -> list[Wildcard]:
 
 
 def _parse_line(text: str, start: int, end: int, index: int, syntax: Syntax) -> CaptionLine:
-    if _special_pattern(syntax).search(text, start, end) is None:
-        return _parse_plain_line(text, start, end, index, syntax)
+    pieces = _plain_pieces(text, start, end, syntax)
+    if pieces is not None:
+        return _parse_plain_line(pieces, start, end, index, syntax)
     line = CaptionLine(index, start, end, syntax=syntax)
     line.wildcards = _wildcards(text, start, end)
     inside = [(wildcard.start, wildcard.end) for wildcard in line.wildcards]
@@ -504,28 +549,29 @@ def _wildcard_tags(
     return tags
 
 
-def _parse_plain_line(text: str, start: int, end: int, index: int, syntax: Syntax) -> CaptionLine:
-    """The common case, no brackets, escapes, braces, `|||` or BREAK: a split, with offsets added up."""
+def _parse_plain_line(
+    pieces: tuple[list[str], list[PlainPiece]], start: int, end: int, index: int, syntax: Syntax
+) -> CaptionLine:
+    """The common case (see `_plain_pieces`): the pieces' names, with offsets added up."""
     separator = syntax.separator
     line = CaptionLine(index, start, end, syntax=syntax)
-    pieces = text[start:end].split(separator)
-    last = len(pieces) - 1
+    last = len(pieces[0]) - 1
     width = len(separator)
     position = start
     previous: tuple[int, int] | None = None
-    for number, piece in enumerate(pieces):
+    for number, (piece, found) in enumerate(zip(*pieces, strict=True)):
         piece_end = position + len(piece)
         cut = (piece_end, piece_end + width) if number < last else None
-        name = piece.strip(_BLANK)
         tag = None
-        if name:
-            name_start = position + len(piece) - len(piece.lstrip(_BLANK))
+        if found is not None:
+            (key, name), lead = found
+            name_start = position + lead
             name_end = name_start + len(name)
             tag = TagSpan(
                 name_start,
                 name_end,
                 name,
-                _key(name),
+                key,
                 None,
                 name_start,
                 name_end,

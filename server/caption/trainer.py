@@ -19,8 +19,10 @@ shuffled tags does not matter to a count.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from .config import Config
-from .parse import WILDCARD, CaptionLine, TagSpan, tag_names
+from .parse import WILDCARD, CaptionLine, Syntax, TagSpan, tag_names
 
 _ESCAPED_OPEN = "\0"
 _ESCAPED_CLOSE = "\1"
@@ -57,9 +59,13 @@ def _tokens(caption: str, config: Config) -> list[str]:
 
 def added_keys(config: Config) -> frozenset[str]:
     """The keys of the tags `caption_prefix` and `caption_suffix` add to every caption."""
-    syntax = config.syntax
-    affixes = (config.caption_prefix, config.caption_suffix)
-    return frozenset(key for affix in affixes for key, _ in tag_names(affix, syntax))
+    return _affix_keys(config.caption_prefix, config.caption_suffix, config.syntax)
+
+
+@lru_cache(maxsize=16)
+def _affix_keys(prefix: str, suffix: str, syntax: Syntax) -> frozenset[str]:
+    # Remembered: `missing-trigger` asks for every caption of a dataset.
+    return frozenset(key for affix in (prefix, suffix) for key, _ in tag_names(affix, syntax))
 
 
 def caption_keep(config: Config, keep: int) -> int | None:

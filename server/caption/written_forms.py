@@ -8,6 +8,8 @@ session writes `s`, `sm`, `smi` ... on the way to `smile`).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from captionls.vocab.normalize import TagStyle, is_kaomoji
 from captionls.vocab.verbatim import verbatim_names
 
@@ -54,6 +56,19 @@ class WrittenForms:
             self._holders.append(1)
         self._ids[form] = found
         return found
+
+    def hold_all(self, forms: Iterable[tuple[str, str]]) -> list[int]:
+        """The ids of `forms`, each held once more: `hold` for a caption's tags at once."""
+        ids, holders = self._ids, self._holders
+        held = []
+        for form in forms:
+            found = ids.get(form)
+            if found is None:
+                found = self.hold(*form)
+            else:
+                holders[found] += 1
+            held.append(found)
+        return held
 
     def release(self, form_id: int) -> None:
         self._holders[form_id] -= 1

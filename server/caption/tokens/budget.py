@@ -19,7 +19,7 @@ from ..config import Config
 from ..lines import line_starts, position
 from ..parse import Caption, CaptionLine
 from ..trainer import trained_text
-from .clip import Cost, Piece, pieces, word_costs
+from .clip import Cost, Piece, count_tokens, first_over, pieces, word_costs
 from .prompt import runs
 
 # Tokens in one CLIP chunk (77 with the start and end tokens).
@@ -106,11 +106,14 @@ class LineTokens:
         None when the line fits."""
         if self.tokens <= limit:
             return None
-        seen = 0
-        for piece in self.pieces:
-            seen += piece.tokens
-            if seen > limit:
-                return piece.start
+        left = limit
+        for run in self.runs:
+            if run.is_break:
+                continue
+            start = first_over(run.text, left)
+            if start is not None:
+                return start if run.text == self.text else run.line_offset(start)
+            left -= count_tokens(run.text)
         return None
 
 

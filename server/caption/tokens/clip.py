@@ -10,12 +10,15 @@ are never counted.
 
 from __future__ import annotations
 
+import bisect
 import gzip
 import heapq
 import html
 import re
 from dataclasses import dataclass
 from functools import cache, lru_cache
+from itertools import accumulate, islice
+from operator import itemgetter
 from pathlib import Path
 from typing import cast
 
@@ -147,12 +150,11 @@ class _Merger:
 @cache
 def _merger() -> _Merger:
     """The merge ranks of the shipped vocabulary, read on first use (about 0.1 s)."""
-    lines = gzip.decompress(VOCABULARY.read_bytes()).decode("utf-8").split("\n")[1 : MERGE_COUNT + 1]
-    ranks: dict[tuple[str, str], int] = {}
-    for rank, line in enumerate(lines):
-        first, second = line.split()
-        ranks[(first, second)] = rank
-    return _Merger(ranks)
+    # The file goes on past the merges the reference reads: they are split off, the rest left whole.
+    text = gzip.decompress(VOCABULARY.read_bytes()).decode("utf-8")
+    lines = text.split("\n", MERGE_COUNT + 1)[1 : MERGE_COUNT + 1]
+    pairs = cast(list[tuple[str, str]], list(map(tuple, map(str.split, lines))))
+    return _Merger(dict(zip(pairs, range(MERGE_COUNT), strict=True)))
 
 
 def clean(text: str) -> str:
@@ -213,6 +215,25 @@ def pieces(text: str) -> tuple[Piece, ...]:
         if costs:
             found.append(Piece(raw.start(), raw.end(), sum(tokens for tokens, _ in costs), costs[-1][1]))
     return _with_total(found, count_tokens(text), len(text))
+
+
+def first_over(text: str, budget: int) -> int | None:
+    """The offset of the first of `pieces(text)` that takes the count past `budget` tokens; None when all
+    of `text` fits. Plain text's pieces are its words, so there it is found from the remembered word
+    costs and only that word's offset is looked for: no piece is built (a trainer's cut, for a line of a
+    large dataset, would otherwise build every word of it)."""
+    if not _is_plain(text):
+        seen = 0
+        for piece in pieces(text):
+            seen += piece.tokens
+            if seen > budget:
+                return piece.start
+        return None
+    totals = list(accumulate(map(itemgetter(0), word_costs(text))))
+    number = bisect.bisect_right(totals, budget)
+    if number == len(totals):
+        return None
+    return next(islice(_PLAIN_WORDS.finditer(text.lower()), number, None)).start()
 
 
 def _with_total(found: list[Piece], total: int, length: int) -> tuple[Piece, ...]:
