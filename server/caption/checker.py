@@ -28,6 +28,7 @@ from .rules.base import Document, Rule
 from .rules.registry import RULES
 from .structure import Sections, longest_in_order
 from .suggest import typo_matches
+from .trainer import added_keys
 from .trigger import inferred_trigger, known_tag
 
 # The rules that also read prose lines; every other rule is a tag rule and never sees one. (Inside tag
@@ -88,6 +89,9 @@ class CheckContext:
             if severity == "off" or severity not in SEVERITIES:
                 continue
             self.rules.append((rule, _severity(severity), rule.configured(setting.options)))
+        self._enabled = frozenset(rule.name for rule, _, _ in self.rules)
+        # The keys of the tags the trainer adds to every caption (`caption_prefix`, `caption_suffix`).
+        self.added_keys = added_keys(config)
         self._resolved: dict[str, Resolved | None] = {}
         self._concept_of: dict[str, str] = {}
         self._typos: dict[tuple[str, str], list[Tag]] = {}
@@ -147,7 +151,7 @@ class CheckContext:
         return keep if keep is not None else len(self.trigger_names)
 
     def enabled(self, rule: str) -> bool:
-        return any(entry[0].name == rule for entry in self.rules)
+        return rule in self._enabled
 
     def resolve(self, key: str) -> Resolved | None:
         """The vocabulary's tag for a key (own key or alias), cached."""
