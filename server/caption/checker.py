@@ -74,7 +74,8 @@ class CheckContext:
         self.config = config
         self.vocabulary = vocabulary
         self.index = index
-        self.sections = Sections(config, vocabulary, section_map)
+        self._resolved: dict[str, Resolved | None] = {}
+        self.sections = Sections(config, vocabulary, section_map, self.resolve)
         # The trigger keys: configured, else inferred from the dataset (followed by `trigger_names`).
         self.triggers = {tag_key(trigger) for trigger in config.trigger}
         self._inferred: tuple[str, ...] = ()
@@ -92,7 +93,6 @@ class CheckContext:
         self._enabled = frozenset(rule.name for rule, _, _ in self.rules)
         # The keys of the tags the trainer adds to every caption (`caption_prefix`, `caption_suffix`).
         self.added_keys = added_keys(config)
-        self._resolved: dict[str, Resolved | None] = {}
         self._concept_of: dict[str, str] = {}
         self._typos: dict[tuple[str, str], list[Tag]] = {}
         self._implied: dict[str, frozenset[str]] = {}
@@ -161,6 +161,13 @@ class CheckContext:
         except KeyError:
             resolved = self._resolved[key] = self.vocabulary.resolve_key(key)
             return resolved
+
+    def _resolve_all(self, keys: list[str]) -> None:
+        """Resolve the keys not cached yet in one batch: a dataset's first look asks about thousands."""
+        unresolved = [key for key in keys if key not in self._resolved]
+        found = self.vocabulary.resolve_keys(unresolved)
+        for key in unresolved:
+            self._resolved[key] = found.get(key)
 
     def has_implications(self) -> bool:
         """Whether the vocabulary has any implication (the built-in one has none), asked once."""
@@ -231,6 +238,7 @@ class CheckContext:
         for state in self._states.values():
             state.keys_changed(changes)
         if changes is None:
+            self._resolve_all(self.index.keys())
             self._concepts = {}
             for key in self.index.keys():  # noqa: SIM118 (a method, not a dict)
                 self._concepts.setdefault(self.concept(key), set()).add(key)
