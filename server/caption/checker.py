@@ -162,12 +162,16 @@ class CheckContext:
             resolved = self._resolved[key] = self.vocabulary.resolve_key(key)
             return resolved
 
-    def _resolve_all(self, keys: list[str]) -> None:
-        """Resolve the keys not cached yet in one batch: a dataset's first look asks about thousands."""
-        unresolved = [key for key in keys if key not in self._resolved]
-        found = self.vocabulary.resolve_keys(unresolved)
-        for key in unresolved:
-            self._resolved[key] = found.get(key)
+    def resolve_all(self, keys: list[str]) -> list[Resolved | None]:
+        """`resolve` for each of `keys`, the ones not cached yet asked of the vocabulary in one batch (a
+        dataset's first look asks about thousands, a typo's candidates about dozens)."""
+        resolved = self._resolved
+        unresolved = [key for key in keys if key not in resolved]
+        if unresolved:
+            found = self.vocabulary.resolve_keys(unresolved)
+            for key in unresolved:
+                resolved[key] = found.get(key)
+        return [resolved[key] for key in keys]
 
     def has_implications(self) -> bool:
         """Whether the vocabulary has any implication (the built-in one has none), asked once."""
@@ -206,7 +210,7 @@ class CheckContext:
         cache_key = (key, name)
         if cache_key not in self._typos:
             self._typos[cache_key] = typo_matches(
-                key, name, resolve=self.resolve, search=self._search, limit=limit
+                key, name, resolve_all=self.resolve_all, search=self._search, limit=limit
             )
         return self._typos[cache_key][:limit]
 
@@ -238,7 +242,7 @@ class CheckContext:
         for state in self._states.values():
             state.keys_changed(changes)
         if changes is None:
-            self._resolve_all(self.index.keys())
+            self.resolve_all(self.index.keys())
             self._concepts = {}
             for key in self.index.keys():  # noqa: SIM118 (a method, not a dict)
                 self._concepts.setdefault(self.concept(key), set()).add(key)
