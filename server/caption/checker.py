@@ -269,6 +269,8 @@ class CheckContext:
         version = self.index.version
         if self._follows is not None and version - self._follows[0] < max(1, len(self.index) // 10):
             return self._follows[1]
+        # The sample asks about most of the dataset's keys: resolved in one batch first (by `refresh`).
+        self.refresh()
         captions = self.index.captions()
         step = max(1, len(captions) // STRUCTURE_SAMPLE)
         judged = unordered = 0
