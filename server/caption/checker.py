@@ -28,7 +28,6 @@ from .rules.base import Document, Rule
 from .rules.registry import RULES
 from .structure import Sections, longest_in_order
 from .suggest import typo_matches
-from .trainer import added_keys
 from .trigger import inferred_trigger, known_tag
 
 # The rules that also read prose lines; every other rule is a tag rule and never sees one. (Inside tag
@@ -91,8 +90,6 @@ class CheckContext:
                 continue
             self.rules.append((rule, _severity(severity), rule.configured(setting.options)))
         self._enabled = frozenset(rule.name for rule, _, _ in self.rules)
-        # The keys of the tags the trainer adds to every caption (`caption_prefix`, `caption_suffix`).
-        self.added_keys = added_keys(config)
         self._concept_of: dict[str, str] = {}
         self._typos: dict[tuple[str, str], list[Tag]] = {}
         self._implied: dict[str, frozenset[str]] = {}

@@ -16,7 +16,7 @@ from captionls.vocab.normalize import tag_key
 from ..findings import Edit, Finding
 from ..kinds import trigger_in_prose
 from ..parse import CaptionLine
-from ..trainer import caption_keep
+from ..trainer import added_keys, caption_keep
 from .base import Document, NoOptions, Rule, joiner, line_separator, remove_tag
 
 # A trigger's key, remembered (asked for every caption line).
@@ -28,7 +28,7 @@ def check(rule: Rule[NoOptions], doc: Document, options: NoOptions) -> Iterator[
     kept = caption_keep(ctx.config, ctx.keep_count)
     keep = ctx.keep_count if kept is None else kept
     # The trainer writes these into every caption.
-    added = ctx.added_keys
+    added = added_keys(ctx.config)
     # Say where a trigger nobody configured comes from.
     what = "the trigger" if ctx.inferred is None else "the inferred trigger"
     for line in doc.caption.lines:
