@@ -64,6 +64,18 @@ def test_a_line_with_a_few_clauses_among_tags_stays_a_tag_list() -> None:
     assert kinds["small waves"] == "tag"
 
 
+def test_a_line_of_names_seen_before_gets_the_same_kind() -> None:
+    # Names met on tag lists are remembered as plain: a line of only those is a tag list at once; a line
+    # with one more name (prose here) is judged in full again.
+    tag_list = ["ohwx", "1girl", "smile", "sitting", "couch"]
+    hybrid = ["ohwx", "a young woman with long brown hair sitting on the couch in her room"]
+    sentences = ["ohwx. A woman sits", "smile"]
+    first = [line_kind(names) for names in (tag_list, hybrid, sentences)]
+    again = [line_kind(names) for names in (tag_list, hybrid, sentences, tag_list[:3])]
+    assert first == ["tags", "prose", "prose"]
+    assert again == [*first, "tags"]
+
+
 def test_an_empty_line_is_a_tag_list() -> None:
     assert line_kind([]) == "tags"
     assert parse_caption("").lines[0].kind == "tags"

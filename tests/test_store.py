@@ -86,6 +86,20 @@ def test_aliases_resolve_transitively_and_tags_win(store: Store) -> None:
     assert pink is not None and pink.tag.name == "pink_pillow" and pink.alias is None
 
 
+def test_resolving_many_keys_at_once_answers_as_one_at_a_time(store: Store) -> None:
+    with store.transaction():
+        writer = write(store)
+        writer.tag("arms_up", post_count=100)
+        writer.alias("raised_arms", "arms up")
+        writer.tag("pillow", post_count=50)
+        writer.finish()
+    vocabulary = Vocabulary(store)
+    keys = ["arms up", "raised arms", "pillow", "nothing like it", "raised arms"]
+    one_by_one = {key: vocabulary.resolve_key(key) for key in keys}
+    assert vocabulary.resolve_keys(keys) == {key: found for key, found in one_by_one.items() if found}
+    assert vocabulary.resolve_keys(["raised arms"])["raised arms"].alias == "raised_arms"
+
+
 def test_a_tag_arriving_after_its_alias_replaces_the_alias(store: Store) -> None:
     with store.transaction():
         writer = write(store)

@@ -73,7 +73,8 @@ class CheckContext:
         self.config = config
         self.vocabulary = vocabulary
         self.index = index
-        self.sections = Sections(config, vocabulary, section_map)
+        self._resolved: dict[str, Resolved | None] = {}
+        self.sections = Sections(config, vocabulary, section_map, self.resolve)
         # The trigger keys: configured, else inferred from the dataset (followed by `trigger_names`).
         self.triggers = {tag_key(trigger) for trigger in config.trigger}
         self._inferred: tuple[str, ...] = ()
@@ -88,7 +89,7 @@ class CheckContext:
             if severity == "off" or severity not in SEVERITIES:
                 continue
             self.rules.append((rule, _severity(severity), rule.configured(setting.options)))
-        self._resolved: dict[str, Resolved | None] = {}
+        self._enabled = frozenset(rule.name for rule, _, _ in self.rules)
         self._concept_of: dict[str, str] = {}
         self._typos: dict[tuple[str, str], list[Tag]] = {}
         self._implied: dict[str, frozenset[str]] = {}
@@ -147,7 +148,7 @@ class CheckContext:
         return keep if keep is not None else len(self.trigger_names)
 
     def enabled(self, rule: str) -> bool:
-        return any(entry[0].name == rule for entry in self.rules)
+        return rule in self._enabled
 
     def resolve(self, key: str) -> Resolved | None:
         """The vocabulary's tag for a key (own key or alias), cached."""
@@ -157,6 +158,17 @@ class CheckContext:
         except KeyError:
             resolved = self._resolved[key] = self.vocabulary.resolve_key(key)
             return resolved
+
+    def resolve_all(self, keys: list[str]) -> list[Resolved | None]:
+        """`resolve` for each of `keys`, the ones not cached yet asked of the vocabulary in one batch (a
+        dataset's first look asks about thousands, a typo's candidates about dozens)."""
+        resolved = self._resolved
+        unresolved = [key for key in keys if key not in resolved]
+        if unresolved:
+            found = self.vocabulary.resolve_keys(unresolved)
+            for key in unresolved:
+                resolved[key] = found.get(key)
+        return [resolved[key] for key in keys]
 
     def has_implications(self) -> bool:
         """Whether the vocabulary has any implication (the built-in one has none), asked once."""
@@ -195,7 +207,7 @@ class CheckContext:
         cache_key = (key, name)
         if cache_key not in self._typos:
             self._typos[cache_key] = typo_matches(
-                key, name, resolve=self.resolve, search=self._search, limit=limit
+                key, name, resolve_all=self.resolve_all, search=self._search, limit=limit
             )
         return self._typos[cache_key][:limit]
 
@@ -227,6 +239,7 @@ class CheckContext:
         for state in self._states.values():
             state.keys_changed(changes)
         if changes is None:
+            self.resolve_all(self.index.keys())
             self._concepts = {}
             for key in self.index.keys():  # noqa: SIM118 (a method, not a dict)
                 self._concepts.setdefault(self.concept(key), set()).add(key)
@@ -253,6 +266,8 @@ class CheckContext:
         version = self.index.version
         if self._follows is not None and version - self._follows[0] < max(1, len(self.index) // 10):
             return self._follows[1]
+        # The sample asks about most of the dataset's keys: resolved in one batch first (by `refresh`).
+        self.refresh()
         captions = self.index.captions()
         step = max(1, len(captions) // STRUCTURE_SAMPLE)
         judged = unordered = 0

@@ -10,6 +10,7 @@ import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -77,9 +78,9 @@ class Config:
     def setting(self, rule: str) -> RuleSetting:
         return self.rules.get(rule, RuleSetting())
 
-    @property
+    @cached_property
     def syntax(self) -> Syntax:
-        """How the captions' lines split into tags."""
+        """How the captions' lines split into tags (asked for every caption: made once)."""
         return Syntax(self.caption_separator, self.keep_tokens_separator, self.secondary_separator)
 
 

@@ -56,7 +56,7 @@ _SENTENCE_END = re.compile(r"[.!?]$")
 class NameFacts:
     """What the words of one segment say about it, decided once per distinct name."""
 
-    __slots__ = ("boundary", "kind", "words")
+    __slots__ = ("boundary", "kind", "plain", "words")
 
     def __init__(self, name: str) -> None:
         words = name.replace("_", " ").split()
@@ -65,6 +65,8 @@ class NameFacts:
         # Sentences meet inside this segment: the line is prose, whatever else it holds.
         self.boundary = self.words >= 2 and sentence_boundary(name) is not None
         self.kind: SegmentKind = _kind(name, lowered)
+        # A tag with no sentence in it: a line of only such names is a tag list.
+        self.plain = self.kind == "tag" and not self.boundary
 
 
 def sentence_boundary(name: str) -> int | None:
@@ -99,6 +101,12 @@ def name_facts(name: str) -> NameFacts:
     return NameFacts(name)
 
 
+# The plain names seen (`NameFacts.plain`), up to a bound: a line of them is a tag list, known from one
+# set operation (a dataset writes the same few thousand names over and over).
+_PLAIN_NAMES: set[str] = set()
+PLAIN_NAMES_KEPT = 100_000
+
+
 def segment_kind(name: str) -> SegmentKind:
     """`tag`, `phrase` or `prose` for the text of one segment."""
     return name_facts(name).kind
@@ -111,9 +119,11 @@ def line_kind(names: list[str]) -> LineKind:
     and fewer than half of its segments are tags. A leading tag (the trigger, usually) does not count: a
     hybrid `ohwx, a young woman with long hair, wearing a white dress` is prose.
     """
-    if not names:
+    if _PLAIN_NAMES.issuperset(names):
         return "tags"
     facts = [name_facts(name) for name in names]
+    if len(_PLAIN_NAMES) < PLAIN_NAMES_KEPT:
+        _PLAIN_NAMES.update(name for name, fact in zip(names, facts, strict=True) if fact.plain)
     if any(fact.boundary for fact in facts):
         return "prose"
     body = facts[1:] if len(facts) > 1 and facts[0].kind == "tag" else facts

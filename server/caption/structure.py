@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Callable
 
 from captionls.vocab.normalize import tag_key
-from captionls.vocab.query import Vocabulary
+from captionls.vocab.query import Resolved, Vocabulary
 from captionls.vocab.sections import SectionMap, path_key
 
 from .config import GROUP_PREFIX, Config
@@ -141,9 +142,17 @@ def _uncertain(path: list[str]) -> bool:
 class Sections:
     """Resolves tag keys to section names for one configuration; caches one answer per key."""
 
-    def __init__(self, config: Config, vocabulary: Vocabulary, section_map: SectionMap | None) -> None:
+    def __init__(
+        self,
+        config: Config,
+        vocabulary: Vocabulary,
+        section_map: SectionMap | None,
+        resolve: Callable[[str], Resolved | None],
+    ) -> None:
         self.config = config
         self.vocabulary = vocabulary
+        # The check context's cached resolution: each key is asked of the vocabulary once per run.
+        self.resolve = resolve
         self.section_map = section_map
         self.order = {name: i for i, name in enumerate(config.structure)}
         self.triggers = {tag_key(trigger) for trigger in config.trigger}
@@ -193,7 +202,7 @@ class Sections:
         configured = self._tags.get(key)
         if configured is not None:
             return configured
-        resolved = self.vocabulary.resolve_key(key)
+        resolved = self.resolve(key)
         if resolved is not None:
             canonical = resolved.tag.key
             configured = self._tags.get(canonical)

@@ -335,7 +335,7 @@ def typo_matches(
     key: str,
     name: str,
     *,
-    resolve: Callable[[str], Resolved | None],
+    resolve_all: Callable[[list[str]], list[Resolved | None]],
     search: Callable[[str, int], list[Tag]],
     limit: int = 3,
 ) -> list[Tag]:
@@ -343,6 +343,8 @@ def typo_matches(
     words in another order, or a space left out (`longhair`); closest first, then most used.
 
     Character and copyright tags only when `name` looks like a name; nothing for a short key.
+    `resolve_all` answers `Vocabulary.resolve_key` for each of a list of keys (asked once, for all the
+    spellings tried here).
     """
     if len(key.replace(" ", "")) < TYPO_SHORTEST:
         return []
@@ -356,23 +358,22 @@ def typo_matches(
         if tag.key not in found or found[tag.key][0] > distance:
             found[tag.key] = (distance, tag)
 
+    # Spellings one edit away that a prefix search misses, with whether its digits must be the key's:
+    # the words in another order, a left-out space (`longhair`) and a letter too many (`golds`).
+    spellings: list[tuple[str, bool]] = []
     words = key.split()
     if 1 < len(words) <= _REORDER_UP_TO_WORDS:
-        for order in itertools.permutations(words):
-            resolved = resolve(" ".join(order))
-            if resolved is not None:
-                consider(resolved.tag, 1)
-    # A left-out space (`longhair`) and a letter too many (`golds`): a prefix search finds neither.
+        spellings += [(" ".join(order), False) for order in itertools.permutations(words)]
     for split in range(1, len(key)):
         if key[split - 1] != " " and key[split] != " ":
-            resolved = resolve(f"{key[:split]} {key[split:]}")
-            if resolved is not None:
-                consider(resolved.tag, 1)
+            spellings.append((f"{key[:split]} {key[split:]}", False))
     for cut in range(len(key)):
         if key[cut] != " ":
-            resolved = resolve(key[:cut] + key[cut + 1 :])
-            if resolved is not None and _same_digits(key, resolved.tag.key):
-                consider(resolved.tag, 1)
+            spellings.append((key[:cut] + key[cut + 1 :], True))
+    resolved_spellings = resolve_all([spelling for spelling, _ in spellings])
+    for (_, digits), resolved in zip(spellings, resolved_spellings, strict=True):
+        if resolved is not None and (not digits or _same_digits(key, resolved.tag.key)):
+            consider(resolved.tag, 1)
     for tag in search(key, TYPO_POOL):
         distance = OSA.distance(key, tag.key, score_cutoff=allowed)
         if distance <= allowed and _same_digits(key, tag.key):

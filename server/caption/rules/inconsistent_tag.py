@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from captionls.vocab.verbatim import verbatim_name
 
 from ..findings import Edit, Finding
+from ..parse import TagSpan
 from ..typos import TypoIndex
 from .base import Document, Rule
 from .tag_like import caption_tags
@@ -21,6 +22,8 @@ from .tag_like import caption_tags
 if TYPE_CHECKING:
     from ..checker import CheckContext, KeyChanges
 
+# A name whose answer is not worked out yet (None is an answer: no majority elsewhere).
+_UNSEEN = ("", 0, 0)
 # Typos tolerated for a near-duplicate spelling: one in short tags, two from this length on.
 _LONG = 10
 _SHORTEST = 4
@@ -123,7 +126,10 @@ def check(rule: Rule[Options], doc: Document, options: Options) -> Iterator[Find
     phrasings = ctx.state(Phrasings)
     # The answer depends only on the written name and the dataset: remembered until the dataset changes.
     answers = phrasings.answers
-    for tag in caption_tags(doc.caption):
+    tags = caption_tags(doc.caption)
+    if not _any_answer(phrasings, tags, rare, skip_aliases):
+        return
+    for tag in tags:
         if not tag.key or tag.key in ctx.triggers:
             continue
         # A second writing of a concept in one line is `duplicate-tag`'s business.
@@ -147,6 +153,25 @@ def check(rule: Rule[Options], doc: Document, options: Options) -> Iterator[Find
             f' ("{tag.name}": {own})',
             [(f'Use "{best}"', [Edit(tag.name_start, tag.name_end, best)])],
         )
+
+
+def _any_answer(phrasings: Phrasings, tags: list[TagSpan], rare: int, skip_aliases: bool) -> bool:
+    """Whether any of `tags` has an answer (a majority elsewhere), each name's answer worked out and
+    remembered on first sight. Nearly every caption has none, and this asks one dict per tag where
+    `check` also follows concepts through aliases to skip a concept's second writing."""
+    ctx = phrasings.ctx
+    answers = phrasings.answers
+    for tag in tags:
+        answer = answers.get(tag.name, _UNSEEN)
+        if answer is _UNSEEN:
+            if not tag.key or tag.key in ctx.triggers:
+                continue
+            answer = answers[tag.name] = _majority_elsewhere(
+                phrasings, tag.key, tag.name, ctx.concept(tag.key), rare, skip_aliases
+            )
+        if answer is not None:
+            return True
+    return False
 
 
 def _majority_elsewhere(

@@ -9,6 +9,7 @@ would rewrite prose, so that finding has no fix.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import lru_cache
 
 from captionls.vocab.normalize import tag_key
 
@@ -17,6 +18,9 @@ from ..kinds import trigger_in_prose
 from ..parse import CaptionLine
 from ..trainer import added_keys, caption_keep
 from .base import Document, NoOptions, Rule, joiner, line_separator, remove_tag
+
+# A trigger's key, remembered (asked for every caption line).
+_trigger_key = lru_cache(maxsize=64)(tag_key)
 
 
 def check(rule: Rule[NoOptions], doc: Document, options: NoOptions) -> Iterator[Finding]:
@@ -28,11 +32,8 @@ def check(rule: Rule[NoOptions], doc: Document, options: NoOptions) -> Iterator[
     # Say where a trigger nobody configured comes from.
     what = "the trigger" if ctx.inferred is None else "the inferred trigger"
     for line in doc.caption.lines:
-        separator = line_separator(line)
-        glue = joiner(doc.text, line, separator)
-        front = _front(doc.text, line)
         for trigger in ctx.trigger_names:
-            key = tag_key(trigger)
+            key = _trigger_key(trigger)
             if key in added:
                 continue
             found = next((tag for tag in line.tags if tag.key == key), None)
@@ -49,6 +50,7 @@ def check(rule: Rule[NoOptions], doc: Document, options: NoOptions) -> Iterator[
                         )
                     continue
             if found is None:
+                front, glue = _placement(doc.text, line)
                 insert = trigger + glue if line.tags else trigger
                 yield rule.finding(
                     front,
@@ -68,6 +70,7 @@ def check(rule: Rule[NoOptions], doc: Document, options: NoOptions) -> Iterator[
                 continue
             else:
                 where = f"tag {found.unit + 1}, not within the first {keep}"
+            front, glue = _placement(doc.text, line)
             yield rule.finding(
                 found.start,
                 found.end,
@@ -79,6 +82,12 @@ def check(rule: Rule[NoOptions], doc: Document, options: NoOptions) -> Iterator[
                     )
                 ],
             )
+
+
+def _placement(text: str, line: CaptionLine) -> tuple[int, str]:
+    """Where a trigger goes in `line` and what joins it to the next tag; asked for findings only, as
+    nearly every line has none."""
+    return _front(text, line), joiner(text, line, line_separator(line))
 
 
 def _front(text: str, line: CaptionLine) -> int:

@@ -22,6 +22,10 @@ def is_rating_label(key: str) -> bool:
 
 def check(rule: Rule[NoOptions], doc: Document, options: NoOptions) -> Iterator[Finding]:
     for line in doc.caption.lines:
+        keys = [tag.key for tag in line.tags]
+        # A cheap test first, as nearly every line has no label: no label key, no key with the prefix.
+        if RATING_LABELS.isdisjoint(keys) and RATING_PREFIX not in "".join(keys):
+            continue
         for tag in line.tags:
             if tag.key in doc.ctx.triggers or not is_rating_label(tag.key):
                 continue

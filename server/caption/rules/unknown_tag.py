@@ -23,7 +23,8 @@ def check(rule: Rule[NoOptions], doc: Document, options: NoOptions) -> Iterator[
     for tag in caption_tags(doc.caption):
         if not tag.key or tag.key in ctx.triggers or ctx.resolve(tag.key) is not None:
             continue
-        if ctx.index.count_others(tag.key, doc.path) > 0:
+        # Two captions using it means another does, whichever this one is.
+        if ctx.index.count(tag.key) > 1 or ctx.index.count_others(tag.key, doc.path) > 0:
             continue
         names: list[str] = []
         for match in ctx.typo_matches(tag.key, tag.name, SUGGESTIONS):
