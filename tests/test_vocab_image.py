@@ -51,6 +51,15 @@ def test_the_image_is_current(tmp_path: Path) -> None:
     assert table_digests(shipped) == table_digests(_row_by_row(tmp_path))
 
 
+def _substring_rows(path: Path) -> list[tuple[int]]:
+    """The rows of `terms` the trigram index finds for a common substring."""
+    conn = sqlite3.connect(path)
+    try:
+        return conn.execute("SELECT rowid FROM term_grams WHERE term GLOB '*air*' ORDER BY rowid").fetchall()
+    finally:
+        conn.close()
+
+
 def _searches_like_the_builtin(store: Store) -> None:
     vocabulary = Vocabulary(store)
     assert [hit.tag.name for hit in Searcher(vocabulary).search("contra", 2)] == ["contrapposto", "contra"]
@@ -85,6 +94,8 @@ def test_an_existing_empty_database_gets_the_images_rows(tmp_path: Path) -> None
         assert table_digests(path, skip=("term_grams_",)) == table_digests(
             _unpacked_image(tmp_path), skip=("term_grams_",)
         )
+        # The trigram index is rebuilt, not copied: from the same rows (whole terms, no suffixes).
+        assert _substring_rows(path) == _substring_rows(_unpacked_image(tmp_path))
         assert [p.name for p in tmp_path.iterdir() if p.suffix == ".tmp"] == []
 
 

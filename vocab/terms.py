@@ -138,12 +138,20 @@ def rebuild(conn: sqlite3.Connection) -> None:
         f"INSERT INTO terms (term, head, tag_id, alias, word, pop, lang)"
         f" SELECT key, substr(key, 1, {HEAD_LENGTH}), tag_id, alias, 0, pop, lang FROM ({_TRANSLATIONS})"
     )
+    # Before the suffixes exist: the whole terms are then all the rows, and a 2M-tag import reads
+    # 2.4 million of them instead of filtering 7.7 million.
+    index_whole_terms(conn)
     for statement in _SUFFIX_INSERTS:
         conn.execute(statement)
-    conn.execute("INSERT INTO term_grams (rowid, term) SELECT rowid, term FROM terms WHERE word = 0")
     for statement in _TERMS_INDEXES:
         conn.execute(statement)
     _rebuild_prefix_top(conn, None)
+
+
+def index_whole_terms(conn: sqlite3.Connection) -> None:
+    """Fill the empty trigram index from the whole terms: a substring of a word-start suffix is a
+    substring of its whole term already."""
+    conn.execute("INSERT INTO term_grams (rowid, term) SELECT rowid, term FROM terms WHERE word = 0")
 
 
 def refresh(conn: sqlite3.Connection, tag_ids: set[int]) -> None:

@@ -27,6 +27,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from .. import terms
 from ..store import Store
 
 IMAGE = Path(__file__).resolve().parent / "vocabulary.sqlite.gz"
@@ -182,4 +183,5 @@ def fill(store: Store, schema: str) -> None:
             columns.insert(0, "rowid")
         names = ", ".join(columns)
         conn.execute(f'INSERT INTO main."{table}" ({names}) SELECT {names} FROM {schema}."{table}"')
-    conn.execute("INSERT INTO term_grams (term_grams) VALUES ('rebuild')")
+    # Not the full-text 'rebuild', which would index every row of `terms`, word-start suffixes too.
+    terms.index_whole_terms(conn)
