@@ -23,7 +23,7 @@ from pygls.exceptions import (
 )
 from pygls.protocol import LanguageServerProtocol
 from pygls.uris import from_fs_path
-from pygls.workspace import TextDocument, Workspace
+from pygls.workspace import PositionCodec, TextDocument, Workspace
 
 from .positions import ClientCodec, split_lines
 from .wire import message_bytes
@@ -44,8 +44,12 @@ class CaptionWorkspaceDocuments(Workspace):
         position_encoding: types.PositionEncodingKind | str | None,
     ) -> None:
         super().__init__(root_uri, sync_kind, workspace_folders, position_encoding)
-        # Every document and every LineIndex made from the workspace count positions with it.
-        self._position_codec = ClientCodec(position_encoding)
+        self._client_codec = ClientCodec(position_encoding)
+
+    @property
+    def position_codec(self) -> PositionCodec:
+        """Every document and every LineIndex made from the workspace count positions with it."""
+        return self._client_codec
 
     def _create_text_document(
         self,
