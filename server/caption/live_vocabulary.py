@@ -32,6 +32,8 @@ class LiveVocabulary:
         self.path = path if path is not None else default_path()
         self.error: str | None = None
         self.generation = 0
+        # List name -> (the generation it was read at, its keys).
+        self._list_keys: dict[str, tuple[int, frozenset[str]]] = {}
         self._open()
 
     def _open(self) -> None:
@@ -67,6 +69,18 @@ class LiveVocabulary:
             self.generation += 1
             return True
         return False
+
+    def list_keys(self, list_name: str) -> frozenset[str]:
+        """The keys of a named list's tags, read again only once `changed()` has seen the vocabulary change.
+
+        Completion asks for the personal list on every keystroke, and a personal list is often the one the
+        captioning guide starts from (list.tag, 140,782 tags): reading that took about 100 ms.
+        """
+        cached = self._list_keys.get(list_name)
+        if cached is None or cached[0] != self.generation:
+            cached = (self.generation, frozenset(self.vocabulary.list_keys(list_name)))
+            self._list_keys[list_name] = cached
+        return cached[1]
 
     def close(self) -> None:
         self.store.close()

@@ -23,9 +23,9 @@ from pygls.exceptions import (
 )
 from pygls.protocol import LanguageServerProtocol
 from pygls.uris import from_fs_path
-from pygls.workspace import TextDocument, Workspace
+from pygls.workspace import PositionCodec, TextDocument, Workspace
 
-from .positions import split_lines
+from .positions import ClientCodec, split_lines
 from .wire import message_bytes
 
 
@@ -36,6 +36,21 @@ class CaptionDocument(TextDocument):
 
 
 class CaptionWorkspaceDocuments(Workspace):
+    def __init__(
+        self,
+        root_uri: str | None,
+        sync_kind: types.TextDocumentSyncKind,
+        workspace_folders: Sequence[types.WorkspaceFolder],
+        position_encoding: types.PositionEncodingKind | str | None,
+    ) -> None:
+        super().__init__(root_uri, sync_kind, workspace_folders, position_encoding)
+        self._client_codec = ClientCodec(position_encoding)
+
+    @property
+    def position_codec(self) -> PositionCodec:
+        """Every document and every LineIndex made from the workspace count positions with it."""
+        return self._client_codec
+
     def _create_text_document(
         self,
         doc_uri: str,

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from lsprotocol import types
 from pygls.workspace.position_codec import PositionCodec
 
-from captionls.server.lsp.positions import LineIndex, split_lines
+from captionls.server.lsp.positions import ClientCodec, LineIndex, split_lines
 
 ENCODINGS = [
     types.PositionEncodingKind.Utf8,
@@ -70,3 +70,31 @@ def test_long_lines_count_like_the_codec(encoding: types.PositionEncodingKind) -
         expected = types.Position(1, codec.client_num_units(line[:column]))
         assert lines.position(6 + column) == expected
         assert lines.offset(expected) == 6 + column
+
+
+ASCII_TEXT = st.text(alphabet=st.sampled_from(list("ab, ()\\_\r\n\t")), max_size=40)
+
+
+@given(st.one_of(ASCII_TEXT, TEXT), st.sampled_from(ENCODINGS), st.integers(0, 3), st.integers(0, 45))
+def test_the_client_codec_converts_like_pygls(
+    text: str, encoding: types.PositionEncodingKind, line: int, character: int
+) -> None:
+    """ClientCodec's ASCII shortcut gives pygls' answers, its clamps of the given position included."""
+    ours, pygls = ClientCodec(encoding), PositionCodec(encoding)
+    lines = split_lines(text)
+    ours_position, pygls_position = types.Position(line, character), types.Position(line, character)
+    assert ours.position_from_client_units(lines, ours_position) == pygls.position_from_client_units(
+        lines, pygls_position
+    )
+    assert ours_position == pygls_position
+    for content in [text, *lines]:
+        assert ours.client_num_units(content) == pygls.client_num_units(content)
+
+
+@given(st.one_of(ASCII_TEXT, TEXT), st.sampled_from(ENCODINGS), st.integers(0, 3), st.integers(0, 45))
+def test_offsets_of_positions_agree_with_either_codec(
+    text: str, encoding: types.PositionEncodingKind, line: int, character: int
+) -> None:
+    position = types.Position(line, character)
+    expected = LineIndex(text, PositionCodec(encoding)).offset(position)
+    assert LineIndex(text, ClientCodec(encoding)).offset(position) == expected

@@ -253,7 +253,7 @@ def _personal_list_action(
     if not refactor_menu:
         return None
     name = styled(resolved.tag.name, dataset.tag_style, dataset.escape_parentheses)
-    if resolved.tag.key in vocabulary.list_keys(PERSONAL_LIST):
+    if resolved.tag.key in dataset.vocabulary.list_keys(PERSONAL_LIST):
         title, command = f"Remove `{name}` from the personal vocabulary", REMOVE_FROM_PERSONAL
     else:
         title, command = f"Add `{name}` to the personal vocabulary", ADD_TO_PERSONAL

@@ -166,7 +166,7 @@ def commands(server: CaptionServer) -> dict[str, Callable[[dict[str, Any]], Any]
             dataset_tags=server.completer.tags_for(dataset),
             generation=dataset.generation,
             vocabulary_generation=live.generation,
-            personal=live.vocabulary.list_keys(PERSONAL_LIST),
+            personal=live.list_keys(PERSONAL_LIST),
             exclude=(),
             # What the caption being edited contributes, as completion leaves it out (a half-typed tag).
             own_keys=set(dataset.index.keys_of(view.path)) if view is not None else (),

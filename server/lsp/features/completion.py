@@ -101,7 +101,7 @@ class Completer:
             dataset_tags=self.tags_for(dataset),
             generation=dataset.generation,
             vocabulary_generation=live.generation,
-            personal=live.vocabulary.list_keys(PERSONAL_LIST),
+            personal=live.list_keys(PERSONAL_LIST),
             exclude=view.keys_except(offset),
             own_keys=set(dataset.index.keys_of(view.path)),
             limit=MAX_ITEMS,
