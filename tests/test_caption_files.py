@@ -15,6 +15,7 @@ from captionls.server.caption.files import (
     CaptionFile,
     CaptionReadError,
     apply_edits,
+    encodable,
     read_caption_file,
 )
 from captionls.server.caption.findings import Edit
@@ -166,3 +167,10 @@ def test_a_caption_file_travels_from_a_worker_as_it_was_read() -> None:
     for file in (CaptionFile("a, b\r\n"), CaptionFile("ä", "utf-16-le", bom=True)):
         copy = pickle.loads(pickle.dumps(file, protocol=pickle.HIGHEST_PROTOCOL))
         assert (copy.text, copy.encoding, copy.bom) == (file.text, file.encoding, file.bom)
+
+
+def test_encodable_replaces_only_lone_surrogates_one_for_one() -> None:
+    assert encodable("1girl, café 😀") == "1girl, café 😀"
+    plain = "1girl, solo"
+    assert encodable(plain) is plain
+    assert encodable("caf\ud800e, \udfff") == "caf\ufffde, \ufffd"

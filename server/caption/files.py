@@ -20,6 +20,7 @@ from __future__ import annotations
 import codecs
 import errno
 import os
+import re
 import stat
 import tempfile
 from collections.abc import Iterable, Sequence
@@ -176,6 +177,20 @@ def _decode(path: Path, raw: bytes, encoding: str) -> str:
         raise CaptionReadError(
             path, f"not {encoding.upper()} text (byte {byte} at offset {error.start})", line
         ) from None
+
+
+# A UTF-16 surrogate on its own: in a Python str, a surrogate is never half of a pair.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def encodable(text: str) -> str:
+    """`text` with each lone surrogate as U+FFFD. An editor's buffer can hold one (JSON carries `\\ud800`)
+    though no caption file can, and nothing that encodes text (SQLite, the tokenizer) takes it. One code
+    point for one, so every offset and position (UTF-16 or code points) stays where it was; `text`
+    itself when there is none."""
+    if text.isascii() or _LONE_SURROGATE.search(text) is None:
+        return text
+    return _LONE_SURROGATE.sub("\ufffd", text)
 
 
 def encode_caption(file: CaptionFile, text: str) -> bytes:

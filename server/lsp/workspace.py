@@ -25,7 +25,12 @@ from pygls.workspace import Workspace
 from captionls.server.caption.checker import CheckContext
 from captionls.server.caption.config import Config, ConfigError, RuleSetting, find_config, load_config
 from captionls.server.caption.dataset import DatasetIndex, is_caption
-from captionls.server.caption.files import MAX_CAPTION_BYTES, CaptionReadError, read_caption_file
+from captionls.server.caption.files import (
+    MAX_CAPTION_BYTES,
+    CaptionReadError,
+    encodable,
+    read_caption_file,
+)
 from captionls.server.caption.live_vocabulary import LiveVocabulary
 from captionls.server.caption.parse import Caption, TagSpan, parse_caption
 from captionls.vocab.normalize import TagStyle
@@ -145,7 +150,9 @@ class CaptionWorkspace:
         self._configs: dict[Path, Config] = {}
         # Every captionls.toml in use, with its (mtime, size) when read: polled for edits.
         self.config_files: dict[Path, tuple[int, int] | None] = {}
-        self._views: dict[str, CaptionView] = {}
+        # An open document's view, by uri, with the editor's text it was made from (view.text, unless
+        # that held a lone surrogate: `encodable`).
+        self._views: dict[str, tuple[str, CaptionView]] = {}
         self._reported: set[str] = set()
         # Called with a dataset the first time it is seen, so the server can index it in the background.
         self.on_new_dataset: Callable[[Dataset], None] = lambda dataset: None
@@ -273,8 +280,8 @@ class CaptionWorkspace:
         """The caption view of a document (open, or read from disk), its vocabulary fresh; None when it is
         not a caption, or too large to be one."""
         document = self._documents().get_text_document(uri)
-        cached = self._views.get(uri)
-        if cached is not None and cached.version == document.version and cached.text is document.source:
+        source, cached = self._views.get(uri, (None, None))
+        if cached is not None and cached.version == document.version and source is document.source:
             self.fresh(cached.dataset)
             return cached
         if document.version is not None and oversized(document.source):
@@ -294,14 +301,14 @@ class CaptionWorkspace:
                 self.report_once(str(error))
                 return None
         else:
-            text = document.source
+            text = encodable(document.source)
         self.fresh(dataset)
         caption = parse_caption(text, dataset.config.syntax)
         view = CaptionView(
             uri, path, document.version, text, caption, LineIndex(text, document.position_codec), dataset
         )
         if document.version is not None:
-            self._views[uri] = view
+            self._views[uri] = (document.source, view)
         return view
 
     def tag_under(self, uri: str, position: types.Position) -> tuple[CaptionView, TagSpan] | None:
@@ -345,7 +352,7 @@ class CaptionWorkspace:
         """A caption's current text: the editor's buffer when open, else the file."""
         document = self._documents().text_documents.get(unquote(path.as_uri()))
         if document is not None:
-            return str(document.source)
+            return encodable(document.source)
         try:
             return read_caption_file(path).text
         except CaptionReadError:

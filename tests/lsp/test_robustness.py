@@ -95,3 +95,17 @@ async def test_an_import_by_another_process_refreshes_diagnostics(
         writer.tag("head tilted", category="general", post_count=12)
         writer.finish()
     await session.wait_diagnostics(uri, lambda ds: "unknown-tag" not in {d.code for d in ds})
+
+
+async def test_a_lone_surrogate_from_the_editor_is_checked_as_a_replacement_character(
+    vscode: Session,
+) -> None:
+    # A JavaScript string can hold one and JSON carries it ("\ud800"), though no UTF-8 file can; SQLite and
+    # the tokenizer refused it, and the caption got no diagnostics at all.
+    uri = vscode.open("a1.txt", "ohwxStyle, 1girl, caf\ud800e, long hair, long hair")
+    diagnostics = await vscode.diagnostics(uri)
+    duplicate = [d for d in diagnostics if d.code == "duplicate-tag"]
+    assert len(duplicate) == 1
+    # Positions after it are where the editor has them: one UTF-16 unit for the surrogate.
+    assert duplicate[0].range.start.character == len("ohwxStyle, 1girl, caf\ud800e, long hair, ")
+    await alive(vscode, uri)
