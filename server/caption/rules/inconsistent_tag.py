@@ -124,8 +124,6 @@ def check(rule: Rule[Options], doc: Document, options: Options) -> Iterator[Find
     skip_aliases = ctx.enabled("non-canonical-tag")
     seen: set[tuple[int, str]] = set()
     phrasings = ctx.state(Phrasings)
-    # The answer depends only on the written name and the dataset: remembered until the dataset changes.
-    answers = phrasings.answers
     tags = caption_tags(doc.caption)
     if not _any_answer(phrasings, tags, rare, skip_aliases):
         return
@@ -137,12 +135,7 @@ def check(rule: Rule[Options], doc: Document, options: Options) -> Iterator[Find
         if (tag.line, concept) in seen:
             continue
         seen.add((tag.line, concept))
-        if tag.name in answers:
-            answer = answers[tag.name]
-        else:
-            answer = answers[tag.name] = _majority_elsewhere(
-                phrasings, tag.key, tag.name, concept, rare, skip_aliases
-            )
+        answer = _answer(phrasings, tag, rare, skip_aliases)
         if answer is None:
             continue
         best, best_count, own = answer
@@ -156,22 +149,26 @@ def check(rule: Rule[Options], doc: Document, options: Options) -> Iterator[Find
 
 
 def _any_answer(phrasings: Phrasings, tags: list[TagSpan], rare: int, skip_aliases: bool) -> bool:
-    """Whether any of `tags` has an answer (a majority elsewhere), each name's answer worked out and
-    remembered on first sight. Nearly every caption has none, and this asks one dict per tag where
-    `check` also follows concepts through aliases to skip a concept's second writing."""
-    ctx = phrasings.ctx
-    answers = phrasings.answers
-    for tag in tags:
-        answer = answers.get(tag.name, _UNSEEN)
-        if answer is _UNSEEN:
-            if not tag.key or tag.key in ctx.triggers:
-                continue
-            answer = answers[tag.name] = _majority_elsewhere(
-                phrasings, tag.key, tag.name, ctx.concept(tag.key), rare, skip_aliases
-            )
-        if answer is not None:
-            return True
-    return False
+    """Whether any of `tags` has an answer (a majority elsewhere). Nearly every caption has none, and this
+    asks one dict per tag where `check` also follows concepts through aliases to skip a concept's second
+    writing."""
+    triggers = phrasings.ctx.triggers
+    return any(
+        tag.key and tag.key not in triggers and _answer(phrasings, tag, rare, skip_aliases) is not None
+        for tag in tags
+    )
+
+
+def _answer(phrasings: Phrasings, tag: TagSpan, rare: int, skip_aliases: bool) -> tuple[str, int, int] | None:
+    """The answer for `tag`'s written name, worked out on first sight and remembered (it depends only on
+    the name and the dataset)."""
+    answer = phrasings.answers.get(tag.name, _UNSEEN)
+    if answer is _UNSEEN:
+        concept = phrasings.ctx.concept(tag.key)
+        answer = phrasings.answers[tag.name] = _majority_elsewhere(
+            phrasings, tag.key, tag.name, concept, rare, skip_aliases
+        )
+    return answer
 
 
 def _majority_elsewhere(
