@@ -334,8 +334,9 @@ def _special_pattern(syntax: Syntax) -> re.Pattern[str]:
     return re.compile("|".join([r"\\[\\()\[\]]|\{", "BREAK", *marks]))
 
 
-# `tag_key`, remembered: a dataset writes the same few thousand names over and over.
-_key = lru_cache(maxsize=200_000)(tag_key)
+# `tag_key`, remembered: a dataset writes the same few thousand names over and over (and the rules ask
+# for the same triggers on every line).
+remembered_key = lru_cache(maxsize=200_000)(tag_key)
 
 # A piece between two separators, as a plain line holds it: its (key, name) and where the name starts in
 # the piece; None when it is blank.
@@ -354,7 +355,7 @@ def _piece(piece: str) -> PlainPiece | Literal[False]:
         return None
     if name[0] in _OPENERS or not _pairs_up(piece):
         return False
-    return (_key(name), name), len(piece) - len(piece.lstrip(_BLANK))
+    return (remembered_key(name), name), len(piece) - len(piece.lstrip(_BLANK))
 
 
 def _pairs_up(piece: str) -> bool:
@@ -532,7 +533,7 @@ def _wildcard_tags(
                     start,
                     end,
                     text[start:end],
-                    _key(name),
+                    remembered_key(name),
                     None,
                     start,
                     end,
@@ -688,7 +689,7 @@ def _tag_in(
         start=start,
         end=stop,
         text=text[start:stop],
-        key=_key(name),
+        key=remembered_key(name),
         weight=weights.at(s, e) if weights.events else None,
         name_start=s,
         name_end=e,

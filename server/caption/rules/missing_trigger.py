@@ -9,18 +9,12 @@ would rewrite prose, so that finding has no fix.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from functools import lru_cache
-
-from captionls.vocab.normalize import tag_key
 
 from ..findings import Edit, Finding
 from ..kinds import trigger_in_prose
-from ..parse import CaptionLine
+from ..parse import CaptionLine, remembered_key
 from ..trainer import added_keys, caption_keep
 from .base import Document, NoOptions, Rule, joiner, line_separator, remove_tag
-
-# A trigger's key, remembered (asked for every caption line).
-_trigger_key = lru_cache(maxsize=64)(tag_key)
 
 
 def check(rule: Rule[NoOptions], doc: Document, options: NoOptions) -> Iterator[Finding]:
@@ -33,7 +27,7 @@ def check(rule: Rule[NoOptions], doc: Document, options: NoOptions) -> Iterator[
     what = "the trigger" if ctx.inferred is None else "the inferred trigger"
     for line in doc.caption.lines:
         for trigger in ctx.trigger_names:
-            key = _trigger_key(trigger)
+            key = remembered_key(trigger)
             if key in added:
                 continue
             found = next((tag for tag in line.tags if tag.key == key), None)
