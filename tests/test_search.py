@@ -137,6 +137,36 @@ def test_hits_carry_the_tag_as_it_is_now_after_any_connection_writes(tmp_path: P
     store.close()
 
 
+def test_index_look_ups_are_remembered_until_any_connection_writes(tmp_path: Path) -> None:
+    """While a tag is typed the same prefix, substring and typo look-ups come again (completion, then
+    unknown-tag's typo search of the same key): asked again, they read no terms; after a write from
+    another connection they are read again."""
+    path = tmp_path / "v.sqlite"
+    store = Store.open(path)
+    with store.transaction():
+        writer = Writer(store)
+        writer.tag("kneeling", post_count=118116)
+        writer.finish()
+    searcher = Searcher(Vocabulary(store))
+    statements: list[str] = []
+    store.conn.set_trace_callback(statements.append)
+    queries = ["kneel", "neel", "kneelign"]  # a prefix, a substring, a typo
+    first = [names(searcher, query) for query in queries]
+    assert first == [["kneeling"]] * 3
+    assert any("FROM terms" in sql for sql in statements)
+    statements.clear()
+    assert [names(searcher, query) for query in queries] == first
+    assert not any("FROM terms" in sql or "term_grams" in sql for sql in statements)
+    other = Store.open(path)
+    with other.transaction():
+        writer = Writer(other)
+        writer.tag("kneeling_on_one_knee", post_count=10**7)
+        writer.finish()
+    other.close()
+    assert [names(searcher, query)[0] for query in ["kneel", "neel"]] == ["kneeling_on_one_knee"] * 2
+    store.close()
+
+
 def test_a_translation_finds_its_tag(tmp_path: Path) -> None:
     """BooruDatasetTagManager's completion by translation: typing `长发` offers `long hair`."""
     store = Store.open(tmp_path / "v.sqlite")

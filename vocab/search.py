@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -48,6 +48,11 @@ MAX_QUERY_LENGTH = 200
 # Tags kept by id between searches (about 200 bytes each): the popular ones come up keystroke after
 # keystroke. Past this many the cache starts over.
 _TAG_CACHE = 20_000
+# Candidate lists of recent index look-ups (a prefix's most popular terms, a key's substring matches), kept
+# until the vocabulary changes. While a tag is typed the same look-ups come again: the editor's completion
+# and `unknown-tag`'s typo search of the half-typed tag ask for the same key, and each keystroke's typo pool
+# asks again for the shorter prefixes the keystroke before asked for. Past this many the cache starts over.
+_LOOKUP_CACHE = 512
 
 
 @dataclass(frozen=True)
@@ -87,14 +92,21 @@ class Searcher:
         self.vocabulary = vocabulary
         self.conn = vocabulary.conn
         self._tag_cache: dict[int, Tag] = {}
-        self._tag_cache_version: tuple[int, int] | None = None
+        self._lookups: dict[tuple[str, str, int], list[_Candidate]] = {}
+        self._cache_version: tuple[int, int] | None = None
 
-    def _tags(self, ids: Collection[int]) -> dict[int, Tag]:
-        """`Vocabulary.tags_by_id`, remembered until the vocabulary changes (any write, from any
+    def _follow_changes(self) -> None:
+        """Forget the tags and look-ups remembered so far when the vocabulary changed (any write, from any
         connection, changes its data version)."""
         version = self.vocabulary.store.data_version()
-        if version != self._tag_cache_version or len(self._tag_cache) > _TAG_CACHE:
-            self._tag_cache_version = version
+        if version != self._cache_version:
+            self._cache_version = version
+            self._tag_cache = {}
+            self._lookups = {}
+
+    def _tags(self, ids: Collection[int]) -> dict[int, Tag]:
+        """`Vocabulary.tags_by_id`, remembered until the vocabulary changes (`_follow_changes`)."""
+        if len(self._tag_cache) > _TAG_CACHE:
             self._tag_cache = {}
         cache = self._tag_cache
         missing = [tag_id for tag_id in ids if tag_id not in cache]
@@ -108,8 +120,22 @@ class Searcher:
             for tag_id, term, alias, word, pop, lang in self.conn.execute(sql, params)
         ]
 
+    def _remembered(
+        self, lookup: tuple[str, str, int], rows: Callable[[], list[_Candidate]]
+    ) -> list[_Candidate]:
+        """`rows()`, or what it gave for the same `lookup` since the vocabulary last changed."""
+        found = self._lookups.get(lookup)
+        if found is None:
+            if len(self._lookups) >= _LOOKUP_CACHE:
+                self._lookups = {}
+            found = self._lookups[lookup] = rows()
+        return found
+
     def _prefixed(self, prefix: str, limit: int) -> list[_Candidate]:
         """The most popular terms starting with `prefix`, at most `limit` of them."""
+        return self._remembered(("prefix", prefix, limit), lambda: self._prefixed_rows(prefix, limit))
+
+    def _prefixed_rows(self, prefix: str, limit: int) -> list[_Candidate]:
         columns = "tag_id, term, alias, word, pop, lang"
         if len(prefix) < HEAD_LENGTH:
             return self._rows(
@@ -152,12 +178,14 @@ class Searcher:
         # such keys get no substring candidates (prefix and typo candidates still find them).
         if any(c in "*?[" for c in key):
             return []
-        pattern = key
-        return self._rows(
-            "SELECT terms.tag_id, terms.term, terms.alias, terms.word, terms.pop, terms.lang"
-            " FROM term_grams JOIN terms ON terms.rowid = term_grams.rowid"
-            " WHERE term_grams.term GLOB ? LIMIT ?",
-            (f"*{pattern}*", _CANDIDATES),
+        return self._remembered(
+            ("substring", key, _CANDIDATES),
+            lambda: self._rows(
+                "SELECT terms.tag_id, terms.term, terms.alias, terms.word, terms.pop, terms.lang"
+                " FROM term_grams JOIN terms ON terms.rowid = term_grams.rowid"
+                " WHERE term_grams.term GLOB ? LIMIT ?",
+                (f"*{key}*", _CANDIDATES),
+            ),
         )
 
     def _fuzzy_pool(self, key: str) -> list[_Candidate]:
@@ -166,7 +194,7 @@ class Searcher:
         terms sharing its first two letters and each later word's start."""
         pool: list[_Candidate] = []
         for length in range(len(key) - 1, HEAD_LENGTH - 1, -1):
-            pool = self._prefixed(key[:length], 32)
+            pool = list(self._prefixed(key[:length], 32))  # a copy: the look-up's list is remembered
             if pool:
                 break
         words = key.split()
@@ -195,6 +223,7 @@ class Searcher:
         if not key or len(key) > MAX_TAG_LENGTH:
             return []
         as_typed = len(key) > MAX_QUERY_LENGTH
+        self._follow_changes()
         if within is not None and len(within) <= _SCAN_WITHIN:
             # A group or a small list: score every term of its members, typos included.
             members = self._rows(

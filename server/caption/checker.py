@@ -69,7 +69,10 @@ class CheckContext:
         *,
         select: Collection[str] | None = None,
         ignore: Collection[str] = (),
+        searcher: Searcher | None = None,
     ) -> None:
+        """`searcher`: the one to ask for typo candidates, when the caller keeps one over `vocabulary` (the
+        language server's completion searches the same keys: their look-ups are shared)."""
         self.config = config
         self.vocabulary = vocabulary
         self.index = index
@@ -94,7 +97,7 @@ class CheckContext:
         self._typos: dict[tuple[str, str], list[Tag]] = {}
         self._implied: dict[str, frozenset[str]] = {}
         self._has_implications: bool | None = None
-        self._searcher: Searcher | None = None
+        self._searcher = searcher
         self._concepts: dict[str, set[str]] = {}
         # -1: nothing seen yet, so the first refresh builds the concept map from every key.
         self._keys_version = -1

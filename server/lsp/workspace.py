@@ -87,7 +87,10 @@ class Dataset:
         """The rules' context, rebuilt when the configuration or the vocabulary changed."""
         stamp = (id(self.config), id(self.index), id(self.vocabulary), self.vocabulary.generation)
         if self._context is None or stamp != self._context_for:
-            self._context = CheckContext(self.config, self.vocabulary.vocabulary, self.index, section_map())
+            live = self.vocabulary
+            self._context = CheckContext(
+                self.config, live.vocabulary, self.index, section_map(), searcher=live.searcher
+            )
             self._context_for = stamp
         return self._context
 
