@@ -167,6 +167,25 @@ def test_index_look_ups_are_remembered_until_any_connection_writes(tmp_path: Pat
     store.close()
 
 
+def test_a_longer_key_is_narrowed_from_the_keystroke_before(searcher: Searcher) -> None:
+    """Typing on: the prefix and substring candidates of `kneelin` are the complete ones of `kneeli`,
+    filtered, with no look-up in the index; the answers are the ones a fresh searcher gives."""
+    fresh = Searcher(searcher.vocabulary)
+    conn = searcher.vocabulary.store.conn
+    typed = ["knee", "kneel", "kneeli", "kneelin", "neel", "neeli", "neelin"]
+    for query in typed[:3] + typed[4:6]:
+        searcher.search(query)
+    statements: list[str] = []
+    conn.set_trace_callback(statements.append)
+    try:
+        longer = [searcher.search(query) for query in ("kneelin", "neelin")]
+    finally:
+        conn.set_trace_callback(None)
+    assert not any("FROM terms" in sql or "term_grams" in sql for sql in statements)
+    assert longer == [fresh.search(query) for query in ("kneelin", "neelin")]
+    assert [hit.tag.name for hit in longer[0]] == ["kneeling"]
+
+
 def test_a_translation_finds_its_tag(tmp_path: Path) -> None:
     """BooruDatasetTagManager's completion by translation: typing `长发` offers `long hair`."""
     store = Store.open(tmp_path / "v.sqlite")

@@ -121,19 +121,42 @@ class Searcher:
         ]
 
     def _remembered(
-        self, lookup: tuple[str, str, int], rows: Callable[[], list[_Candidate]]
+        self,
+        lookup: tuple[str, str, int],
+        rows: Callable[[], list[_Candidate]],
+        narrowed: Callable[[list[_Candidate]], list[_Candidate]] | None = None,
     ) -> list[_Candidate]:
-        """`rows()`, or what it gave for the same `lookup` since the vocabulary last changed."""
+        """`rows()`, or what it gave for the same `lookup` since the vocabulary last changed.
+
+        `narrowed` works the rows out from the same look-up of the key one character shorter (the
+        keystroke before), when that one was complete (fewer rows than its limit): every row of the
+        longer key is among them, in the same order."""
         found = self._lookups.get(lookup)
         if found is None:
+            kind, key, limit = lookup
+            shorter = self._lookups.get((kind, key[:-1], limit)) if narrowed is not None else None
             if len(self._lookups) >= _LOOKUP_CACHE:
                 self._lookups = {}
-            found = self._lookups[lookup] = rows()
+            if narrowed is not None and shorter is not None and len(shorter) < limit:
+                found = narrowed(shorter)
+            else:
+                found = rows()
+            self._lookups[lookup] = found
         return found
 
     def _prefixed(self, prefix: str, limit: int) -> list[_Candidate]:
         """The most popular terms starting with `prefix`, at most `limit` of them."""
-        return self._remembered(("prefix", prefix, limit), lambda: self._prefixed_rows(prefix, limit))
+        upper = _upper(prefix)
+        # Narrowed only from a range the term index sorted (longer than a head): a head's terms come in
+        # the (head, pop DESC) index's order, which orders equally popular terms otherwise.
+        narrowed = (
+            (lambda shorter: [c for c in shorter if prefix <= c.term < upper])
+            if len(prefix) > HEAD_LENGTH + 1
+            else None
+        )
+        return self._remembered(
+            ("prefix", prefix, limit), lambda: self._prefixed_rows(prefix, limit), narrowed
+        )
 
     def _prefixed_rows(self, prefix: str, limit: int) -> list[_Candidate]:
         columns = "tag_id, term, alias, word, pop, lang"
@@ -186,6 +209,8 @@ class Searcher:
                 " WHERE term_grams.term GLOB ? LIMIT ?",
                 (f"*{key}*", _CANDIDATES),
             ),
+            # The index lists matches in rowid order, so the shorter key's complete list, filtered, is it.
+            lambda shorter: [c for c in shorter if key in c.term],
         )
 
     def _fuzzy_pool(self, key: str) -> list[_Candidate]:
