@@ -116,14 +116,20 @@ def test_search_index_follows_small_edits(searcher: Searcher, tmp_path: Path) ->
     assert "contrapposto_pose_test" not in names(searcher, "co")
 
 
-def test_hits_carry_the_tag_as_it_is_now_after_any_connection_writes(tmp_path: Path) -> None:
-    """The searcher keeps tags between searches; a write from this or another connection shows at once."""
-    path = tmp_path / "v.sqlite"
+def kneeling_store(path: Path) -> Store:
+    """A vocabulary at `path` holding one tag, `kneeling`."""
     store = Store.open(path)
     with store.transaction():
         writer = Writer(store)
         writer.tag("kneeling", post_count=118116)
         writer.finish()
+    return store
+
+
+def test_hits_carry_the_tag_as_it_is_now_after_any_connection_writes(tmp_path: Path) -> None:
+    """The searcher keeps tags between searches; a write from this or another connection shows at once."""
+    path = tmp_path / "v.sqlite"
+    store = kneeling_store(path)
     searcher = Searcher(Vocabulary(store))
     assert [hit.tag.post_count for hit in searcher.search("kneel")] == [118116]
     other = Store.open(path)
@@ -142,11 +148,7 @@ def test_index_look_ups_are_remembered_until_any_connection_writes(tmp_path: Pat
     unknown-tag's typo search of the same key): asked again, they read no terms; after a write from
     another connection they are read again."""
     path = tmp_path / "v.sqlite"
-    store = Store.open(path)
-    with store.transaction():
-        writer = Writer(store)
-        writer.tag("kneeling", post_count=118116)
-        writer.finish()
+    store = kneeling_store(path)
     searcher = Searcher(Vocabulary(store))
     statements: list[str] = []
     store.conn.set_trace_callback(statements.append)
@@ -172,8 +174,7 @@ def test_a_longer_key_is_narrowed_from_the_keystroke_before(searcher: Searcher) 
     filtered, with no look-up in the index; the answers are the ones a fresh searcher gives."""
     fresh = Searcher(searcher.vocabulary)
     conn = searcher.vocabulary.store.conn
-    typed = ["knee", "kneel", "kneeli", "kneelin", "neel", "neeli", "neelin"]
-    for query in typed[:3] + typed[4:6]:
+    for query in ["knee", "kneel", "kneeli", "neel", "neeli"]:
         searcher.search(query)
     statements: list[str] = []
     conn.set_trace_callback(statements.append)
