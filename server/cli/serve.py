@@ -6,11 +6,15 @@ import gc
 import logging
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 import platformdirs
 
 from .code_cache import cache_file, cached_compiles
+
+if TYPE_CHECKING:
+    from captionls.server.lsp.server import CaptionServer
 
 _START_SWITCH_INTERVAL = 0.0005
 
@@ -43,11 +47,7 @@ def serve(transport: str, host: str, port: int, log_file: str | None) -> None:
     sys.setswitchinterval(_START_SWITCH_INTERVAL)
     try:
         _unpack_vocabulary_ahead()
-        _import_protocol_types()
-        from captionls.server.lsp.server import create_server
-        from captionls.server.lsp.transport import serve_stdio
-
-        server = create_server()
+        server = _create_server()
     finally:
         sys.setswitchinterval(switch_interval)
         gc.freeze()
@@ -56,7 +56,9 @@ def serve(transport: str, host: str, port: int, log_file: str | None) -> None:
     # 110 before the first completion answer): cached as attrs' code is, saved when the session ends.
     import cattrs.gen
 
-    with cached_compiles(cattrs.gen, _code_cache("cattrs-code")):
+    from captionls.server.lsp.transport import serve_stdio
+
+    with cached_compiles(_code_cache("cattrs-code"), cattrs.gen):
         if transport == "tcp":
             server.start_tcp(host, port)
         else:
@@ -80,13 +82,25 @@ def _unpack_vocabulary_ahead() -> None:
         image.unpack_ahead(target.parent)
 
 
-def _import_protocol_types() -> None:
-    """`lsprotocol.types`, with the code attrs generates for its classes compiled once per machine
-    (code_cache.py): a quarter of the server's start-up otherwise."""
+def _create_server() -> CaptionServer:
+    """The language server, its modules imported with the code attrs, dataclasses and typing write at run
+    time compiled once per machine (code_cache.py): attrs' for lsprotocol's ~550 classes is a quarter of the
+    start-up otherwise, dataclasses' for the server's own about a tenth."""
+    import dataclasses
+    import typing
+
+    # Before the cache: attrs writes `hash()` of a string, salted per process, into a frozen class's
+    # `__hash__` (cattrs has one), so that code is new on every start and would have the file saved again.
+    import cattrs  # noqa: F401
+
     try:
-        # attrs' private module that compiles the generated methods; without it, a plain import.
+        # attrs' private module that compiles the generated methods; without it, attrs compiles as usual.
         import attr._make as attrs_make
     except ImportError:
-        return
-    with cached_compiles(attrs_make, _code_cache("attrs-code")):
-        import lsprotocol.types  # noqa: F401 - imported for its classes, inside the cache
+        generating = [dataclasses, typing]
+    else:
+        generating = [attrs_make, dataclasses, typing]
+    with cached_compiles(_code_cache("start-code"), *generating):
+        from captionls.server.lsp.server import create_server
+
+        return create_server()
