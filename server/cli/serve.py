@@ -5,16 +5,13 @@ from __future__ import annotations
 import gc
 import logging
 import sys
+from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 import platformdirs
 
 from .code_cache import cache_file, cached_compiles
-
-if TYPE_CHECKING:
-    from captionls.server.lsp.server import CaptionServer
 
 _START_SWITCH_INTERVAL = 0.0005
 
@@ -46,8 +43,11 @@ def serve(transport: str, host: str, port: int, log_file: str | None) -> None:
     switch_interval = sys.getswitchinterval()
     sys.setswitchinterval(_START_SWITCH_INTERVAL)
     try:
-        _unpack_vocabulary_ahead()
-        server = _create_server()
+        with _generated_code_cached():
+            _unpack_vocabulary_ahead()
+            from captionls.server.lsp.server import create_server
+
+            server = create_server()
     finally:
         sys.setswitchinterval(switch_interval)
         gc.freeze()
@@ -82,25 +82,24 @@ def _unpack_vocabulary_ahead() -> None:
         image.unpack_ahead(target.parent)
 
 
-def _create_server() -> CaptionServer:
-    """The language server, its modules imported with the code attrs, dataclasses and typing write at run
-    time compiled once per machine (code_cache.py): attrs' for lsprotocol's ~550 classes is a quarter of the
-    start-up otherwise, dataclasses' for the server's own about a tenth."""
+def _generated_code_cached() -> AbstractContextManager[None]:
+    """The code attrs, cattrs, dataclasses and typing write at run time, compiled once per machine
+    (code_cache.py): attrs' for lsprotocol's ~550 classes is a quarter of the start-up otherwise,
+    dataclasses' for the server's own about a tenth."""
     import dataclasses
     import typing
 
-    # Before the cache: attrs writes `hash()` of a string, salted per process, into a frozen class's
-    # `__hash__` (cattrs has one), so that code is new on every start and would have the file saved again.
-    import cattrs  # noqa: F401
+    # Imported before the cache: attrs writes `hash()` of a string, salted per process, into a frozen
+    # class's `__hash__` (cattrs has one), so that code is new on every start and would have the file
+    # saved again.
+    import cattrs.gen
 
+    generating = [cattrs.gen, dataclasses, typing]
     try:
         # attrs' private module that compiles the generated methods; without it, attrs compiles as usual.
-        import attr._make as attrs_make
+        import attr._make
     except ImportError:
-        generating = [dataclasses, typing]
+        pass
     else:
-        generating = [attrs_make, dataclasses, typing]
-    with cached_compiles(_code_cache("start-code"), *generating):
-        from captionls.server.lsp.server import create_server
-
-        return create_server()
+        generating.append(attr._make)
+    return cached_compiles(_code_cache("start-code"), *generating)
