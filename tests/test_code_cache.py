@@ -230,3 +230,13 @@ def test_exec_of_source_without_a_namespace_runs_in_its_caller_as_the_builtin_do
             assert module.local()
     assert len(_load(tmp_path / "code.bin")) == 2
     assert "exec" not in module.__dict__ and "compile" not in module.__dict__
+
+
+def test_a_module_with_its_own_compile_keeps_it(tmp_path: Path) -> None:
+    module = ModuleType("compiles_its_own_way")
+    source = "def compile(*args):\n    return 'its own'\nresult = lambda: compile('1', '', 'eval')"
+    builtins.exec(source, vars(module))
+    with cached_compiles(tmp_path / "code.bin", module):
+        assert module.result() == "its own"
+    assert module.result() == "its own"
+    assert "exec" not in vars(module)

@@ -107,20 +107,20 @@ def cached_compiles(path: Path, *modules: ModuleType) -> Iterator[None]:
         used[key] = code
         return code
 
-    for module in modules:
-        _shadow(module, cached)
+    shadowed = [(module, name) for module in modules for name in _shadow(module, cached)]
     try:
         yield
     finally:
-        for module in modules:
-            del module.compile, module.exec
+        for module, name in shadowed:
+            delattr(module, name)
         if used.keys() != known.keys():
             _save(path, used)
 
 
-def _shadow(module: ModuleType, cached: Callable[[str, str, str, int, int], Any]) -> None:
+def _shadow(module: ModuleType, cached: Callable[[str, str, str, int, int], Any]) -> list[str]:
     """Give `module` a `compile` and an `exec` that take source text's code from `cached`, and otherwise
-    do what the builtins do when `module`'s own code calls them."""
+    do what the builtins do when `module`'s own code calls them; returns the names it gave. A module that
+    defines either name itself keeps its own."""
     inherited = _future_flags(module)
 
     def compile(
@@ -159,5 +159,8 @@ def _shadow(module: ModuleType, cached: Callable[[str, str, str, int, int], Any]
         else:
             builtins.exec(source, globals, locals, closure=closure)
 
-    module.compile = compile  # type: ignore[attr-defined]
-    module.exec = exec  # type: ignore[attr-defined]
+    shadows = {"compile": compile, "exec": exec}
+    given = [name for name in shadows if name not in vars(module)]
+    for name in given:
+        setattr(module, name, shadows[name])
+    return given
