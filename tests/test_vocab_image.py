@@ -213,3 +213,13 @@ def test_a_damaged_image_is_refused_and_leaves_no_file(
     with pytest.raises(zlib.error):
         image.unpack(folder)
     assert list(folder.iterdir()) == []
+
+
+def test_an_unpacked_image_is_already_in_wal_mode_so_opening_it_writes_nothing(tmp_path: Path) -> None:
+    """Switching a file to WAL mode syncs it: the thread of `unpack_ahead` does it, not the first document."""
+    unpacked = image.unpack(tmp_path)
+    before = unpacked.read_bytes()
+    assert before[18:20] == b"\x02\x02"  # the header's read and write versions: WAL
+    Store.open(unpacked).close()
+    assert unpacked.read_bytes() == before
+    assert sorted(path.name for path in tmp_path.iterdir()) == [unpacked.name]
