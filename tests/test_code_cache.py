@@ -62,9 +62,7 @@ print(json.dumps({"classes": len(classes), "code": digest.hexdigest(), "behaviou
 
 
 def _fingerprint(cache: Path | None = None) -> dict[str, object]:
-    command = [sys.executable, "-c", FINGERPRINT, *([str(cache)] if cache is not None else [])]
-    result = subprocess.run(command, capture_output=True, text=True, check=True)
-    fingerprint: dict[str, object] = json.loads(result.stdout)
+    fingerprint: dict[str, object] = json.loads(_printed(FINGERPRINT, cache))
     return fingerprint
 
 
@@ -138,20 +136,21 @@ else:
 """
 
 
-def _converted(cache: Path | None = None) -> str:
-    command = [sys.executable, "-c", CONVERTED, *([str(cache)] if cache is not None else [])]
+def _printed(script: str, cache: Path | None = None) -> str:
+    """What `script` prints, run through the cache at `cache` when given."""
+    command = [sys.executable, "-c", script, *([str(cache)] if cache is not None else [])]
     return subprocess.run(command, capture_output=True, text=True, check=True).stdout
 
 
 def test_the_converter_does_the_same_cold_warm_and_without_the_cache(tmp_path: Path) -> None:
     """`captionls serve` keeps cattrs' generated code for the messages' types the same way."""
     cache = cache_file(tmp_path, "cattrs-code")
-    plain = _converted()
-    assert _converted(cache) == plain  # cold: compiles and saves
+    plain = _printed(CONVERTED)
+    assert _printed(CONVERTED, cache) == plain  # cold: compiles and saves
     saved = cache.stat().st_mtime_ns
     filenames = {key[1] for key in _load(cache)}
     assert len(filenames) > 50 and all(name.startswith("<cattrs generated") for name in filenames)
-    assert _converted(cache) == plain  # warm: every function from the cache
+    assert _printed(CONVERTED, cache) == plain  # warm: every function from the cache
     assert cache.stat().st_mtime_ns == saved
 
 
@@ -201,22 +200,17 @@ else:
 """
 
 
-def _generated_elsewhere(cache: Path | None = None) -> str:
-    command = [sys.executable, "-c", GENERATED_ELSEWHERE, *([str(cache)] if cache is not None else [])]
-    return subprocess.run(command, capture_output=True, text=True, check=True).stdout
-
-
 def test_dataclasses_and_forward_references_are_the_same_cold_warm_and_without_the_cache(
     tmp_path: Path,
 ) -> None:
     """dataclasses writes its methods with `exec`, typing compiles each forward reference: both cached."""
     cache = cache_file(tmp_path, "start-code")
-    plain = _generated_elsewhere()
-    assert _generated_elsewhere(cache) == plain  # cold: compiles and saves
+    plain = _printed(GENERATED_ELSEWHERE)
+    assert _printed(GENERATED_ELSEWHERE, cache) == plain  # cold: compiles and saves
     saved = cache.stat().st_mtime_ns
     keys = _load(cache)
     assert {mode for _, _, mode, _, _ in keys} == {"exec", "eval"}  # dataclasses' methods, typing's refs
-    assert _generated_elsewhere(cache) == plain  # warm: all from the cache
+    assert _printed(GENERATED_ELSEWHERE, cache) == plain  # warm: all from the cache
     assert cache.stat().st_mtime_ns == saved
 
 

@@ -37,7 +37,7 @@ def serve(transport: str, host: str, port: int, log_file: str | None) -> None:
     # collector's walks before it runs again.
     gc.disable()
     # On a first start the vocabulary's image unpacks on another thread (`_unpack_vocabulary_ahead`):
-    # after each of its ~130 reads it waits for the interpreter lock, which the imports hold, a whole switch
+    # after each of its ~64 reads it waits for the interpreter lock, which the imports hold, a whole switch
     # interval each time. Short intervals let it through: beside this start-up (6 runs each, load 7.7) it
     # took a median 0.67 s instead of 1.09 s. Without another thread waiting they change nothing.
     switch_interval = sys.getswitchinterval()
