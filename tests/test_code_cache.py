@@ -1,15 +1,17 @@
-"""The cache of attrs' generated code that `captionls serve` imports lsprotocol with (cli/code_cache.py):
-the classes are the same with it, cold or warm; a bad file is ignored; concurrent servers never tear it.
-The same for cattrs' generated code: the converter does the same with it."""
+"""The cache of generated code that `captionls serve` starts with (cli/code_cache.py): lsprotocol's attrs
+classes are the same with it, cold or warm; a bad file is ignored; concurrent servers never tear it. The
+same for cattrs' generated code (the converter does the same with it), dataclasses' and typing's."""
 
 from __future__ import annotations
 
+import builtins
 import json
 import subprocess
 import sys
 from pathlib import Path
+from types import ModuleType
 
-from captionls.server.cli.code_cache import _load, cache_file
+from captionls.server.cli.code_cache import _load, cache_file, cached_compiles
 
 # Imports lsprotocol.types (through the cache when a path is given) and prints, per attrs class, a digest
 # of its generated methods and what they do: construct, repr, compare, convert.
@@ -19,7 +21,7 @@ from pathlib import Path
 if len(sys.argv) > 1:
     import attr._make
     from captionls.server.cli.code_cache import cached_compiles
-    with cached_compiles(attr._make, Path(sys.argv[1])):
+    with cached_compiles(Path(sys.argv[1]), attr._make):
         import lsprotocol.types as types
 else:
     import lsprotocol.types as types
@@ -60,9 +62,7 @@ print(json.dumps({"classes": len(classes), "code": digest.hexdigest(), "behaviou
 
 
 def _fingerprint(cache: Path | None = None) -> dict[str, object]:
-    command = [sys.executable, "-c", FINGERPRINT, *([str(cache)] if cache is not None else [])]
-    result = subprocess.run(command, capture_output=True, text=True, check=True)
-    fingerprint: dict[str, object] = json.loads(result.stdout)
+    fingerprint: dict[str, object] = json.loads(_printed(FINGERPRINT, cache))
     return fingerprint
 
 
@@ -129,25 +129,108 @@ def convert():
     return [repr(params), answer]
 
 if len(sys.argv) > 1:
-    with cached_compiles(cattrs.gen, Path(sys.argv[1])):
+    with cached_compiles(Path(sys.argv[1]), cattrs.gen):
         print(json.dumps(convert()))
 else:
     print(json.dumps(convert()))
 """
 
 
-def _converted(cache: Path | None = None) -> str:
-    command = [sys.executable, "-c", CONVERTED, *([str(cache)] if cache is not None else [])]
+def _printed(script: str, cache: Path | None = None) -> str:
+    """What `script` prints, run through the cache at `cache` when given."""
+    command = [sys.executable, "-c", script, *([str(cache)] if cache is not None else [])]
     return subprocess.run(command, capture_output=True, text=True, check=True).stdout
 
 
 def test_the_converter_does_the_same_cold_warm_and_without_the_cache(tmp_path: Path) -> None:
     """`captionls serve` keeps cattrs' generated code for the messages' types the same way."""
     cache = cache_file(tmp_path, "cattrs-code")
-    plain = _converted()
-    assert _converted(cache) == plain  # cold: compiles and saves
+    plain = _printed(CONVERTED)
+    assert _printed(CONVERTED, cache) == plain  # cold: compiles and saves
     saved = cache.stat().st_mtime_ns
     filenames = {key[1] for key in _load(cache)}
     assert len(filenames) > 50 and all(name.startswith("<cattrs generated") for name in filenames)
-    assert _converted(cache) == plain  # warm: every function from the cache
+    assert _printed(CONVERTED, cache) == plain  # warm: every function from the cache
     assert cache.stat().st_mtime_ns == saved
+
+
+# Defines dataclasses of every kind the server's modules use, and resolves forward references (typing
+# compiles each one), through the cache when a path is given; prints their generated code and behaviour.
+GENERATED_ELSEWHERE = """
+import json, sys
+from pathlib import Path
+import dataclasses, typing
+
+def define():
+    @dataclasses.dataclass(frozen=True, order=True)
+    class Span:
+        start: int
+        end: int = 0
+
+    @dataclasses.dataclass(slots=True, kw_only=True)
+    class Bag:
+        name: str
+        items: list[str] = dataclasses.field(default_factory=list)
+        nested: "Span | None" = None
+
+    hints = typing.get_type_hints(Bag, {"Span": Span})
+    methods = [
+        getattr(cls, name).__code__
+        for cls in (Span, Bag)
+        for name in ("__init__", "__repr__", "__eq__", "__lt__", "__hash__", "__setattr__")
+        if hasattr(getattr(cls, name, None), "__code__")
+    ]
+    code = [(m.co_code.hex(), m.co_names, m.co_varnames, m.co_filename, m.co_qualname) for m in methods]
+    behaviour = [
+        repr(Span(1, 2)), Span(1, 2) < Span(1, 3), hash(Span(1, 2)) == hash(Span(1, 2)),
+        repr(Bag(name="a", nested=Span(3))), str(hints["nested"]),
+    ]
+    try:
+        Span(1, 2).start = 3
+    except dataclasses.FrozenInstanceError as error:
+        behaviour.append(type(error).__name__)
+    return {"code": code, "behaviour": behaviour}
+
+if len(sys.argv) > 1:
+    from captionls.server.cli.code_cache import cached_compiles
+    with cached_compiles(Path(sys.argv[1]), dataclasses, typing):
+        print(json.dumps(define()))
+else:
+    print(json.dumps(define()))
+"""
+
+
+def test_dataclasses_and_forward_references_are_the_same_cold_warm_and_without_the_cache(
+    tmp_path: Path,
+) -> None:
+    """dataclasses writes its methods with `exec`, typing compiles each forward reference: both cached."""
+    cache = cache_file(tmp_path, "start-code")
+    plain = _printed(GENERATED_ELSEWHERE)
+    assert _printed(GENERATED_ELSEWHERE, cache) == plain  # cold: compiles and saves
+    saved = cache.stat().st_mtime_ns
+    keys = _load(cache)
+    assert {mode for _, _, mode, _, _ in keys} == {"exec", "eval"}  # dataclasses' methods, typing's refs
+    assert _printed(GENERATED_ELSEWHERE, cache) == plain  # warm: all from the cache
+    assert cache.stat().st_mtime_ns == saved
+
+
+def test_exec_of_source_without_a_namespace_runs_in_its_caller_as_the_builtin_does(tmp_path: Path) -> None:
+    module = ModuleType("generated_here")
+    source = "exec('answer = 41 + 1')\ndef local():\n    exec('inner = 1')\n    return 'inner' in locals()\n"
+    for _ in range(2):  # cold, then warm
+        with cached_compiles(tmp_path / "code.bin", module):
+            builtins.exec(source, module.__dict__)
+            assert module.answer == 42
+            assert module.local()
+    assert len(_load(tmp_path / "code.bin")) == 2
+    assert "exec" not in module.__dict__ and "compile" not in module.__dict__
+
+
+def test_a_module_with_its_own_compile_keeps_it(tmp_path: Path) -> None:
+    module = ModuleType("compiles_its_own_way")
+    source = "def compile(*args):\n    return 'its own'\nresult = lambda: compile('1', '', 'eval')"
+    builtins.exec(source, vars(module))
+    with cached_compiles(tmp_path / "code.bin", module):
+        assert module.result() == "its own"
+    assert module.result() == "its own"
+    assert "exec" not in vars(module)

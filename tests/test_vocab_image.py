@@ -8,6 +8,7 @@ import sqlite3
 import stat
 import subprocess
 import sys
+import zlib
 from pathlib import Path
 
 import pytest
@@ -191,3 +192,34 @@ def test_an_image_unpacked_ahead_and_never_taken_is_removed_at_exit(tmp_path: Pa
     script += "image.unpack_ahead(Path(sys.argv[1]))"
     subprocess.run([sys.executable, "-c", script, str(tmp_path / "data")], check=True, timeout=60)
     assert list((tmp_path / "data").iterdir()) == []
+
+
+@pytest.mark.parametrize("damage", ["truncated", "trailing bytes", "flipped byte"])
+def test_a_damaged_image_is_refused_and_leaves_no_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, damage: str
+) -> None:
+    packed = bytearray(image.IMAGE.read_bytes())
+    if damage == "truncated":
+        del packed[len(packed) // 2 :]
+    elif damage == "trailing bytes":
+        packed += b"\x1f\x8b more"
+    else:
+        packed[len(packed) // 2] ^= 0xFF
+    damaged = tmp_path / "damaged.sqlite.gz"
+    damaged.write_bytes(packed)
+    monkeypatch.setattr(image, "IMAGE", damaged)
+    folder = tmp_path / "data"
+    folder.mkdir()
+    with pytest.raises(zlib.error):
+        image.unpack(folder)
+    assert list(folder.iterdir()) == []
+
+
+def test_an_unpacked_image_is_already_in_wal_mode_so_opening_it_writes_nothing(tmp_path: Path) -> None:
+    """Switching a file to WAL mode syncs it: the thread of `unpack_ahead` does it, not the first document."""
+    unpacked = image.unpack(tmp_path)
+    before = unpacked.read_bytes()
+    assert before[18:20] == b"\x02\x02"  # the header's read and write versions: WAL
+    Store.open(unpacked).close()
+    assert unpacked.read_bytes() == before
+    assert sorted(path.name for path in tmp_path.iterdir()) == [unpacked.name]

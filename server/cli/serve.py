@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import logging
 import sys
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import click
@@ -36,18 +37,17 @@ def serve(transport: str, host: str, port: int, log_file: str | None) -> None:
     # collector's walks before it runs again.
     gc.disable()
     # On a first start the vocabulary's image unpacks on another thread (`_unpack_vocabulary_ahead`):
-    # after each of its ~130 reads it waits for the interpreter lock, which the imports hold, a whole switch
+    # after each of its ~64 reads it waits for the interpreter lock, which the imports hold, a whole switch
     # interval each time. Short intervals let it through: beside this start-up (6 runs each, load 7.7) it
     # took a median 0.67 s instead of 1.09 s. Without another thread waiting they change nothing.
     switch_interval = sys.getswitchinterval()
     sys.setswitchinterval(_START_SWITCH_INTERVAL)
     try:
-        _unpack_vocabulary_ahead()
-        _import_protocol_types()
-        from captionls.server.lsp.server import create_server
-        from captionls.server.lsp.transport import serve_stdio
+        with _generated_code_cached():
+            _unpack_vocabulary_ahead()
+            from captionls.server.lsp.server import create_server
 
-        server = create_server()
+            server = create_server()
     finally:
         sys.setswitchinterval(switch_interval)
         gc.freeze()
@@ -56,7 +56,9 @@ def serve(transport: str, host: str, port: int, log_file: str | None) -> None:
     # 110 before the first completion answer): cached as attrs' code is, saved when the session ends.
     import cattrs.gen
 
-    with cached_compiles(cattrs.gen, _code_cache("cattrs-code")):
+    from captionls.server.lsp.transport import serve_stdio
+
+    with cached_compiles(_code_cache("cattrs-code"), cattrs.gen):
         if transport == "tcp":
             server.start_tcp(host, port)
         else:
@@ -80,13 +82,24 @@ def _unpack_vocabulary_ahead() -> None:
         image.unpack_ahead(target.parent)
 
 
-def _import_protocol_types() -> None:
-    """`lsprotocol.types`, with the code attrs generates for its classes compiled once per machine
-    (code_cache.py): a quarter of the server's start-up otherwise."""
+def _generated_code_cached() -> AbstractContextManager[None]:
+    """The code attrs, cattrs, dataclasses and typing write at run time, compiled once per machine
+    (code_cache.py): attrs' for lsprotocol's ~550 classes is a quarter of the start-up otherwise,
+    dataclasses' for the server's own about a tenth."""
+    import dataclasses
+    import typing
+
+    # Imported before the cache: attrs writes `hash()` of a string, salted per process, into a frozen
+    # class's `__hash__` (cattrs has one), so that code is new on every start and would have the file
+    # saved again.
+    import cattrs.gen
+
+    generating = [cattrs.gen, dataclasses, typing]
     try:
-        # attrs' private module that compiles the generated methods; without it, a plain import.
-        import attr._make as attrs_make
+        # attrs' private module that compiles the generated methods; without it, attrs compiles as usual.
+        import attr._make
     except ImportError:
-        return
-    with cached_compiles(attrs_make, _code_cache("attrs-code")):
-        import lsprotocol.types  # noqa: F401 - imported for its classes, inside the cache
+        pass
+    else:
+        generating.append(attr._make)
+    return cached_compiles(_code_cache("start-code"), *generating)

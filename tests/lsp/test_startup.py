@@ -38,10 +38,11 @@ def _serve_until_eof(cache_home: Path, vocabulary: Path) -> None:
 
 
 def test_serve_compiles_the_protocol_classes_once_per_machine(tmp_path: Path) -> None:
-    """The first start saves attrs' generated code for lsprotocol's classes; later starts read it."""
+    """The first start saves the code attrs, dataclasses and typing generated (lsprotocol's classes and
+    the server's own); later starts read it."""
     _serve_until_eof(tmp_path, tmp_path / "vocabulary.sqlite")
     (cache,) = (tmp_path / "captionls").iterdir()
-    assert cache.name.startswith("attrs-code-") and cache.stat().st_size > 100_000
+    assert cache.name.startswith("start-code-") and cache.stat().st_size > 100_000
     saved = cache.stat().st_mtime_ns
     _serve_until_eof(tmp_path, tmp_path / "vocabulary.sqlite")
     assert cache.stat().st_mtime_ns == saved
