@@ -74,7 +74,7 @@ def _is_folder(entry: os.DirEntry[str]) -> bool:
 
 _KEY_LOG_KEPT = 10_000
 # Captions per chunk of a scan: read together (by one worker, in the CLI), then added to the index.
-SCAN_CHUNK = 500
+SCAN_CHUNK = 2_000
 # A caption's entry: the id of its lead (this when it has none), then the ids of its tags.
 _NO_LEAD = 0xFFFFFFFF
 
