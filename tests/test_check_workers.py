@@ -11,8 +11,6 @@ import signal
 import subprocess
 import sys
 import time
-from array import array
-from collections import Counter
 from pathlib import Path
 
 import click
@@ -21,9 +19,9 @@ import pytest
 from captionls.server.caption.config import load_config
 from captionls.server.caption.dataset import DatasetIndex
 from captionls.server.caption.rules.registry import RULES
-from captionls.server.cli.datasets import SCAN_CHUNK, datasets
+from captionls.server.cli.datasets import datasets
 from tests.kit.cli import SCRIPT, run_process
-from tests.kit.datasets import PNG, grown_examples, write_dataset
+from tests.kit.datasets import PNG, grown_examples, index_state, write_dataset
 
 pytestmark = [
     pytest.mark.builtin_vocabulary,
@@ -32,6 +30,8 @@ pytestmark = [
 
 # With 250 captions a chunk: the first chunk in the parent, the other three in two workers.
 GROWN = 985
+# A scan with two workers reads this many in eight chunks: the odd captions below fall among them.
+SCANNED = 1_500
 
 
 @pytest.fixture(scope="module")
@@ -39,30 +39,8 @@ def grown(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return grown_examples(tmp_path_factory.mktemp("grown") / "dataset", GROWN)
 
 
-def _state(index: DatasetIndex) -> dict[str, object]:
-    """Everything the index holds, dicts and counters with their order (a tie between two phrasings goes
-    to the first written), its written forms included. Read errors compare without order: a folder that
-    cannot be listed is reported while walking, before or among the files' errors."""
-    state: dict[str, object] = {}
-    for name, value in vars(index).items():
-        if name == "_forms":
-            state[name] = vars(value)
-        elif name == "errors":
-            state[name] = dict(value)
-        elif isinstance(value, dict):
-            state[name] = [
-                (key, list(item.items()) if isinstance(item, Counter) else item)
-                for key, item in value.items()
-            ]
-        elif isinstance(value, list):
-            state[name] = [item.tolist() if isinstance(item, array) else item for item in value]
-        else:
-            state[name] = value
-    return state
-
-
 def test_a_scan_in_workers_builds_the_index_of_one_process(tmp_path: Path) -> None:
-    root = grown_examples(tmp_path / "dataset", 3 * SCAN_CHUNK)
+    root = grown_examples(tmp_path / "dataset", SCANNED)
     outside = write_dataset(tmp_path / "outside", {"secret": "password, hunter2"})
     # Among the chunks, not only in the first: captions that cannot be read, links, other encodings.
     odd = root / "more" / "00600"
@@ -84,10 +62,10 @@ def test_a_scan_in_workers_builds_the_index_of_one_process(tmp_path: Path) -> No
     Path(f"{odd}e.png").write_bytes(PNG)
     serial = DatasetIndex(root, load_config(root))
     serial.scan()
-    assert len(serial.errors) == 5 and len(serial) == len(serial.files) > 3 * SCAN_CHUNK
+    assert len(serial.errors) == 5 and len(serial) == len(serial.files) > SCANNED
     with click.Context(click.Command("check")):
         (dataset,) = datasets([root], jobs=2)
-    assert _state(dataset.index) == _state(serial)
+    assert index_state(dataset.index) == index_state(serial)
 
 
 @pytest.mark.parametrize("form", ["text", "json"])

@@ -9,9 +9,13 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
+import pytest
+
+from captionls.server.caption import dataset
 from captionls.server.caption.dataset import DatasetIndex
+from captionls.server.caption.files import CaptionReadError, read_caption_file, resolve_inside
 from captionls.server.caption.written_forms import WrittenForms
-from tests.kit.datasets import write_dataset
+from tests.kit.datasets import PNG, index_state, write_dataset
 
 WORDS = ["smile", "arms up", "arms_up", "Arms Up", "long hair", "long_hair", "1girl", "sky", "^_^", "score_9"]
 
@@ -71,6 +75,54 @@ def test_index_after_edits_and_removals_answers_as_a_fresh_scan(tmp_path: Path) 
             fresh = DatasetIndex(root)
             fresh.scan()
             assert _answers(index) == _answers(fresh), f"after {step + 1} edits"
+
+
+def _one_by_one(index: DatasetIndex) -> None:
+    """The reference for a scan: each walked caption read and added on its own (its read error kept)."""
+    for path, is_link in index.walk_links():
+        try:
+            if is_link:
+                resolve_inside(path, index.root)
+            file = read_caption_file(path)
+        except CaptionReadError as error:
+            index.errors[path] = str(error)
+            index.remove(path)
+            continue
+        index.files[path] = file
+        index.update(path, file.text)
+
+
+@pytest.mark.parametrize("chunk", [1, 7, dataset.SCAN_CHUNK])
+def test_a_scan_by_chunks_builds_the_index_of_one_caption_at_a_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int
+) -> None:
+    rng = random.Random(11)
+    texts: dict[str, str | bytes] = {f"c{i:03d}": _text(rng) for i in range(60)}
+    texts["c020"], texts["c021"] = b"binary\0file", "ohwx, Long_Hair, long hair, , long_hair, sky"
+    root = write_dataset(tmp_path / "set", texts)
+    (root / "c030.txt").unlink()
+    (root / "c030.txt").symlink_to(root / "c031.txt")
+    (root / "c032.txt").unlink()
+    (root / "c032.txt").symlink_to(tmp_path)  # a link out of the dataset: a read error
+    monkeypatch.setattr(dataset, "SCAN_CHUNK", chunk)
+    scanned, reference = DatasetIndex(root), DatasetIndex(root)
+    scanned.scan()
+    _one_by_one(reference)
+    assert len(scanned) == 58 and len(scanned.errors) == 2
+    assert index_state(scanned) == index_state(reference)
+    # Scanned again over what the index holds: a caption edited, one unreadable now, one removed from
+    # the index (its id free for the next), one new, one with its tags in another order.
+    (root / "c001.txt").write_text("Photo. A woman under the sky.\n", encoding="utf-8")
+    (root / "c002.txt").write_bytes(b"not utf-8 \xff")
+    (root / "c003.txt").write_text(", ".join(reversed(str(texts["c003"]).split(", "))), encoding="utf-8")
+    (root / "new.txt").write_text("ohwx, smile, sky", encoding="utf-8")
+    (root / "new.png").write_bytes(PNG)
+    for index in (scanned, reference):
+        index.remove(root / "c010.txt")
+    scanned.scan()
+    _one_by_one(reference)
+    assert len(scanned) == 58 and len(scanned.errors) == 3
+    assert index_state(scanned) == index_state(reference)
 
 
 def test_index_without_files_keeps_no_texts(tmp_path: Path) -> None:

@@ -12,7 +12,8 @@ import os
 from array import array
 from bisect import bisect_left
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
+from itertools import chain, islice, pairwise
 from pathlib import Path
 from typing import NamedTuple
 
@@ -72,6 +73,8 @@ def _is_folder(entry: os.DirEntry[str]) -> bool:
 
 
 _KEY_LOG_KEPT = 10_000
+# Captions per chunk of a scan: read together (by one worker, in the CLI), then added to the index.
+SCAN_CHUNK = 2_000
 # A caption's entry: the id of its lead (this when it has none), then the ids of its tags.
 _NO_LEAD = 0xFFFFFFFF
 
@@ -101,14 +104,30 @@ def _release(forms: WrittenForms, entry: array[int]) -> None:
         forms.release(form_id)
 
 
-class ScannedCaption(NamedTuple):
-    """A caption as a scan reads it (in this process or a forked worker): its file, or why it cannot be
-    read (a `CaptionReadError`'s message), and what the index takes from it (see `index_names`). A tuple:
-    it travels back from a worker pickled, without its path (the parent walked it)."""
+class ScannedChunk(NamedTuple):
+    """Consecutive walked captions as a scan reads them (`read_chunk`, in this process or a forked worker),
+    summed up per distinct written tag: the index then adds a chunk's few thousand written forms, not each
+    of its ten thousand tags (that merge is what a scan's workers wait for). Form ids are the chunk's own
+    (numbered in the order a one-by-one scan would first hold them); captions are numbered from 0 among
+    the chunk's readable ones. A tuple of lists and arrays: it travels back from a worker pickled, without
+    the paths (the parent walked them)."""
 
-    file: CaptionFile | str
-    names: list[tuple[str, str]]
-    lead: tuple[str, str] | None
+    # Per walked caption: its file, or why it cannot be read (a `CaptionReadError`'s message).
+    files: list[CaptionFile | str]
+    # The chunk's written forms (key, name), and how many of its captions hold each (as lead or tag).
+    forms: list[tuple[str, str]]
+    holders: list[int]
+    # The readable captions' entries (see `_entry`) back to back, and where each one ends.
+    entries: array[int]
+    ends: array[int]
+    # Tag form -> captions writing it; lead form -> captions starting with it. Both in order of first use
+    # (a tie between two phrasings goes to the first written).
+    written: dict[int, int]
+    leads: dict[int, int]
+    # Each key (as its first form), in order of first use, with the captions using it back to back.
+    keys: array[int]
+    users: array[int]
+    users_ends: array[int]
 
 
 def _holds(captions: array[int], caption: int) -> bool:
@@ -170,6 +189,7 @@ class DatasetIndex:
             if is_caption(self.root, self.config):
                 yield self.root, self.root.is_symlink()
             return
+        extensions = self.config.extensions
         pending = [self.root]
         while pending:
             folder = pending.pop()
@@ -185,9 +205,13 @@ class DatasetIndex:
             for entry in entries:
                 if _is_folder(entry):
                     if not entry.name.startswith("."):
-                        folders.append(Path(entry.path))
+                        folders.append(folder / entry.name)
                     continue
-                path = Path(entry.path)
+                # Most entries are images: a caption's extension ends its name, so they are passed over
+                # before a path is made (a path per entry took a third of the walk).
+                if not entry.name.lower().endswith(extensions):
+                    continue
+                path = folder / entry.name
                 if is_caption(path, self.config, siblings):
                     yield path, entry.is_symlink()
             pending.extend(reversed(folders))
@@ -195,32 +219,146 @@ class DatasetIndex:
     def scan(self) -> None:
         """Read every caption once; unreadable ones (and links leaving the root) land in `errors`.
 
-        A scan is `read` of each walked caption, then `add_scanned` in walk order; the CLI runs the reads
-        in forked workers (`cli/datasets.py`), which gives the same index."""
-        for path, is_link in self.walk_links():
-            self.add_scanned(path, self.read(path, is_link))
+        A scan is `read_chunk` of consecutive walked captions, then `add_chunk` in walk order; the CLI
+        runs the reads in forked workers (`cli/datasets.py`), which gives the same index."""
+        walked = self.walk_links()
+        while chunk := list(islice(walked, SCAN_CHUNK)):
+            self.add_chunk([path for path, _ in chunk], self.read_chunk(chunk))
 
-    def read(self, path: Path, is_link: bool) -> ScannedCaption:
-        """The caption `path` (`is_link`: a symlink, followed only inside the root) read for the index;
-        changes nothing, so any process sharing this index can run it."""
-        try:
-            if is_link:
-                resolve_inside(path, self.root)
-            file = read_caption_file(path)
-        except CaptionReadError as error:
-            return ScannedCaption(str(error), [], None)
-        names, lead = index_names(file.text, self.config.syntax)
-        return ScannedCaption(file, names, lead)
+    def read_chunk(self, walked: Iterable[tuple[Path, bool]]) -> ScannedChunk:
+        """The captions `walked` ((path, whether it is a symlink) as `walk_links` gives them) read for the
+        index; changes nothing, so any process sharing this index can run it."""
+        forms = WrittenForms()
+        files: list[CaptionFile | str] = []
+        entries, ends = array("I"), array("I")
+        leads: Counter[int] = Counter()
+        # Form -> the captions writing it as a tag, and the forms in the order they were first written.
+        writers: list[array[int]] = []
+        first_written: list[int] = []
+        for path, is_link in walked:
+            try:
+                if is_link:
+                    resolve_inside(path, self.root)
+                file = read_caption_file(path)
+            except CaptionReadError as error:
+                files.append(str(error))
+                continue
+            files.append(file)
+            caption = len(ends)
+            entry = _entry(forms, *index_names(file.text, self.config.syntax))
+            if entry[0] != _NO_LEAD:
+                leads[entry[0]] += 1
+            writers.extend(array("I") for _ in range(len(forms.forms) - len(writers)))
+            for form_id in entry[1:]:
+                captions = writers[form_id]
+                if not captions:
+                    first_written.append(form_id)
+                captions.append(caption)
+            entries.extend(entry)
+            ends.append(len(entries))
+        # A caption writes each key once: a key's captions are those of its forms, merged in order.
+        by_key: dict[str, list[int]] = {}
+        for form_id in first_written:
+            by_key.setdefault(forms.forms[form_id][0], []).append(form_id)
+        users, users_ends = array("I"), array("I")
+        for key_forms in by_key.values():
+            if len(key_forms) == 1:
+                users.extend(writers[key_forms[0]])
+            else:
+                users.extend(sorted(chain.from_iterable(writers[form_id] for form_id in key_forms)))
+            users_ends.append(len(users))
+        return ScannedChunk(
+            files,
+            forms.forms,
+            forms.holders,
+            entries,
+            ends,
+            {form_id: len(writers[form_id]) for form_id in first_written},
+            dict(leads),
+            array("I", [key_forms[0] for key_forms in by_key.values()]),
+            users,
+            users_ends,
+        )
 
-    def add_scanned(self, path: Path, scanned: ScannedCaption) -> None:
-        """What `read` found for `path`: its contribution, or its read error."""
-        if isinstance(scanned.file, str):
-            self.errors[path] = scanned.file
-            self.remove(path)
+    def add_chunk(self, paths: Sequence[Path], chunk: ScannedChunk) -> None:
+        """What `read_chunk` found for the walked captions `paths`: the same index as `update` of each
+        readable caption (and its file kept) and each other's read error, in order.
+
+        Captions new to the index take the next ids, so each written form, key and lead is added once
+        per chunk with its counts; a chunk of captions the index holds already goes one by one."""
+        if self._free_ids or any(path in self._ids for path in paths):
+            self._add_each(paths, chunk)
             return
+        hold = self._forms.hold
+        table = {
+            local: hold(key, name, times)
+            for local, ((key, name), times) in enumerate(zip(chunk.forms, chunk.holders, strict=True))
+        }
+        table[_NO_LEAD] = _NO_LEAD
+        entries = array("I", map(table.__getitem__, chunk.entries))
+        readable, files = [], []
+        for path, file in zip(paths, chunk.files, strict=True):
+            if isinstance(file, str):
+                self.errors[path] = file
+            else:
+                readable.append(path)
+                files.append(file)
+        first = len(self._paths)
+        self._ids.update(zip(readable, range(first, first + len(readable)), strict=True))
+        self._paths.extend(readable)
+        self._entries.extend(entries[start:end] for start, end in pairwise(chain((0,), chunk.ends)))
         if self._keep_files:
-            self.files[path] = scanned.file
-        self._contribute(path, scanned.names, scanned.lead)
+            self.files.update(zip(readable, files, strict=True))
+        if self.errors:
+            for path in readable:
+                self.errors.pop(path, None)
+        forms, styles = self._forms.forms, self._forms.styles
+        users = chunk.users if first == 0 else array("I", map(first.__add__, chunk.users))
+        start = 0
+        for local, end in zip(chunk.keys, chunk.users_ends, strict=True):
+            key = forms[table[local]][0]
+            known = self._captions.get(key)
+            if known is None:
+                self._captions[key] = users[start:end]
+                self._phrasings[key] = Counter()
+                self._log_key(key, True)
+            else:
+                known.extend(users[start:end])
+            start = end
+        for local, count in chunk.written.items():
+            form_id = table[local]
+            key, name = forms[form_id]
+            self._phrasings[key][name] += count
+            style = styles[form_id]
+            if style is not None:
+                self._styles[style] += count
+        for local, count in chunk.leads.items():
+            self._leads[forms[table[local]]] += count
+        self.version += len(readable)
+        self.leads_version += len(readable)
+
+    def _add_each(self, paths: Sequence[Path], chunk: ScannedChunk) -> None:
+        """`add_chunk` one caption at a time, for captions the index may hold already."""
+        hold = self._forms.hold
+        start = 0
+        ends = iter(chunk.ends)
+        for path, file in zip(paths, chunk.files, strict=True):
+            if isinstance(file, str):
+                self.errors[path] = file
+                self.remove(path)
+                continue
+            end = next(ends)
+            entry = array(
+                "I",
+                [
+                    local if local == _NO_LEAD else hold(*chunk.forms[local])
+                    for local in chunk.entries[start:end]
+                ],
+            )
+            start = end
+            if self._keep_files:
+                self.files[path] = file
+            self._place(path, entry)
 
     def update(self, path: Path, text: str | Caption) -> None:
         """Replace what `path` contributes with its new text (or its already parsed caption)."""
@@ -233,7 +371,10 @@ class DatasetIndex:
 
     def _contribute(self, path: Path, names: list[tuple[str, str]], lead: tuple[str, str] | None) -> None:
         """Replace what `path` contributes with a caption of these tag `names` and this `lead`."""
-        entry = _entry(self._forms, names, lead)
+        self._place(path, _entry(self._forms, names, lead))
+
+    def _place(self, path: Path, entry: array[int]) -> None:
+        """Replace what `path` contributes with `entry` (its ids held already)."""
         caption = self._ids.get(path)
         if caption is None:
             caption = self._free_ids.pop() if self._free_ids else len(self._paths)

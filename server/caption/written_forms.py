@@ -32,34 +32,36 @@ class WrittenForms:
 
     def __init__(self) -> None:
         self._ids: dict[tuple[str, str], int] = {}
-        # By id: the (key, name), its style (computed once, not once per caption) and its holders.
+        # By id: the (key, name), its style (computed once, not once per caption) and how many captions
+        # hold it.
         self.forms: list[tuple[str, str]] = []
         self.styles: list[TagStyle | None] = []
-        self._holders: list[int] = []
+        self.holders: list[int] = []
         self._free: list[int] = []
 
-    def hold(self, key: str, name: str) -> int:
-        """The id of (key, name), held once more (a caption keeps it until `release`)."""
+    def hold(self, key: str, name: str, times: int = 1) -> int:
+        """The id of (key, name), held `times` more (a caption keeps it until `release`; a scan's chunk
+        holds it for all its captions at once)."""
         form = (key, name)
         found = self._ids.get(form)
         if found is not None:
-            self._holders[found] += 1
+            self.holders[found] += times
             return found
         style = style_of(name)
         if self._free:
             found = self._free.pop()
-            self.forms[found], self.styles[found], self._holders[found] = form, style, 1
+            self.forms[found], self.styles[found], self.holders[found] = form, style, times
         else:
             found = len(self.forms)
             self.forms.append(form)
             self.styles.append(style)
-            self._holders.append(1)
+            self.holders.append(times)
         self._ids[form] = found
         return found
 
     def hold_all(self, forms: Iterable[tuple[str, str]]) -> list[int]:
         """The ids of `forms`, each held once more: `hold` for a caption's tags at once."""
-        ids, holders = self._ids, self._holders
+        ids, holders = self._ids, self.holders
         held = []
         for form in forms:
             found = ids.get(form)
@@ -71,8 +73,8 @@ class WrittenForms:
         return held
 
     def release(self, form_id: int) -> None:
-        self._holders[form_id] -= 1
-        if self._holders[form_id] == 0:
+        self.holders[form_id] -= 1
+        if self.holders[form_id] == 0:
             del self._ids[self.forms[form_id]]
             self._free.append(form_id)
 

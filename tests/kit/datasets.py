@@ -6,6 +6,8 @@ import random
 import shutil
 import struct
 import zlib
+from array import array
+from collections import Counter
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -57,6 +59,28 @@ def write_dataset(
     if config is not None:
         (root / "captionls.toml").write_text(config, encoding="utf-8")
     return root
+
+
+def index_state(index: DatasetIndex) -> dict[str, object]:
+    """Everything the index holds, dicts and counters with their order (a tie between two phrasings goes
+    to the first written), its written forms included. Read errors compare without order: a folder that
+    cannot be listed is reported while walking, before or among the files' errors."""
+    state: dict[str, object] = {}
+    for name, value in vars(index).items():
+        if name == "_forms":
+            state[name] = vars(value)
+        elif name == "errors":
+            state[name] = dict(value)
+        elif isinstance(value, dict):
+            state[name] = [
+                (key, list(item.items()) if isinstance(item, Counter) else item)
+                for key, item in value.items()
+            ]
+        elif isinstance(value, list):
+            state[name] = [item.tolist() if isinstance(item, array) else item for item in value]
+        else:
+            state[name] = value
+    return state
 
 
 def context(root: Path, vocabulary_path: Path, config: Config | None = None) -> CheckContext:
