@@ -143,8 +143,14 @@ def rebuild(conn: sqlite3.Connection) -> None:
     index_whole_terms(conn)
     for statement in _SUFFIX_INSERTS:
         conn.execute(statement)
-    for statement in _TERMS_INDEXES:
-        conn.execute(statement)
+    # The index builds sort on two threads: their wall time nearly halves on two cores.
+    (threads,) = conn.execute("PRAGMA threads").fetchone()
+    conn.execute("PRAGMA threads = 2")
+    try:
+        for statement in _TERMS_INDEXES:
+            conn.execute(statement)
+    finally:
+        conn.execute(f"PRAGMA threads = {int(threads)}")
     _rebuild_prefix_top(conn, None)
 
 
