@@ -224,6 +224,21 @@ def test_a_translation_finds_its_tag(tmp_path: Path) -> None:
     assert names(searcher, "长发")[0] == "long_hair" and names(searcher, "longo")[0] == "long_hair"
 
 
+def test_a_rebuilt_trigram_index_merges_its_later_edits_again(tmp_path: Path) -> None:
+    """The full rebuild fills the trigram index with FTS5's automatic merging off (then merges it once):
+    it is back on after, or every later edit would add a segment that each substring search reads."""
+    store = Store.open(tmp_path / "v.sqlite")
+    with store.transaction():
+        writer = Writer(store)
+        write_rows(writer)
+        writer.finish()
+        terms.rebuild(store.conn)
+    conn = store.conn
+    assert conn.execute("SELECT v FROM term_grams_config WHERE k = 'automerge'").fetchone() == (4,)
+    conn.execute("INSERT INTO term_grams (term_grams) VALUES ('integrity-check')")
+    assert "ponytail" in names(Searcher(Vocabulary(store)), "nytai")
+
+
 def test_small_edits_keep_the_index_as_a_full_rebuild_makes_it(tmp_path: Path) -> None:
     store = Store.open(tmp_path / "v.sqlite")
     with store.transaction():

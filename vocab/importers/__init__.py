@@ -130,13 +130,13 @@ def import_files(
 ) -> list[ImportReport]:
     """Import every source in one transaction; raises ImportFailed (database untouched) on a bad line."""
     reports = []
-    with _big_page_cache(store), store.transaction():
+    with store.transaction():
         for source in sources:
             writer = Writer(store)
             context = ImportContext(
                 writer, source.name, skip_bad=skip_bad, list_name=list_name, source=source.name
             )
-            with source.stream() as stream:
+            with _big_page_cache(store), source.stream() as stream:
                 report = _import_one(
                     stream, source, context, fmt, numbering, lang, progress(source) if progress else None
                 )
@@ -148,12 +148,14 @@ def import_files(
 
 @contextmanager
 def _big_page_cache(store: Store) -> Iterator[None]:
-    """A 96 MB page cache while importing (the peak of a 2M-tag import stays under 300 MB), the
-    usual one after.
+    """A 96 MB page cache while a file's rows are written, the usual one after, for the search index.
 
     With SQLite's default 2 MB, a large import spends most of its time re-reading and spilling
     index pages (writing the tags of a 600,000-tag import: 18.7 s wall instead of 7.3 s). The
-    memory is taken only as pages are used, and given back when the cache shrinks again.
+    memory is taken only as pages are used, and given back when the cache shrinks again. The search
+    index (`Writer.finish`) is built with the small cache: SQLite sorts an index in memory chunks as
+    big as the cache, and with 96 MB the three `terms` indexes of a 2M-tag import took 18 s of CPU
+    and 210 MB instead of 11 s and 18 MB, and its trigram index 13 s instead of 10 s.
     """
     (previous,) = store.conn.execute("PRAGMA cache_size").fetchone()
     store.conn.execute(f"PRAGMA cache_size = -{_IMPORT_CACHE_KIB}")
