@@ -5,6 +5,7 @@ is its own process, as users run it (the index is compared in this one)."""
 from __future__ import annotations
 
 import codecs
+import contextlib
 import json
 import os
 import signal
@@ -117,19 +118,51 @@ def _children(pid: int) -> list[int]:
 
 
 def _started_with_workers(vocabulary: Path, dataset: Path) -> tuple[subprocess.Popen[str], list[int]]:
-    """`check` on a dataset large enough to keep its two workers busy, once they are there."""
-    process = subprocess.Popen(
-        [str(SCRIPT), "check", str(dataset), "--jobs", "2", "--db", str(vocabulary)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
-    deadline = time.monotonic() + 60
-    while len(workers := _children(process.pid)) < 2:
-        assert process.poll() is None and time.monotonic() < deadline, "no workers started"
-        time.sleep(0.005)
-    return process, workers
+    """`check` on a dataset large enough to need two workers, caught while both are at work. They are
+    stopped (SIGSTOP), so the run cannot end before the test's signal lands (a signal that came as the
+    interpreter exited would be lost, and the run would end as if none came); `_resumed` lets them go on."""
+    for _ in range(3):
+        process = subprocess.Popen(
+            [str(SCRIPT), "check", str(dataset), "--jobs", "2", "--db", str(vocabulary)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + 60
+        while len(workers := _children(process.pid)) < 2:
+            assert process.poll() is None and time.monotonic() < deadline, "no workers started"
+            time.sleep(0.005)
+        for worker in workers:
+            os.kill(worker, signal.SIGSTOP)
+        if all(_stopped(worker) for worker in workers):
+            return process, workers
+        # A worker had finished its share already: the run was ending. Start it again.
+        _resumed(workers)
+        process.communicate(timeout=120)
+    raise AssertionError("two workers were never caught at work")
+
+
+def _stopped(pid: int) -> bool:
+    """Whether process `pid` is stopped, once the SIGSTOP sent to it has landed; False when it had
+    ended (a zombie, or reaped already)."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii")
+        except (FileNotFoundError, ProcessLookupError):
+            return False
+        state = stat.rpartition(")")[2].split()[0]
+        if state not in ("R", "S", "D"):  # running or sleeping: the signal has not landed yet
+            return state in ("T", "t")
+        time.sleep(0.001)
+    return False
+
+
+def _resumed(workers: list[int]) -> None:
+    for worker in workers:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(worker, signal.SIGCONT)
 
 
 @pytest.fixture(scope="module")
@@ -140,6 +173,7 @@ def large(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_a_killed_worker_ends_the_run_with_one_line(large: Path, vocabulary: Path) -> None:
     process, workers = _started_with_workers(vocabulary, large)
     os.kill(workers[0], signal.SIGKILL)
+    _resumed(workers[1:])
     _, stderr = process.communicate(timeout=120)
     assert process.returncode == 2
     assert stderr == "Error: a worker process ended early (killed by SIGKILL)\n"
@@ -150,6 +184,7 @@ def test_ctrl_c_ends_the_run_and_its_workers_with_one_line(large: Path, vocabula
     process, workers = _started_with_workers(vocabulary, large)
     # The terminal sends Ctrl-C's SIGINT to the whole foreground process group.
     os.killpg(process.pid, signal.SIGINT)
+    _resumed(workers)
     _, stderr = process.communicate(timeout=120)
     assert process.returncode == 1
     # click's own words for an interrupted command, after a newline that ends the terminal's `^C` line.
