@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
-from captionls.server.cli.code_cache import _load, cache_file, cached_compiles
+from captionls.server.cli.code_cache import CompileCache, _load, cache_file
 
 # Imports lsprotocol.types (through the cache when a path is given) and prints, per attrs class, a digest
 # of its generated methods and what they do: construct, repr, compare, convert.
@@ -20,9 +20,11 @@ import hashlib, json, sys
 from pathlib import Path
 if len(sys.argv) > 1:
     import attr._make
-    from captionls.server.cli.code_cache import cached_compiles
-    with cached_compiles(Path(sys.argv[1]), attr._make):
+    from captionls.server.cli.code_cache import CompileCache
+    cache = CompileCache(Path(sys.argv[1]))
+    with cache.serving(attr._make):
         import lsprotocol.types as types
+    cache.save()
 else:
     import lsprotocol.types as types
 import attrs
@@ -116,7 +118,7 @@ from pathlib import Path
 import cattrs.gen
 from lsprotocol import types
 from pytest_lsp import client_capabilities
-from captionls.server.cli.code_cache import cached_compiles
+from captionls.server.cli.code_cache import CompileCache
 from captionls.server.lsp.wire import converter
 
 def convert():
@@ -129,8 +131,10 @@ def convert():
     return [repr(params), answer]
 
 if len(sys.argv) > 1:
-    with cached_compiles(Path(sys.argv[1]), cattrs.gen):
+    cache = CompileCache(Path(sys.argv[1]))
+    with cache.serving(cattrs.gen):
         print(json.dumps(convert()))
+    cache.save()
 else:
     print(json.dumps(convert()))
 """
@@ -192,9 +196,11 @@ def define():
     return {"code": code, "behaviour": behaviour}
 
 if len(sys.argv) > 1:
-    from captionls.server.cli.code_cache import cached_compiles
-    with cached_compiles(Path(sys.argv[1]), dataclasses, typing):
+    from captionls.server.cli.code_cache import CompileCache
+    cache = CompileCache(Path(sys.argv[1]))
+    with cache.serving(dataclasses, typing):
         print(json.dumps(define()))
+    cache.save()
 else:
     print(json.dumps(define()))
 """
@@ -218,10 +224,12 @@ def test_exec_of_source_without_a_namespace_runs_in_its_caller_as_the_builtin_do
     module = ModuleType("generated_here")
     source = "exec('answer = 41 + 1')\ndef local():\n    exec('inner = 1')\n    return 'inner' in locals()\n"
     for _ in range(2):  # cold, then warm
-        with cached_compiles(tmp_path / "code.bin", module):
+        cache = CompileCache(tmp_path / "code.bin")
+        with cache.serving(module):
             builtins.exec(source, module.__dict__)
             assert module.answer == 42
             assert module.local()
+        cache.save()
     assert len(_load(tmp_path / "code.bin")) == 2
     assert "exec" not in module.__dict__ and "compile" not in module.__dict__
 
@@ -230,7 +238,27 @@ def test_a_module_with_its_own_compile_keeps_it(tmp_path: Path) -> None:
     module = ModuleType("compiles_its_own_way")
     source = "def compile(*args):\n    return 'its own'\nresult = lambda: compile('1', '', 'eval')"
     builtins.exec(source, vars(module))
-    with cached_compiles(tmp_path / "code.bin", module):
+    with CompileCache(tmp_path / "code.bin").serving(module):
         assert module.result() == "its own"
     assert module.result() == "its own"
     assert "exec" not in vars(module)
+
+
+def test_only_save_writes_the_file_and_only_what_changed(tmp_path: Path) -> None:
+    """`serve` saves the start's code once the first messages are answered: serving writes nothing, a
+    second save with nothing new writes nothing, a save after new compiles writes them."""
+    path = tmp_path / "code.bin"
+    module = ModuleType("generated_late")
+    cache = CompileCache(path)
+    with cache.serving(module):
+        builtins.exec("exec('first = 1')", module.__dict__)
+    assert not path.exists()
+    cache.save()
+    assert len(_load(path)) == 1
+    saved = path.stat().st_mtime_ns
+    cache.save()
+    assert path.stat().st_mtime_ns == saved
+    with cache.serving(module):
+        builtins.exec("exec('second = 2')", module.__dict__)
+    cache.save()
+    assert len(_load(path)) == 2

@@ -89,32 +89,42 @@ def _future_flags(module: ModuleType) -> int:
     return flags
 
 
-@contextmanager
-def cached_compiles(path: Path, *modules: ModuleType) -> Iterator[None]:
-    """Within the block, the `modules`' calls of `compile`, and of `exec` with source text, are answered
-    from the cache at `path` when the same arguments were compiled before; on leaving, the entries used
-    are saved when any were new."""
-    known = _load(path)
-    used: dict[_Key, CodeType] = {}
+class CompileCache:
+    """The compiled code kept at `path`: `serving` answers the named modules' compiles from it, `save`
+    writes back the entries used so far."""
 
-    def cached(source: str, filename: str, mode: str, flags: int, optimize: int) -> Any:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._known = _load(path)
+        self._used: dict[_Key, CodeType] = {}
+
+    def _compiled(self, source: str, filename: str, mode: str, flags: int, optimize: int) -> Any:
         key = (source, filename, mode, flags, optimize)
-        code = known.get(key)
+        code = self._known.get(key)
         if code is None:
             code = builtins.compile(source, filename, mode, flags, True, optimize)
             if not isinstance(code, CodeType):  # an AST (ast.PyCF_ONLY_AST): not cached
                 return code
-        used[key] = code
+        self._used[key] = code
         return code
 
-    shadowed = [(module, name) for module in modules for name in _shadow(module, cached)]
-    try:
-        yield
-    finally:
-        for module, name in shadowed:
-            delattr(module, name)
-        if used.keys() != known.keys():
-            _save(path, used)
+    @contextmanager
+    def serving(self, *modules: ModuleType) -> Iterator[None]:
+        """Within the block, the `modules`' calls of `compile`, and of `exec` with source text, are
+        answered from the cache when the same arguments were compiled before."""
+        shadowed = [(module, name) for module in modules for name in _shadow(module, self._compiled)]
+        try:
+            yield
+        finally:
+            for module, name in shadowed:
+                delattr(module, name)
+
+    def save(self) -> None:
+        """Write the entries used so far, when they differ from the file's: only what was used is kept,
+        so the file never grows stale."""
+        if self._used.keys() != self._known.keys():
+            _save(self.path, self._used)
+            self._known = dict(self._used)
 
 
 def _shadow(module: ModuleType, cached: Callable[[str, str, str, int, int], Any]) -> list[str]:

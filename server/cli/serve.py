@@ -5,13 +5,13 @@ from __future__ import annotations
 import gc
 import logging
 import sys
-from contextlib import AbstractContextManager
 from pathlib import Path
+from types import ModuleType
 
 import click
 import platformdirs
 
-from .code_cache import cache_file, cached_compiles
+from .code_cache import CompileCache, cache_file
 
 _START_SWITCH_INTERVAL = 0.0005
 
@@ -42,8 +42,9 @@ def serve(transport: str, host: str, port: int, log_file: str | None) -> None:
     # took a median 0.67 s instead of 1.09 s. Without another thread waiting they change nothing.
     switch_interval = sys.getswitchinterval()
     sys.setswitchinterval(_START_SWITCH_INTERVAL)
+    start_code, generating = _generated_code_cache()
     try:
-        with _generated_code_cached():
+        with start_code.serving(*generating):
             _unpack_vocabulary_ahead()
             from captionls.server.lsp.server import create_server
 
@@ -52,17 +53,26 @@ def serve(transport: str, host: str, port: int, log_file: str | None) -> None:
         sys.setswitchinterval(switch_interval)
         gc.freeze()
         gc.enable()
+    # Writing the file (about 2 MB marshalled) when this start compiled anything new took 12 ms before the
+    # first answer on a fresh machine: it waits until the client's first messages are answered, and is
+    # made at the end of the session at the latest.
+    server.on_initialized.append(lambda: server.idle.defer(start_code, start_code.save))
     # The first messages make cattrs write and compile the converter's functions for their types (about
     # 110 before the first completion answer): cached as attrs' code is, saved when the session ends.
     import cattrs.gen
 
     from captionls.server.lsp.transport import serve_stdio
 
-    with cached_compiles(_code_cache("cattrs-code"), cattrs.gen):
-        if transport == "tcp":
-            server.start_tcp(host, port)
-        else:
-            serve_stdio(server)
+    cattrs_code = CompileCache(_code_cache("cattrs-code"))
+    try:
+        with cattrs_code.serving(cattrs.gen):
+            if transport == "tcp":
+                server.start_tcp(host, port)
+            else:
+                serve_stdio(server)
+    finally:
+        start_code.save()  # when the session ended before its first idle moment
+        cattrs_code.save()
 
 
 def _code_cache(name: str) -> Path:
@@ -82,10 +92,10 @@ def _unpack_vocabulary_ahead() -> None:
         image.unpack_ahead(target.parent)
 
 
-def _generated_code_cached() -> AbstractContextManager[None]:
-    """The code attrs, cattrs, dataclasses and typing write at run time, compiled once per machine
-    (code_cache.py): attrs' for lsprotocol's ~550 classes is a quarter of the start-up otherwise,
-    dataclasses' for the server's own about a tenth."""
+def _generated_code_cache() -> tuple[CompileCache, list[ModuleType]]:
+    """The cache of the code attrs, cattrs, dataclasses and typing write at run time, compiled once per
+    machine (code_cache.py), and those modules: attrs' for lsprotocol's ~550 classes is a quarter of the
+    start-up otherwise, dataclasses' for the server's own about a tenth."""
     import dataclasses
     import typing
 
@@ -94,7 +104,7 @@ def _generated_code_cached() -> AbstractContextManager[None]:
     # saved again.
     import cattrs.gen
 
-    generating = [cattrs.gen, dataclasses, typing]
+    generating: list[ModuleType] = [cattrs.gen, dataclasses, typing]
     try:
         # attrs' private module that compiles the generated methods; without it, attrs compiles as usual.
         import attr._make
@@ -102,4 +112,4 @@ def _generated_code_cached() -> AbstractContextManager[None]:
         pass
     else:
         generating.append(attr._make)
-    return cached_compiles(_code_cache("start-code"), *generating)
+    return CompileCache(_code_cache("start-code")), generating

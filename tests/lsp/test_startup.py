@@ -3,15 +3,17 @@ compiles the protocol classes' generated code once per machine."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
 from pathlib import Path
 
 from lsprotocol import types
+from pytest_lsp import ClientServerConfig, LanguageClient
 
 from tests.kit.datasets import make_dataset
-from tests.kit.lsp import start_session
+from tests.kit.lsp import capabilities_of, server_command, server_env, start_session
 
 CAPTIONLS_SERVE = [str(Path(sys.executable).with_name("captionls")), "serve"]
 IMPORTED_AFTER_START = """
@@ -47,6 +49,33 @@ def test_serve_compiles_the_protocol_classes_once_per_machine(tmp_path: Path) ->
     _serve_until_eof(tmp_path, tmp_path / "vocabulary.sqlite")
     assert cache.stat().st_mtime_ns == saved
     assert [path.name for path in (tmp_path / "captionls").iterdir()] == [cache.name]
+
+
+async def test_a_first_start_saves_the_compiled_code_after_answering_the_first_messages(
+    tmp_path: Path,
+) -> None:
+    """Writing the start's compiled code (about 2 MB) waits until the client's first messages are
+    answered: not before the answer to `initialize`, but in the first idle moment after `initialized`."""
+    env = {**server_env(tmp_path / "vocabulary.sqlite"), "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    client = await ClientServerConfig(server_command=server_command(), server_env=env).start()
+    assert isinstance(client, LanguageClient)
+    root = make_dataset(tmp_path / "dataset")
+    params = types.InitializeParams(capabilities=capabilities_of("neovim"), root_uri=root.as_uri())
+    # What `initialize_session` does before it sends `initialized`, which this test sends itself.
+    client.capabilities = params.capabilities
+    try:
+        await client.initialize_async(params)
+        assert not (tmp_path / "cache" / "captionls").exists()
+        client.initialized(types.InitializedParams())
+        deadline = asyncio.get_running_loop().time() + 20
+        while not list((tmp_path / "cache" / "captionls").glob("start-code-*.bin")):
+            assert asyncio.get_running_loop().time() < deadline, "the compiled code was never saved"
+            await asyncio.sleep(0.05)
+    finally:
+        await client.shutdown_session()
+        await client.stop()
+    (cache,) = (tmp_path / "cache" / "captionls").glob("start-code-*.bin")
+    assert cache.stat().st_size > 100_000
 
 
 def test_a_first_start_unpacks_the_vocabulary_while_loading_and_removes_it_unused(tmp_path: Path) -> None:
