@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -302,3 +303,23 @@ def test_prefix_top_holds_the_most_popular_terms_ties_by_head_then_rowid(tmp_pat
     }
     assert stored == expected
     assert len(stored["b"]) == len(stored["ba"]) == terms.PREFIX_TOP_SIZE
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "long hair",
+        "fate (series)",
+        "!! (p7kw)",
+        "a-b.c 9d",
+        "  x",
+        "x  ",
+        "--",
+        "1girl",
+        "é clair",
+        "café au lait",
+        "",
+    ],
+)
+def test_word_starts_for_sql_are_the_word_starts(key: str) -> None:
+    assert json.loads(terms._word_starts_json(key)) == list(terms.word_starts(key))
