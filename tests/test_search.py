@@ -323,3 +323,14 @@ def test_prefix_top_holds_the_most_popular_terms_ties_by_head_then_rowid(tmp_pat
 )
 def test_word_starts_for_sql_are_the_word_starts(key: str) -> None:
     assert json.loads(terms._word_starts_json(key)) == list(terms.word_starts(key))
+
+
+def test_a_rebuild_gives_the_connection_its_sort_settings_back(tmp_path: Path) -> None:
+    store = Store.open(tmp_path / "v.sqlite")
+    store.conn.execute("PRAGMA cache_size = -3000")
+    store.conn.execute("PRAGMA threads = 1")
+    with store.transaction():
+        write_rows(Writer(store))
+        terms.rebuild(store.conn)
+    assert store.conn.execute("PRAGMA cache_size").fetchone() == (-3000,)
+    assert store.conn.execute("PRAGMA threads").fetchone() == (1,)
