@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -272,3 +273,64 @@ def test_small_edits_keep_the_index_as_a_full_rebuild_makes_it(tmp_path: Path) -
         with store.transaction():
             terms.rebuild(store.conn)
         assert index() == refreshed
+
+
+def test_prefix_top_holds_the_most_popular_terms_ties_by_head_then_rowid(tmp_path: Path) -> None:
+    store = Store.open(tmp_path / "v.sqlite")
+    with store.transaction():
+        writer = Writer(store)
+        # More than PREFIX_TOP_SIZE terms under `b` and `ba`, many as popular as each other, over heads
+        # written out of order (`bax` before `bab`), some of one and two characters.
+        for n in range(150):
+            writer.tag(f"ba{'xbc'[n % 3]}_{n}", post_count=n % 4)
+        for name, count in (("b", 3), ("ba", 3), ("bz_top", 9), ("c", 1), ("b_2", 2)):
+            writer.tag(name, post_count=count)
+        terms.rebuild(store.conn)  # what an import of many tags runs
+    conn = store.conn
+    every = conn.execute("SELECT rowid, pop, head, term, tag_id, alias, word, lang FROM terms").fetchall()
+    expected: dict[str, list[tuple[object, ...]]] = {}
+    for prefix in {row[2][:n] for row in every for n in (1, 2)}:
+        under = sorted(
+            (row for row in every if row[2].startswith(prefix)), key=lambda row: (-row[1], row[2], row[0])
+        )
+        expected[prefix] = [(row[1], *row[3:]) for row in under[: terms.PREFIX_TOP_SIZE]]
+    stored = {
+        prefix: conn.execute(
+            "SELECT pop, term, tag_id, alias, word, lang FROM prefix_top WHERE prefix = ? ORDER BY pop DESC",
+            (prefix,),
+        ).fetchall()
+        for prefix in expected
+    }
+    assert stored == expected
+    assert len(stored["b"]) == len(stored["ba"]) == terms.PREFIX_TOP_SIZE
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "long hair",
+        "fate (series)",
+        "!! (p7kw)",
+        "a-b.c 9d",
+        "  x",
+        "x  ",
+        "--",
+        "1girl",
+        "é clair",
+        "café au lait",
+        "",
+    ],
+)
+def test_word_starts_for_sql_are_the_word_starts(key: str) -> None:
+    assert json.loads(terms._word_starts_json(key)) == list(terms.word_starts(key))
+
+
+def test_a_rebuild_gives_the_connection_its_sort_settings_back(tmp_path: Path) -> None:
+    store = Store.open(tmp_path / "v.sqlite")
+    store.conn.execute("PRAGMA cache_size = -3000")
+    store.conn.execute("PRAGMA threads = 1")
+    with store.transaction():
+        write_rows(Writer(store))
+        terms.rebuild(store.conn)
+    assert store.conn.execute("PRAGMA cache_size").fetchone() == (-3000,)
+    assert store.conn.execute("PRAGMA threads").fetchone() == (1,)

@@ -233,6 +233,14 @@ def test_bad_csv_lines(store: Store, tmp_path: Path, data: bytes, line: int, rea
     assert Vocabulary(store).resolve("good") is not None
 
 
+def test_post_counts_of_every_spelling_a_csv_has(store: Store, tmp_path: Path) -> None:
+    # Digits only, the longest count there is, spaces around, leading zeros, non-ASCII digits.
+    data = "a,0,999999999999999999,\nb,0,9223372036854775807,\nc,0, 7 ,\nd,0,007,\ne,0,٣,\n"
+    run(store, write(tmp_path, "tags.csv", data.encode()), fmt="csv")
+    counts = dict(store.conn.execute("SELECT name, post_count FROM tags"))
+    assert counts == {"a": 999999999999999999, "b": 2**63 - 1, "c": 7, "d": 7, "e": 3}
+
+
 def test_a_ten_megabyte_line(store: Store, tmp_path: Path) -> None:
     path = write(tmp_path, "list.tag", b"fine\n" + b"y" * (10 * 1024 * 1024) + b"\nalso fine\n")
     with pytest.raises(

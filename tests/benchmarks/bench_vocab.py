@@ -70,10 +70,10 @@ def import_once(db: Path, source: Path) -> tuple[float, float]:
     return elapsed
 
 
-def write_synthetic(path: Path, total: int) -> None:
+def write_synthetic(path: Path, total: int, danbooru: Path) -> None:
     """danbooru.csv's own rows, then made-up tags of two or three real words until `total` rows."""
     rng = random.Random(20261124)
-    rows = list(csv.reader(DANBOORU.open(encoding="utf-8")))
+    rows = list(csv.reader(danbooru.open(encoding="utf-8")))
     words = sorted({word for row in rows for word in row[0].split("_") if word.isalpha() and len(word) > 2})
     with path.open("w", encoding="utf-8", newline="") as out:
         writer = csv.writer(out, lineterminator="\n")
@@ -281,23 +281,26 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="200,000 synthetic tags instead of 2,000,000")
     parser.add_argument("--keep", type=Path, help="keep the databases and the synthetic CSV in this folder")
     parser.add_argument("--answers", type=Path, help="write the search answers here, or compare with them")
+    parser.add_argument(
+        "--danbooru", type=Path, default=DANBOORU, help=f"tagcomplete's danbooru.csv (default {DANBOORU})"
+    )
     args = parser.parse_args()
     total = 200_000 if args.quick else 2_000_000
     directory = args.keep or Path(tempfile.mkdtemp(prefix="captionls-bench-"))
     directory.mkdir(parents=True, exist_ok=True)
 
-    timings = [import_once(fresh_db(directory, "danbooru.sqlite"), DANBOORU) for _ in range(3)]
+    timings = [import_once(fresh_db(directory, "danbooru.sqlite"), args.danbooru) for _ in range(3)]
     walls = ", ".join(f"{wall:.2f}" for wall, _ in timings)
     best_wall, best_cpu = min(wall for wall, _ in timings), min(cpu for _, cpu in timings)
     print(
         f"import danbooru.csv (140,782 tags) into an empty db: wall best {best_wall:.2f} s ({walls}),"
         f" CPU best {best_cpu:.2f} s"
     )
-    report_references(directory, DANBOORU, best_wall, best_cpu)
+    report_references(directory, args.danbooru, best_wall, best_cpu)
 
     synthetic = directory / f"synthetic-{total}.csv"
     if not synthetic.exists():
-        write_synthetic(synthetic, total)
+        write_synthetic(synthetic, total, args.danbooru)
     seconds, cpu, peak_mb = import_in_child(fresh_db(directory, "synthetic.sqlite"), synthetic)
     print(
         f"import synthetic CSV ({total:,} tags) in a child process: wall {seconds:.1f} s, CPU {cpu:.1f} s,"

@@ -37,6 +37,8 @@ CATEGORY_NUMBERS: dict[Numbering, dict[int, str]] = {
 # Numbers only e621 uses: one of them in a file's first rows settles the numbering.
 _E621_ONLY = {-1, 2, 6, 7, 8}
 _CSV_ROW = re.compile(r"^[^,]+,(-?\d+),")
+# A count of fewer digits than MAX_POST_COUNT has is always within it.
+_SAFE_COUNT_DIGITS = len(str(MAX_POST_COUNT))
 
 
 def guess_numbering(file_name: str, sample: list[str]) -> Numbering:
@@ -126,10 +128,11 @@ def import_tagcomplete(
         if not text or text.isspace():
             return
         fields = split_row(text)
-        if len(fields) not in (3, 4, 5):
+        columns = len(fields)
+        if columns not in (3, 4, 5):
             raise BadLine(
                 "wrong column count",
-                f"{len(fields)} columns, expected name,category,post_count,aliases"
+                f"{columns} columns, expected name,category,post_count,aliases"
                 " (or the 5-column extra format)",
             )
         name = fields[0].strip()
@@ -140,13 +143,21 @@ def import_tagcomplete(
             number = int(fields[1])
         except ValueError:
             raise BadLine("category is not a number", repr(fields[1])) from None
-        if number not in categories:
+        category = categories.get(number)
+        if category is None:
             raise BadLine("unknown category", f"{number} in {numbering} numbering")
-        extra = len(fields) == 5
-        post_count = None if extra else _count(fields[2])
-        aliases = [alias for alias in fields[3].split(",") if alias.strip()] if len(fields) > 3 else []
-        translation = fields[4].strip() if extra else ""
-        batch.append(_Row(key, name, categories[number], post_count, aliases, translation))
+        post_count: int | None = None
+        if columns != 5:
+            count = fields[2]
+            # Nearly every count is plain digits, far below the limit: only the others need `_count`.
+            post_count = (
+                int(count) if count.isdecimal() and len(count) < _SAFE_COUNT_DIGITS else _count(count)
+            )
+        aliases = (
+            [alias for alias in fields[3].split(",") if alias.strip()] if columns > 3 and fields[3] else []
+        )
+        translation = fields[4].strip() if columns == 5 else ""
+        batch.append(_Row(key, name, category, post_count, aliases, translation))
         if len(batch) >= BATCH_LINES:
             flush()
 
