@@ -3,8 +3,10 @@ attention syntax, BREAK and 75-token chunks, each tag's cost, and where a traine
 
 from __future__ import annotations
 
+import bisect
 import json
 import re
+from itertools import accumulate
 from pathlib import Path
 
 import pytest
@@ -86,12 +88,10 @@ COMMA_SPELLINGS = ["a,b", "a, b ,c", ">:), smile", "smile ,:)", "a,,b", ",a,", "
 
 
 def _first_word_over(text: str, limit: int) -> int | None:
-    seen = 0
-    for piece in pieces(text):
-        seen += piece.tokens
-        if seen > limit:
-            return piece.start
-    return None
+    """The start of the first word whose running total passes `limit`, from the words of `pieces`."""
+    words = pieces(text)
+    passed = bisect.bisect_right(list(accumulate(word.tokens for word in words)), limit)
+    return words[passed].start if passed < len(words) else None
 
 
 def test_a_line_counted_and_cut_between_its_commas_is_counted_and_cut_as_a_whole() -> None:
