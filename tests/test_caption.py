@@ -141,6 +141,9 @@ def test_plain_lines_parse_like_the_general_parser(text: str) -> None:
     plain = parse_caption(text).lines[0]
     general = parse_caption(text + GENERAL).lines[0]
     assert general.tags[:-1] == plain.tags
+    # A plain line counts its segments before making them (`empty-tag` asks of every line).
+    assert plain.segment_count == general.segment_count - 1
+    assert len(plain.segments) == plain.segment_count
     assert general.segments[: len(plain.segments) - 1] == plain.segments[:-1]
 
 

@@ -3,8 +3,10 @@ attention syntax, BREAK and 75-token chunks, each tag's cost, and where a traine
 
 from __future__ import annotations
 
+import bisect
 import json
 import re
+from itertools import accumulate
 from pathlib import Path
 
 import pytest
@@ -14,7 +16,7 @@ from hypothesis import strategies as st
 from captionls.server.caption.config import Config
 from captionls.server.caption.parse import parse_caption
 from captionls.server.caption.tokens.budget import line_tokens, measure, tag_cost
-from captionls.server.caption.tokens.clip import count_tokens, pieces
+from captionls.server.caption.tokens.clip import count_line_tokens, count_tokens, first_over, pieces
 from captionls.server.caption.tokens.prompt import runs
 from tests.conftest import REPO
 from tests.kit.cli import cli
@@ -79,6 +81,31 @@ def test_counts_equal_the_reference_tokenizer_on_every_kind_of_caption() -> None
 def test_any_text_counts_as_the_reference_counts_it(text: str) -> None:
     assert count_tokens(text) == reference_count()(text)
     assert sum(piece.tokens for piece in pieces(text)) == count_tokens(text)
+
+
+# Commas beside other punctuation, which CLIP reads as one word with it, and beside blanks and words.
+COMMA_SPELLINGS = ["a,b", "a, b ,c", ">:), smile", "smile ,:)", "a,,b", ",a,", "girls', smile", "it's,'s"]
+
+
+def _first_word_over(text: str, limit: int) -> int | None:
+    """The start of the first word whose running total passes `limit`, from the words of `pieces`."""
+    words = pieces(text)
+    passed = bisect.bisect_right(list(accumulate(word.tokens for word in words)), limit)
+    return words[passed].start if passed < len(words) else None
+
+
+def test_a_line_counted_and_cut_between_its_commas_is_counted_and_cut_as_a_whole() -> None:
+    for text in [*corpus(), *COMMA_SPELLINGS]:
+        assert count_line_tokens(text) == count_tokens(text), text
+        for limit in (0, 1, 5, 30, 75):
+            assert first_over(text, limit) == _first_word_over(text, limit), (text, limit)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab1 ,,.:)'s<|>\t")), max_size=40), st.integers(0, 20))
+def test_any_comma_spelling_counts_and_cuts_as_the_whole_text(text: str, limit: int) -> None:
+    assert count_line_tokens(text) == reference_count()(text)
+    assert first_over(text, limit) == _first_word_over(text, limit)
 
 
 def test_the_guides_full_example_is_127_tokens_in_two_chunks() -> None:

@@ -135,7 +135,6 @@ class CaptionLine:
     start: int
     end: int
     tags: list[TagSpan] = field(default_factory=list)
-    segments: list[Segment] = field(default_factory=list)
     # Offset where `|||` starts, when the line has one: tags before it are kohya's kept tokens.
     keep_separator: int | None = None
     # Offset of a second `|||`: the tags after it are a fixed suffix, kept in place too.
@@ -143,6 +142,25 @@ class CaptionLine:
     breaks: list[tuple[int, int]] = field(default_factory=list)
     wildcards: list[Wildcard] = field(default_factory=list)
     syntax: Syntax = DEFAULT_SYNTAX
+    # The segments once made (see `segments`), and a plain line's pieces between its separators to make
+    # them from.
+    _segments: list[Segment] | None = field(default=None, repr=False, compare=False)
+    _pieces: list[str] | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def segments(self) -> list[Segment]:
+        """The text between the separators, in order. A plain line makes them on first use: a large
+        dataset's check asks for its tags, and for segments only where it has a finding to fix."""
+        if self._segments is None:
+            self._segments = [] if self._pieces is None else _plain_segments(self, self._pieces)
+        return self._segments
+
+    @property
+    def segment_count(self) -> int:
+        """`len(segments)`, without making them."""
+        return (
+            len(self._pieces) if self._segments is None and self._pieces is not None else len(self.segments)
+        )
 
     @cached_property
     def kind(self) -> LineKind:
@@ -553,42 +571,56 @@ def _wildcard_tags(
 def _parse_plain_line(
     pieces: tuple[list[str], list[PlainPiece]], start: int, end: int, index: int, syntax: Syntax
 ) -> CaptionLine:
-    """The common case (see `_plain_pieces`): the pieces' names, with offsets added up."""
-    separator = syntax.separator
-    line = CaptionLine(index, start, end, syntax=syntax)
-    last = len(pieces[0]) - 1
-    width = len(separator)
+    """The common case (see `_plain_pieces`): the pieces' names, with offsets added up; the segments are
+    made when first asked for (`CaptionLine.segments`)."""
+    line = CaptionLine(index, start, end, syntax=syntax, _pieces=pieces[0])
+    tags = line.tags
+    width = len(syntax.separator)
     position = start
-    previous: tuple[int, int] | None = None
     for number, (piece, found) in enumerate(zip(*pieces, strict=True)):
-        piece_end = position + len(piece)
-        cut = (piece_end, piece_end + width) if number < last else None
-        tag = None
         if found is not None:
             (key, name), lead = found
             name_start = position + lead
             name_end = name_start + len(name)
-            tag = TagSpan(
-                name_start,
-                name_end,
-                name,
-                key,
-                None,
-                name_start,
-                name_end,
-                name,
-                index,
-                len(line.tags),
-                False,
-                number,
-                len(line.tags),
+            count = len(tags)
+            tags.append(
+                TagSpan(
+                    name_start,
+                    name_end,
+                    name,
+                    key,
+                    None,
+                    name_start,
+                    name_end,
+                    name,
+                    index,
+                    count,
+                    False,
+                    number,
+                    count,
+                )
             )
-            line.tags.append(tag)
-        line.segments.append(
+        position += len(piece) + width
+    return line
+
+
+def _plain_segments(line: CaptionLine, pieces: list[str]) -> list[Segment]:
+    """A plain line's segments: each piece, its tag (the one its number names) and the separators."""
+    separator = line.syntax.separator
+    width = len(separator)
+    by_segment = {tag.segment: tag for tag in line.tags}
+    segments = []
+    last = len(pieces) - 1
+    position = line.start
+    previous: tuple[int, int] | None = None
+    for number, piece in enumerate(pieces):
+        piece_end = position + len(piece)
+        cut = (piece_end, piece_end + width) if number < last else None
+        segments.append(
             Segment(
                 position,
                 piece_end,
-                tag,
+                by_segment.get(number),
                 cut,
                 previous,
                 separator if cut else "",
@@ -598,7 +630,7 @@ def _parse_plain_line(
         )
         previous = cut
         position = piece_end + width
-    return line
+    return segments
 
 
 class _Weights:

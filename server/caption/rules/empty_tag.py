@@ -11,7 +11,7 @@ from .base import Document, NoOptions, Rule, remove_segment
 def check(rule: Rule[NoOptions], doc: Document, options: NoOptions) -> Iterator[Finding]:
     for line in doc.caption.lines:
         # Outside wildcards a segment holds at most one tag: as many tags as segments leaves none empty.
-        if not line.wildcards and len(line.tags) == len(line.segments):
+        if not line.wildcards and len(line.tags) == line.segment_count:
             continue
         for segment in line.empty_segments:
             # Point at the separator that makes the empty tag: there is nothing else to underline.

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import repeat
+from operator import attrgetter
 from typing import TYPE_CHECKING
 
 from captionls.vocab.verbatim import verbatim_name
@@ -24,6 +26,7 @@ if TYPE_CHECKING:
 
 # A name whose answer is not worked out yet (None is an answer: no majority elsewhere).
 _UNSEEN = ("", 0, 0)
+_NAME = attrgetter("name")
 # Typos tolerated for a near-duplicate spelling: one in short tags, two from this length on.
 _LONG = 10
 _SHORTEST = 4
@@ -153,10 +156,13 @@ def _any_answer(phrasings: Phrasings, tags: list[TagSpan], rare: int, skip_alias
     asks one dict per tag where `check` also follows concepts through aliases to skip a concept's second
     writing."""
     triggers = phrasings.ctx.triggers
-    return any(
-        tag.key and tag.key not in triggers and _answer(phrasings, tag, rare, skip_aliases) is not None
-        for tag in tags
-    )
+    # The answers remembered so far looked up in C: nearly every one is None (no majority elsewhere).
+    for tag, answer in zip(tags, map(phrasings.answers.get, map(_NAME, tags), repeat(_UNSEEN)), strict=True):
+        if answer is None or not tag.key or tag.key in triggers:
+            continue
+        if answer is not _UNSEEN or _answer(phrasings, tag, rare, skip_aliases) is not None:
+            return True
+    return False
 
 
 def _answer(phrasings: Phrasings, tag: TagSpan, rare: int, skip_aliases: bool) -> tuple[str, int, int] | None:

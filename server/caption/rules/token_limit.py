@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 
 from ..config import Config
 from ..findings import Finding
@@ -32,8 +33,10 @@ class Options:
             raise OptionError("max_tokens must be at least 1")
 
 
+@lru_cache(maxsize=16)
 def budget(options: Options) -> Model:
-    """The model with the limit the options set: `max_tokens` for the CLIP models, T5's for flux."""
+    """The model with the limit the options set: `max_tokens` for the CLIP models, T5's for flux.
+    Remembered: the rule asks for every caption of a dataset."""
     model = MODELS[options.model]
     return Model(model.name, model.encoder, options.max_tokens, model.exact) if model.exact else model
 

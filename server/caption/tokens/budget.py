@@ -13,13 +13,12 @@ import statistics
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from itertools import accumulate
-from operator import itemgetter
 
 from ..config import Config
 from ..lines import line_starts, position
 from ..parse import Caption, CaptionLine
 from ..trainer import trained_text
-from .clip import Cost, Piece, count_tokens, first_over, pieces, word_costs
+from .clip import Cost, Piece, count_line_tokens, first_over, pieces, word_costs
 from .prompt import runs
 
 # Tokens in one CLIP chunk (77 with the start and end tokens).
@@ -50,18 +49,20 @@ MODELS = {
 
 
 class LineTokens:
-    """One line's CLIP tokens: its count and A1111's chunk count at once; where each word is (for a tag's
+    """One line's CLIP tokens: its count at once; A1111's chunk count and where each word is (for a tag's
     cost, a trainer's cut and the chunk marks) when first asked. Offsets are into the measured text."""
 
     def __init__(self, text: str) -> None:
         self.text = text
         self.runs = runs(text)
-        events = self._events()
-        self.tokens: int = sum(map(itemgetter(0), filter(None, events)))
-        # How many 75-token chunks A1111 encodes the line in (BREAK and its comma backtrack included).
-        self.chunks: int = 1
+        self.tokens: int = sum(count_line_tokens(run.text) for run in self.runs if not run.is_break)
+
+    @cached_property
+    def chunks(self) -> int:
+        """How many 75-token chunks A1111 encodes the line in (BREAK and its comma backtrack included)."""
         if self.tokens > CHUNK or len(self.runs) > 1:
-            self.chunks = _chunks(events)[0]
+            return _chunks(self._events())[0]
+        return 1
 
     def _events(self) -> list[Cost | None]:
         """Each run's word costs, in order; None for a BREAK. Worked out again when asked (from memos),
@@ -113,7 +114,7 @@ class LineTokens:
             start = first_over(run.text, left)
             if start is not None:
                 return start if run.text == self.text else run.line_offset(start)
-            left -= count_tokens(run.text)
+            left -= count_line_tokens(run.text)
         return None
 
 

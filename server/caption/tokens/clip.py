@@ -46,6 +46,10 @@ _PLAIN = re.compile(r"[\t\n\r !-%'-~]*")
 _PLAIN_WORDS = re.compile(
     r"<\|startoftext\|>|<\|endoftext\|>|'s|'t|'re|'ve|'m|'ll|'d|[a-z]+|[0-9]|[^\sa-z0-9]+"
 )
+# A comma next to other punctuation: the word pattern reads them as one word (`>:),`); a comma between
+# letters, digits or blanks is a word of its own, so plain text is counted the same whole or cut there.
+# (Written to start with the comma, which the engine then looks for alone: four times faster.)
+_COMMA_IN_PUNCTUATION = re.compile(r",(?:(?=[^\sA-Za-z0-9])|(?<=[^\sA-Za-z0-9],))")
 # Outside plain text, where cleaning may change lengths: the raw pieces each cleaned on its own (an
 # HTML entity is one; letters keep their combining marks).
 _RAW_WORDS = regex.compile(r"&#?\w+;|[\p{L}\p{M}]+|\p{N}\p{M}*|[^\s\p{L}\p{N}]+", regex.IGNORECASE)
@@ -194,6 +198,17 @@ def count_tokens(text: str) -> int:
     return sum(tokens for tokens, _ in word_costs(text))
 
 
+def count_line_tokens(text: str) -> int:
+    """`count_tokens(text)` for a caption line, without remembering the line (a dataset's lines are all
+    different): plain text whose commas each stand alone is added up piece by piece between its commas,
+    each piece's count remembered (a dataset writes the same pieces over and over); other text is counted
+    whole."""
+    if not _is_plain(text) or _COMMA_IN_PUNCTUATION.search(text) is not None:
+        return sum(tokens for tokens, _ in word_costs(text))
+    pieces = text.split(",")
+    return sum(map(count_tokens, pieces)) + (len(pieces) - 1) * count_tokens(",")
+
+
 @lru_cache(maxsize=20_000)
 def pieces(text: str) -> tuple[Piece, ...]:
     """The words of `text` with their offsets and token counts, adding up to `count_tokens(text)`.
@@ -229,11 +244,30 @@ def first_over(text: str, budget: int) -> int | None:
             if seen > budget:
                 return piece.start
         return None
+    if "," in text and _COMMA_IN_PUNCTUATION.search(text) is None:
+        return _first_over_by_commas(text, budget)
     totals = list(accumulate(map(itemgetter(0), word_costs(text))))
     number = bisect.bisect_right(totals, budget)
     if number == len(totals):
         return None
     return next(islice(_PLAIN_WORDS.finditer(text.lower()), number, None)).start()
+
+
+def _first_over_by_commas(text: str, budget: int) -> int | None:
+    """`first_over` for plain text whose commas each stand alone (see `count_line_tokens`): the piece
+    between commas that the count runs out in, from each piece's remembered count, and the word there."""
+    comma = count_tokens(",")
+    seen = position = 0
+    for piece in text.split(","):
+        tokens = count_tokens(piece)
+        if seen + tokens > budget:
+            # Its words are the line's words there, so the first one past the rest of the budget is too.
+            return position + cast(int, first_over(piece, budget - seen))
+        seen += tokens + comma
+        position += len(piece) + 1
+        if seen > budget and position <= len(text):
+            return position - 1  # the comma after this piece
+    return None
 
 
 def _with_total(found: list[Piece], total: int, length: int) -> tuple[Piece, ...]:
