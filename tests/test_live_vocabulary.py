@@ -22,3 +22,18 @@ def test_list_keys_are_read_again_once_the_vocabulary_changed(vocabulary: Path, 
     live.remove_from_list("smile", "personal")  # the server's own write
     assert live.changed()
     assert "smile" not in live.list_keys("personal")
+
+
+def test_the_file_is_read_through_a_memory_map(vocabulary: Path, tmp_path: Path) -> None:
+    """Searches seek pages all over the file: mapped, they are the system's file cache, never copied into
+    SQLite's small page cache (about 34 reads of a page per keystroke otherwise); writes by another process
+    still show."""
+    path = Path(shutil.copy(vocabulary, tmp_path / "vocabulary.sqlite"))
+    live, another_process = LiveVocabulary(path), LiveVocabulary(path)
+    (mapped,) = live.store.conn.execute("PRAGMA mmap_size").fetchone()
+    assert mapped > path.stat().st_size
+    assert live.searcher.search("smile")
+    another_process.add_to_list("a tag no vocabulary has", "personal")
+    assert live.changed()
+    found = live.searcher.search("a tag no vocabulary has")
+    assert [hit.tag.name for hit in found] == ["a tag no vocabulary has"]

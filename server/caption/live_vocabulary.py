@@ -16,6 +16,10 @@ from captionls.vocab.search import Searcher
 from captionls.vocab.store import Store, StoreError, default_path
 from captionls.vocab.write import Writer
 
+# Bytes of the vocabulary file mapped into memory (SQLite's own cap is 2 GB): a 2,000,000-tag vocabulary
+# is 1.1 GB.
+MMAP_SIZE = 1 << 31
+
 
 def _identity(path: Path) -> tuple[int, int] | None:
     try:
@@ -44,6 +48,10 @@ class LiveVocabulary:
             # Keep serving (completion from the dataset alone) and say why the vocabulary is empty.
             self.error = str(error)
             self.store = Store.open(":memory:")
+        # Read by mapping the file: every search seeks pages all over the term index and the terms table,
+        # which through SQLite's own 2 MB page cache would each be read (a system call and a copy) again
+        # and again. Mapped pages are the system's file cache itself, shared and never copied.
+        self.store.conn.execute(f"PRAGMA mmap_size = {MMAP_SIZE}")
         self.vocabulary = Vocabulary(self.store)
         self.searcher = Searcher(self.vocabulary)
         self._identity = _identity(self.path)
