@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from captionls.server.caption.suggest import DatasetTags, suggest
+from captionls.vocab.search import Searcher
 from tests.kit.datasets import context, suggestions, write_dataset
 from tests.kit.vocabularies import make_vocabulary
 
@@ -41,3 +43,30 @@ def test_a_concept_is_offered_once_with_the_captions_of_all_its_phrasings(tmp_pa
     assert [(s.label, s.insert, s.dataset_count) for s in found] == [("arms up", "arms up", 3)], found
     found = suggestions(ctx, "raised")
     assert [(s.label, s.dataset_count) for s in found] == [("raised arms → arms up", 3)], found
+
+
+def test_the_phrasing_offered_follows_an_edit_that_keeps_the_dataset_keys(tmp_path: Path) -> None:
+    """The dataset's phrasings are remembered between keystrokes, until the index changes: re-phrasing a tag
+    changes no key (nor the generation a caller passes), and the next suggestion writes it the new way."""
+    vocabulary = make_vocabulary(tmp_path / "vocabulary.sqlite", tags={"long hair": 1000}, aliases={})
+    root = write_dataset(tmp_path / "set", {"c1": "1girl, Long Hair", "c2": "1girl, solo", "c3": "solo"})
+    ctx = context(root, vocabulary)
+    searcher, tags = Searcher(ctx.vocabulary), DatasetTags()
+
+    def inserted() -> list[str]:
+        found = suggest(
+            "long",
+            ctx=ctx,
+            searcher=searcher,
+            dataset_tags=tags,
+            generation=0,
+            vocabulary_generation=0,
+            personal=(),
+            exclude=(),
+        )
+        return [s.insert for s in found]
+
+    assert inserted() == ["Long Hair"]
+    ctx.index.update(root / "c1.txt", "1girl, long hair")
+    ctx.index.update(root / "c2.txt", "1girl, solo, long hair")
+    assert inserted() == ["long hair"]

@@ -68,12 +68,19 @@ class DatasetTags:
         self.counts: dict[str, int] = {}
         # Key -> the key of the concept the rules ask for instead (None: they leave it alone).
         self.flagged: dict[str, str | None] = {}
+        # Key -> the dataset's most used phrasing of it (`DatasetIndex.display`), for the index and its
+        # version in `_displays_of`: any change to the index changes its version.
+        self._displays: dict[str, str] = {}
+        self._displays_of: tuple[DatasetIndex, int] | None = None
         self._blob = ""
         self._starts: list[int] = []
 
     def refresh(
         self, index: DatasetIndex, generation: int, vocabulary: Vocabulary, vocabulary_generation: int
     ) -> None:
+        if self._displays_of != (index, index.version):
+            self._displays = {}
+            self._displays_of = (index, index.version)
         stamp = (id(index), index.keys_version, generation, vocabulary_generation, vocabulary)
         if stamp == self._stamp:
             return
@@ -89,6 +96,14 @@ class DatasetTags:
             self._starts.append(position)
             position += len(key) + 1
         self._blob = "\n" + "\n".join(self.keys)
+
+    def display(self, key: str) -> str:
+        """`DatasetIndex.display` of the index `refresh` last saw, remembered until the index changes."""
+        name = self._displays.get(key)
+        if name is None:
+            assert self._displays_of is not None, "refresh first"
+            name = self._displays[key] = self._displays_of[0].display(key)
+        return name
 
     def _scan(self, needle: str, offset: int, wanted: int, found: dict[int, None]) -> None:
         """Indexes (into `keys`) of the first `wanted` keys holding `needle`, `offset` characters into it."""
@@ -175,6 +190,7 @@ def suggest(
     index = ctx.index
     dataset_tags.refresh(index, generation, vocabulary, vocabulary_generation)
     counts = dataset_tags.counts
+    display = dataset_tags.display
     style, escape_parentheses = ctx.tag_style, ctx.config.escape_parentheses
     # The alias is the phrasing to avoid while `non-canonical-tag` is on; otherwise the dataset's own.
     canonical_first = ctx.enabled("non-canonical-tag")
@@ -198,11 +214,11 @@ def suggest(
         if not phrasings:
             insert = write(tag.name)
         elif canonical_first:
-            insert = write(index.display(tag.key)) if tag.key in phrasings else write(tag.name)
+            insert = write(display(tag.key)) if tag.key in phrasings else write(tag.name)
         else:
             # The majority phrasing; on a tie the canonical tag, then the first key.
             best = min(phrasings, key=lambda k: (-counts[k], k != tag.key, k))
-            insert = write(index.display(best))
+            insert = write(display(best))
         return Suggestion(
             key=tag.key,
             insert=insert,
@@ -217,7 +233,7 @@ def suggest(
         `bk_bini_teen`)."""
         return Suggestion(
             key=dataset_key,
-            insert=write_as_is(index.display(dataset_key)),
+            insert=write_as_is(display(dataset_key)),
             written=None,
             tag=None,
             dataset_count=counts.get(dataset_key, 0),
@@ -258,13 +274,13 @@ def suggest(
         if resolved is not None:
             # Once per concept: an alias the dataset uses stands for its canonical tag.
             if resolved.tag.key not in seen:
-                add(bucket, offer(resolved.tag, index.display(dataset_key)))
+                add(bucket, offer(resolved.tag, display(dataset_key)))
             seen.add(dataset_key)
             continue
         seen.add(dataset_key)
         if dataset_key not in dataset_tags.flagged:
             dataset_tags.flagged[dataset_key] = _flagged_for(
-                ctx, dataset_key, index.display(dataset_key), counts[dataset_key]
+                ctx, dataset_key, display(dataset_key), counts[dataset_key]
             )
         instead = dataset_tags.flagged[dataset_key]
         if instead is None:
