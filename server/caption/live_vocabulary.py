@@ -16,11 +16,6 @@ from captionls.vocab.search import Searcher
 from captionls.vocab.store import Store, StoreError, default_path
 from captionls.vocab.write import Writer
 
-# SQLite's page cache for the vocabulary, in KiB (a negative cache_size): 8,192 pages of 4 KiB, filled only
-# as pages are read. A long typing session keeps coming back to the same pages of the term index and the
-# terms table; SQLite's default 2 MB held too few of them.
-PAGE_CACHE_KIB = 32 * 1024
-
 
 def _identity(path: Path) -> tuple[int, int] | None:
     try:
@@ -49,11 +44,6 @@ class LiveVocabulary:
             # Keep serving (completion from the dataset alone) and say why the vocabulary is empty.
             self.error = str(error)
             self.store = Store.open(":memory:")
-        # Each search seeks pages all over the term index and the terms table. Through SQLite's default
-        # 2 MB page cache the server read 34 pages a keystroke again (a system call and a copy each); with
-        # 32 MB, 8, mostly pages not read before. A memory map would read none, but every page it ever
-        # touched would count in the server's memory: 716 MB after typing with 2,000,000 tags.
-        self.store.conn.execute(f"PRAGMA cache_size = {-PAGE_CACHE_KIB}")
         self.vocabulary = Vocabulary(self.store)
         self.searcher = Searcher(self.vocabulary)
         self._identity = _identity(self.path)
