@@ -203,10 +203,15 @@ def count_line_tokens(text: str) -> int:
     different): plain text whose commas each stand alone is added up piece by piece between its commas,
     each piece's count remembered (a dataset writes the same pieces over and over); other text is counted
     whole."""
-    if not _is_plain(text) or _COMMA_IN_PUNCTUATION.search(text) is not None:
-        return sum(tokens for tokens, _ in word_costs(text))
+    if not (_is_plain(text) and _cut_at_commas(text)):
+        return count_tokens.__wrapped__(text)
     pieces = text.split(",")
     return sum(map(count_tokens, pieces)) + (len(pieces) - 1) * count_tokens(",")
+
+
+def _cut_at_commas(text: str) -> bool:
+    """Whether plain `text` is counted the same cut at its commas: it has some, and each stands alone."""
+    return "," in text and _COMMA_IN_PUNCTUATION.search(text) is None
 
 
 @lru_cache(maxsize=20_000)
@@ -244,7 +249,7 @@ def first_over(text: str, budget: int) -> int | None:
             if seen > budget:
                 return piece.start
         return None
-    if "," in text and _COMMA_IN_PUNCTUATION.search(text) is None:
+    if _cut_at_commas(text):
         return _first_over_by_commas(text, budget)
     totals = list(accumulate(map(itemgetter(0), word_costs(text))))
     number = bisect.bisect_right(totals, budget)
@@ -254,7 +259,7 @@ def first_over(text: str, budget: int) -> int | None:
 
 
 def _first_over_by_commas(text: str, budget: int) -> int | None:
-    """`first_over` for plain text whose commas each stand alone (see `count_line_tokens`): the piece
+    """`first_over` for plain text whose commas each stand alone (`_cut_at_commas`): the piece
     between commas that the count runs out in, from each piece's remembered count, and the word there."""
     comma = count_tokens(",")
     seen = position = 0
