@@ -488,7 +488,7 @@ async def run(directory: Path, quick: bool) -> None:
     if not synthetic.exists():
         source = directory / f"synthetic-{total}.csv"
         if not source.exists():
-            write_synthetic(source, total)
+            write_synthetic(source, total, DANBOORU)
         import_in_child(fresh_db(directory, synthetic.name), source)
     pool = tag_pool(danbooru)
     small = directory / "dataset-200"
