@@ -278,6 +278,21 @@ def test_console_script_with_the_environment_database(tmp_path: Path, vocabulary
     assert result.stdout == "No findings; 1 caption checked.\n"
 
 
+def test_the_last_collection_at_exit_walks_none_of_a_checks_objects(tmp_path: Path, vocabulary: Path) -> None:
+    root = write_dataset(tmp_path, {"a": CLEAN, "b": CLEAN + ",, couch"}, TRIGGER)
+    # Registered first, so run last of the exit handlers: what the interpreter's last collection finds.
+    script = (
+        "import atexit, gc, sys\n"
+        "atexit.register(lambda: print('frozen' if gc.get_freeze_count() else 'not frozen'))\n"
+        "from captionls.server.cli import main\n"
+        "main(sys.argv[1:])\n"
+    )
+    command = [sys.executable, "-c", script, "check", str(root), "--db", str(vocabulary), "--quiet"]
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    assert result.returncode == 1, result.stderr
+    assert result.stdout.splitlines()[-1] == "frozen"
+
+
 def test_a_subfolder_is_checked_against_its_whole_dataset(tmp_path: Path, vocabulary: Path) -> None:
     root = arms_dataset(tmp_path)
     (root / "sub").mkdir()

@@ -4,12 +4,14 @@ they write captions (as an undoable step) or show what they would write (a diff)
 
 from __future__ import annotations
 
+import atexit
 import gc
 import os
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 import click
@@ -67,6 +69,17 @@ def section_map() -> SectionMap:
         raise UsageProblem(str(error)) from None
 
 
+@cache
+def _no_collection_at_exit() -> None:
+    """Freeze every object when the interpreter exits, so that its last collection walks none of them.
+
+    What a command leaves behind is a cyclic graph of millions of objects (the rules' states point back
+    to their context, which holds the index): the interpreter's last collection walked and freed it all
+    after the output was written, 0.2 s of a 10,000-caption check and 0.5 s at 100,000. The process
+    ends right after; the system takes the memory back at once."""
+    atexit.register(gc.freeze)
+
+
 @dataclass
 class Dataset:
     """One dataset named on the command line: its root, configuration, index and the captions asked for."""
@@ -86,6 +99,7 @@ def datasets(paths: Sequence[Path], jobs: int | None = None) -> list[Dataset]:
     if gc.isenabled():
         gc.disable()
         click.get_current_context().call_on_close(gc.enable)
+    _no_collection_at_exit()
     found_datasets: dict[Path, Dataset] = {}
     for path in paths:
         if not path.exists() and not path.is_symlink():
