@@ -9,11 +9,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner, Result
 
 from captionls.server.caption.rules.registry import RULES
 from captionls.server.cli import main
+from captionls.server.cli.datasets import datasets
 from tests.kit.datasets import write_dataset
 
 TRIGGER = 'trigger = ["ohwxStyle"]\n'
@@ -304,6 +306,18 @@ def test_a_subfolder_is_checked_against_its_whole_dataset(tmp_path: Path, vocabu
         ' in 10 captions ("raised arms": 1)',
         "1 finding (inconsistent-tag 1); 1 caption checked.",
     ]
+
+
+def test_folders_named_select_the_captions_inside_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    names = ["top", "sub/a", "sub/deeper/b", "sub2/c", "other/d"]
+    root = write_dataset(tmp_path / "set", {f"{name}.txt": CLEAN for name in names}, TRIGGER)
+    monkeypatch.chdir(tmp_path)
+    for given in (root, Path("set")):
+        with click.Context(click.Command("check")):
+            (dataset,) = datasets([given / "sub", given / "other"])
+        assert dataset.targets == [given / f"{name}.txt" for name in ["other/d", "sub/a", "sub/deeper/b"]]
 
 
 def test_a_broken_section_map_is_a_usage_error(

@@ -126,13 +126,22 @@ def datasets(paths: Sequence[Path], jobs: int | None = None) -> list[Dataset]:
             if path == root:
                 dataset.targets.extend(captions)
             else:
-                # Only for a sub-folder: `in p.parents` builds every parent path, 5% of a large check.
-                dataset.targets.extend(p for p in captions if p == path or path in p.parents)
+                depth = len(path.parts)
+                dataset.targets.extend(p for p in captions if p == path or _within(p, path, depth))
         elif is_caption(path, config):
             dataset.targets.append(path)
     for dataset in found_datasets.values():
         dataset.targets = sorted(set(dataset.targets), key=str)
     return list(found_datasets.values())
+
+
+def _within(caption: Path, folder: Path, depth: int) -> bool:
+    """Whether `folder` (of `depth` parts) holds `caption`: `folder in caption.parents`, with only the one
+    parent that can be `folder` made (that test built every parent of every caption, for each folder
+    named: 40% of the CPU of a check of ten folders)."""
+    parents = caption.parents
+    at = len(caption.parts) - depth - 1
+    return 0 <= at < len(parents) and parents[at] == folder
 
 
 def _scan(index: DatasetIndex, jobs: int | None) -> None:
