@@ -37,6 +37,28 @@ def test_a_caption_needs_an_image_beside_it(tmp_path: Path) -> None:
     assert is_caption(tmp_path / "c.txt", config)
 
 
+def test_a_captions_extension_and_stem_are_read_from_its_name_as_pathlib_reads_them(tmp_path: Path) -> None:
+    # `.txt` alone has no suffix (a hidden file); the last dot starts it; case does not matter.
+    names = [
+        ".txt",
+        ".png",
+        "a.b.TXT",
+        "a.b.png",
+        "c.txt",
+        "c.PNG",
+        "d.txt.",
+        "d.png",
+        "e.caption",
+        "e.txt.png",
+    ]
+    for name in names:
+        (tmp_path / name).write_bytes(b"x")
+    config = load_config(tmp_path)
+    found = sorted(path.name for path in DatasetIndex(tmp_path, config).walk())
+    assert found == ["a.b.TXT", "c.txt"]
+    assert [name for name in names if is_caption(tmp_path / name, config)] == found
+
+
 def test_include_and_exclude_globs(tmp_path: Path) -> None:
     (tmp_path / "text-only").mkdir()
     (tmp_path / "text-only" / "one.txt").write_text("a, b")
