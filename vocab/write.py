@@ -85,12 +85,15 @@ class Writer:
         self._new_tags = False
 
     def _touch(self, tag_id: int) -> None:
-        if self._reindex_all:
-            return
-        self._touched.add(tag_id)
-        if len(self._touched) > _FULL_REINDEX_AFTER:
-            self._reindex_all = True
-            self._touched.clear()
+        self._touch_many((tag_id,))
+
+    def _touch_many(self, tag_ids: Iterable[int]) -> None:
+        """Remember tags to re-index, until so many that `finish` re-indexes everything."""
+        if not self._reindex_all:
+            self._touched.update(tag_ids)
+            if len(self._touched) > _FULL_REINDEX_AFTER:
+                self._reindex_all = True
+                self._touched.clear()
 
     def finish(self) -> None:
         """Drop aliases that new tags took the name of, then bring the search index up to date."""
@@ -168,8 +171,7 @@ class Writer:
             # An alias with a new tag's key is shadowed now; finish() deletes it.
             self._new_tags = True
             self.counts.tags += changed
-            for tag_id in ids:
-                self._touch(tag_id)
+            self._touch_many(ids)
         return ids
 
     def tag(

@@ -18,7 +18,8 @@ from ..write import Writer
 # a longer line is not a vocabulary line (and must not be held in memory whole many times over).
 MAX_LINE_BYTES = 64 * 1024
 _BINARY_SNIFF_BYTES = 8192
-_PROGRESS_EVERY = 4096
+# Lines are read and decoded this many bytes at a time (then split), not one call per line.
+_CHUNK_BYTES = 1 << 20
 # Importers write tags in batches of this many lines: one statement per batch, not per line.
 BATCH_LINES = 2000
 
@@ -110,6 +111,16 @@ def peek(stream: BinaryIO, size: int) -> bytes:
     return b"" if peek_method is None else bytes(peek_method(size))[:size]
 
 
+class Block(NamedTuple):
+    """Consecutive whole lines of a file, the first numbered `first`. `text` holds them all as read (line
+    ends kept, line 1's BOM gone) when every one is good UTF-8 of a sane length, which a format may parse in
+    one go; else `text` is None and `lines` the good ones (the bad went to `on_bad`)."""
+
+    first: int
+    text: str | None
+    lines: Iterator[Line]
+
+
 def read_lines(
     stream: BinaryIO,
     name: str,
@@ -122,46 +133,139 @@ def read_lines(
     `on_bad` either raises (stop the import) or records the line and returns (skip it).
     A binary file is refused as a whole: skipping its "lines" would import garbage.
     """
+    for block in read_blocks(stream, name, on_bad=on_bad, progress=progress):
+        yield from block.lines if block.text is None else lines_of(block)
+
+
+def read_blocks(
+    stream: BinaryIO,
+    name: str,
+    *,
+    on_bad: Callable[[BadLine, str], None],
+    progress: Progress | None = None,
+) -> Iterator[Block]:
+    """`read_lines` a block of about _CHUNK_BYTES at a time: decoded in one call, not one per line."""
     if is_binary(peek(stream, _BINARY_SNIFF_BYTES)):
         raise ImportFailed(f"{name}:1: binary file (NUL bytes), not a text vocabulary")
     consumed = 0
-    for number, (raw, size) in enumerate(_raw_lines(stream), start=1):
-        consumed += size
-        if progress is not None and number % _PROGRESS_EVERY == 0:
+    number = 1
+    for chunk in _line_chunks(stream):
+        if isinstance(chunk, int):
+            consumed += chunk
+            on_bad(_too_long(chunk), f"{name}:{number}")
+            number += 1
+        else:
+            consumed += len(chunk)
+            text = _clean_text(chunk, first=number == 1)
+            if text is not None:
+                yield Block(number, text, iter(()))
+                number += text.count("\n") + (not text.endswith("\n"))
+            else:
+                raw_lines = _split_keeping_ends(chunk)
+                yield Block(number, None, _checked_lines(raw_lines, number, name, on_bad))
+                number += len(raw_lines)
+        if progress is not None:
             progress(consumed)
+    if progress is not None and consumed == 0:
+        progress(0)
+
+
+def lines_of(block: Block) -> Iterator[Line]:
+    """The lines of a block read in one go (`block.text`), numbered."""
+    assert block.text is not None
+    texts = block.text.split("\n")
+    last = texts.pop()
+    if "\r" in block.text:
+        for number, text in enumerate(texts, start=block.first):
+            stripped = text.rstrip("\r")
+            yield Line(number, stripped, text[len(stripped) :] + "\n")
+    else:
+        for number, text in enumerate(texts, start=block.first):
+            yield Line(number, text, "\n")
+    if last:
+        stripped = last.rstrip("\r")
+        yield Line(block.first + len(texts), stripped, last[len(stripped) :])
+
+
+def _checked_lines(
+    raw_lines: list[bytes], first: int, name: str, on_bad: Callable[[BadLine, str], None]
+) -> Iterator[Line]:
+    """Each line checked and decoded on its own; a bad one goes to `on_bad` when its turn comes."""
+    for number, raw in enumerate(raw_lines, start=first):
         try:
-            if size > MAX_LINE_BYTES:
-                raise BadLine("line too long", f"{size:,} bytes, at most {MAX_LINE_BYTES:,}")
-            if number == 1 and raw.startswith(codecs.BOM_UTF8):
-                raw = raw[len(codecs.BOM_UTF8) :]
-            if b"\0" in raw:
-                raise BadLine("NUL byte in line")
-            text = _decode(raw)
+            text = _checked_line(raw, number)
         except BadLine as error:
             on_bad(error, f"{name}:{number}")
             continue
         stripped = text.rstrip("\r\n")
         yield Line(number, stripped, text[len(stripped) :])
-    if progress is not None:
-        progress(consumed)
 
 
-def _raw_lines(stream: BinaryIO) -> Iterator[tuple[bytes, int]]:
-    """(line, its size in bytes); an over-long line comes as (b"", size), never held whole in memory."""
+def _too_long(size: int) -> BadLine:
+    return BadLine("line too long", f"{size:,} bytes, at most {MAX_LINE_BYTES:,}")
+
+
+def _checked_line(raw: bytes, number: int) -> str:
+    """One line's text with its ending (and line 1's BOM gone), or a BadLine saying why it has none."""
+    if len(raw) > MAX_LINE_BYTES:
+        raise _too_long(len(raw))
+    if number == 1 and raw.startswith(codecs.BOM_UTF8):
+        raw = raw[len(codecs.BOM_UTF8) :]
+    if b"\0" in raw:
+        raise BadLine("NUL byte in line")
+    return _decode(raw)
+
+
+def _split_keeping_ends(chunk: bytes) -> list[bytes]:
+    lines = [line + b"\n" for line in chunk.split(b"\n")]
+    last = lines.pop()[:-1]
+    return [*lines, last] if last else lines
+
+
+def _clean_text(chunk: bytes, *, first: bool) -> str | None:
+    """`chunk` decoded (line 1's BOM gone) when all its lines are good, else None: then each line is
+    checked on its own, for its exact error."""
+    if b"\0" in chunk:
+        return None
+    if len(chunk) > MAX_LINE_BYTES and max(map(len, chunk.split(b"\n"))) >= MAX_LINE_BYTES:
+        return None
+    try:
+        text = chunk.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if first and text.startswith("\ufeff"):
+        # A file of only a BOM is one empty line, which an empty block would not say: read it line by line.
+        text = text[1:]
+        return text or None
+    return text
+
+
+def _line_chunks(stream: BinaryIO) -> Iterator[bytes | int]:
+    """The stream as runs of whole lines (about _CHUNK_BYTES each; the last may lack its line end), or
+    for a line longer than MAX_LINE_BYTES with no end in sight, its size: it is never held whole."""
+    pending = b""
     while True:
-        raw = stream.readline(MAX_LINE_BYTES + 1)
-        if not raw:
+        block = stream.read(_CHUNK_BYTES)
+        if not block:
+            if pending:
+                yield pending
             return
-        size = len(raw)
-        if size <= MAX_LINE_BYTES or raw.endswith(b"\n"):
-            yield raw, size
-            continue
-        while not raw.endswith(b"\n"):
-            raw = stream.readline(1 << 20)
-            if not raw:
-                break
-            size += len(raw)
-        yield b"", size
+        block = pending + block
+        end = block.rfind(b"\n") + 1
+        if end:
+            yield block[:end]
+            pending = block[end:]
+        elif len(block) <= MAX_LINE_BYTES:
+            pending = block
+        else:
+            size = len(block)
+            while not block.endswith(b"\n"):
+                block = stream.readline(1 << 20)
+                if not block:
+                    break
+                size += len(block)
+            yield size
+            pending = b""
 
 
 def _decode(raw: bytes) -> str:
@@ -193,6 +297,9 @@ class ImportContext:
 
     def lines(self, stream: BinaryIO, progress: Progress | None = None) -> Iterator[Line]:
         return read_lines(stream, self.name, on_bad=self.bad, progress=progress)
+
+    def blocks(self, stream: BinaryIO, progress: Progress | None = None) -> Iterator[Block]:
+        return read_blocks(stream, self.name, on_bad=self.bad, progress=progress)
 
     def each(self, lines: Iterator[Line], handle: Callable[[Line], None]) -> None:
         """Run `handle` on every line; its BadLine or StoreError becomes a `file:line` error."""

@@ -10,11 +10,23 @@ from __future__ import annotations
 
 import csv
 import re
-from typing import BinaryIO, NamedTuple
+from collections.abc import Iterator
+from typing import BinaryIO
 
+from ..normalize import tag_key, tag_name_problem
 from ..store import StoreError
 from ..write import MAX_POST_COUNT, check_name
-from .common import BATCH_LINES, BadLine, FileRequest, ImportContext, Line, Numbering, Progress, Settled
+from .common import (
+    BATCH_LINES,
+    BadLine,
+    Block,
+    FileRequest,
+    ImportContext,
+    Line,
+    Numbering,
+    Progress,
+    Settled,
+)
 
 FORMAT = "csv"
 
@@ -63,15 +75,10 @@ def split_row(text: str) -> list[str]:
     return next(csv.reader([text]))
 
 
-class _Row(NamedTuple):
-    """A checked line waiting for its batch to be written (a tuple: one is made per line)."""
-
-    key: str
-    name: str
-    category: str
-    post_count: int | None
-    aliases: list[str]
-    translation: str
+def _checked_key(name: str, clean: bool) -> str:
+    """`check_name(name)`, where `clean` says the name is known to pass `tag_name_problem` already."""
+    key = tag_key(name) if clean else ""
+    return key or check_name(name)
 
 
 def _count(text: str) -> int:
@@ -99,29 +106,32 @@ def import_tagcomplete(
     writer = context.writer
     categories = CATEGORY_NUMBERS[numbering]
 
-    batch: list[_Row] = []
+    # A batch's tag rows for `Writer.tags`, and the rows with aliases or a translation: (the row's place in
+    # the batch, its aliases, its translation, whether the whole line is a valid name).
+    tag_rows: list[tuple[str, str, str, int | None]] = []
+    extras: list[tuple[int, list[str], str, bool]] = []
 
     def flush() -> None:
-        ids = writer.tags([row[:4] for row in batch], source=context.source)
+        ids = writer.tags(tag_rows, source=context.source)
         context.imported(ids)
         aliases = []
-        for row, tag_id in zip(batch, ids, strict=True):
-            if not row.aliases and not row.translation:
-                continue
-            for alias in row.aliases:
+        for at, row_aliases, translation, clean in extras:
+            tag_id, tag_key = ids[at], tag_rows[at][0]
+            for alias in row_aliases:
                 # An alias is a side note of its row: one that cannot be a name (`[_]` normalises
                 # to nothing) is left out and counted, it does not make the whole row bad.
                 try:
-                    aliases.append((check_name(alias), alias, tag_id, row.key))
+                    aliases.append((_checked_key(alias, clean), alias, tag_id, tag_key))
                 except StoreError as error:
                     writer.counts.note(f"unusable alias ({error})")
-            if row.translation:
+            if translation:
                 if lang is None:
                     writer.counts.note("translation column ignored (no --lang)")
                 else:
-                    writer.translation(tag_id, lang, row.translation)
+                    writer.translation(tag_id, lang, translation)
         writer.imported_aliases(aliases)
-        batch.clear()
+        tag_rows.clear()
+        extras.clear()
 
     def handle(line: Line) -> None:
         text = line.text
@@ -138,7 +148,10 @@ def import_tagcomplete(
         name = fields[0].strip()
         if not name:
             raise BadLine("empty tag name")
-        key = check_name(name)
+        # When the whole line could be a tag name, every name in it can: one check for the line
+        # instead of one per name.
+        clean = tag_name_problem(text) is None
+        key = _checked_key(name, clean)
         try:
             number = int(fields[1])
         except ValueError:
@@ -153,16 +166,70 @@ def import_tagcomplete(
             post_count = (
                 int(count) if count.isdecimal() and len(count) < _SAFE_COUNT_DIGITS else _count(count)
             )
-        aliases = (
-            [alias for alias in fields[3].split(",") if alias.strip()] if columns > 3 and fields[3] else []
-        )
-        translation = fields[4].strip() if columns == 5 else ""
-        batch.append(_Row(key, name, category, post_count, aliases, translation))
-        if len(batch) >= BATCH_LINES:
+        aliases: list[str] = []
+        translation = ""
+        if (columns > 3 and fields[3]) or columns == 5:
+            aliases = [alias for alias in fields[3].split(",") if alias.strip()] if fields[3] else []
+            translation = fields[4].strip() if columns == 5 else ""
+        add((key, name, category, post_count), aliases, translation, clean)
+
+    def add(row: tuple[str, str, str, int | None], aliases: list[str], translation: str, clean: bool) -> None:
+        if aliases or translation:
+            extras.append((len(tag_rows), aliases, translation, clean))
+        tag_rows.append(row)
+        if len(tag_rows) >= BATCH_LINES:
             flush()
 
-    context.each(context.lines(stream, progress), handle)
+    plain_categories = {str(number): name for number, name in categories.items() if 0 <= number <= 9}
+    for block in context.blocks(stream, progress):
+        if block.text is None:
+            context.each(block.lines, handle)
+            continue
+        for item in _plain_rows(block, plain_categories):
+            if isinstance(item, Line):
+                context.each(iter((item,)), handle)
+            else:
+                row, aliases, clean = item
+                add(row, aliases, "", clean)
     flush()
+
+
+# A line as nearly all of a tagcomplete file's are: name, one-digit category, plain count, maybe aliases
+# (quoted when there are several); or any other line, with every group empty.
+_FIELD = r'[^,"\r\n]'
+_PLAIN_ROW = re.compile(
+    rf'^(?:({_FIELD}+),([0-9]),([0-9]{{1,{_SAFE_COUNT_DIGITS - 1}}})(?:,(?:"([^"\r\n]*)"|({_FIELD}*)))?|.*)$',
+    re.MULTILINE,
+)
+_PlainRow = tuple[tuple[str, str, str, int], list[str], bool]
+
+
+def _plain_rows(block: Block, categories: dict[str, str]) -> Iterator[_PlainRow | Line]:
+    """A block's lines, read with one regex instead of one by one: each line that `handle` would take as
+    it is as (tag row, aliases, whether the aliases are valid names), any other as the Line to handle."""
+    assert block.text is not None
+    pieces = block.text.split("\n")
+    last = len(pieces) - 1
+    # One match per line, the other alternative taking any line (an empty match after a final line end).
+    for at, (piece, (name, number, count, quoted, unquoted)) in enumerate(
+        zip(pieces, _PLAIN_ROW.findall(block.text), strict=True)
+    ):
+        name = name.strip()
+        key = tag_key(name) if name and tag_name_problem(name) is None else ""
+        category = categories.get(number)
+        if key and category is not None:
+            aliases = quoted or unquoted
+            if aliases:
+                yield (
+                    (key, name, category, int(count)),
+                    [alias for alias in aliases.split(",") if alias.strip()],
+                    tag_name_problem(aliases) is None,
+                )
+            else:
+                yield (key, name, category, int(count)), [], True
+        elif at < last or piece:
+            stripped = piece.rstrip("\r")
+            yield Line(block.first + at, stripped, piece[len(stripped) :] + ("\n" if at < last else ""))
 
 
 def run(stream: BinaryIO, context: ImportContext, request: FileRequest, progress: Progress | None) -> Settled:
