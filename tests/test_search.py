@@ -188,6 +188,59 @@ def test_a_longer_key_is_narrowed_from_the_keystroke_before(searcher: Searcher) 
     assert [hit.tag.name for hit in longer[0]] == ["kneeling"]
 
 
+@pytest.fixture(scope="module")
+def crowded_head(tmp_path_factory: pytest.TempPathFactory) -> Store:
+    """Terms with the head `kne` (and `zzz`) in ranges of 96 and more, many equally popular: 130
+    `kneeling N` (pop 1000 to 2200, ten of each), 1200 `knead N` below them, 100 `knez N` (pop 0 to 4,
+    among the `knead`s), and 100 `zzzz N`, the last ten as popular as each other and the 96th."""
+    store = Store.open(tmp_path_factory.mktemp("crowded") / "v.sqlite")
+    with store.transaction():
+        writer = Writer(store)
+        for i in range(130):
+            writer.tag(f"kneeling_{i}", post_count=1000 + (i % 13) * 100)
+        for i in range(1200):
+            writer.tag(f"knead_{i}", post_count=i % 50)
+        for i in range(100):
+            writer.tag(f"knez_{i}", post_count=i % 5)
+        for i in range(100):
+            writer.tag(f"zzzz_{i}", post_count=100 + i if i < 90 else 5)
+        writer.finish()
+    return store
+
+
+@pytest.mark.parametrize(
+    ("prefix", "walked"),
+    [
+        ("kneel", True),  # its most popular terms come first in the head's popularity order
+        ("knez", False),  # behind more than 8 head entries per term of its range: sorted
+        ("zzzz", False),  # the head ends among terms as popular as the 96th: sorted
+    ],
+)
+def test_a_prefix_range_ranked_from_its_head_index_is_ranked_as_sorting_it_ranks_it(
+    crowded_head: Store, prefix: str, walked: bool
+) -> None:
+    """The most popular terms of a range of 96 or more, equally popular ones in term order, as SQLite's
+    sort of the range gives them; found off the head's popularity index where that is the shorter way."""
+    searcher = Searcher(Vocabulary(crowded_head))
+    conn = crowded_head.conn
+    statements: list[str] = []
+    conn.set_trace_callback(statements.append)
+    try:
+        candidates = searcher._prefixed(prefix, 96)
+    finally:
+        conn.set_trace_callback(None)
+    sorted_range = conn.execute(
+        "SELECT tag_id, term, alias, word, pop, lang FROM terms INDEXED BY terms_term"
+        " WHERE term >= ? AND term < ? ORDER BY pop DESC LIMIT 96",
+        (prefix, prefix + "\U0010ffff"),
+    ).fetchall()
+    assert [(c.tag_id, c.term, c.alias, int(c.word), c.pop, c.lang) for c in candidates] == sorted_range
+    assert len({c.pop for c in candidates}) < len(candidates)  # ties at stake
+    sort = "SELECT tag_id, term, alias, word, pop, lang FROM terms INDEXED BY terms_term"
+    sorted_here = any(sql.startswith(sort) for sql in statements)
+    assert sorted_here is not walked, statements
+
+
 def test_a_translation_finds_its_tag(tmp_path: Path) -> None:
     """BooruDatasetTagManager's completion by translation: typing `长发` offers `long hair`."""
     store = Store.open(tmp_path / "v.sqlite")
