@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from captionls.vocab import terms
+from captionls.vocab import search, terms
 from captionls.vocab.query import Vocabulary
 from captionls.vocab.search import Searcher
 from captionls.vocab.store import Store
@@ -239,6 +239,34 @@ def test_a_prefix_range_ranked_from_its_head_index_is_ranked_as_sorting_it_ranks
     sort = "SELECT tag_id, term, alias, word, pop, lang FROM terms INDEXED BY terms_term"
     sorted_here = any(sql.startswith(sort) for sql in statements)
     assert sorted_here is not walked, statements
+
+
+def test_past_their_size_the_oldest_look_ups_and_tags_are_forgotten_first(
+    searcher: Searcher, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A full cache forgets one entry at a time, the oldest first (freeing all 512 look-ups at once took
+    3 ms of one keystroke); the rest are still answered without the index."""
+    monkeypatch.setattr(search, "_LOOKUP_CACHE", 3)
+    monkeypatch.setattr(search, "_TAG_CACHE", 2)
+    fresh = Searcher(searcher.vocabulary)
+    for prefix in ["kne", "lon", "pon", "fro"]:
+        fresh._prefixed(prefix, 96)
+    statements: list[str] = []
+    conn = searcher.vocabulary.store.conn
+    conn.set_trace_callback(statements.append)
+    try:
+        for prefix in ["lon", "pon", "fro"]:
+            fresh._prefixed(prefix, 96)
+        assert statements == []
+        fresh._prefixed("kne", 96)
+        assert len(statements) == 1
+    finally:
+        conn.set_trace_callback(None)
+    ids = [hit.tag.id for hit in fresh.search("lo")][:4]
+    fresh._tag_cache.clear()
+    fresh._tags(ids[:3])
+    fresh._tags(ids[3:])
+    assert list(fresh._tag_cache) == ids[1:]
 
 
 def test_a_translation_finds_its_tag(tmp_path: Path) -> None:
