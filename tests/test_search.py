@@ -190,19 +190,20 @@ def test_a_longer_key_is_narrowed_from_the_keystroke_before(searcher: Searcher) 
 
 @pytest.fixture(scope="module")
 def crowded_head(tmp_path_factory: pytest.TempPathFactory) -> Store:
-    """Terms with the head `kne` (and `zzz`) in ranges of 96 and more, many equally popular: 130
-    `kneeling N` (pop 1000 to 2200, ten of each), 1200 `knead N` below them, 100 `knez N` (pop 0 to 4,
-    among the `knead`s), and 100 `zzzz N`, the last ten as popular as each other and the 96th."""
+    """Ranges of 100 to 400 terms with the head `kne` (and `zzz`), many equally popular: 400 `kneeling N`
+    (pop 1000 to 2200, about 30 of each), 2500 `knead N` below them, 300 `knez N` (pop 0 to 4) below
+    those, and 300 `zzzz N`, 90 of them more popular than the other 210, which are as popular as each
+    other."""
     store = Store.open(tmp_path_factory.mktemp("crowded") / "v.sqlite")
     with store.transaction():
         writer = Writer(store)
-        for i in range(130):
+        for i in range(400):
             writer.tag(f"kneeling_{i}", post_count=1000 + (i % 13) * 100)
-        for i in range(1200):
-            writer.tag(f"knead_{i}", post_count=i % 50)
-        for i in range(100):
+        for i in range(2500):
+            writer.tag(f"knead_{i}", post_count=10 + i % 50)
+        for i in range(300):
             writer.tag(f"knez_{i}", post_count=i % 5)
-        for i in range(100):
+        for i in range(300):
             writer.tag(f"zzzz_{i}", post_count=100 + i if i < 90 else 5)
         writer.finish()
     return store
@@ -212,6 +213,7 @@ def crowded_head(tmp_path_factory: pytest.TempPathFactory) -> Store:
     ("prefix", "walked"),
     [
         ("kneel", True),  # its most popular terms come first in the head's popularity order
+        ("kneeling 1", False),  # 111 terms: sorted at once
         ("knez", False),  # behind more than 8 head entries per term of its range: sorted
         ("zzzz", False),  # the head ends among terms as popular as the 96th: sorted
     ],

@@ -41,8 +41,12 @@ _FUZZY_WHEN_FEWER = 5
 _SCAN_WITHIN = 5000
 # A prefix range up to this many terms is sorted by popularity; a bigger one walks its head instead.
 _SORT_AT_MOST = 1000
-# Before sorting a range of at least `limit` terms, its most popular are looked for among this many head
-# index entries per term of the range (see `_walked_head`); past that the sort is cheaper.
+# Before sorting a range of this many terms or more, its most popular are looked for among at most
+# `_HEAD_ENTRIES_PER_TERM` head index entries per term of the range (see `_walked_head`); past that the
+# sort is cheaper. A smaller range is sorted at once: its sort is cheap, and the walk would likely fail, as
+# it passes about 96 x head / range**2 entries per term of the range (most ranges of 100 to 300 terms of
+# bench_lsp's typing on 2M tags needed 10 to 140).
+_WALK_FROM = 300
 _HEAD_ENTRIES_PER_TERM = 8
 # Substring and typo matching cost memory and time per query character (the trigram index: about
 # 14 KB a character), so a longer query (a pasted paragraph, a runaway caption) is matched only as
@@ -189,7 +193,9 @@ class Searcher:
             (prefix, upper, _SORT_AT_MOST),
         ).fetchone()
         if big < _SORT_AT_MOST:
-            walked = self._walked_head(prefix, limit, big * _HEAD_ENTRIES_PER_TERM) if big >= limit else None
+            walked = (
+                self._walked_head(prefix, limit, big * _HEAD_ENTRIES_PER_TERM) if big >= _WALK_FROM else None
+            )
             if walked is not None:
                 return walked
             return self._rows(
