@@ -243,6 +243,30 @@ def test_a_prefix_range_ranked_from_its_head_index_is_ranked_as_sorting_it_ranks
     assert sorted_here is not walked, statements
 
 
+def test_the_first_hits_are_read_alone_and_a_tag_gone_from_the_vocabulary_is_replaced(
+    tmp_path: Path,
+) -> None:
+    """Only the tags that can be among the first `limit` are read; if one of them is gone (its terms left
+    behind), the next best takes its place."""
+    store = Store.open(tmp_path / "v.sqlite")
+    with store.transaction():
+        writer = Writer(store)
+        for i in range(8):
+            writer.tag(f"pose_{i}", post_count=10 ** (8 - i))
+        writer.finish()
+    searcher = Searcher(Vocabulary(store))
+    statements: list[str] = []
+    store.conn.set_trace_callback(statements.append)
+    assert names(searcher, "pose", limit=3) == ["pose_0", "pose_1", "pose_2"]
+    store.conn.set_trace_callback(None)
+    (read,) = [sql for sql in statements if sql.startswith("SELECT tags.id")]
+    assert len(json.loads(read[read.index("[") : read.index("]") + 1])) == 3, read
+    with store.transaction():
+        store.conn.execute("DELETE FROM tags WHERE key = 'pose 1'")
+    assert names(Searcher(Vocabulary(store)), "pose", limit=3) == ["pose_0", "pose_2", "pose_3"]
+    store.close()
+
+
 def test_past_their_size_the_oldest_look_ups_and_tags_are_forgotten_first(
     searcher: Searcher, monkeypatch: pytest.MonkeyPatch
 ) -> None:
