@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from captionls.vocab import terms
+from captionls.vocab import search, terms
 from captionls.vocab.query import Vocabulary
 from captionls.vocab.search import Searcher
 from captionls.vocab.store import Store
@@ -186,6 +186,113 @@ def test_a_longer_key_is_narrowed_from_the_keystroke_before(searcher: Searcher) 
     assert not any("FROM terms" in sql or "term_grams" in sql for sql in statements)
     assert longer == [fresh.search(query) for query in ("kneelin", "neelin")]
     assert [hit.tag.name for hit in longer[0]] == ["kneeling"]
+
+
+@pytest.fixture(scope="module")
+def crowded_head(tmp_path_factory: pytest.TempPathFactory) -> Store:
+    """Ranges of 100 to 400 terms with the head `kne` (and `zzz`), many equally popular: 400 `kneeling N`
+    (pop 1000 to 2200, about 30 of each), 2500 `knead N` below them, 300 `knez N` (pop 0 to 4) below
+    those, and 300 `zzzz N`, 90 of them more popular than the other 210, which are as popular as each
+    other."""
+    store = Store.open(tmp_path_factory.mktemp("crowded") / "v.sqlite")
+    with store.transaction():
+        writer = Writer(store)
+        for i in range(400):
+            writer.tag(f"kneeling_{i}", post_count=1000 + (i % 13) * 100)
+        for i in range(2500):
+            writer.tag(f"knead_{i}", post_count=10 + i % 50)
+        for i in range(300):
+            writer.tag(f"knez_{i}", post_count=i % 5)
+        for i in range(300):
+            writer.tag(f"zzzz_{i}", post_count=100 + i if i < 90 else 5)
+        writer.finish()
+    return store
+
+
+@pytest.mark.parametrize(
+    ("prefix", "walked"),
+    [
+        ("kneel", True),  # its most popular terms come first in the head's popularity order
+        ("kneeling 1", False),  # 111 terms: sorted at once
+        ("knez", False),  # behind more than 8 head entries per term of its range: sorted
+        ("zzzz", False),  # the head ends among terms as popular as the 96th: sorted
+    ],
+)
+def test_a_prefix_range_ranked_from_its_head_index_is_ranked_as_sorting_it_ranks_it(
+    crowded_head: Store, prefix: str, walked: bool
+) -> None:
+    """The most popular terms of a range of 96 or more, equally popular ones in term order, as SQLite's
+    sort of the range gives them; found off the head's popularity index where that is the shorter way."""
+    searcher = Searcher(Vocabulary(crowded_head))
+    conn = crowded_head.conn
+    statements: list[str] = []
+    conn.set_trace_callback(statements.append)
+    try:
+        candidates = searcher._prefixed(prefix, 96)
+    finally:
+        conn.set_trace_callback(None)
+    sorted_range = conn.execute(
+        "SELECT tag_id, term, alias, word, pop, lang FROM terms INDEXED BY terms_term"
+        " WHERE term >= ? AND term < ? ORDER BY pop DESC LIMIT 96",
+        (prefix, prefix + "\U0010ffff"),
+    ).fetchall()
+    assert [(c.tag_id, c.term, c.alias, int(c.word), c.pop, c.lang) for c in candidates] == sorted_range
+    assert len({c.pop for c in candidates}) < len(candidates)  # ties at stake
+    sort = "SELECT tag_id, term, alias, word, pop, lang FROM terms INDEXED BY terms_term"
+    sorted_here = any(sql.startswith(sort) for sql in statements)
+    assert sorted_here is not walked, statements
+
+
+def test_the_first_hits_are_read_alone_and_a_tag_gone_from_the_vocabulary_is_replaced(
+    tmp_path: Path,
+) -> None:
+    """Only the tags that can be among the first `limit` are read; if one of them is gone (its terms left
+    behind), the next best takes its place."""
+    store = Store.open(tmp_path / "v.sqlite")
+    with store.transaction():
+        writer = Writer(store)
+        for i in range(8):
+            writer.tag(f"pose_{i}", post_count=10 ** (8 - i))
+        writer.finish()
+    searcher = Searcher(Vocabulary(store))
+    statements: list[str] = []
+    store.conn.set_trace_callback(statements.append)
+    assert names(searcher, "pose", limit=3) == ["pose_0", "pose_1", "pose_2"]
+    store.conn.set_trace_callback(None)
+    (read,) = [sql for sql in statements if sql.startswith("SELECT tags.id")]
+    assert len(json.loads(read[read.index("[") : read.index("]") + 1])) == 3, read
+    with store.transaction():
+        store.conn.execute("DELETE FROM tags WHERE key = 'pose 1'")
+    assert names(Searcher(Vocabulary(store)), "pose", limit=3) == ["pose_0", "pose_2", "pose_3"]
+    store.close()
+
+
+def test_past_their_size_the_oldest_look_ups_and_tags_are_forgotten_first(
+    searcher: Searcher, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A full cache forgets one entry at a time, the oldest first (freeing all 512 look-ups at once took
+    3 ms of one keystroke); the rest are still answered without the index."""
+    monkeypatch.setattr(search, "_LOOKUP_CACHE", 3)
+    monkeypatch.setattr(search, "_TAG_CACHE", 2)
+    fresh = Searcher(searcher.vocabulary)
+    for prefix in ["kne", "lon", "pon", "fro"]:
+        fresh._prefixed(prefix, 96)
+    statements: list[str] = []
+    conn = searcher.vocabulary.store.conn
+    conn.set_trace_callback(statements.append)
+    try:
+        for prefix in ["lon", "pon", "fro"]:
+            fresh._prefixed(prefix, 96)
+        assert statements == []
+        fresh._prefixed("kne", 96)
+        assert len(statements) == 1
+    finally:
+        conn.set_trace_callback(None)
+    ids = [hit.tag.id for hit in fresh.search("lo")][:4]
+    fresh._tag_cache.clear()
+    fresh._tags(ids[:3])
+    fresh._tags(ids[3:])
+    assert list(fresh._tag_cache) == ids[1:]
 
 
 def test_a_translation_finds_its_tag(tmp_path: Path) -> None:
