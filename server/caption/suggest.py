@@ -110,6 +110,8 @@ class DatasetTags:
             position += len(key) + 1
         self._blob = "\n" + "\n".join(self.keys)
         self._rank = {key: i for i, key in enumerate(self.keys)}
+        if self._words_of is not None and self._words_of != self._rank.keys():
+            self._words_of = None
 
     def display(self, key: str) -> str:
         """`DatasetIndex.display` of the index `refresh` last saw, remembered until the index changes."""
@@ -132,7 +134,7 @@ class DatasetTags:
             position = blob.find(needle, starts[i] + len(self.keys[i]))
 
     def _word_starts(self) -> tuple[list[str], list[str]]:
-        if self._words_of is None or self._words_of != self._rank.keys():
+        if self._words_of is None:
             words, owners = list(self.keys), list(self.keys)
             for key in self.keys:
                 if not _WORD_SEPARATORS.isdisjoint(key):
