@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from captionls.server.caption.suggest import DatasetTags, suggest
+from captionls.server.caption.suggest import DatasetTags, _kind, suggest
 from captionls.vocab.search import Searcher
 from tests.kit.datasets import context, suggestions, write_dataset
 from tests.kit.vocabularies import make_vocabulary
@@ -70,3 +70,51 @@ def test_the_phrasing_offered_follows_an_edit_that_keeps_the_dataset_keys(tmp_pa
     ctx.index.update(root / "c1.txt", "1girl, long hair")
     ctx.index.update(root / "c2.txt", "1girl, solo, long hair")
     assert inserted() == ["long hair"]
+
+
+def dataset_matches(tags: DatasetTags, key: str, wanted: int) -> list[tuple[str, str]]:
+    """`DatasetTags.matching` by its definition: the most used keys starting with `key` or with a word
+    starting with it; if too few, then the next keys holding it, those that hold it inside a word."""
+    separators = " (-/"
+
+    def word_start(candidate: str) -> bool:
+        return any(
+            candidate.startswith(key, at)
+            for at in range(len(candidate))
+            if at == 0 or candidate[at - 1] in separators
+        )
+
+    starts = [candidate for candidate in tags.keys if word_start(candidate)]
+    found = [(candidate, _kind(key, candidate)) for candidate in starts[:wanted]]
+    if len(found) >= wanted:
+        return found
+    holding = [candidate for candidate in tags.keys if key in candidate and candidate not in starts][:wanted]
+    inside = [(candidate, "substring") for candidate in holding if _kind(key, candidate) == "substring"]
+    return found + inside[: wanted - len(found)]
+
+
+def test_dataset_keys_matching_what_is_typed_follow_the_dataset(tmp_path: Path) -> None:
+    """Keys found through their word starts (kept until the set of keys changes) are the ones a scan of
+    every key finds, in the order of the counts of the moment."""
+    vocabulary = make_vocabulary(tmp_path / "vocabulary.sqlite")
+    captions = {
+        "c1": "long hair, hair ornament, holding hair-dryer, hat (hairy), pink/hair, chair, 1girl",
+        "c2": "long hair, chair, blue hair, hairband, 1girl",
+        "c3": "hair, chair, armchair, 1girl",
+    }
+    root = write_dataset(tmp_path / "set", captions)
+    ctx = context(root, vocabulary)
+    tags = DatasetTags()
+
+    def compare() -> None:
+        tags.refresh(ctx.index, 0, ctx.vocabulary, 0)
+        for key in ["h", "ha", "hair", "hair d", "air", "chair", "i", "1", "(hairy", "dryer", "x"]:
+            for wanted in (1, 2, 3, 50):
+                assert tags.matching(key, wanted) == dataset_matches(tags, key, wanted), (key, wanted)
+
+    compare()
+    ctx.index.update(root / "c3.txt", "hair, chair, chair hair, long hair, 1girl")  # a new key, new counts
+    compare()
+    assert "chair hair" in [found for found, _ in tags.matching("hair", 50)]
+    ctx.index.update(root / "c2.txt", "chair, blue hair, hairband, 1girl, hair ornament")  # counts only
+    compare()

@@ -14,6 +14,7 @@ from __future__ import annotations
 import bisect
 import dataclasses
 import functools
+import heapq
 import itertools
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
@@ -58,9 +59,14 @@ class Suggestion:
         return self.insert if self.written is None else f"{self.written} → {self.insert}"
 
 
+# A word of a key starts at its start or after one of these (what normalised keys hold between words).
+_WORD_SEPARATORS = frozenset(" (-/")
+
+
 class DatasetTags:
-    """The dataset's tag keys, most used first, in one searchable string. Rebuilt when the index changes
-    (`generation`), not on every keystroke; what the rules say about each key is remembered as long."""
+    """The dataset's tag keys, most used first, in one searchable string and as their word starts in
+    sorted order. Rebuilt when the index changes (`generation`), not on every keystroke; what the rules say
+    about each key is remembered as long."""
 
     def __init__(self) -> None:
         self._stamp: tuple[int, int, int, int, object] = (0, -1, -1, -1, None)
@@ -74,6 +80,13 @@ class DatasetTags:
         self._displays_of: tuple[DatasetIndex, int] | None = None
         self._blob = ""
         self._starts: list[int] = []
+        # Each key from each of its word starts on, sorted, and that key: the keys with a word starting
+        # with a text are one range of it. Made on the first look-up, again only when the set of keys
+        # changed (the order of `keys` changes with any count); `_rank` is each key's index in `keys`.
+        self._words: list[str] = []
+        self._word_keys: list[str] = []
+        self._words_of: frozenset[str] | None = None
+        self._rank: dict[str, int] = {}
 
     def refresh(
         self, index: DatasetIndex, generation: int, vocabulary: Vocabulary, vocabulary_generation: int
@@ -96,6 +109,9 @@ class DatasetTags:
             self._starts.append(position)
             position += len(key) + 1
         self._blob = "\n" + "\n".join(self.keys)
+        self._rank = {key: i for i, key in enumerate(self.keys)}
+        if self._words_of is not None and self._words_of != self._rank.keys():
+            self._words_of = None
 
     def display(self, key: str) -> str:
         """`DatasetIndex.display` of the index `refresh` last saw, remembered until the index changes."""
@@ -105,31 +121,57 @@ class DatasetTags:
             name = self._displays[key] = self._displays_of[0].display(key)
         return name
 
-    def _scan(self, needle: str, offset: int, wanted: int, found: dict[int, None]) -> None:
-        """Indexes (into `keys`) of the first `wanted` keys holding `needle`, `offset` characters into it."""
+    def _scan(self, needle: str, wanted: int, found: dict[int, None]) -> None:
+        """Indexes (into `keys`) of the first `wanted` keys holding `needle`, added to `found`."""
         blob, starts = self._blob, self._starts
         position = blob.find(needle)
         count = 0
         while position >= 0 and count < wanted:
-            i = bisect.bisect_right(starts, position + offset) - 1
+            i = bisect.bisect_right(starts, position) - 1
             if i not in found:
                 found[i] = None
                 count += 1
             position = blob.find(needle, starts[i] + len(self.keys[i]))
+
+    def _word_starts(self) -> tuple[list[str], list[str]]:
+        if self._words_of is None:
+            words, owners = list(self.keys), list(self.keys)
+            for key in self.keys:
+                if not _WORD_SEPARATORS.isdisjoint(key):
+                    for at, char in enumerate(key):
+                        if char in _WORD_SEPARATORS:
+                            words.append(key[at + 1 :])
+                            owners.append(key)
+            # Sorted by the words alone (comparing (word, key) pairs took five times as long).
+            order = sorted(range(len(words)), key=words.__getitem__)
+            self._words = [words[at] for at in order]
+            self._word_keys = [owners[at] for at in order]
+            self._words_of = frozenset(self.keys)
+        return self._words, self._word_keys
+
+    def _with_word_starting(self, key: str) -> set[int]:
+        """Indexes (into `keys`) of the keys starting with `key` or with a word starting with it."""
+        words, word_keys = self._word_starts()
+        rank = self._rank
+        found = set()
+        at = bisect.bisect_left(words, key)
+        while at < len(words) and words[at].startswith(key):
+            found.add(rank[word_keys[at]])
+            at += 1
+        return found
 
     def matching(self, key: str, wanted: int) -> list[tuple[str, str]]:
         """Dataset keys containing `key` with their match kind, most used first: keys starting with it and
         keys with a word starting with it, then (if too few) keys containing it inside a word."""
         if not key or "\n" in key:
             return []
-        found: dict[int, None] = {}
-        # Word starts: after the line start, or after the separators normalised keys contain.
-        for boundary in "\n (-/":
-            self._scan(boundary + key, 1, wanted, found)
-        starts = [(self.keys[i], _kind(key, self.keys[i])) for i in sorted(found)][:wanted]
+        word_starts = self._with_word_starting(key)
+        first = heapq.nsmallest(wanted, word_starts) if len(word_starts) > wanted else sorted(word_starts)
+        starts = [(self.keys[i], _kind(key, self.keys[i])) for i in first]
         if len(starts) >= wanted:
             return starts
-        self._scan(key, 0, wanted, found)
+        found = dict.fromkeys(word_starts)
+        self._scan(key, wanted, found)
         inside = [
             (self.keys[i], "substring") for i in sorted(found) if _kind(key, self.keys[i]) == "substring"
         ]

@@ -1,5 +1,5 @@
-"""stdio for `captionls serve`: pygls' own message loop (`run_async`) and writer, with a reader on an
-asyncio pipe instead of pygls' stdin reader.
+"""stdio for `captionls serve`: pygls' writer, and a reader on an asyncio pipe instead of pygls' stdin
+reader, whose messages are read by orjson (`wire.read_message`) in pygls' message loop (`run_async`).
 
 pygls reads stdin with blocking reads in its thread pool, three hand-offs between threads per message
 (about 0.5 ms of CPU per keystroke, a quarter of a completion's). A pipe read by the event loop needs
@@ -12,18 +12,23 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import re
 import stat
 import sys
 import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from pygls.io_ import StdoutWriter, run_async
+from pygls.exceptions import JsonRpcException
+from pygls.io_ import StdoutWriter
+
+from .wire import read_message
 
 if TYPE_CHECKING:
     from .server import CaptionServer
 
 logger = logging.getLogger(__name__)
+_CONTENT_LENGTH = re.compile(rb"^Content-Length: (\d+)\r\n$")
 
 
 class PipeReader(asyncio.Protocol):
@@ -114,10 +119,28 @@ async def _serve(server: CaptionServer, stop: threading.Event) -> None:
     reader = PipeReader(idle.input_received, idle.input_drained)
     await asyncio.get_running_loop().connect_read_pipe(lambda: reader, sys.stdin.buffer)
     idle.deferring = True
-    await run_async(
-        stop_event=stop,
-        reader=reader,
-        protocol=server.protocol,
-        logger=logger,
-        error_handler=server.report_server_error,
-    )
+    await _handle_messages(reader, server, stop)
+
+
+async def _handle_messages(reader: PipeReader, server: CaptionServer, stop: threading.Event) -> None:
+    """pygls' `run_async`, each message read by `read_message` instead of `json.loads`."""
+    protocol = server.protocol
+    content_length = 0
+    while not stop.is_set():
+        header = await reader.readline()
+        if not header:
+            return
+        if not content_length and (match := _CONTENT_LENGTH.fullmatch(header)):
+            content_length = int(match.group(1))
+        # The headers end at an empty line.
+        if content_length and not header.strip():
+            body = await reader.readexactly(content_length)
+            if not body:
+                return
+            try:
+                protocol.handle_message(read_message(body, protocol.structure_message))
+            except Exception as error:
+                logger.exception("Unable to handle message")
+                server.report_server_error(error, JsonRpcException)
+            finally:
+                content_length = 0

@@ -1,4 +1,5 @@
-"""Outgoing messages as bytes: lsprotocol's unstructuring, written by orjson.
+"""Messages as bytes: outgoing ones unstructured by lsprotocol's rules and written by orjson; incoming
+ones read by orjson.
 
 pygls turns a message into JSON in two steps: lsprotocol's cattrs converter makes plain dicts of it
 (camelCase names; a field at its default left out unless the protocol needs it, as `result: null`),
@@ -7,12 +8,16 @@ converter keeps every per-class rule but leaves plain values as they are (enums,
 fields of strings and numbers, lists of them): cattrs then reads such a field inline instead of calling
 a hook for it, and orjson, which writes enums as their values, writes the dicts about 9 times faster
 than `json.dumps`. An answer written ahead as JSON (`fragment`, completion's) goes in as it is.
+
+pygls reads a message with `json.loads` and an object hook called on every object in it (a didChange
+holds six); orjson reads it in a fifth of the time, and only the message itself is structured.
 """
 
 from __future__ import annotations
 
 import enum
 import json
+import re
 from collections.abc import Callable, Sequence
 from types import NoneType, UnionType
 from typing import Any, Literal, Union, get_args, get_origin
@@ -23,6 +28,9 @@ from cattrs.fns import identity
 from pygls.protocol import default_converter
 
 _PLAIN_TYPES = (str, int, float, bool, NoneType)
+# orjson reads an integer of 2**64 or more as a float; a message holding a number that long is read by
+# `json.loads`, which keeps it an int.
+_LONG_NUMBER = re.compile(rb"[0-9]{19}")
 
 
 def _is_plain(declared: Any) -> bool:
@@ -72,3 +80,17 @@ def fragment(value: Any) -> orjson.Fragment:
         return orjson.Fragment(orjson.dumps(value))
     except orjson.JSONEncodeError:
         return orjson.Fragment(json.dumps(value).encode("utf-8"))
+
+
+def read_message(body: bytes, structure: Callable[[Any], Any]) -> Any:
+    """A message's JSON, `structure`d as pygls' reader does (its object hook passes every object but the
+    message through as it is). What orjson refuses or would read otherwise (a lone surrogate, NaN, an
+    integer past 64 bits) is read by `json.loads`, as pygls reads it."""
+    if _LONG_NUMBER.search(body) is None:
+        try:
+            data = orjson.loads(body)
+        except orjson.JSONDecodeError:
+            pass
+        else:
+            return structure(data) if isinstance(data, dict) else data
+    return json.loads(body, object_hook=structure)

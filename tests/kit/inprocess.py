@@ -1,8 +1,9 @@
 """The real server driven in this process, its messages kept as objects and as the bytes it wrote.
 
 A client over stdio sees only bytes; a test of how messages are written needs the objects too. The
-server here is `create_server()` with its own protocol; messages reach it as pygls' reader hands them
-over (parsed with the protocol's `structure_message`), and it writes into a `RecordingWriter`.
+server here is `create_server()` with its own protocol; messages reach it as the server's stdio reader
+hands them over (`wire.read_message` with the protocol's `structure_message`), and it writes into a
+`RecordingWriter`.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 import pytest
 
 from captionls.server.lsp.server import CaptionServer, create_server
+from captionls.server.lsp.wire import read_message
 
 
 @dataclass
@@ -44,8 +46,8 @@ class InProcessServer:
 
     def receive(self, message: dict[str, Any]) -> None:
         protocol = self.server.protocol
-        raw = json.dumps({"jsonrpc": "2.0", **message})
-        protocol.handle_message(json.loads(raw, object_hook=protocol.structure_message))
+        raw = json.dumps({"jsonrpc": "2.0", **message}).encode()
+        protocol.handle_message(read_message(raw, protocol.structure_message))
 
     def notify(self, method: str, params: Any) -> None:
         self.receive({"method": method, "params": params})
@@ -72,6 +74,18 @@ class InProcessServer:
                     return
             await asyncio.sleep(0.01)
         raise AssertionError(f"no {method} {kind or ''}")
+
+    async def until_diagnosed(self, uri: str, version: int) -> dict[str, Any]:
+        """The params of the diagnostics published for `version` of the document, once they are."""
+        for _ in range(1000):
+            published = [
+                m["params"] for m in self.messages() if m.get("method") == "textDocument/publishDiagnostics"
+            ]
+            for params in published:
+                if (params["uri"], params["version"]) == (uri, version):
+                    return params
+            await asyncio.sleep(0.01)
+        raise AssertionError(f"no diagnostics of version {version}")
 
     def messages(self) -> list[dict[str, Any]]:
         """Everything written so far, as JSON; the server's requests are answered once each."""

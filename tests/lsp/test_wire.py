@@ -1,4 +1,5 @@
-"""Messages written by orjson (server/lsp/wire.py) read exactly as pygls' own `json.dumps` writes them."""
+"""Messages written by orjson (server/lsp/wire.py) read exactly as pygls' own `json.dumps` writes them, and
+messages read by orjson structured exactly as pygls' own `json.loads` reads them."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from lsprotocol.converters import get_converter
 from pygls.lsp.server import LanguageServer
 
 from captionls.server.lsp.documents import CaptionProtocol
-from captionls.server.lsp.wire import converter, fragment, message_bytes
+from captionls.server.lsp.wire import converter, fragment, message_bytes, read_message
 from tests.kit.inprocess import InProcessServer, RecordingWriter, in_process_server
 from tests.kit.lsp import capabilities_of
 
@@ -136,3 +137,48 @@ def test_an_answer_written_ahead_keeps_a_lone_surrogate_as_json_dumps_writes_it(
     items = {"isIncomplete": True, "items": [{"label": "half \ud83d pair", "filterText": "ソファ"}]}
     message = types.CompletionResponse(id=1, result=fragment(items))  # type: ignore[arg-type]
     assert json.loads(written_by(protocol, message))["result"] == items
+
+
+def change_of(text: str) -> dict[str, Any]:
+    span = {"start": {"line": 0, "character": 3}, "end": {"line": 0, "character": 3}}
+    return {
+        "method": "textDocument/didChange",
+        "params": {
+            "textDocument": {"uri": "file:///d/a.txt", "version": 7},
+            "contentChanges": [{"range": span, "text": text}],
+        },
+    }
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        json.dumps({"jsonrpc": "2.0", **change_of("café, ソファ")}),
+        json.dumps(
+            {
+                "jsonrpc": "2.0",
+                "id": 3,
+                "method": "textDocument/completion",
+                "params": {
+                    "textDocument": {"uri": "file:///d/a.txt"},
+                    "position": {"line": 0, "character": 4},
+                },
+            }
+        ),
+        '{"jsonrpc": "2.0", "id": 1, "result": [null, {"tagStyle": "spaces"}]}',
+        '{"jsonrpc": "2.0", "id": 2, "error": {"code": -32601, "message": "no"}}',
+        # What orjson refuses or reads otherwise goes to `json.loads`: a lone surrogate (a client's
+        # document may hold one), NaN, and an id past 64 bits (orjson would make it a float).
+        json.dumps({"jsonrpc": "2.0", **change_of("half \ud83d pair")}),
+        '{"jsonrpc": "2.0", "method": "$/setTrace", "params": {"value": "off", "x": NaN}}',
+        '{"jsonrpc": "2.0", "id": 123456789012345678901234567890, "method": "shutdown"}',
+        # Not a message: left as it is, for the protocol to refuse.
+        "[1, 2]",
+    ],
+)
+def test_messages_read_by_orjson_are_structured_as_pygls_reads_them(body: str) -> None:
+    protocol = CaptionProtocol(LanguageServer("wire", "1"), converter())
+    stock = json.loads(body, object_hook=protocol.structure_message)
+    read = read_message(body.encode("utf-8", "surrogatepass"), protocol.structure_message)
+    assert type(read) is type(stock)
+    assert read == stock
