@@ -177,14 +177,19 @@ def lines_of(block: Block) -> Iterator[Line]:
     last = texts.pop()
     if "\r" in block.text:
         for number, text in enumerate(texts, start=block.first):
-            stripped = text.rstrip("\r")
-            yield Line(number, stripped, text[len(stripped) :] + "\n")
+            yield split_line(number, text, "\n")
     else:
         for number, text in enumerate(texts, start=block.first):
             yield Line(number, text, "\n")
     if last:
-        stripped = last.rstrip("\r")
-        yield Line(block.first + len(texts), stripped, last[len(stripped) :])
+        yield split_line(block.first + len(texts), last, "")
+
+
+def split_line(number: int, piece: str, ending: str) -> Line:
+    """Line `number` of a block's text split at "\n": `piece` with its "\r"s moved to the ending, then
+    `ending` ("\n", or "" for a last line without one)."""
+    stripped = piece.rstrip("\r")
+    return Line(number, stripped, piece[len(stripped) :] + ending)
 
 
 def _checked_lines(

@@ -26,6 +26,7 @@ from .common import (
     Numbering,
     Progress,
     Settled,
+    split_line,
 )
 
 FORMAT = "csv"
@@ -228,8 +229,7 @@ def _plain_rows(block: Block, categories: dict[str, str]) -> Iterator[_PlainRow 
             else:
                 yield (key, name, category, int(count)), [], True
         elif at < last or piece:
-            stripped = piece.rstrip("\r")
-            yield Line(block.first + at, stripped, piece[len(stripped) :] + ("\n" if at < last else ""))
+            yield split_line(block.first + at, piece, "\n" if at < last else "")
 
 
 def run(stream: BinaryIO, context: ImportContext, request: FileRequest, progress: Progress | None) -> Settled:
