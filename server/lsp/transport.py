@@ -1,5 +1,6 @@
 """stdio for `captionls serve`: pygls' writer, and a reader on an asyncio pipe instead of pygls' stdin
-reader, whose messages are read by orjson (`wire.read_message`) in pygls' message loop (`run_async`).
+reader, whose messages are read by orjson (`wire.read_message`) in a copy of pygls' message loop
+(`run_async`, which reads every message with `json.loads` and has no way to change that).
 
 pygls reads stdin with blocking reads in its thread pool, three hand-offs between threads per message
 (about 0.5 ms of CPU per keystroke, a quarter of a completion's). A pipe read by the event loop needs
