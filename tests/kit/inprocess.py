@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -57,35 +58,44 @@ class InProcessServer:
         self.next_id += 1
         msg_id = self.next_id
         self.receive({"id": msg_id, "method": method, "params": params})
-        for _ in range(500):
-            for message in self.messages():
-                if message.get("id") == msg_id and "method" not in message:
-                    return message
-            await asyncio.sleep(0.01)
-        raise AssertionError(f"no answer to {method}")
+        return await self._first(
+            lambda message: message.get("id") == msg_id and "method" not in message,
+            f"no answer to {method}",
+            500,
+        )
 
     async def until_sent(self, method: str, kind: str | None = None) -> None:
         """Until the server sent a message of `method` (a `$/progress` one of value `kind`)."""
-        for _ in range(1000):
-            for message in self.messages():
-                if message.get("method") != method:
-                    continue
-                if kind is None or message["params"]["value"].get("kind") == kind:
-                    return
-            await asyncio.sleep(0.01)
-        raise AssertionError(f"no {method} {kind or ''}")
+        await self._first(
+            lambda message: (
+                message.get("method") == method
+                and (kind is None or message["params"]["value"].get("kind") == kind)
+            ),
+            f"no {method} {kind or ''}",
+        )
 
     async def until_diagnosed(self, uri: str, version: int) -> dict[str, Any]:
         """The params of the diagnostics published for `version` of the document, once they are."""
-        for _ in range(1000):
-            published = [
-                m["params"] for m in self.messages() if m.get("method") == "textDocument/publishDiagnostics"
-            ]
-            for params in published:
-                if (params["uri"], params["version"]) == (uri, version):
-                    return params
+        published = await self._first(
+            lambda message: (
+                message.get("method") == "textDocument/publishDiagnostics"
+                and (message["params"]["uri"], message["params"]["version"]) == (uri, version)
+            ),
+            f"no diagnostics of version {version}",
+        )
+        params: dict[str, Any] = published["params"]
+        return params
+
+    async def _first(
+        self, wanted: Callable[[dict[str, Any]], bool], missing: str, tries: int = 1000
+    ) -> dict[str, Any]:
+        """The first message written that is `wanted`, looked for every 10 ms, `tries` times at most."""
+        for _ in range(tries):
+            for message in self.messages():
+                if wanted(message):
+                    return message
             await asyncio.sleep(0.01)
-        raise AssertionError(f"no diagnostics of version {version}")
+        raise AssertionError(missing)
 
     def messages(self) -> list[dict[str, Any]]:
         """Everything written so far, as JSON; the server's requests are answered once each."""
