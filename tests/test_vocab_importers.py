@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import hashlib
+import io
 from pathlib import Path
 
 import pytest
@@ -362,3 +364,22 @@ def test_csv_export_round_trips_any_names(
         ]
 
     assert rows(second) == rows(first)
+
+
+@pytest.mark.parametrize("enabled_before", [True, False])
+def test_the_cycle_collector_pauses_while_a_file_is_read_and_is_as_it_was_after(
+    store: Store, enabled_before: bool
+) -> None:
+    seen_while_reading: list[bool] = []
+
+    def opened() -> io.BufferedReader:
+        seen_while_reading.append(gc.isenabled())
+        return io.BufferedReader(io.BytesIO(b"long_hair,0,10,\n"))
+
+    (gc.enable if enabled_before else gc.disable)()
+    try:
+        import_files(store, [Source("tags.csv", open_stream=opened)])
+        assert (seen_while_reading, gc.isenabled()) == ([False], enabled_before)
+    finally:
+        gc.enable()
+    assert Vocabulary(store).resolve("long hair") is not None

@@ -109,8 +109,11 @@ def tag_name_problem(name: str) -> str | None:
 
 def tag_key(text: str) -> str:
     """The normalised key of a tag: weights stripped, unescaped, `_` as space, case-folded, collapsed."""
-    if "(" in text or "[" in text or "\\" in text:  # most tags have no weight and no escape
+    # Most tags have no weight and no escape; many have parentheses (`fate (series)`) but no backslash.
+    if "\\" in text:
         text = unescape(strip_weight(text))
+    elif "(" in text or "[" in text:
+        text = strip_weight(text)
     # str.split() splits on exactly the characters `\s` matches, and drops them at both ends.
     return " ".join(text.replace("_", " ").split()).casefold()
 

@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 import sqlite3
 from collections.abc import Iterable, Iterator
+from itertools import groupby
+from operator import itemgetter
 
 from .normalize import tag_key
 
@@ -273,10 +275,17 @@ def _rebuild_prefix_top(conn: sqlite3.Connection, prefixes: set[str] | None) -> 
         # Each two-character prefix's best come off the (head, pop DESC) index in one range each, and
         # each one-character prefix's from those. A 2M-tag vocabulary's: 0.9 s of CPU and 38 MB, where
         # taking every head's best and sorting them all took 1.75 s and 50 MB (sorting every term, 5x).
+        # One statement per prefix, its terms looked up in SQLite from a JSON list of rowids in order
+        # (CROSS JOIN keeps that order): one statement per term took 0.47 s of CPU for danbooru.csv's
+        # 37,725 rows, this 0.21 s with the ranges above.
         conn.executemany(
             "INSERT INTO prefix_top (prefix, pop, term, tag_id, alias, word, lang)"
-            " SELECT ?, pop, term, tag_id, alias, word, lang FROM terms WHERE rowid = ?",
-            _best_per_prefix(conn),
+            " SELECT ?1, pop, term, tag_id, alias, word, lang"
+            " FROM json_each(?2) CROSS JOIN terms ON terms.rowid = json_each.value",
+            [
+                (prefix, _json_ids(rowid for _, rowid in rows))
+                for prefix, rows in groupby(_best_per_prefix(conn), key=itemgetter(0))
+            ],
         )
         return
     for prefix in sorted(prefixes):  # sorted: the same data gives the same rowids (a reproducible image)

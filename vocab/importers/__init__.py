@@ -7,6 +7,7 @@ database exactly as it was, unless `skip_bad`), records each import and refreshe
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -136,7 +137,7 @@ def import_files(
             context = ImportContext(
                 writer, source.name, skip_bad=skip_bad, list_name=list_name, source=source.name
             )
-            with _big_page_cache(store), source.stream() as stream:
+            with _big_page_cache(store), _no_cycle_collection(), source.stream() as stream:
                 report = _import_one(
                     stream, source, context, fmt, numbering, lang, progress(source) if progress else None
                 )
@@ -163,6 +164,22 @@ def _big_page_cache(store: Store) -> Iterator[None]:
         yield
     finally:
         store.conn.execute(f"PRAGMA cache_size = {int(previous)}")
+
+
+@contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """Python's cycle collector paused while a file's rows are read and written, as it was after.
+
+    Reading makes a few tuples per line and no reference cycles, yet every 700 of them start a
+    collection: danbooru.csv's import ran 375 collections (0.05 s), a 2M-tag import 4,074 (0.6 s).
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _import_one(
