@@ -11,12 +11,16 @@ safe to use after a fork), so there the caller runs in one process.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import gc
 import os
 import pickle
+import queue
 import signal
 import struct
 import sys
+import threading
 from collections.abc import Callable, Generator, Sequence
 from typing import BinaryIO, TypeVar
 
@@ -30,6 +34,10 @@ ResultT = TypeVar("ResultT")
 _HEADER = struct.Struct("<?Q")  # whether the record is a result (else a failure), then its length
 # From this many captions on, a command forks workers; below, starting them costs more than they save.
 WORKERS_FROM = 2_000
+# Results of one worker this process holds, read ahead of the one it waits for (a chunk's each: megabytes
+# for a scan, tens of kilobytes for the rules); past that, the worker waits to send.
+_READ_AHEAD = 16
+_PIPE_SIZE = 1 << 20
 
 
 class WorkerFailed(click.ClickException):
@@ -85,10 +93,12 @@ def ordered_map(
     sys.stdout.flush()
     sys.stderr.flush()
     running: list[tuple[int, BinaryIO]] = []
+    readers: list[_Reader] = []
     try:
         count = min(workers, len(chunks))
         for number in range(count):
             readable, writable = os.pipe()
+            _widen(writable)
             # Ctrl-C waits until the new worker is in `running`, where the clean-up finds it.
             signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
             try:
@@ -102,15 +112,29 @@ def ordered_map(
                 running.append((pid, os.fdopen(readable, "rb")))
             finally:
                 signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+        # Each worker's results are read as they come, not when their turn comes: a pipe holds 64 KiB, so
+        # a worker would otherwise stop, half through sending, until this process had taken the other
+        # workers' earlier results and done its own work on each (a scan's merge, the rules' output).
+        readers.extend(_Reader(pid, pipe) for pid, pipe in running)
         for number in range(len(chunks)):
-            pid, pipe = running[number % count]
-            result: ResultT = pickle.loads(_receive(pid, pipe))
+            result: ResultT = pickle.loads(readers[number % count].next())
             yield result
     finally:
-        for pid, pipe in running:
-            pipe.close()
+        for pid, _ in running:
             _end(pid)
+        for reader in readers:
+            reader.stop()
+        for _, pipe in running:
+            pipe.close()
         gc.unfreeze()
+
+
+def _widen(fd: int) -> None:
+    """Let the pipe `fd` hold a megabyte (the system's usual cap) rather than 64 KiB: its reader thread
+    then takes a scan's result in a few reads, each waiting for this process's lock on the interpreter
+    (up to 5 ms while the main thread is at work), instead of a hundred."""
+    with contextlib.suppress(OSError):  # a lower cap, or the user's pipe memory spent: the default size
+        fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, _PIPE_SIZE)
 
 
 def _end(pid: int) -> None:
@@ -156,18 +180,52 @@ def _send(pipe: BinaryIO, ok: bool, data: bytes) -> None:
     pipe.write(data)
 
 
-def _receive(pid: int, pipe: BinaryIO) -> bytes:
-    """The next result of worker `pid`, pickled."""
+class _Reader:
+    """One worker's results, read from its pipe by a thread of this reader's own as they come."""
+
+    def __init__(self, pid: int, pipe: BinaryIO) -> None:
+        self._pid = pid
+        self._pipe = pipe
+        # Each record as `_send` wrote it, then None once the worker has ended.
+        self._records: queue.Queue[tuple[bool, bytes] | None] = queue.Queue(_READ_AHEAD)
+        self._thread = threading.Thread(target=self._read, daemon=True)
+        self._thread.start()
+
+    def _read(self) -> None:
+        while (record := _record(self._pipe)) is not None:
+            self._records.put(record)
+        self._records.put(None)
+
+    def next(self) -> bytes:
+        """The worker's next result, pickled."""
+        record = self._records.get()
+        if record is None:
+            raise WorkerFailed(f"a worker process ended early ({_exit_status(self._pid)})")
+        ok, data = record
+        if not ok:
+            raise WorkerFailed(printable(f"a worker process failed: {data.decode('utf-8')}"))
+        return data
+
+    def stop(self) -> None:
+        """Wait for the thread to end, once the worker has (its pipe then ends), taking the records it
+        still puts so that it never waits for room."""
+        while self._thread.is_alive():
+            with contextlib.suppress(queue.Empty):
+                while True:
+                    self._records.get_nowait()
+            self._thread.join(0.01)
+
+
+def _record(pipe: BinaryIO) -> tuple[bool, bytes] | None:
+    """The next record `_send` wrote into `pipe`: (whether a result, its bytes); None at the pipe's end."""
     header = pipe.read(_HEADER.size)
     if len(header) < _HEADER.size:
-        raise WorkerFailed(f"a worker process ended early ({_exit_status(pid)})")
+        return None
     ok, size = _HEADER.unpack(header)
     data = pipe.read(size)
     if len(data) < size:
-        raise WorkerFailed(f"a worker process ended early ({_exit_status(pid)})")
-    if not ok:
-        raise WorkerFailed(printable(f"a worker process failed: {data.decode('utf-8')}"))
-    return data
+        return None
+    return ok, data
 
 
 def _exit_status(pid: int) -> str:
