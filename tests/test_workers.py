@@ -18,23 +18,40 @@ pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="workers are for
 LARGE = 4 << 20
 
 
-def test_a_worker_sends_on_while_this_process_holds_an_earlier_result(tmp_path: Path) -> None:
-    started_last = tmp_path / "chunk 3 started"
+def _workers_ended() -> bool:
+    """Whether every process this one forked has exited (a zombie: the map has not reaped it yet)."""
+    me = os.getpid()
+    children = Path(f"/proc/{me}/task/{me}/children").read_text(encoding="ascii").split()
+    return all(
+        Path(f"/proc/{child}/stat").read_text(encoding="ascii").rpartition(")")[2].split()[0] == "Z"
+        for child in children
+    )
 
-    def work(chunk: int) -> bytes:
-        if chunk == 3:
-            started_last.touch()
-        return bytes(LARGE) if chunk == 1 else bytes([chunk])
 
-    # Two workers: chunks 0 and 2 in one, 1 and 3 in the other.
-    results = ordered_map(work, [0, 1, 2, 3], 2)
-    assert next(results) == b"\0"
-    # This process is busy with chunk 0's result: the second worker's 4 MiB are read meanwhile, so it goes on.
+def test_a_worker_sends_on_while_this_process_holds_an_earlier_result() -> None:
+    results = ordered_map(lambda chunk: bytes(LARGE) if chunk == 1 else b"", [0, 1], 2)
+    assert next(results) == b""
+    # This process is busy with chunk 0's result: the other worker's 4 MiB are read meanwhile, so it ends.
     deadline = time.monotonic() + 30
-    while not started_last.exists():
-        assert time.monotonic() < deadline, "the worker waited, half through sending, for its turn"
+    while not _workers_ended():
+        assert time.monotonic() < deadline, "a worker waited, half through sending, for its turn"
         time.sleep(0.01)
-    assert list(results) == [bytes(LARGE), b"\2", b"\3"]
+    assert list(results) == [bytes(LARGE)]
+
+
+def test_a_slow_chunk_holds_up_no_other_worker(tmp_path: Path) -> None:
+    def work(chunk: int) -> int:
+        if chunk > 0:
+            (tmp_path / str(chunk)).touch()
+            return chunk
+        # The worker with chunk 0 waits until every other chunk is done: by the other worker, then.
+        deadline = time.monotonic() + 30
+        while not all((tmp_path / str(other)).exists() for other in range(1, 6)):
+            assert time.monotonic() < deadline, "chunks waited for a worker busy with another"
+            time.sleep(0.01)
+        return chunk
+
+    assert list(ordered_map(work, list(range(6)), 2)) == list(range(6))
 
 
 def test_a_failing_chunk_ends_the_map_with_its_error() -> None:
