@@ -3,10 +3,11 @@ index pass (the workers read captions and take their tag names, see `datasets`) 
 
 The parent builds everything the work reads (the dataset index, the vocabulary's cached answers, the rules'
 state) once; `os.fork` then shares it with each worker copy-on-write, so a worker starts in a millisecond
-with nothing to rebuild or pickle. Only each chunk's result travels back, pickled through a pipe per
-worker. Linux only: elsewhere the default is to spawn, and a spawned worker would have to rebuild the
-index and the caches, costing about what it saves (macOS can fork, but its system libraries are not
-safe to use after a fork), so there the caller runs in one process.
+with nothing to rebuild or pickle. A worker takes the next chunk's number from a pipe they all read when
+it is done with one; only each chunk's result travels back, pickled through a pipe per worker, read by a
+thread of the parent as it comes. Linux only: elsewhere the default is to spawn, and a spawned worker
+would have to rebuild the index and the caches, costing about what it saves (macOS can fork, but its
+system libraries are not safe to use after a fork), so there the caller runs in one process.
 """
 
 from __future__ import annotations
