@@ -3,22 +3,27 @@ index pass (the workers read captions and take their tag names, see `datasets`) 
 
 The parent builds everything the work reads (the dataset index, the vocabulary's cached answers, the rules'
 state) once; `os.fork` then shares it with each worker copy-on-write, so a worker starts in a millisecond
-with nothing to rebuild or pickle. Only each chunk's result travels back, pickled through a pipe per
-worker. Linux only: elsewhere the default is to spawn, and a spawned worker would have to rebuild the
-index and the caches, costing about what it saves (macOS can fork, but its system libraries are not
-safe to use after a fork), so there the caller runs in one process.
+with nothing to rebuild or pickle. A worker takes the next chunk's number from a pipe they all read when
+it is done with one; only each chunk's result travels back, pickled through a pipe per worker, read by a
+thread of the parent as it comes. Linux only: elsewhere the default is to spawn, and a spawned worker
+would have to rebuild the index and the caches, costing about what it saves (macOS can fork, but its
+system libraries are not safe to use after a fork), so there the caller runs in one process.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import gc
 import os
 import pickle
+import queue
 import signal
 import struct
 import sys
+import threading
 from collections.abc import Callable, Generator, Sequence
-from typing import BinaryIO, TypeVar
+from typing import BinaryIO, NamedTuple, TypeVar
 
 import click
 
@@ -27,9 +32,15 @@ from ..caption.printable import printable
 ChunkT = TypeVar("ChunkT")
 ResultT = TypeVar("ResultT")
 
-_HEADER = struct.Struct("<?Q")  # whether the record is a result (else a failure), then its length
+_HEADER = struct.Struct("<?IQ")  # whether the record is a result (else a failure), its chunk, its length
+_TASK = struct.Struct("<I")  # a chunk's number, as the workers take them
 # From this many captions on, a command forks workers; below, starting them costs more than they save.
 WORKERS_FROM = 2_000
+# Chunks per worker handed out beyond the one this process waits for: how far the workers may get ahead
+# of it, and so how many results it may hold (a chunk's each: megabytes for a scan, tens of kilobytes for
+# the rules); past that, they wait for it.
+_AHEAD = 16
+_PIPE_SIZE = 1 << 20
 
 
 class WorkerFailed(click.ClickException):
@@ -72,9 +83,10 @@ def ordered_map(
     workers: int,
     in_worker: Callable[[], None] | None = None,
 ) -> Generator[ResultT, None, None]:
-    """`work(chunk)` for every chunk, in `workers` forked processes (chunk i in worker i % workers, which
-    `in_worker` prepares first), yielded in chunk order; in this process when there is one worker or one
-    chunk. A worker that dies or raises ends the map with `WorkerFailed`; closing the iterator early (an
+    """`work(chunk)` for every chunk, in `workers` forked processes (`in_worker` prepares each), yielded in
+    chunk order; in this process when there is one worker or one chunk. A worker takes the next chunk
+    whenever it is done with one, so one slowed down (by the machine, or by costlier chunks) holds up no
+    other. A worker that dies or raises ends the map with `WorkerFailed`; closing the iterator early (an
     exception, Ctrl-C in the parent) ends the workers."""
     if workers < 2 or len(chunks) < 2:
         yield from map(work, chunks)
@@ -84,33 +96,104 @@ def ordered_map(
     gc.freeze()
     sys.stdout.flush()
     sys.stderr.flush()
+    count = min(workers, len(chunks))
+    tasks = _Tasks(len(chunks), count * _AHEAD)
+    records: queue.SimpleQueue[_Record | _Ended] = queue.SimpleQueue()
     running: list[tuple[int, BinaryIO]] = []
+    readers: list[threading.Thread] = []
     try:
-        count = min(workers, len(chunks))
-        for number in range(count):
+        for _ in range(count):
             readable, writable = os.pipe()
+            _widen(writable)
             # Ctrl-C waits until the new worker is in `running`, where the clean-up finds it.
             signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
             try:
                 pid = os.fork()
                 if pid == 0:
                     os.close(readable)
+                    tasks.close()
                     for _, earlier in running:
                         earlier.close()
-                    _serve(work, chunks[number::count], writable, in_worker)
+                    _serve(work, chunks, tasks.taken, writable, in_worker)
                 os.close(writable)
                 running.append((pid, os.fdopen(readable, "rb")))
             finally:
                 signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+        # Each worker's results are read as they come, not in chunk order: a worker never stops, half
+        # through sending, until this process has taken the other workers' earlier results and done its
+        # own work on each (a scan's merge, the rules' output).
+        readers = [threading.Thread(target=_read, args=(*worker, records), daemon=True) for worker in running]
+        for reader in readers:
+            reader.start()
+        done: dict[int, bytes] = {}
+        ended = 0
         for number in range(len(chunks)):
-            pid, pipe = running[number % count]
-            result: ResultT = pickle.loads(_receive(pid, pipe))
+            while number not in done:
+                record = records.get()
+                if isinstance(record, _Ended):
+                    ended += 1
+                    _check_ended(record.pid, all_ended=ended == count)
+                else:
+                    done[_result(record)] = record.data
+            tasks.hand_out_next()
+            result: ResultT = pickle.loads(done.pop(number))
             yield result
     finally:
-        for pid, pipe in running:
-            pipe.close()
+        tasks.close()
+        for pid, _ in running:
             _end(pid)
+        for reader in readers:
+            reader.join()
+        for _, pipe in running:
+            pipe.close()
+        tasks.close_taken()
         gc.unfreeze()
+
+
+class _Tasks:
+    """The chunk numbers for the workers to take, in order, from a pipe they all read: `ahead` at first,
+    then one more each time this process has a chunk's result (so that what the workers have done and
+    this process holds stays within `ahead` chunks); the pipe ends after the last."""
+
+    def __init__(self, chunks: int, ahead: int) -> None:
+        self.taken, self._handing = os.pipe()
+        _widen(self._handing)
+        self._chunks = chunks
+        self._next = min(chunks, ahead)
+        os.write(self._handing, b"".join(map(_TASK.pack, range(self._next))))
+        if self._next == chunks:
+            self.close()
+
+    def hand_out_next(self) -> None:
+        if self._next < self._chunks:
+            os.write(self._handing, _TASK.pack(self._next))
+            self._next += 1
+            if self._next == self._chunks:
+                self.close()
+
+    def close(self) -> None:
+        """No more chunk numbers (in a worker: none from it); the workers end once they have taken all."""
+        if self._handing >= 0:
+            os.close(self._handing)
+            self._handing = -1
+
+    def close_taken(self) -> None:
+        os.close(self.taken)
+
+
+def _next_task(taken: int) -> int | None:
+    """The number of the next chunk this worker takes; None once all are taken. Chunk numbers are
+    written and read whole (a pipe never splits a write of a few bytes), so no two workers take one."""
+    data = os.read(taken, _TASK.size)
+    return _TASK.unpack(data)[0] if data else None
+
+
+def _widen(fd: int) -> None:
+    """Let the pipe `fd` hold a megabyte (the system's usual cap) rather than 64 KiB: its reader thread
+    then takes a scan's result in a few reads, each waiting for this process's lock on the interpreter
+    (up to 5 ms while the main thread is at work), instead of a hundred."""
+    with contextlib.suppress(OSError):  # a lower cap, or the user's pipe memory spent: the default size
+        fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, _PIPE_SIZE)
 
 
 def _end(pid: int) -> None:
@@ -127,12 +210,13 @@ def _end(pid: int) -> None:
 def _serve(
     work: Callable[[ChunkT], ResultT],
     chunks: Sequence[ChunkT],
+    taken: int,
     fd: int,
     in_worker: Callable[[], None] | None,
 ) -> None:
-    """A worker's life: its chunks' results into the pipe, or one failure record; it never returns (it
-    must not go on to run the parent's code), and leaves the parent's state alone (open files, the
-    vocabulary's connection, buffered output are the parent's to close)."""
+    """A worker's life: the results of the chunks it takes into the pipe, or one failure record; it never
+    returns (it must not go on to run the parent's code), and leaves the parent's state alone (open files,
+    the vocabulary's connection, buffered output are the parent's to close)."""
     status = 1
     try:
         # Ctrl-C reaches the whole process group: the parent answers it and ends the workers.
@@ -142,36 +226,67 @@ def _serve(
             try:
                 if in_worker is not None:
                     in_worker()
-                for chunk in chunks:
-                    _send(pipe, True, pickle.dumps(work(chunk), protocol=pickle.HIGHEST_PROTOCOL))
+                while (number := _next_task(taken)) is not None:
+                    data = pickle.dumps(work(chunks[number]), protocol=pickle.HIGHEST_PROTOCOL)
+                    _send(pipe, _Record(number, True, data))
                 status = 0
             except Exception as error:  # reported to the parent, which fails the run
-                _send(pipe, False, f"{type(error).__name__}: {error}".encode("utf-8", "backslashreplace"))
+                reason = f"{type(error).__name__}: {error}".encode("utf-8", "backslashreplace")
+                _send(pipe, _Record(0, False, reason))
     finally:
         os._exit(status)
 
 
-def _send(pipe: BinaryIO, ok: bool, data: bytes) -> None:
-    pipe.write(_HEADER.pack(ok, len(data)))
-    pipe.write(data)
+class _Record(NamedTuple):
+    """What a worker sends: a chunk's pickled result, or (`ok` False) why its work failed."""
+
+    chunk: int
+    ok: bool
+    data: bytes
 
 
-def _receive(pid: int, pipe: BinaryIO) -> bytes:
-    """The next result of worker `pid`, pickled."""
-    header = pipe.read(_HEADER.size)
-    if len(header) < _HEADER.size:
-        raise WorkerFailed(f"a worker process ended early ({_exit_status(pid)})")
-    ok, size = _HEADER.unpack(header)
-    data = pipe.read(size)
-    if len(data) < size:
-        raise WorkerFailed(f"a worker process ended early ({_exit_status(pid)})")
-    if not ok:
-        raise WorkerFailed(printable(f"a worker process failed: {data.decode('utf-8')}"))
-    return data
+class _Ended(NamedTuple):
+    """A worker's pipe has ended: it has exited (or died)."""
+
+    pid: int
 
 
-def _exit_status(pid: int) -> str:
+def _send(pipe: BinaryIO, record: _Record) -> None:
+    pipe.write(_HEADER.pack(record.ok, record.chunk, len(record.data)))
+    pipe.write(record.data)
+    # Now, not when the buffer fills: this process may be waiting for just this chunk.
+    pipe.flush()
+
+
+def _read(pid: int, pipe: BinaryIO, records: queue.SimpleQueue[_Record | _Ended]) -> None:
+    """A reader thread's life: every record of worker `pid` as it comes, then its end."""
+    while True:
+        header = pipe.read(_HEADER.size)
+        if len(header) < _HEADER.size:
+            break
+        ok, chunk, size = _HEADER.unpack(header)
+        data = pipe.read(size)
+        if len(data) < size:
+            break
+        records.put(_Record(chunk, ok, data))
+    records.put(_Ended(pid))
+
+
+def _result(record: _Record) -> int:
+    """The chunk whose result `record` brings; a failure ends the map."""
+    if not record.ok:
+        raise WorkerFailed(printable(f"a worker process failed: {record.data.decode('utf-8')}"))
+    return record.chunk
+
+
+def _check_ended(pid: int, all_ended: bool) -> None:
+    """Worker `pid` has ended: after its last chunk when it exited cleanly; else the map fails (as it does
+    if every worker has ended with chunks still to come)."""
     _, status = os.waitpid(pid, 0)
     if os.WIFSIGNALED(status):
-        return f"killed by {signal.Signals(os.WTERMSIG(status)).name}"
-    return f"exit status {os.waitstatus_to_exitcode(status)}"
+        raise WorkerFailed(
+            f"a worker process ended early (killed by {signal.Signals(os.WTERMSIG(status)).name})"
+        )
+    code = os.waitstatus_to_exitcode(status)
+    if code != 0 or all_ended:
+        raise WorkerFailed(f"a worker process ended early (exit status {code})")
