@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import fcntl
 import os
+import signal
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -64,6 +66,31 @@ def test_a_failing_chunk_ends_the_map_with_its_error() -> None:
     assert [next(results), next(results)] == [0, 1]
     with pytest.raises(WorkerFailed, match="a worker process failed: ValueError: no such caption"):
         next(results)
+
+
+def _blocked_signals(thread: threading.Thread) -> int:
+    status = Path(f"/proc/self/task/{thread.native_id}/status").read_text(encoding="ascii")
+    return int(status.split("SigBlk:")[1].split()[0], 16)
+
+
+def test_ctrl_c_reaches_the_main_thread_not_a_reader(tmp_path: Path) -> None:
+    go = tmp_path / "go"
+
+    def work(chunk: int) -> int:
+        # The worker with the last chunk stays at work, and its reader with it, until the test says go.
+        deadline = time.monotonic() + 30
+        while chunk == 2 and not go.exists():
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        return chunk
+
+    results = ordered_map(work, [0, 1, 2], 2)
+    assert next(results) == 0
+    readers = [thread for thread in threading.enumerate() if thread is not threading.main_thread()]
+    blocked = [_blocked_signals(reader) & 1 << (signal.SIGINT - 1) for reader in readers]
+    go.touch()
+    assert list(results) == [1, 2]
+    assert blocked and all(blocked)
 
 
 @pytest.mark.skipif(

@@ -260,6 +260,9 @@ def _send(pipe: BinaryIO, record: _Record) -> None:
 
 def _read(pid: int, pipe: BinaryIO, records: queue.SimpleQueue[_Record | _Ended]) -> None:
     """A reader thread's life: every record of worker `pid` as it comes, then its end."""
+    # Ctrl-C goes to the main thread, which waits for records: delivered to a reader, it would interrupt
+    # only this read, and the main thread would see it when the next record came.
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     while True:
         header = pipe.read(_HEADER.size)
         if len(header) < _HEADER.size:
