@@ -203,6 +203,10 @@ def main() -> None:
     parser.add_argument("--db", type=Path, help="vocabulary to use (default: a fresh built-in one)")
     parser.add_argument("--keep", type=Path, help="make the datasets here once, and reuse them next time")
     args = parser.parse_args()
+    # As installed: the timed processes load their modules from bytecode (a wheel install compiles it; a
+    # checkout writes it on the first run), which an environment saying not to write it would otherwise
+    # forbid, making every run compile the modules that have none yet.
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
     with tempfile.TemporaryDirectory(prefix="captionls-bench-check-") as scratch:
         tmp = args.keep or Path(scratch)
         db = args.db or tmp / "vocabulary.sqlite"
