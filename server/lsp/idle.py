@@ -1,20 +1,35 @@
-"""Work that waits until what the client sent so far is answered: the diagnostics of an edit.
+"""Work that waits until what the client sent so far is answered: the diagnostics of an edit, and the
+cyclic garbage collector's collections.
 
 An editor sends an edit and a completion request together. Publishing the edit's diagnostics in between
 would make the completion wait for the checker (about half of a keystroke's time), so the diagnostics
 are deferred: the stdio reader (`transport.py`) says when it has nothing left to read, the requests in
 flight are answered first, then the deferred work runs. Without that reader (`serve --tcp`), work runs at
 once, as it always did.
+
+The cyclic garbage collector starts a collection wherever enough objects were allocated: in bench_lsp's
+typing on danbooru.csv, 72 or 73 of the 838 completions had one in them (young ones up to 5.7 ms, older
+ones 1 to 5 ms). With the reader, the collections the collector's thresholds ask for are made once the
+deferred work is done and the client has sent nothing for `GC_QUIET`, between keystrokes; its own
+automatic ones stay, far above them, for a client that never leaves the server idle. A full collection is
+made each time its count is due (the collector also waits until a quarter of the long-lived objects are
+new, a figure it does not tell): one of about 25 ms every thousand keystrokes or so.
 """
 
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import Callable, Hashable
 from typing import Any
 
 # A request in flight longer than this (a command waiting on the client) does not hold the work back.
 IN_FLIGHT_WAIT = 0.05
+# While collections are made when idle, the collector's own first threshold is this many times higher.
+AUTOMATIC_GC_FACTOR = 50
+# Seconds the client must have sent nothing before a collection is made: a request that waited for a
+# message (a hover after the diagnostics of an edit) comes right after it, and would wait for the collection.
+GC_QUIET = 0.005
 
 Job = Callable[[], None]
 
@@ -27,6 +42,16 @@ class IdleWork:
         self._drained = False
         self._jobs: dict[Hashable, Job] = {}
         self._waiting: asyncio.Task[None] | None = None
+        # The collector's thresholds, once its collections are made here (`collect_when_idle`).
+        self._gc_thresholds: tuple[int, int, int] | None = None
+        self._collection: asyncio.TimerHandle | None = None
+
+    def collect_when_idle(self) -> None:
+        """Make the collector's collections once the answers are sent instead of amid requests."""
+        if self._gc_thresholds is None:
+            young, middle, old = gc.get_threshold()
+            self._gc_thresholds = (young, middle, old)
+            gc.set_threshold(young * AUTOMATIC_GC_FACTOR, middle, old)
 
     def defer(self, key: Hashable, job: Job) -> None:
         """Run `job` once the input is drained and the requests in flight are answered; a later job
@@ -50,9 +75,15 @@ class IdleWork:
         self.deferring = False
         if self._waiting is not None:
             self._waiting.cancel()
+        if self._collection is not None:
+            self._collection.cancel()
 
     def input_received(self) -> None:
         self._drained = False
+        if self._collection is not None:
+            # A message is coming: collect after it is answered.
+            self._collection.cancel()
+            self._collection = None
 
     def input_drained(self) -> None:
         """The reader has nothing left to read."""
@@ -78,3 +109,23 @@ class IdleWork:
         self._jobs.clear()
         for job in jobs:
             job()
+        if self._collection is None and self._due_generation() >= 0:
+            self._collection = asyncio.get_running_loop().call_later(GC_QUIET, self._collect)
+
+    def _due_generation(self) -> int:
+        """The generation the collector would have collected by now, -1 for none (nor while a scan has
+        it paused): the youngest past its threshold, and each older one whose count is past its own."""
+        if self._gc_thresholds is None or not gc.isenabled():
+            return -1
+        generation = -1
+        for level, (count, threshold) in enumerate(zip(gc.get_count(), self._gc_thresholds, strict=True)):
+            if count < threshold:
+                break
+            generation = level
+        return generation
+
+    def _collect(self) -> None:
+        self._collection = None
+        generation = self._due_generation()
+        if generation >= 0:
+            gc.collect(generation)

@@ -120,6 +120,7 @@ async def _serve(server: CaptionServer, stop: threading.Event) -> None:
     reader = PipeReader(idle.input_received, idle.input_drained)
     await asyncio.get_running_loop().connect_read_pipe(lambda: reader, sys.stdin.buffer)
     idle.deferring = True
+    idle.collect_when_idle()
     await _handle_messages(reader, server, stop)
 
 
