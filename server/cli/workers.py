@@ -102,12 +102,15 @@ def ordered_map(
     running: list[tuple[int, BinaryIO]] = []
     readers: list[threading.Thread] = []
     try:
-        for _ in range(count):
-            readable, writable = os.pipe()
-            _widen(writable)
-            # Ctrl-C waits until the new worker is in `running`, where the clean-up finds it.
-            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-            try:
+        # Ctrl-C waits until every worker is in `running` and every reader has started, where the clean-up
+        # finds them. The readers keep SIGINT blocked (a thread starts with its creator's mask), so a
+        # Ctrl-C lands on this thread, which waits for their records: delivered to a reader, it would
+        # interrupt only that read, and this thread would see it when the next record came.
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            for _ in range(count):
+                readable, writable = os.pipe()
+                _widen(writable)
                 pid = os.fork()
                 if pid == 0:
                     os.close(readable)
@@ -117,14 +120,16 @@ def ordered_map(
                     _serve(work, chunks, tasks.taken, writable, in_worker)
                 os.close(writable)
                 running.append((pid, os.fdopen(readable, "rb")))
-            finally:
-                signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
-        # Each worker's results are read as they come, not in chunk order: a worker never stops, half
-        # through sending, until this process has taken the other workers' earlier results and done its
-        # own work on each (a scan's merge, the rules' output).
-        readers = [threading.Thread(target=_read, args=(*worker, records), daemon=True) for worker in running]
-        for reader in readers:
-            reader.start()
+            # Each worker's results are read as they come, not in chunk order: a worker never stops, half
+            # through sending, until this process has taken the other workers' earlier results and done
+            # its own work on each (a scan's merge, the rules' output).
+            readers = [
+                threading.Thread(target=_read, args=(*worker, records), daemon=True) for worker in running
+            ]
+            for reader in readers:
+                reader.start()
+        finally:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
         done: dict[int, bytes] = {}
         ended = 0
         for number in range(len(chunks)):
@@ -260,9 +265,6 @@ def _send(pipe: BinaryIO, record: _Record) -> None:
 
 def _read(pid: int, pipe: BinaryIO, records: queue.SimpleQueue[_Record | _Ended]) -> None:
     """A reader thread's life: every record of worker `pid` as it comes, then its end."""
-    # Ctrl-C goes to the main thread, which waits for records: delivered to a reader, it would interrupt
-    # only this read, and the main thread would see it when the next record came.
-    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     while True:
         header = pipe.read(_HEADER.size)
         if len(header) < _HEADER.size:
