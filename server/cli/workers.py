@@ -124,7 +124,10 @@ def ordered_map(
             # through sending, until this process has taken the other workers' earlier results and done
             # its own work on each (a scan's merge, the rules' output).
             readers = [
-                threading.Thread(target=_read, args=(*worker, records), daemon=True) for worker in running
+                threading.Thread(
+                    target=_read, args=(pid, pipe, records), name=f"reader of worker {pid}", daemon=True
+                )
+                for pid, pipe in running
             ]
             for reader in readers:
                 reader.start()
