@@ -110,6 +110,17 @@ def test_tag_at_and_slot_at() -> None:
     assert caption.line_at(100) is None
 
 
+def test_slot_at_in_attention_being_typed() -> None:
+    # No closer yet: the name after the brackets is what completion replaces.
+    for text in ("ohwx, (long ha", "ohwx, [[long ha", "ohwx, (long ha, smile"):
+        offset = text.index("long ha") + len("long ha")
+        assert parse_caption(text).slot_at(offset) == (text.index("long"), offset), text
+    assert parse_caption("ohwx, (").slot_at(7) == (7, 7)
+    # A name whose own parentheses are closed, or open inside it, is replaced whole.
+    for text in ("ohwx, (o)_(o", "ohwx, ganyu (gen"):
+        assert parse_caption(text).slot_at(len(text)) == (6, len(text)), text
+
+
 def test_cjk_emoji_and_backslashes() -> None:
     text = "少女, 🐱 ears, a\\\\b, 長い髪"
     caption = parse_caption(text)

@@ -270,8 +270,14 @@ class Caption:
         ):
             return offset, offset
         start, end = tag.name_start, tag.name_end
-        # A wildcard being typed (`{smile|sit`, no `}` yet): the choice under the cursor.
         typed = self.text[start:offset]
+        # Attention being typed (`(long ha`, `[[long ha`, no closer yet): the name after the brackets. A
+        # name with a closer of its own (`(o)_(o)`) is left whole.
+        openers = len(typed) - len(typed.lstrip("(["))
+        if openers and not any(closer in self.text[start:end] for closer in ")]"):
+            start += openers
+            typed = typed[openers:]
+        # A wildcard being typed (`{smile|sit`, no `}` yet): the choice under the cursor.
         opened = typed.rfind("{")
         if opened != -1 and "}" not in typed[opened:]:
             start += max(opened, typed.rfind("|")) + 1

@@ -75,6 +75,17 @@ async def test_slot_after_separator_start_of_file_and_inside_a_tag(vscode: Sessi
     )
 
 
+async def test_attention_being_typed_completes_the_name_inside(vscode: Session) -> None:
+    text = "ohwxStyle, (long ha"
+    uri = vscode.open("a1.txt", text)
+    result = await complete(vscode, uri, 0, len(text))
+    assert "long hair" in [item.label for item in result.items[:3]]
+    first = edit_of(result.items[0])
+    # The bracket stays: accepting gives `(long hair`, ready for `:1.2)`.
+    assert (first.range.start.character, first.range.end.character) == (text.index("long"), len(text))
+    assert not inserted(result.items[0]).startswith(" ")
+
+
 async def test_typo_and_multi_word_queries(vscode: Session) -> None:
     for typed, expected in [
         ("lokking at", "looking at viewer"),
