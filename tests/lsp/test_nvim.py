@@ -58,6 +58,8 @@ def test_neovim_completion_hover_diagnostics_and_fix(
     typed = seen["typing"]
     assert typed["menu_after_comma"] and typed["after_comma"] == "ohwxStyle, 1girl, ", typed
     assert typed["long_hair"] == "ohwxStyle, 1girl, long hair", typed
+    # A weight's bracket typed first stays: the name after it is completed.
+    assert typed["attention"] == "ohwxStyle, 1girl, (long hair", typed
     assert typed["alias"] == "ohwxStyle, 1girl, arms up", typed
     assert typed["typo"] == "ohwxStyle, 1girl, looking at viewer", typed
     assert typed["escaped"] == r"ohwxStyle, 1girl, fate \(series\)", typed
