@@ -143,7 +143,7 @@ def ordered_map(
                     _check_ended(record.pid, all_ended=ended == count)
                 else:
                     done[_result(record)] = record.data
-            tasks.hand_out_next()
+            tasks.hand_out()
             result: ResultT = pickle.loads(done.pop(number))
             yield result
     finally:
@@ -167,16 +167,16 @@ class _Tasks:
         self.taken, self._handing = os.pipe()
         _widen(self._handing)
         self._chunks = chunks
-        self._next = min(chunks, ahead)
-        os.write(self._handing, b"".join(map(_TASK.pack, range(self._next))))
-        if self._next == chunks:
-            self.close()
+        self._next = 0
+        self.hand_out(ahead)
 
-    def hand_out_next(self) -> None:
-        if self._next < self._chunks:
-            os.write(self._handing, _TASK.pack(self._next))
-            self._next += 1
-            if self._next == self._chunks:
+    def hand_out(self, count: int = 1) -> None:
+        """The next `count` chunk numbers (fewer once the last is out), ending the pipe after the last."""
+        end = min(self._chunks, self._next + count)
+        if end > self._next:
+            os.write(self._handing, b"".join(map(_TASK.pack, range(self._next, end))))
+            self._next = end
+            if end == self._chunks:
                 self.close()
 
     def close(self) -> None:
