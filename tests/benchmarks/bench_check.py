@@ -38,6 +38,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import click
+from as_installed import load_modules_from_bytecode
 
 from captionls.server.caption.checker import CheckContext, check_text
 from captionls.server.caption.config import load_config
@@ -203,10 +204,7 @@ def main() -> None:
     parser.add_argument("--db", type=Path, help="vocabulary to use (default: a fresh built-in one)")
     parser.add_argument("--keep", type=Path, help="make the datasets here once, and reuse them next time")
     args = parser.parse_args()
-    # As installed: the timed processes load their modules from bytecode (a wheel install compiles it; a
-    # checkout writes it on the first run), which an environment saying not to write it would otherwise
-    # forbid, making every run compile the modules that have none yet.
-    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+    load_modules_from_bytecode()
     with tempfile.TemporaryDirectory(prefix="captionls-bench-check-") as scratch:
         tmp = args.keep or Path(scratch)
         db = args.db or tmp / "vocabulary.sqlite"

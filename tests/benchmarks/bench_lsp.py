@@ -57,6 +57,7 @@ from lsprotocol.converters import get_converter
 from pytest_lsp import client_capabilities
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from as_installed import load_modules_from_bytecode
 from bench_check import make_dataset, tag_pool
 from bench_vocab import (
     DANBOORU,
@@ -518,9 +519,7 @@ def main() -> None:
     args = parser.parse_args()
     directory = args.keep or Path(tempfile.mkdtemp(prefix="captionls-bench-lsp-"))
     directory.mkdir(parents=True, exist_ok=True)
-    # As installed: the servers load their modules from bytecode (a wheel install compiles it; a checkout
-    # writes it on the first run), which an environment saying not to write it would otherwise forbid.
-    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+    load_modules_from_bytecode()
     asyncio.run(run(directory, args.quick))
 
 

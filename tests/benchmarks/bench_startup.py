@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from as_installed import load_modules_from_bytecode
 from bench_lsp import BARE_SERVER, SERVER, BenchClient
 
 from captionls.vocab.builtin import build_from_sources
@@ -178,9 +179,7 @@ def main() -> None:
         cache = directory / "cache"
         # A cache directory of the run's own: the first server start fills the attrs code cache.
         os.environ["XDG_CACHE_HOME"] = str(cache)
-        # As installed: modules load from bytecode (a wheel install compiles it; a checkout writes it on the
-        # first run), which the warm-up runs below write where this environment says not to.
-        os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+        load_modules_from_bytecode()
         first_command(directory, -1)
         with Store.open(directory / "rows.sqlite") as store:
             build_from_sources(store)  # warms the page cache for the sources

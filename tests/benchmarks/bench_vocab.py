@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import os
 import random
 import re
 import resource
@@ -35,6 +34,8 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+
+from as_installed import load_modules_from_bytecode
 
 from captionls.vocab.importers import Source, import_files
 from captionls.vocab.query import Vocabulary
@@ -286,10 +287,7 @@ def main() -> None:
         "--danbooru", type=Path, default=DANBOORU, help=f"tagcomplete's danbooru.csv (default {DANBOORU})"
     )
     args = parser.parse_args()
-    # As installed: the timed processes load their modules from bytecode (a wheel install compiles it; a
-    # checkout writes it on the first run), which an environment saying not to write it would otherwise
-    # forbid, making every run compile the modules that have none yet.
-    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+    load_modules_from_bytecode()
     total = 200_000 if args.quick else 2_000_000
     directory = args.keep or Path(tempfile.mkdtemp(prefix="captionls-bench-"))
     directory.mkdir(parents=True, exist_ok=True)
